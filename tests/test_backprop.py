@@ -1,0 +1,151 @@
+"""The numerics against finite differences and against the notes' formulas."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from scipy.special import expit
+
+from skbackprop import _backprop
+
+
+def _problem(n_outputs, rng, n=30, m=4, H=5, activation=None):
+    """Random data, targets and weights for a network with n_outputs units."""
+    layout = _backprop.Layout(m, H, n_outputs)
+    X = rng.normal(size=(n, m))
+    if activation is None:
+        activation = _backprop.SIGMOID if n_outputs == 1 else _backprop.SOFTMAX
+    if activation == _backprop.SOFTMAX:
+        Y = _backprop.targets(rng.integers(n_outputs, size=n), n_outputs, float)
+    else:
+        Y = rng.integers(2, size=(n, n_outputs)).astype(float)
+    s = rng.uniform(0.1, 3.0, size=n)  # non-uniform sample weights
+    s /= s.sum()
+    theta = rng.normal(size=layout.size)
+    return layout, X, Y, s, theta, activation
+
+
+def _numeric_gradient(f, theta, eps=1e-6):
+    """Central differences (f(t + e) - f(t - e)) / 2e, coordinate by coordinate."""
+    grad = np.empty_like(theta)
+    for i in range(theta.size):
+        step = np.zeros_like(theta)
+        step[i] = eps
+        grad[i] = (f(theta + step) - f(theta - step)) / (2 * eps)
+    return grad
+
+
+@pytest.mark.parametrize(
+    "n_outputs, activation",
+    [(1, "logistic"), (3, "softmax"), (5, "softmax"), (3, "logistic")],
+    ids=["binary", "3 classes", "5 classes", "multilabel"],
+)
+@pytest.mark.parametrize("l2", [0.0, 0.3])
+def test_gradient_matches_finite_differences(n_outputs, activation, l2):
+    rng = np.random.default_rng(0)
+    layout, X, Y, s, theta, activation = _problem(n_outputs, rng, activation=activation)
+
+    def f(t):
+        return _backprop.loss(t, layout, X, Y, s, l2, activation)
+
+    value, grad = _backprop.loss_gradient(theta, layout, X, Y, s, l2, activation)
+    numeric = _numeric_gradient(f, theta)
+    assert value == pytest.approx(f(theta), rel=1e-12)
+    rel_error = np.linalg.norm(grad - numeric) / np.linalg.norm(numeric)
+    assert rel_error < 1e-6
+
+
+def test_loss_from_logits_is_finite_where_probabilities_round():
+    # Logits of +-800 make the sigmoid round to exactly 0 or 1; a loss written as
+    # log(o) would be inf there, the loss from the logits is exact.
+    Z = np.array([[800.0], [-800.0]])
+    Y = np.array([[0.0], [1.0]])
+    assert_allclose(_backprop.cross_entropy(Z, Y, "logistic"), [800.0, 800.0])
+    Z = np.array([[1000.0, 0.0, -1000.0]])
+    Y = np.array([[0.0, 0.0, 1.0]])
+    assert_allclose(_backprop.cross_entropy(Z, Y, "softmax"), [2000.0])
+
+
+def notes_update(X, y, W1, b1, w, b, alpha):
+    """One step of the notes' gradient descent on the summed loss, for 2-H-1.
+
+    Written with explicit sums over the items i, hidden units j and inputs l, as
+    in the notes, with the biases the notes' gradients include.
+    """
+    n, m = X.shape
+    H = len(w)
+    h = expit(X @ W1 + b1)  # h_ij = g(sum_l w_lj x_il + b_j)
+    o = expit(h @ w + b)  # o_i = g(sum_j w_j h_ij + b)
+    dw = [sum((o[i] - y[i]) * h[i, j] for i in range(n)) for j in range(H)]
+    db = sum(o[i] - y[i] for i in range(n))
+    dW1 = [
+        [
+            sum(
+                (o[i] - y[i]) * w[j] * h[i, j] * (1 - h[i, j]) * X[i, l]
+                for i in range(n)
+            )
+            for j in range(H)
+        ]
+        for l in range(m)
+    ]
+    db1 = [
+        sum((o[i] - y[i]) * w[j] * h[i, j] * (1 - h[i, j]) for i in range(n))
+        for j in range(H)
+    ]
+    return (
+        W1 - alpha * np.array(dW1),
+        b1 - alpha * np.array(db1),
+        w - alpha * np.array(dw),
+        b - alpha * db,
+    )
+
+
+HAND = {
+    "X": np.array([[0.5, -1.0], [1.5, 2.0], [-0.3, 0.8]]),
+    "y": np.array([1.0, 0.0, 1.0]),
+    "W1": np.array([[0.1, -0.2], [0.4, 0.3]]),  # w_lj: input l -> hidden j
+    "b1": np.array([0.05, -0.1]),
+    "w": np.array([0.7, -0.5]),  # w_j: hidden j -> output
+    "b": 0.2,
+}
+
+
+def test_gradient_is_the_notes_sum_over_items_divided_by_n():
+    d = HAND
+    n = len(d["y"])
+    alpha = 0.3
+    expected = notes_update(d["X"], d["y"], d["W1"], d["b1"], d["w"], d["b"], alpha)
+
+    layout = _backprop.Layout(2, 2, 1)
+    theta = np.concatenate([d["W1"].ravel(), d["b1"], d["w"], [d["b"]]])
+    s = np.full(n, 1 / n)
+    _, grad = _backprop.loss_gradient(
+        theta, layout, d["X"], d["y"][:, None], s, 0.0, "logistic"
+    )
+    # The notes' step alpha on the sum is the step n * alpha on the mean.
+    got = layout.unpack(theta - n * alpha * grad)
+    for have, want in zip(got, expected, strict=True):
+        assert_allclose(have.ravel(), np.ravel(want), rtol=0, atol=1e-12)
+
+
+def test_layout_views_share_memory():
+    layout = _backprop.Layout(3, 4, 2)
+    theta = np.zeros(layout.size)
+    p = layout.unpack(theta)
+    assert [a.shape for a in p] == [(3, 4), (4,), (4, 2), (2,)]
+    for a in p:
+        assert np.shares_memory(a, theta)
+
+
+def test_init_params_draws_from_the_given_rng():
+    layout = _backprop.Layout(5, 7, 3)
+    a = _backprop.init_params(layout, np.random.RandomState(1))
+    b = _backprop.init_params(layout, np.random.RandomState(1))
+    assert_allclose(a, b, rtol=0, atol=0)
+    p = layout.unpack(a)
+    assert np.abs(p.W1).max() <= np.sqrt(2 / 12)
+    assert not p.b1.any() and not p.b2.any()
+    for dtype in (np.float32, np.float64):
+        assert (
+            _backprop.init_params(layout, np.random.RandomState(1), dtype).dtype
+            == dtype
+        )
