@@ -1,20 +1,25 @@
 """The scikit-learn estimator: validation, label encoding and fitted attributes.
 
-The calculus lives in `_backprop`, the update rules and the loop in `_solvers`;
+The calculus lives in `_backprop`, the update rules and the loops in `_solvers`;
 this module only turns scikit-learn inputs into arrays for them and their results
 into fitted attributes.
 """
 
-import time
 import warnings
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
+from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
@@ -25,62 +30,121 @@ from . import _backprop, _solvers
 
 _FLOATS = [np.float64, np.float32]
 
+# learning_rate="auto": a step that converges on standardized data for each solver.
+AUTO_LEARNING_RATE = {"gd": 0.5, "sgd": 0.1, "adam": 0.001, "lbfgs": None}
+
 
 class TwoLayerClassifier(ClassifierMixin, BaseEstimator):
     """The lecture notes' two-layer sigmoid network, trained by backpropagation.
 
     One hidden layer of ``n_hidden`` sigmoid units; one sigmoid output unit for two
-    classes, a softmax over K units for K > 2 classes. The weights minimise the
-    weighted mean cross-entropy plus an L2 term by full-batch gradient descent,
-    ``w <- w - learning_rate * dC/dw``, with the gradient computed by
-    backpropagation exactly as the notes derive it.
+    classes, a softmax over K units for K > 2 classes, and one sigmoid unit per
+    label for multilabel targets. The weights minimise the weighted mean
+    cross-entropy plus an L2 term. The default solver is the notes' method:
+    full-batch gradient descent ``w <- w - learning_rate * dC/dw`` (here with
+    momentum), with the gradient computed by backpropagation.
 
     Parameters
     ----------
     n_hidden : int, default=64
         Number of hidden sigmoid units, the notes' H.
 
-    learning_rate : float, default=2.0
-        Step size of gradient descent, the notes' alpha. Because the loss is a
-        mean over samples, not the notes' sum, one step of the notes with
-        step ``a`` on n samples equals one step here with ``learning_rate = n * a``.
+    learning_rate : float or 'auto', default='auto'
+        Step size, the notes' alpha. ``'auto'`` is 0.5 for ``'gd'``, 0.1 for
+        ``'sgd'`` and 0.001 for ``'adam'``; L-BFGS chooses its own steps. The loss
+        is a mean over samples, not the notes' sum: one step of the notes with
+        step ``a`` on n samples is one step here with ``learning_rate = n * a``.
         Unlike MLPClassifier, where ``learning_rate`` names a schedule and
         ``alpha`` the L2 penalty, here it is the step itself.
 
-    solver : {'gd'}, default='gd'
-        The update rule. ``'gd'`` is the notes' full-batch gradient descent:
-        deterministic, and a sample weight of 2 is the same as a repeated row.
+    solver : {'gd', 'sgd', 'adam', 'lbfgs'}, default='gd'
+        How the gradient becomes steps. All use the same backpropagated gradient.
+
+        - ``'gd'``: the notes' full-batch gradient descent (with ``momentum``).
+          Deterministic, and a sample weight of 2 is the same as a repeated row.
+        - ``'sgd'``: mini-batch gradient descent, with ``momentum`` and
+          ``nesterov``.
+        - ``'adam'``: mini-batch Adam, with ``beta_1``, ``beta_2``, ``epsilon``.
+        - ``'lbfgs'``: full-batch L-BFGS-B from :func:`scipy.optimize.minimize`.
 
     l2 : float, default=0.0
         Strength of the L2 penalty ``(l2 / 2) (|W1|^2 + |W2|^2)`` added to the mean
         loss; biases are not penalised. MLPClassifier calls this ``alpha`` and
         divides it by the number of samples.
 
+    batch_size : int, default=None
+        Samples per step of ``'sgd'`` and ``'adam'``; None means
+        ``min(200, n_samples)``. ``'gd'`` and ``'lbfgs'`` always use every
+        sample.
+
     max_iter : int, default=500
-        Maximum number of gradient-descent iterations (epochs) per call of `fit`.
+        Maximum number of epochs (passes over the data; for ``'gd'``, steps; for
+        ``'lbfgs'``, iterations) per call of `fit`.
 
     tol : float, default=1e-4
-        Training stops when the loss has not decreased by at least ``tol`` below
-        its best value for ``n_iter_no_change`` consecutive iterations.
+        Training stops when the monitored quantity (the training loss, or the
+        validation score with early stopping) has not improved by at least
+        ``tol`` on its best value for ``n_iter_no_change`` consecutive epochs.
+        For ``'lbfgs'`` it is also the gradient tolerance ``gtol``.
 
     n_iter_no_change : int, default=10
-        Number of iterations without a ``tol`` improvement before stopping.
+        Number of epochs without a ``tol`` improvement before stopping.
+
+    shuffle : bool, default=True
+        Whether ``'sgd'`` and ``'adam'`` shuffle the samples at each epoch.
+
+    momentum : float, default=0.9
+        Momentum of ``'gd'`` and ``'sgd'``, in [0, 1). 0 gives exactly the notes'
+        update.
+
+    nesterov : bool, default=False
+        Whether ``'gd'`` and ``'sgd'`` use Nesterov's momentum.
+
+    beta_1 : float, default=0.9
+        Decay of Adam's first-moment estimate, in [0, 1).
+
+    beta_2 : float, default=0.999
+        Decay of Adam's second-moment estimate, in [0, 1).
+
+    epsilon : float, default=1e-8
+        Adam's guard against division by zero.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified, drawn
+        from ``random_state``) and stop when the validation score stops
+        improving; the weights of the best epoch are restored. A validation set
+        passed to `fit` as ``X_val, y_val`` is used instead of a hold-out.
+
+    validation_fraction : float, default=0.1
+        Share of the training data held out with ``early_stopping``.
+
+    scoring : str or callable, default='loss'
+        What early stopping monitors: ``'loss'``, the validation cross-entropy
+        (its negative, so that higher is better), or any scikit-learn scorer name
+        or callable ``scorer(estimator, X, y)``.
+
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, multiplied into ``sample_weight``. ``'balanced'``
+        weighs each class inversely to its frequency in ``y``.
 
     warm_start : bool, default=False
-        When True, `fit` starts from the weights of the previous fit instead of a
-        fresh initialisation. See :term:`the Glossary <warm_start>`.
+        When True, `fit` continues from the weights and the optimizer state
+        (velocity, Adam's moments and step count) of the previous fit. See
+        :term:`the Glossary <warm_start>`.
 
     random_state : int, RandomState instance or None, default=None
-        Seeds the initial weights. Pass an int for reproducible results across
-        multiple function calls. See :term:`Glossary <random_state>`.
+        Seeds the initial weights, the shuffling and the validation split. Pass
+        an int for reproducible results across multiple function calls. See
+        :term:`Glossary <random_state>`.
 
     verbose : bool, default=False
-        Print the loss after each iteration and the reason training stopped.
+        Print one line per epoch (epoch, training loss, validation loss and
+        score when validating, elapsed seconds) and why training stopped.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        Class labels.
+        Class labels (for multilabel targets, the label indices).
 
     coefs_ : list of ndarray
         ``[W1, W2]``: ``W1`` of shape (n_features_in_, n_hidden) and ``W2`` of
@@ -90,26 +154,40 @@ class TwoLayerClassifier(ClassifierMixin, BaseEstimator):
         ``[b1, b2]`` of shapes (n_hidden,) and (n_outputs_,).
 
     n_outputs_ : int
-        Number of output units: 1 for two classes, otherwise the number of classes.
+        Number of output units: 1 for two classes, otherwise the number of
+        classes or labels.
 
     out_activation_ : str
-        ``'logistic'`` for two classes, ``'softmax'`` otherwise.
+        ``'logistic'`` (sigmoid units) or ``'softmax'``.
 
     loss_ : float
-        Loss at the start of the last iteration.
+        Training loss of the last epoch.
 
     best_loss_ : float
-        Lowest loss reached.
+        Lowest training loss reached.
 
     loss_curve_ : list of float
-        Loss at each iteration; a warm-started fit appends to it.
+        Training loss of each epoch; a warm-started fit appends to it.
+
+    validation_loss_curve_ : list of float or None
+        Validation cross-entropy after each epoch, when validating.
+
+    validation_scores_ : list of float or None
+        Validation score after each epoch (see ``scoring``), when validating.
+
+    best_validation_score_ : float or None
+        Best validation score; its weights are the fitted ones.
+
+    best_iter_ : int
+        Epoch (counted from 1 in the last call of `fit`) of the best validation
+        score, or of the lowest training loss without validation.
 
     n_iter_ : int
-        Number of iterations run by the last call of `fit` (or calls of
+        Number of epochs run by the last call of `fit` (or calls of
         `partial_fit` since the last `fit`).
 
     t_ : int
-        Number of samples seen by the solver: iterations times samples.
+        Number of samples seen by the solver.
 
     n_features_in_ : int
         Number of features seen during :term:`fit`.
@@ -135,9 +213,10 @@ class TwoLayerClassifier(ClassifierMixin, BaseEstimator):
     ``sum_i s_i CE(o_i, y_i) / sum_i s_i + (l2 / 2)(|W1|^2 + |W2|^2)`` with
     sample weights ``s_i``. The cross-entropy is computed from the logits ``Z``.
 
-    If the loss becomes non-finite or explodes, training stops at once, the
-    weights with the lowest loss are restored and a warning says which
-    ``learning_rate`` to lower.
+    If the training loss becomes non-finite or explodes, training stops at once,
+    the weights with the lowest loss are restored and a warning says which
+    ``learning_rate`` to lower. A `fit` that raises, or is interrupted, leaves
+    the estimator as it was before the call.
 
     Examples
     --------
@@ -155,61 +234,121 @@ class TwoLayerClassifier(ClassifierMixin, BaseEstimator):
 
     _parameter_constraints = {
         "n_hidden": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "solver": [StrOptions({"gd"})],
+        "learning_rate": [
+            Interval(Real, 0, None, closed="neither"),
+            StrOptions({"auto"}),
+        ],
+        "solver": [StrOptions({"gd", "sgd", "adam", "lbfgs"})],
         "l2": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "nesterov": ["boolean"],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "scoring": [StrOptions(set(get_scorer_names()) | {"loss"}), callable],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
-        "momentum": [Interval(Real, 0, 1, closed="left")],
     }
 
     def __init__(
         self,
         n_hidden=64,
         *,
-        learning_rate=0.5,
+        learning_rate="auto",
         solver="gd",
         l2=0.0,
+        batch_size=None,
         max_iter=500,
         tol=1e-4,
         n_iter_no_change=10,
+        shuffle=True,
+        momentum=0.9,
+        nesterov=False,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        early_stopping=False,
+        validation_fraction=0.1,
+        scoring="loss",
+        class_weight=None,
         warm_start=False,
         random_state=None,
         verbose=False,
-        momentum=0.9,
     ):
-        self.momentum = momentum
         self.n_hidden = n_hidden
         self.learning_rate = learning_rate
         self.solver = solver
         self.l2 = l2
+        self.batch_size = batch_size
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
+        self.shuffle = shuffle
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.scoring = scoring
+        self.class_weight = class_weight
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.classifier_tags.multi_label = True
+        return tags
+
     # ---------------------------------------------------------------- training
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
-        """Train the network by gradient descent on ``(X, y)``.
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
+        """Train the network on ``(X, y)``.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data. float32 data trains in float32.
 
-        y : array-like of shape (n_samples,)
-            Target labels, of any type.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Target labels of any type, or a 0/1 indicator matrix of labels.
 
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights; ``None`` weighs every sample equally. A weight of
-            2 counts a sample exactly as two copies of it.
+            Non-negative weights; ``None`` weighs every sample equally. A weight
+            of 2 counts a sample exactly as two copies of it (``'gd'`` and
+            ``'lbfgs'``).
+
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
+                default=None
+            Validation data for early stopping, used instead of a hold-out of
+            ``X``. Early stopping is on whenever it is given.
+
+        y_val : array-like of shape (n_val,) or (n_val, n_labels), default=None
+            Labels of ``X_val``.
+
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of ``X_val``.
 
         Returns
         -------
@@ -218,63 +357,83 @@ class TwoLayerClassifier(ClassifierMixin, BaseEstimator):
         """
         with _unchanged_on_error(self):
             warm = self.warm_start and hasattr(self, "coefs_")
-            X, y = validate_data(self, X, y, dtype=_FLOATS, reset=not warm)
-            classes, Y, s = self._encode(
-                X, y, sample_weight, self.classes_ if warm else None
-            )
-            layout = _backprop.Layout(X.shape[1], self.n_hidden, Y.shape[1])
-            if warm:
-                theta = self._theta(X.dtype, layout)
+            X, y = self._validate_Xy(X, y, reset=not warm)
+            rng = check_random_state(self.random_state)
+            sample_weight = self._class_weighted(y, sample_weight)
+            if X_val is not None or y_val is not None:
+                validation = self._validation_set(X_val, y_val, sample_weight_val)
+            elif self.early_stopping:
+                X, y, sample_weight, validation = self._hold_out(
+                    X, y, sample_weight, rng
+                )
             else:
-                rng = check_random_state(self.random_state)
-                theta = _backprop.init_params(layout, rng, X.dtype)
-            activation = _out_activation(len(classes))
-            start = time.perf_counter()
-
-            def objective(theta):
-                return _backprop.loss_gradient(
-                    theta, layout, X, Y, s, self.l2, activation
-                )
-
-            def log(iteration, loss):
-                print(
-                    f"Iteration {iteration}, loss = {loss:.8f}, "
-                    f"{time.perf_counter() - start:.3f}s"
-                )
-
-            run = _solvers.descend(
+                validation = None
+            data = self._problem(X, y, sample_weight, self.classes_ if warm else None)
+            theta = (
+                self._theta(X.dtype, data.layout)
+                if warm
+                else _backprop.init_params(data.layout, rng, X.dtype)
+            )
+            rule = self._rule()
+            if warm:
+                rule.inherit(self._optimizer)
+            validate = None
+            if validation is not None:
+                validate = self._validator(data, validation)
+            monitor = _solvers.Monitor(
                 theta,
-                objective,
-                _solvers.GradientDescent(self.learning_rate, self.momentum),
-                max_iter=self.max_iter,
                 tol=self.tol,
                 n_iter_no_change=self.n_iter_no_change,
-                log=log if self.verbose else None,
+                validate=validate,
+                log=print if self.verbose else None,
             )
-        self._report(run)
+            objective = _objective(data, self.l2)
+            if self.solver == "lbfgs":
+                _solvers.lbfgs(
+                    theta, objective, data.s, monitor, self.max_iter, self.tol
+                )
+            else:
+                epoch = self._epoch(objective, data, rule, rng)
+                _solvers.descend(theta, epoch, monitor, self.max_iter)
+        self._report(monitor)
         curve, t = (self.loss_curve_, self.t_) if warm else ([], 0)
-        t += run.n_iter * X.shape[0]
-        self._set_fitted(classes, layout, theta, curve + run.losses, run.n_iter, t)
+        t += monitor.n_iter * X.shape[0]
+        self._set_fitted(data, theta, curve + monitor.losses, monitor.n_iter, t)
+        self._optimizer, self._rng = rule, rng  # partial_fit continues from both
+        self._set_validation(monitor)
         return self
 
+    def _check_incremental(self):
+        if self.solver == "lbfgs":
+            raise AttributeError(
+                "partial_fit is not available for solver='lbfgs', which needs the "
+                "whole data at once; use solver='gd', 'sgd' or 'adam'."
+            )
+        return True
+
+    @available_if(_check_incremental)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
-        """Take exactly one gradient-descent step of the notes on ``(X, y)``.
+        """Train on one batch: one step of the notes for 'gd', one epoch otherwise.
 
-        ``w <- w - learning_rate * dC/dw`` with the gradient of the loss on this
-        batch at the current weights.
+        With ``solver='gd'`` a call is exactly one update
+        ``w <- w - learning_rate * dC/dw`` (with ``momentum=0``; otherwise one
+        momentum step) on the gradient of this batch. With ``'sgd'`` and
+        ``'adam'`` a call is one pass over the batch in steps of ``batch_size``.
+        The optimizer state carries over from call to call.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data.
 
-        y : array-like of shape (n_samples,)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Target labels, all of them in `classes`.
 
         classes : array-like of shape (n_classes,), default=None
             Every label that can occur. Required on the first call, which
             initialises the weights from `random_state`; later calls may omit it.
+            Labels missing from a later batch are fine.
 
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; ``None`` weighs every sample equally.
@@ -290,95 +449,189 @@ class TwoLayerClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError(
                     "classes must be passed on the first call to partial_fit."
                 )
-            X, y = validate_data(self, X, y, dtype=_FLOATS, reset=first)
-            if first:
-                all_classes = _unique_labels(classes)
-            else:
-                all_classes = self.classes_
-                if classes is not None and not np.array_equal(
-                    _unique_labels(classes), all_classes
-                ):
-                    raise ValueError(
-                        f"classes={np.asarray(classes)!r} is not the same as on the "
-                        f"first call to partial_fit, {all_classes!r}."
-                    )
-            classes, Y, s = self._encode(X, y, sample_weight, all_classes)
-            layout = _backprop.Layout(X.shape[1], self.n_hidden, Y.shape[1])
-            if first:
-                rng = check_random_state(self.random_state)
-                theta = _backprop.init_params(layout, rng, X.dtype)
-            else:
-                theta = self._theta(X.dtype, layout)
-            activation = _out_activation(len(classes))
-            with np.errstate(over="ignore", invalid="ignore"):
-                loss, grad = _backprop.loss_gradient(
-                    theta, layout, X, Y, s, self.l2, activation
+            if self.class_weight == "balanced":
+                raise ValueError(
+                    "class_weight='balanced' is not supported by partial_fit: one "
+                    "batch does not show the class frequencies. Pass a dict of "
+                    "class weights, or compute_sample_weight on the whole data."
                 )
-            if not (np.isfinite(loss) and np.isfinite(grad).all()):
+            X, y = self._validate_Xy(X, y, reset=first)
+            all_classes = self._partial_fit_classes(classes, y, first)
+            sample_weight = self._class_weighted(y, sample_weight)
+            data = self._problem(X, y, sample_weight, all_classes)
+            if first:
+                self._rng = check_random_state(self.random_state)
+                theta = _backprop.init_params(data.layout, self._rng, X.dtype)
+            else:
+                theta = self._theta(X.dtype, data.layout)
+            rule = self._rule()
+            if not first:
+                rule.inherit(self._optimizer)
+            epoch = self._epoch(_objective(data, self.l2), data, rule, self._rng)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                loss = epoch(theta)
+            if not (np.isfinite(loss) and np.isfinite(theta).all()):
                 raise ValueError(
                     f"The loss is not finite at the current weights ({loss}): "
-                    f"learning_rate={self.learning_rate} is too large for this data, "
-                    "or X needs scaling (StandardScaler)."
+                    f"learning_rate={self.learning_rate} is too large for this "
+                    "data, or X needs scaling (StandardScaler)."
                 )
-            _solvers.GradientDescent(self.learning_rate).step(theta, grad)
         if first:
             curve, n_iter, t = [loss], 1, X.shape[0]
         else:
             curve = self.loss_curve_ + [loss]
             n_iter, t = self.n_iter_ + 1, self.t_ + X.shape[0]
-        self._set_fitted(classes, layout, theta, curve, n_iter, t)
+        self._set_fitted(data, theta, curve, n_iter, t)
+        self._optimizer = rule
+        self.validation_loss_curve_ = self.validation_scores_ = None
+        self.best_validation_score_ = None
+        self.best_iter_ = int(np.argmin(curve)) + 1
         return self
 
-    def _encode(self, X, y, sample_weight, classes=None):
-        """Return ``(classes, Y, s)``: labels, target matrix, normalised weights.
+    # ------------------------------------------------------- training helpers
+    def _validate_Xy(self, X, y, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            dtype=_FLOATS,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+        )
+        if sp.issparse(y):
+            y = y.toarray()
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if sp.issparse(X) and (self.solver in ("sgd", "adam") or self.early_stopping):
+            X = X.tocsr()  # rows are sliced
+        return X, y
 
-        ``classes`` are the labels of ``y`` unless given; then ``y`` must use
-        only them.
-        """
-        check_classification_targets(y)
-        if classes is None:
-            classes = np.unique(y)
+    def _class_weighted(self, y, sample_weight):
+        if self.class_weight is None:
+            return sample_weight
+        if y.ndim == 2:
+            raise ValueError("class_weight is not supported for multilabel y.")
+        weights = compute_sample_weight(self.class_weight, y)
+        if sample_weight is None:
+            return weights
+        return weights * np.asarray(sample_weight, dtype=np.float64)
+
+    def _problem(self, X, y, sample_weight, classes=None):
+        """Validated labels and weights as the arrays the numerics take."""
+        classes, Y, activation = _encode_targets(y, classes, X.dtype)
+        layout = _backprop.Layout(X.shape[1], self.n_hidden, Y.shape[1])
+        s = _normalised_weights(sample_weight, X)
+        return _Problem(X, Y, s, classes, layout, activation, y)
+
+    def _partial_fit_classes(self, classes, y, first):
+        if y.ndim == 2:
+            given = np.arange(y.shape[1])
+        elif classes is not None:
+            check_classification_targets(np.asarray(classes))
+            given = np.unique(classes)
         else:
-            unknown = np.setdiff1d(y, classes)
-            if unknown.size:
-                raise ValueError(
-                    f"y contains labels {unknown!r} that are not in classes "
-                    f"{classes!r}."
-                )
-        if len(classes) < 2:
+            given = None
+        if first:
+            return given
+        if given is not None and not np.array_equal(given, self.classes_):
             raise ValueError(
-                "TwoLayerClassifier needs samples of at least 2 classes; "
-                f"got 1 class: {classes[0]}."
+                f"classes={given!r} is not the same as on the first call to "
+                f"partial_fit, {self.classes_!r}."
             )
-        Y = _backprop.targets(np.searchsorted(classes, y), len(classes), X.dtype)
-        return classes, Y, _normalised_weights(sample_weight, X)
+        return self.classes_
 
-    def _report(self, run):
-        if self.verbose:
-            print(f"Stopped after {run.n_iter} iterations: {run.status}. {run.message}")
-        if run.status == _solvers.DIVERGED:
+    def _hold_out(self, X, y, sample_weight, rng):
+        """Split off ``validation_fraction`` of the data, stratified."""
+        n = X.shape[0]
+        stratify = y if y.ndim == 1 else None
+        train, val = train_test_split(
+            np.arange(n),
+            test_size=self.validation_fraction,
+            stratify=stratify,
+            random_state=rng,
+        )
+        sw = None if sample_weight is None else np.asarray(sample_weight)
+        validation = (X[val], y[val], None if sw is None else sw[val])
+        return X[train], y[train], None if sw is None else sw[train], validation
+
+    def _validation_set(self, X_val, y_val, sample_weight_val):
+        if X_val is None or y_val is None:
+            raise ValueError("X_val and y_val must be passed together.")
+        X_val, y_val = self._validate_Xy(X_val, y_val, reset=False)
+        return X_val, y_val, sample_weight_val
+
+    def _validator(self, data, validation):
+        """``validate(theta) -> (validation loss, validation score)``."""
+        X_val, y_val, sw_val = validation
+        val = self._problem(X_val, y_val, sw_val, data.classes)
+        scorer = None if self.scoring == "loss" else check_scoring(self, self.scoring)
+
+        def validate(theta):
+            loss = _backprop.loss(
+                theta, val.layout, val.X, val.Y, val.s, 0.0, val.activation
+            )
+            if scorer is None:
+                return loss, -loss
+            at_theta = self._snapshot(data, theta)
+            return loss, float(scorer(at_theta, val.X, y_val, sample_weight=sw_val))
+
+        return validate
+
+    def _snapshot(self, data, theta):
+        """A fitted copy of this estimator with weights ``theta``, for scorers."""
+        estimator = type(self)(**self.get_params(deep=False))
+        estimator._set_fitted(data, theta, [], 0, 0)
+        estimator.n_features_in_ = data.layout.n_features
+        return estimator
+
+    def _learning_rate(self):
+        if self.learning_rate == "auto":
+            return AUTO_LEARNING_RATE[self.solver]
+        return self.learning_rate
+
+    def _rule(self):
+        if self.solver == "adam":
+            return _solvers.Adam(
+                self._learning_rate(), self.beta_1, self.beta_2, self.epsilon
+            )
+        return _solvers.GradientDescent(
+            self._learning_rate(), self.momentum, self.nesterov
+        )
+
+    def _epoch(self, objective, data, rule, rng):
+        if self.solver == "gd":
+            return _solvers.full_batch_epoch(objective, data.s, rule)
+        n = data.X.shape[0]
+        batch_size = min(200, n) if self.batch_size is None else min(self.batch_size, n)
+        return _solvers.minibatch_epoch(
+            objective, data.s, rule, batch_size, rng if self.shuffle else None
+        )
+
+    def _report(self, monitor):
+        if monitor.status == _solvers.DIVERGED:
             warnings.warn(
-                f"Training diverged: {run.message}. The weights with the lowest loss "
-                f"(iteration {int(np.argmin(run.losses)) + 1 if run.losses else 0}) "
-                f"were restored. learning_rate={self.learning_rate} is too large for "
-                "this data: lower learning_rate, or scale X (StandardScaler).",
+                f"Training diverged: {monitor.message}. The weights with the lowest "
+                f"loss were restored. learning_rate={self.learning_rate} is too "
+                "large for this data: lower learning_rate, or scale X "
+                "(StandardScaler).",
                 ConvergenceWarning,
                 stacklevel=3,
             )
-        elif run.status == _solvers.MAX_ITER:
+        elif monitor.status == _solvers.MAX_ITER:
             warnings.warn(
-                f"Gradient descent reached max_iter={self.max_iter} iterations "
+                f"solver={self.solver!r} reached max_iter={self.max_iter} epochs "
                 "before the loss stopped improving by tol. Increase max_iter or "
                 "learning_rate, or scale X.",
                 ConvergenceWarning,
                 stacklevel=3,
             )
 
-    def _set_fitted(self, classes, layout, theta, loss_curve, n_iter, t):
-        p = layout.unpack(theta)
-        self.classes_ = classes
-        self.n_outputs_ = layout.n_outputs
-        self.out_activation_ = _out_activation(len(classes))
+    def _set_fitted(self, data, theta, loss_curve, n_iter, t):
+        p = data.layout.unpack(theta)
+        self.classes_ = data.classes
+        self.n_outputs_ = data.layout.n_outputs
+        self.out_activation_ = data.activation
         self.coefs_ = [p.W1, p.W2]
         self.intercepts_ = [p.b1, p.b2]
         self.loss_curve_ = loss_curve
@@ -387,22 +640,24 @@ class TwoLayerClassifier(ClassifierMixin, BaseEstimator):
         self.n_iter_ = n_iter
         self.t_ = t
 
-    def _theta(self, dtype, layout=None):
+    def _set_validation(self, monitor):
+        validating = monitor.validate is not None
+        self.validation_loss_curve_ = monitor.validation_losses if validating else None
+        self.validation_scores_ = monitor.validation_scores if validating else None
+        self.best_validation_score_ = monitor.best_score if validating else None
+        self.best_iter_ = monitor.best_epoch
+
+    def _theta(self, dtype, layout):
         """A new flat parameter vector holding the fitted weights."""
         W1, W2 = self.coefs_
-        if layout is not None and (W1.shape, W2.shape[1]) != (
-            layout[:2],
-            layout.n_outputs,
-        ):
+        b1, b2 = self.intercepts_
+        if (W1.shape, W2.shape[1]) != (tuple(layout[:2]), layout.n_outputs):
             raise ValueError(
                 f"Cannot continue training from weights of shape {W1.shape} and "
                 f"{W2.shape}: n_hidden={self.n_hidden} or the data changed. Set "
                 "warm_start=False to train from scratch."
             )
-        b1, b2 = self.intercepts_
-        return np.concatenate([W1.ravel(), b1, W2.ravel(), b2]).astype(
-            dtype, copy=False
-        )
+        return np.concatenate([W1.ravel(), b1, W2.ravel(), b2]).astype(dtype)
 
     def _params(self):
         W1, W2 = self.coefs_
@@ -411,22 +666,27 @@ class TwoLayerClassifier(ClassifierMixin, BaseEstimator):
 
     # -------------------------------------------------------------- prediction
     def _logits(self, X):
-        X = validate_data(self, X, dtype=_FLOATS, reset=False)
+        X = validate_data(
+            self, X, dtype=_FLOATS, accept_sparse=["csr", "csc"], reset=False
+        )
         return _backprop.forward(X, self._params())[1]
+
+    def _is_multilabel(self):
+        return self.out_activation_ == _backprop.SIGMOID and self.n_outputs_ > 1
 
     def decision_function(self, X):
         """Output logits ``Z = h W2 + b2``.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Input data.
 
         Returns
         -------
-        Z : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        Z : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             For two classes, the logit of ``classes_[1]``; otherwise one logit per
-            class, in the order of ``classes_``.
+            class (or label), in the order of ``classes_``.
         """
         check_is_fitted(self)
         Z = self._logits(X)
@@ -437,16 +697,19 @@ class TwoLayerClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Input data.
 
         Returns
         -------
-        y : ndarray of shape (n_samples,)
-            The most probable class of each sample.
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            The most probable class of each sample; for multilabel targets, the
+            0/1 indicator of each label (logit above 0).
         """
         check_is_fitted(self)
         Z = self._logits(X)
+        if self._is_multilabel():
+            return (Z > 0).astype(int)
         index = (Z[:, 0] > 0).astype(int) if Z.shape[1] == 1 else Z.argmax(axis=1)
         return self.classes_[index]
 
@@ -455,13 +718,14 @@ class TwoLayerClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Input data.
 
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
-            Probability of each class, in the order of ``classes_``.
+            Probability of each class, in the order of ``classes_``; for
+            multilabel targets, the probability of each label.
         """
         check_is_fitted(self)
         Z = self._logits(X)
@@ -479,7 +743,7 @@ class TwoLayerClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Input data.
 
         Returns
@@ -503,7 +767,7 @@ class TwoLayerClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Input data.
 
         Returns
@@ -512,21 +776,23 @@ class TwoLayerClassifier(ClassifierMixin, BaseEstimator):
             Activation of each hidden unit, in (0, 1).
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=_FLOATS, reset=False)
+        X = validate_data(
+            self, X, dtype=_FLOATS, accept_sparse=["csr", "csc"], reset=False
+        )
         return _backprop.hidden(X, self._params())
 
     def loss_gradient(self, X, y, sample_weight=None):
         """Loss and its gradient at the current weights, by backpropagation.
 
         Lets a student check the notes' formulas, or a user run
-        `scipy.optimize.check_grad`.
+        :func:`scipy.optimize.check_grad`.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Input data.
 
-        y : array-like of shape (n_samples,)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Labels, all of them in ``classes_``.
 
         sample_weight : array-like of shape (n_samples,), default=None
@@ -542,23 +808,70 @@ class TwoLayerClassifier(ClassifierMixin, BaseEstimator):
             ``intercepts_``.
         """
         check_is_fitted(self)
-        X, y = validate_data(self, X, y, dtype=_FLOATS, reset=False)
-        classes, Y, s = self._encode(X, y, sample_weight, self.classes_)
-        layout = _backprop.Layout(X.shape[1], self.n_hidden, self.n_outputs_)
-        loss, grad = _backprop.loss_gradient(
-            self._theta(X.dtype), layout, X, Y, s, self.l2, self.out_activation_
+        X, y = self._validate_Xy(X, y, reset=False)
+        data = self._problem(X, y, sample_weight, self.classes_)
+        loss, grad = _objective(data, self.l2)(
+            self._theta(X.dtype, data.layout), None, data.s
         )
-        g = layout.unpack(grad)
+        g = data.layout.unpack(grad)
         return loss, ([g.W1, g.W2], [g.b1, g.b2])
 
 
-def _out_activation(n_classes):
-    return _backprop.SIGMOID if n_classes == 2 else _backprop.SOFTMAX
+class _Problem(NamedTuple):
+    """The training arrays: inputs, targets, normalised weights and sizes."""
+
+    X: object
+    Y: np.ndarray
+    s: np.ndarray
+    classes: np.ndarray
+    layout: _backprop.Layout
+    activation: str
+    y: np.ndarray
 
 
-def _unique_labels(classes):
-    check_classification_targets(np.asarray(classes))
-    return np.unique(classes)
+def _objective(data, l2):
+    """``loss_gradient(theta, rows, s_rows)`` on the rows ``rows`` (None: all)."""
+
+    def loss_gradient(theta, rows, s_rows):
+        X, Y = (data.X, data.Y) if rows is None else (data.X[rows], data.Y[rows])
+        return _backprop.loss_gradient(
+            theta, data.layout, X, Y, s_rows, l2, data.activation
+        )
+
+    return loss_gradient
+
+
+def _encode_targets(y, classes, dtype):
+    """Return ``(classes, Y, activation)``: labels, 0/1 targets, output units.
+
+    ``classes`` are the labels of ``y`` unless given; then ``y`` must use only
+    them. Two classes get one sigmoid unit, more a softmax. Multilabel ``y`` is
+    its own target matrix, with a sigmoid unit per label; its classes are the
+    label indices.
+    """
+    if y.ndim == 2:
+        if type_of_target(y) != "multilabel-indicator":
+            raise ValueError(
+                "A 2-D y must be a multilabel indicator matrix of 0s and 1s; got "
+                f"{type_of_target(y)!r} targets."
+            )
+        return np.arange(y.shape[1]), y.astype(dtype), _backprop.SIGMOID
+    check_classification_targets(y)
+    if classes is None:
+        classes = np.unique(y)
+    else:
+        unknown = np.setdiff1d(y, classes)
+        if unknown.size:
+            raise ValueError(
+                f"y contains labels {unknown!r} that are not in classes {classes!r}."
+            )
+    if len(classes) < 2:
+        raise ValueError(
+            "TwoLayerClassifier needs samples of at least 2 classes; "
+            f"got 1 class: {classes[0]}."
+        )
+    Y = _backprop.targets(np.searchsorted(classes, y), len(classes), dtype)
+    return classes, Y, _backprop.SIGMOID if len(classes) == 2 else _backprop.SOFTMAX
 
 
 def _normalised_weights(sample_weight, X):

@@ -1,23 +1,38 @@
-"""Update rules and the training loop.
+"""Update rules and the training loops.
 
-Every solver descends the same objective, ``loss_gradient`` from `_backprop`; an
-update rule only decides how a gradient becomes a step. Update rules change the
-flat parameter vector ``theta`` in place and keep their own state (velocity,
-moments, step count), so a warm-started fit continues where the last one stopped.
+Every solver descends the same objective, the loss and gradient of `_backprop`;
+a solver only decides which samples a gradient is taken on and how a gradient
+becomes a step. Update rules change the flat parameter vector ``theta`` in place
+and keep their own state (velocity, moments, step count), so a warm-started fit
+continues exactly where the last one stopped.
+
+The pieces:
+
+- `GradientDescent` and `Adam`: update rules, ``rule.step(theta, grad)``.
+- `full_batch_epoch`, `minibatch_epoch`: one epoch of steps; they return the
+  epoch's training loss.
+- `Monitor`: records the losses, keeps the best weights, guards against
+  divergence and decides when to stop.
+- `descend` runs epochs under a monitor; `lbfgs` runs scipy's L-BFGS-B under the
+  same monitor.
 """
 
 import math
-from dataclasses import dataclass, field
+import time
 
 import numpy as np
+from scipy.optimize import minimize
 
-CONVERGED, MAX_ITER, DIVERGED = "converged", "max_iter", "diverged"
+CONVERGED, MAX_ITER, DIVERGED, INTERRUPTED = "converged", "max_iter", "diverged", "stop"
 
 # A loss this many times above the first loss of a run (or above 1, if that is
 # larger) means the steps overshoot: the model has become far worse than its start.
 EXPLOSION_FACTOR = 100.0
 
 
+# --------------------------------------------------------------------------------------
+# Update rules
+# --------------------------------------------------------------------------------------
 class GradientDescent:
     """The notes' update ``w <- w - alpha dC/dw``, optionally with momentum.
 
@@ -46,65 +61,261 @@ class GradientDescent:
         else:
             theta += v
 
+    def inherit(self, previous):
+        """Continue from the state of ``previous``, a rule of an earlier fit."""
+        if isinstance(previous, GradientDescent):
+            self.velocity = previous.velocity
 
-@dataclass
-class Run:
-    """What one call of `descend` did."""
 
-    losses: list = field(default_factory=list)
-    best_loss: float = math.inf
-    status: str = MAX_ITER
-    message: str = ""
+class Adam:
+    """Adam (Kingma and Ba, 2014): steps scaled by running moments of the gradient.
+
+    ``m <- b1 m + (1 - b1) g``, ``v <- b2 v + (1 - b2) g^2`` and
+    ``w <- w - alpha_t m / (sqrt(v) + eps)`` with the bias correction
+    ``alpha_t = alpha sqrt(1 - b2^t) / (1 - b1^t)``.
+    """
+
+    def __init__(self, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+        self.learning_rate = learning_rate
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.t = 0
+        self.m = self.v = None
+
+    def step(self, theta, grad):
+        if self.m is None:
+            self.m, self.v = np.zeros_like(theta), np.zeros_like(theta)
+        self.t += 1
+        self.m *= self.beta_1
+        self.m += (1 - self.beta_1) * grad
+        self.v *= self.beta_2
+        self.v += (1 - self.beta_2) * grad * grad
+        alpha_t = (
+            self.learning_rate
+            * math.sqrt(1 - self.beta_2**self.t)
+            / (1 - self.beta_1**self.t)
+        )
+        theta -= alpha_t * self.m / (np.sqrt(self.v) + self.epsilon)
+
+    def inherit(self, previous):
+        """Continue from the state of ``previous``, a rule of an earlier fit."""
+        if isinstance(previous, Adam):
+            self.t, self.m, self.v = previous.t, previous.m, previous.v
+
+
+# --------------------------------------------------------------------------------------
+# Epochs
+# --------------------------------------------------------------------------------------
+def full_batch_epoch(loss_gradient, s, rule):
+    """One step on all samples; the loss returned is the loss before the step.
+
+    ``loss_gradient(theta, rows, s_rows)`` is the weighted-mean loss and gradient
+    on the rows ``rows`` (None for all) with weights ``s_rows`` summing to one.
+    """
+
+    def epoch(theta):
+        loss, grad = loss_gradient(theta, None, s)
+        rule.step(theta, grad)
+        return loss
+
+    return epoch
+
+
+def minibatch_epoch(loss_gradient, s, rule, batch_size, rng=None):
+    """One pass over the samples in batches of ``batch_size``, a step per batch.
+
+    The samples are shuffled with ``rng`` at each epoch unless ``rng`` is None.
+    Each step descends the weighted mean loss of its batch; the epoch's loss is
+    the weighted mean of the batch losses, ``sum_i s_i CE_i``, taken as the
+    weights move. A batch whose weights are all zero carries no gradient and is
+    skipped.
+    """
+    n = len(s)
+
+    def epoch(theta):
+        order = rng.permutation(n) if rng is not None else None
+        total = 0.0
+        for start in range(0, n, batch_size):
+            rows = (
+                slice(start, start + batch_size)
+                if order is None
+                else order[start : start + batch_size]
+            )
+            s_rows = s[rows]
+            mass = s_rows.sum()
+            if mass <= 0:
+                continue
+            loss, grad = loss_gradient(theta, rows, s_rows / mass)
+            rule.step(theta, grad)
+            total += mass * loss
+        return total
+
+    return epoch
+
+
+# --------------------------------------------------------------------------------------
+# Monitoring: curves, best weights, divergence, stopping
+# --------------------------------------------------------------------------------------
+class Monitor:
+    """Record each epoch, keep the best weights and decide when to stop.
+
+    Without a validation set, the monitored quantity is the training loss, and
+    training stops after ``n_iter_no_change`` epochs in a row whose loss is not
+    ``tol`` below the best so far. With ``validate(theta) -> (loss, score)`` the
+    monitored quantity is the validation score (higher is better), the same rule
+    applies to it, and the weights of the best epoch are restored at the end.
+
+    A non-finite or exploding training loss stops at once and restores the
+    weights with the lowest loss seen.
+
+    ``on_epoch(epoch, theta)`` is called after every epoch; returning True stops
+    training (status ``INTERRUPTED``).
+    """
+
+    def __init__(
+        self, theta, *, tol, n_iter_no_change, validate=None, log=None, on_epoch=None
+    ):
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.validate = validate
+        self.log = log
+        self.on_epoch = on_epoch
+        self.losses, self.validation_losses, self.validation_scores = [], [], []
+        self.best_theta = theta.copy()
+        self.best_loss = math.inf
+        self.best_score = -math.inf
+        self.best_epoch = 0
+        self.no_improvement = 0
+        self.status, self.message = MAX_ITER, ""
+        self.started = time.perf_counter()
 
     @property
     def n_iter(self):
         return len(self.losses)
 
+    def after_epoch(self, loss, theta_of_loss, theta):
+        """Record an epoch that ended at ``theta``; return True to stop.
 
-def _diverged(loss, first_loss):
-    return not math.isfinite(loss) or loss > EXPLOSION_FACTOR * max(first_loss, 1.0)
+        ``loss`` is the epoch's training loss, taken at ``theta_of_loss``: the
+        weights before the step for full-batch descent, the new weights for
+        L-BFGS. Mini-batch losses are taken as the weights move; the weights
+        before the epoch stand for them.
+        """
+        first = self.losses[0] if self.losses else loss
+        if not math.isfinite(loss) or loss > EXPLOSION_FACTOR * max(first, 1.0):
+            return self._diverged(loss, first, theta)
+        self.losses.append(loss)
+        epoch = self.n_iter
+        if self.validate is None:
+            improved = self._track(-loss, epoch, theta_of_loss)
+        else:
+            validation_loss, score = self.validate(theta)
+            self.validation_losses.append(validation_loss)
+            self.validation_scores.append(score)
+            improved = self._track(score, epoch, theta)
+        self.best_loss = min(self.best_loss, loss)
+        self.no_improvement = 0 if improved else self.no_improvement + 1
+        if self.log is not None:
+            self.log(self._line(epoch))
+        if self.on_epoch is not None and self.on_epoch(epoch, theta):
+            return self._stop(INTERRUPTED, "a callback asked to stop")
+        if self.no_improvement >= self.n_iter_no_change:
+            what = "training loss" if self.validate is None else "validation score"
+            return self._stop(
+                CONVERGED,
+                f"the {what} did not improve by more than tol={self.tol} for "
+                f"{self.n_iter_no_change} consecutive epochs",
+            )
+        return False
+
+    def _track(self, score, epoch, theta):
+        """Keep the weights of the best score; True if it improved by tol."""
+        improved = score > self.best_score + self.tol
+        if score > self.best_score:
+            self.best_score, self.best_epoch = score, epoch
+            self.best_theta[...] = theta
+        return improved
+
+    def _diverged(self, loss, first, theta):
+        theta[...] = self.best_theta
+        return self._stop(
+            DIVERGED,
+            f"the training loss rose from {first:.4g} to {loss:.4g} at epoch "
+            f"{self.n_iter + 1}",
+        )
+
+    def _stop(self, status, message):
+        self.status, self.message = status, message
+        return True
+
+    def finish(self, theta):
+        """End of training: restore the best weights when validating."""
+        if self.validate is not None and self.status != DIVERGED:
+            theta[...] = self.best_theta
+        if self.log is not None:
+            restored = (
+                f"; kept the weights of epoch {self.best_epoch}"
+                if self.validate is not None or self.status == DIVERGED
+                else ""
+            )
+            reason = self.message or "max_iter reached"
+            self.log(f"Stopped after epoch {self.n_iter}: {reason}{restored}.")
+
+    def _line(self, epoch):
+        parts = [f"Epoch {epoch:4d}", f"loss {self.losses[-1]:.6f}"]
+        if self.validate is not None:
+            parts.append(f"validation loss {self.validation_losses[-1]:.6f}")
+            parts.append(f"validation score {self.validation_scores[-1]:.6f}")
+        parts.append(f"{time.perf_counter() - self.started:.2f} s")
+        return ", ".join(parts)
 
 
-def descend(theta, loss_gradient, rule, *, max_iter, tol, n_iter_no_change, log=None):
-    """Full-batch descent of ``loss_gradient`` from ``theta``, in place.
-
-    Each iteration evaluates the loss and gradient at ``theta``, records the loss
-    and takes one step of ``rule``. Training stops after ``n_iter_no_change``
-    iterations in a row whose loss is not ``tol`` below the best so far
-    (``CONVERGED``), at ``max_iter`` (``MAX_ITER``), or as soon as the loss is
-    non-finite or explodes (``DIVERGED``); in that case ``theta`` is reset to the
-    weights with the lowest loss seen.
-
-    ``log(iteration, loss)`` is called after each iteration when given.
-    """
-    run = Run()
-    best_theta = theta.copy()
-    no_improvement = 0
+# --------------------------------------------------------------------------------------
+# Training loops
+# --------------------------------------------------------------------------------------
+def descend(theta, epoch, monitor, max_iter):
+    """Run ``epoch(theta)`` up to ``max_iter`` times under ``monitor``, in place."""
+    before = np.empty_like(theta)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        for iteration in range(1, max_iter + 1):
-            loss, grad = loss_gradient(theta)
-            first = run.losses[0] if run.losses else loss
-            if _diverged(loss, first) or not np.isfinite(grad).all():
-                theta[...] = best_theta
-                run.status = DIVERGED
-                run.message = (
-                    f"the loss rose from {first:.4g} to {loss:.4g} at iteration "
-                    f"{iteration}"
-                )
+        for _ in range(max_iter):
+            before[...] = theta
+            loss = epoch(theta)
+            if monitor.after_epoch(loss, before, theta):
                 break
-            run.losses.append(loss)
-            if log is not None:
-                log(iteration, loss)
-            no_improvement = 0 if loss < run.best_loss - tol else no_improvement + 1
-            if loss < run.best_loss:
-                run.best_loss = loss
-                best_theta[...] = theta
-            rule.step(theta, grad)
-            if no_improvement >= n_iter_no_change:
-                run.status = CONVERGED
-                run.message = (
-                    f"the loss did not improve by more than tol={tol} for "
-                    f"{n_iter_no_change} consecutive iterations"
-                )
-                break
-    return run
+        monitor.finish(theta)
+    return monitor
+
+
+def lbfgs(theta, loss_gradient, s, monitor, max_iter, tol):
+    """Minimise with scipy's L-BFGS-B from ``theta``, in place.
+
+    Each L-BFGS iteration counts as one epoch for the monitor, so ``loss_curve_``,
+    ``verbose`` and early stopping behave as for the other solvers.
+    """
+    dtype = theta.dtype
+
+    def fun(x):
+        loss, grad = loss_gradient(x.astype(dtype, copy=False), None, s)
+        return loss, grad.astype(np.float64, copy=False)
+
+    def callback(intermediate_result):
+        x = intermediate_result.x.astype(dtype)  # the loss was taken at x itself
+        if monitor.after_epoch(float(intermediate_result.fun), x, x):
+            raise StopIteration
+
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        result = minimize(
+            fun,
+            theta.astype(np.float64),
+            jac=True,
+            method="L-BFGS-B",
+            callback=callback,
+            options={"maxiter": max_iter, "gtol": tol, "maxfun": 15 * max_iter},
+        )
+        theta[...] = monitor.best_theta if monitor.status == DIVERGED else result.x
+        if monitor.status == MAX_ITER and result.status == 0:
+            monitor.status = CONVERGED
+            monitor.message = f"L-BFGS-B converged: {result.message}"
+        monitor.finish(theta)
+    return monitor
