@@ -147,11 +147,11 @@ class TwoLayerClassifier(ClassifierMixin, BaseEstimator):
         Class labels (for multilabel targets, the label indices).
 
     coefs_ : list of ndarray
-        ``[W1, W2]``: ``W1`` of shape (n_features_in_, n_hidden) and ``W2`` of
-        shape (n_hidden, n_outputs_).
+        ``[W1, W2]``: ``W1`` of shape (`n_features_in_`, `n_hidden`) and ``W2`` of
+        shape (`n_hidden`, `n_outputs_`).
 
     intercepts_ : list of ndarray
-        ``[b1, b2]`` of shapes (n_hidden,) and (n_outputs_,).
+        ``[b1, b2]`` of shapes (`n_hidden`,) and (`n_outputs_`,).
 
     n_outputs_ : int
         Number of output units: 1 for two classes, otherwise the number of
