@@ -44,9 +44,9 @@ sphinx_gallery_conf = {
     "examples_dirs": "examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",  # execute every plot_*.py
+    "within_subsection_order": "FileNameSortKey",  # plot_1_... to plot_6_...
     "doc_module": ("skbackprop",),
     "backreferences_dir": "generated",  # "Examples using TwoLayerClassifier"
-    "reference_url": {"skbackprop": None},  # link names in code to the API pages
     "download_all_examples": False,
     "remove_config_comments": True,
     "matplotlib_animations": False,
@@ -69,11 +69,17 @@ html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
     "header_links_before_dropdown": 6,
+    # The search field beside six links wraps the header onto two rows at
+    # laptop widths; the search button and the theme switcher fit on one.
+    "navbar_persistent": [],
+    "navbar_end": ["search-button", "theme-switcher"],
     "secondary_sidebar_items": ["page-toc", "sg_download_links", "sg_launcher_links"],
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version", "theme-version"],
 }
-html_sidebars = {"index": [], "getting_started": [], "performance": []}
+# No left sidebar: the sections are few and all in the header, and the width goes
+# to the math and to the gallery's code, which otherwise scrolls at laptop widths.
+html_sidebars = {"**": []}
 html_show_sourcelink = False
 
 

@@ -146,7 +146,5 @@ def gradient_at(theta):
 
 theta = np.concatenate([a.ravel() for a in clf.coefs_ + clf.intercepts_])
 error = check_grad(loss_at, gradient_at, theta)
-print(
-    f"check_grad: |gradient - forward differences| = {error:.2e}, "
-    f"against |gradient| = {np.linalg.norm(gradient_at(theta)):.2e}"
-)
+print(f"check_grad: |gradient - forward differences| = {error:.2e}")
+print(f"against |gradient| = {np.linalg.norm(gradient_at(theta)):.2e}")

@@ -69,4 +69,4 @@ plt.show()
 # corners and edges where a sigmoid saturates. Two numbers per image are not
 # much, and the classes that overlap here are the ones the network confuses: the
 # held-out accuracy above is well below that of a network with more hidden units
-# (see :ref:`sphx_glr_auto_examples_plot_grid_search_digits.py`).
+# (see :ref:`sphx_glr_auto_examples_plot_3_grid_search_digits.py`).

@@ -62,10 +62,10 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", ConvergenceWarning)
     patient.fit(X_train, y_train)
 print(f"epochs run: {patient.n_iter_}, best epoch: {patient.best_iter_}")
+print(f"training loss at the end: {patient.loss_curve_[-1]:.3f}")
 print(
-    f"training loss at the end: {patient.loss_curve_[-1]:.3f}; validation loss at "
-    f"the best epoch: {min(patient.validation_loss_curve_):.3f}, at the end: "
-    f"{patient.validation_loss_curve_[-1]:.3f}"
+    f"validation loss at the best epoch: {min(patient.validation_loss_curve_):.3f}, "
+    f"at the end: {patient.validation_loss_curve_[-1]:.3f}"
 )
 
 # %%

@@ -20,6 +20,7 @@ returns a model full of NaN.
 # Training with each learning rate
 # --------------------------------
 # We record the warnings each fit raises, to print them below.
+import textwrap
 import warnings
 
 import matplotlib.pyplot as plt
@@ -49,12 +50,16 @@ for learning_rate in learning_rates:
 
 for learning_rate, clf in models.items():
     print(
-        f"learning_rate={learning_rate:>5}: {clf.n_iter_:3d} iterations, "
-        f"final loss {clf.loss_:8.4f}, lowest loss {clf.best_loss_:.4f}, "
-        f"training accuracy {clf.score(X, y):.3f}"
+        f"learning_rate={learning_rate:g}: {clf.n_iter_} iterations, "
+        f"training accuracy {clf.score(X, y):.3f}\n"
+        f"  final loss {clf.loss_:.4g}, lowest loss {clf.best_loss_:.4g}"
     )
     for message in caught[learning_rate]:
-        print(f"    warning: {message}")
+        print(
+            textwrap.fill(
+                message, 72, initial_indent="  warning: ", subsequent_indent="    "
+            )
+        )
 
 # %%
 # The curves
@@ -73,7 +78,7 @@ for learning_rate, clf in models.items():
         ax.annotate(
             "diverged: stopped,\nbest weights restored",
             xy=(clf.n_iter_, clf.loss_curve_[-1]),
-            xytext=(25, clf.loss_curve_[-1]),
+            xytext=(30, 20),
             color=line.get_color(),
             arrowprops={"arrowstyle": "->", "color": line.get_color()},
         )
@@ -89,9 +94,9 @@ plt.show()
 # ------------------
 # * ``0.1`` is safe but slow: after 200 iterations the loss is still far from its
 #   minimum, and the fit warns that it reached ``max_iter``.
-# * ``1`` and ``10`` descend steadily; ``10`` reaches a loss about a hundred times
-#   lower within the same budget and stops on its own, once the loss no longer
-#   improves by ``tol``.
+# * ``1`` and ``10`` descend steadily; ``10`` reaches a loss a hundred times below
+#   that of ``0.1`` within the same budget and stops on its own, once the loss no
+#   longer improves by ``tol``.
 # * ``50`` overshoots. The loss jumps up after a few steps and never comes back
 #   below its starting value; training stops when ten iterations in a row bring no
 #   new best loss, with a poor model: a learning rate this large is simply wrong.
