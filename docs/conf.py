@@ -33,6 +33,7 @@ default_role = "literal"  # `x` in prose and docstrings is code, as in scikit-le
 autosummary_generate = True
 autodoc_default_options = {"members": True, "inherited-members": True}
 autodoc_typehints = "none"
+toc_object_entries_show_parents = "hide"  # "fit()" in the page TOC, not the full path
 # numpydoc would list every member a second time under the class (numpydoc#69).
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
