@@ -612,7 +612,7 @@ class TwoLayerClassifier(ClassifierMixin, BaseEstimator):
         if monitor.status == _solvers.DIVERGED:
             warnings.warn(
                 f"Training diverged: {monitor.message}. The weights with the lowest "
-                f"loss were restored. learning_rate={self.learning_rate} is too "
+                f"loss were restored. learning_rate={self._learning_rate()} is too "
                 "large for this data: lower learning_rate, or scale X "
                 "(StandardScaler).",
                 ConvergenceWarning,

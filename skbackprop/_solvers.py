@@ -157,6 +157,15 @@ def minibatch_epoch(loss_gradient, s, rule, batch_size, rng=None):
 # --------------------------------------------------------------------------------------
 # Monitoring: curves, best weights, divergence, stopping
 # --------------------------------------------------------------------------------------
+def _overshot(loss, best_loss):
+    """Whether a run stopped far above its best loss: the steps overshoot.
+
+    More than twice the best and 0.1 above it (per sample, in nats): a momentum
+    ripple near a minimum stays well inside that, an oversized step does not.
+    """
+    return loss > 2.0 * best_loss and loss - best_loss > 0.1
+
+
 class Monitor:
     """Record each epoch, keep the best weights and decide when to stop.
 
@@ -167,7 +176,8 @@ class Monitor:
     applies to it, and the weights of the best epoch are restored at the end.
 
     A non-finite or exploding training loss stops at once and restores the
-    weights with the lowest loss seen.
+    weights with the lowest loss seen; so does a run that stops far above its
+    best loss (`_overshot`). Both end with status ``DIVERGED``.
 
     ``on_epoch(epoch, theta)`` is called after every epoch; returning True stops
     training (status ``INTERRUPTED``).
@@ -221,6 +231,13 @@ class Monitor:
         if self.on_epoch is not None and self.on_epoch(epoch, theta):
             return self._stop(INTERRUPTED, "a callback asked to stop")
         if self.no_improvement >= self.n_iter_no_change:
+            if self.validate is None and _overshot(loss, self.best_loss):
+                theta[...] = self.best_theta
+                return self._stop(
+                    DIVERGED,
+                    f"the training loss ended at {loss:.4g}, far above its best "
+                    f"{self.best_loss:.4g} (epoch {self.best_epoch})",
+                )
             what = "training loss" if self.validate is None else "validation score"
             return self._stop(
                 CONVERGED,

@@ -349,3 +349,19 @@ def test_bad_sample_weights(iris):
         TwoLayerClassifier().fit(X, y, sample_weight=-np.ones(len(y)))
     with pytest.raises(ValueError, match="zero"):
         TwoLayerClassifier().fit(X, y, sample_weight=np.zeros(len(y)))
+
+
+def test_overshooting_run_is_reported_and_its_best_weights_kept():
+    # learning_rate=50 without momentum on digits: the loss jumps from 2.3 to
+    # 100+ and never comes back below its start. MLPClassifier calls such a run
+    # converged; here it warns and keeps the weights of the lowest loss.
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    clf = TwoLayerClassifier(learning_rate=50.0, momentum=0.0, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="far above its best.*learning_rate=50"):
+        clf.fit(X, y)
+    best = int(np.argmin(clf.loss_curve_))
+    assert clf.loss_curve_[-1] > 2 * clf.best_loss_
+    assert clf.best_iter_ == best + 1
+    loss, _ = clf.loss_gradient(X, y)
+    assert loss == pytest.approx(clf.best_loss_, rel=1e-12)

@@ -98,8 +98,10 @@ plt.show()
 #   that of ``0.1`` within the same budget and stops on its own, once the loss no
 #   longer improves by ``tol``.
 # * ``50`` overshoots. The loss jumps up after a few steps and never comes back
-#   below its starting value; training stops when ten iterations in a row bring no
-#   new best loss, with a poor model: a learning rate this large is simply wrong.
+#   below its starting value. When ten iterations in a row bring no new best loss,
+#   the guard sees the loss ending far above its best, puts back the weights of
+#   the lowest loss and warns: a learning rate this large is simply wrong.
+#   (MLPClassifier would call this run converged and keep the last weights.)
 # * ``300`` diverges: the loss grows by orders of magnitude within a few
 #   iterations. The guard stops the fit, puts back the weights with the lowest
 #   loss (here the initial ones) and the warning says to lower ``learning_rate``
