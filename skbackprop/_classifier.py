@@ -395,12 +395,14 @@ class TwoLayerClassifier(ClassifierMixin, BaseEstimator):
             else:
                 epoch = self._epoch(objective, data, rule, rng)
                 _solvers.descend(theta, epoch, monitor, self.max_iter)
-        self._report(monitor)
-        curve, t = (self.loss_curve_, self.t_) if warm else ([], 0)
-        t += monitor.n_iter * X.shape[0]
-        self._set_fitted(data, theta, curve + monitor.losses, monitor.n_iter, t)
-        self._optimizer, self._rng = rule, rng  # partial_fit continues from both
-        self._set_validation(monitor)
+            # Still inside the block: an exception (Ctrl-C) while the attributes
+            # are written restores the old ones instead of leaving a mixture.
+            self._report(monitor)
+            curve, t = (self.loss_curve_, self.t_) if warm else ([], 0)
+            t += monitor.n_iter * X.shape[0]
+            self._set_fitted(data, theta, curve + monitor.losses, monitor.n_iter, t)
+            self._optimizer, self._rng = rule, rng  # partial_fit continues from both
+            self._set_validation(monitor)
         return self
 
     def _check_incremental(self):
@@ -460,14 +462,15 @@ class TwoLayerClassifier(ClassifierMixin, BaseEstimator):
             sample_weight = self._class_weighted(y, sample_weight)
             data = self._problem(X, y, sample_weight, all_classes)
             if first:
-                self._rng = check_random_state(self.random_state)
-                theta = _backprop.init_params(data.layout, self._rng, X.dtype)
+                rng = check_random_state(self.random_state)
+                theta = _backprop.init_params(data.layout, rng, X.dtype)
             else:
+                rng = self._rng
                 theta = self._theta(X.dtype, data.layout)
             rule = self._rule()
             if not first:
                 rule.inherit(self._optimizer)
-            epoch = self._epoch(_objective(data, self.l2), data, rule, self._rng)
+            epoch = self._epoch(_objective(data, self.l2), data, rule, rng)
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 loss = epoch(theta)
             if not (np.isfinite(loss) and np.isfinite(theta).all()):
@@ -476,16 +479,18 @@ class TwoLayerClassifier(ClassifierMixin, BaseEstimator):
                     f"learning_rate={self.learning_rate} is too large for this "
                     "data, or X needs scaling (StandardScaler)."
                 )
-        if first:
-            curve, n_iter, t = [loss], 1, X.shape[0]
-        else:
-            curve = self.loss_curve_ + [loss]
-            n_iter, t = self.n_iter_ + 1, self.t_ + X.shape[0]
-        self._set_fitted(data, theta, curve, n_iter, t)
-        self._optimizer = rule
-        self.validation_loss_curve_ = self.validation_scores_ = None
-        self.best_validation_score_ = None
-        self.best_iter_ = int(np.argmin(curve)) + 1
+            # Still inside the block: an exception (Ctrl-C) while the attributes
+            # are written restores the old ones instead of leaving a mixture.
+            if first:
+                curve, n_iter, t = [loss], 1, X.shape[0]
+            else:
+                curve = self.loss_curve_ + [loss]
+                n_iter, t = self.n_iter_ + 1, self.t_ + X.shape[0]
+            self._set_fitted(data, theta, curve, n_iter, t)
+            self._optimizer, self._rng = rule, rng
+            self.validation_loss_curve_ = self.validation_scores_ = None
+            self.best_validation_score_ = None
+            self.best_iter_ = int(np.argmin(curve)) + 1
         return self
 
     # ------------------------------------------------------- training helpers
