@@ -5,6 +5,7 @@ this module only turns scikit-learn inputs into arrays for them and their result
 into fitted attributes.
 """
 
+import copy
 import warnings
 from numbers import Integral, Real
 from typing import NamedTuple
@@ -465,7 +466,7 @@ class TwoLayerClassifier(ClassifierMixin, BaseEstimator):
                 rng = check_random_state(self.random_state)
                 theta = _backprop.init_params(data.layout, rng, X.dtype)
             else:
-                rng = self._rng
+                rng = copy.deepcopy(self._rng)  # advanced only if the call succeeds
                 theta = self._theta(X.dtype, data.layout)
             rule = self._rule()
             if not first:
