@@ -62,9 +62,10 @@ class GradientDescent:
             theta += v
 
     def inherit(self, previous):
-        """Continue from the state of ``previous``, a rule of an earlier fit."""
-        if isinstance(previous, GradientDescent):
-            self.velocity = previous.velocity
+        """Continue from a copy of the state of ``previous``, a rule of an earlier
+        fit; ``previous`` is left as it is, for a fit that fails."""
+        if isinstance(previous, GradientDescent) and previous.velocity is not None:
+            self.velocity = previous.velocity.copy()
 
 
 class Adam:
@@ -99,9 +100,10 @@ class Adam:
         theta -= alpha_t * self.m / (np.sqrt(self.v) + self.epsilon)
 
     def inherit(self, previous):
-        """Continue from the state of ``previous``, a rule of an earlier fit."""
-        if isinstance(previous, Adam):
-            self.t, self.m, self.v = previous.t, previous.m, previous.v
+        """Continue from a copy of the state of ``previous``, a rule of an earlier
+        fit; ``previous`` is left as it is, for a fit that fails."""
+        if isinstance(previous, Adam) and previous.m is not None:
+            self.t, self.m, self.v = previous.t, previous.m.copy(), previous.v.copy()
 
 
 # --------------------------------------------------------------------------------------
