@@ -526,7 +526,8 @@ class TwoLayerClassifier(ClassifierMixin, BaseEstimator):
     def _problem(self, X, y, sample_weight, classes=None):
         """Validated labels and weights as the arrays the numerics take."""
         classes, Y, activation = _encode_targets(y, classes, X.dtype)
-        layout = _backprop.Layout(X.shape[1], self.n_hidden, Y.shape[1])
+        # int(): the parameter check lets True through as an int, numpy does not.
+        layout = _backprop.Layout(X.shape[1], int(self.n_hidden), Y.shape[1])
         s = _normalised_weights(sample_weight, X)
         return _Problem(X, Y, s, classes, layout, activation, y)
 
