@@ -518,6 +518,8 @@ class TwoLayerClassifier(ClassifierMixin, BaseEstimator):
             return sample_weight
         if y.ndim == 2:
             raise ValueError("class_weight is not supported for multilabel y.")
+        if isinstance(self.class_weight, dict):
+            _check_class_weight(self.class_weight)
         weights = compute_sample_weight(self.class_weight, y)
         if sample_weight is None:
             return weights
@@ -879,6 +881,16 @@ def _encode_targets(y, classes, dtype):
         )
     Y = _backprop.targets(np.searchsorted(classes, y), len(classes), dtype)
     return classes, Y, _backprop.SIGMOID if len(classes) == 2 else _backprop.SOFTMAX
+
+
+def _check_class_weight(class_weight):
+    """Class weights must be finite non-negative numbers, like sample weights."""
+    for label, weight in class_weight.items():
+        if not (isinstance(weight, Real) and np.isfinite(weight) and weight >= 0):
+            raise ValueError(
+                f"class_weight must map classes to finite non-negative numbers; "
+                f"got {weight!r} for class {label!r}."
+            )
 
 
 def _normalised_weights(sample_weight, X):
