@@ -583,7 +583,10 @@ class TwoLayerClassifier(ClassifierMixin, BaseEstimator):
             if scorer is None:
                 return loss, -loss
             at_theta = self._snapshot(data, theta)
-            return loss, float(scorer(at_theta, val.X, y_val, sample_weight=sw_val))
+            # A plain callable ``scorer(estimator, X, y)`` (the documented form)
+            # need not take sample_weight: pass it only when there are weights.
+            weights = {} if sw_val is None else {"sample_weight": sw_val}
+            return loss, float(scorer(at_theta, val.X, y_val, **weights))
 
         return validate
 
