@@ -448,6 +448,10 @@ class TwoLayerClassifier(ClassifierMixin, BaseEstimator):
         """
         with _unchanged_on_error(self):
             first = not hasattr(self, "coefs_")
+            if not first:
+                # _fit_context validates the parameters only until the model is
+                # fitted; a later set_params must not go unchecked.
+                self._validate_params()
             if first and classes is None:
                 raise ValueError(
                     "classes must be passed on the first call to partial_fit."
