@@ -901,18 +901,22 @@ def _check_class_weight(class_weight):
 
 
 def _normalised_weights(sample_weight, X):
-    """Sample weights as a probability vector ``s``, validated."""
-    sw = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+    """Sample weights as a probability vector ``s``, validated.
+
+    Normalised in float64 and only then cast to the dtype of X: positive
+    weights below float32's range (or sums above float64's) stay valid.
+    """
+    sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
     if not np.isfinite(sw).all():
         raise ValueError("sample_weight contains NaN or infinity.")
     if (sw < 0).any():
         raise ValueError("sample_weight contains negative values.")
-    total = sw.sum()
-    if total <= 0:
+    if not sw.any():
         raise ValueError(
             "sample_weight sums to zero: at least one weight must be positive."
         )
-    return sw / total
+    sw = sw / sw.max()  # in (0, 1]: the sum cannot overflow
+    return (sw / sw.sum()).astype(X.dtype, copy=False)
 
 
 class _unchanged_on_error:
