@@ -541,8 +541,7 @@ class TwoLayerClassifier(ClassifierMixin, BaseEstimator):
         if y.ndim == 2:
             given = np.arange(y.shape[1])
         elif classes is not None:
-            check_classification_targets(np.asarray(classes))
-            given = np.unique(classes)
+            given = _sorted_labels(np.asarray(classes), "classes")
         else:
             given = None
         if first:
@@ -872,9 +871,9 @@ def _encode_targets(y, classes, dtype):
                 f"{type_of_target(y)!r} targets."
             )
         return np.arange(y.shape[1]), y.astype(dtype), _backprop.SIGMOID
-    check_classification_targets(y)
+    labels = _sorted_labels(y, "y")
     if classes is None:
-        classes = np.unique(y)
+        classes = labels
     else:
         unknown = np.setdiff1d(y, classes)
         if unknown.size:
@@ -898,6 +897,19 @@ def _check_class_weight(class_weight):
                 f"class_weight must map classes to finite non-negative numbers; "
                 f"got {weight!r} for class {label!r}."
             )
+
+
+def _sorted_labels(labels, name):
+    """The distinct classification labels, sorted; a clear error if they are not
+    classes, or cannot be sorted (strings and numbers mixed)."""
+    try:
+        check_classification_targets(labels)
+        return np.unique(labels)
+    except TypeError as error:  # raised by sorting, in scikit-learn or numpy
+        raise ValueError(
+            f"{name} mixes labels that cannot be sorted together, such as strings "
+            f"and numbers ({error}). Use labels of one type."
+        ) from error
 
 
 def _normalised_weights(sample_weight, X):
