@@ -46,13 +46,21 @@ def examples(share):
 
 # ------------------------------------------------------------------ strategies
 def label_sets(K):
-    """K distinct labels: ints (possibly negative, not contiguous) or strings."""
-    ints = st.lists(st.integers(-1000, 1000), min_size=K, max_size=K, unique=True)
+    """K distinct labels: ints (possibly negative, not contiguous) or strings.
+
+    Built distinct (a start plus positive gaps; a common text prefix) rather
+    than filtered for uniqueness, which would discard examples.
+    """
+    ints = st.builds(
+        lambda start, gaps: start + np.cumsum(gaps),
+        st.integers(-1000, 1000),
+        st.lists(st.integers(1, 50), min_size=K, max_size=K),
+    )
     # numpy drops trailing NUL characters from str arrays: keep them out.
-    text = st.text(st.characters(exclude_characters="\x00"), max_size=4)
-    strings = st.lists(text, min_size=K, max_size=K, unique=True)
+    prefix = st.text(st.characters(exclude_characters="\x00"), max_size=3)
+    strings = st.builds(lambda p, v: [f"{p}{i}" for i in v], prefix, ints)
     return st.one_of(
-        ints.map(np.array),
+        ints,
         strings.map(np.array),
         strings.map(lambda labels: np.array(labels, dtype=object)),
     )
