@@ -1,7 +1,8 @@
 """skbackprop: the lecture notes' two-layer network as a scikit-learn classifier."""
 
 from ._classifier import TwoLayerClassifier
+from ._plot import LossCurveDisplay
 
 __version__ = "0.1.0"
 
-__all__ = ["TwoLayerClassifier", "__version__"]
+__all__ = ["LossCurveDisplay", "TwoLayerClassifier", "__version__"]

@@ -1,0 +1,263 @@
+"""Plots of a fitted network, in scikit-learn's Display idiom.
+
+matplotlib is optional (the ``plot`` extra): it is imported only when a plot is
+drawn, and its absence gives an ImportError that names the extra.
+"""
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+
+def _require_matplotlib(caller):
+    """Import matplotlib.pyplot, or say how to install it."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise ImportError(
+            f"{caller} requires matplotlib, which is not installed. Install it with "
+            "`pip install 'skbackprop[plot]'` (or `pip install matplotlib`)."
+        ) from exc
+    return plt
+
+
+def _curve(values):
+    """A recorded per-epoch curve as a 1-D float array, or None when absent."""
+    if values is None:
+        return None
+    values = np.asarray(values, dtype=float).ravel()
+    return values if values.size else None
+
+
+def _network(estimator):
+    """The estimator holding ``loss_curve_``: unwrap searches and pipelines."""
+    while True:
+        if hasattr(estimator, "best_estimator_"):
+            estimator = estimator.best_estimator_
+        elif hasattr(estimator, "steps"):
+            estimator = estimator.steps[-1][1]
+        else:
+            return estimator
+
+
+class LossCurveDisplay:
+    """Loss per epoch of a trained network, with its validation curves.
+
+    Draws the training loss, and the validation loss and the validation score
+    when they were recorded (early stopping). The validation score is drawn on a
+    second y-axis on the right, since it is not on the scale of a loss.
+
+    Build one with :meth:`from_estimator`, or from recorded curves with the
+    constructor and :meth:`plot`. All attributes are set by :meth:`plot`.
+
+    Parameters
+    ----------
+    loss_curve : array-like of shape (n_epochs,)
+        Training loss at each epoch, as in ``loss_curve_``.
+
+    validation_loss_curve : array-like of shape (n_epochs,), default=None
+        Validation loss at each epoch, as in ``validation_loss_curve_``; None
+        when none was recorded.
+
+    validation_scores : array-like of shape (n_epochs,), default=None
+        Validation score at each epoch, as in ``validation_scores_``; None when
+        none was recorded.
+
+    estimator_name : str, default=None
+        Name of the estimator, used in the legend.
+
+    Attributes
+    ----------
+    line_ : matplotlib Line2D
+        The training loss.
+
+    validation_loss_line_ : matplotlib Line2D or None
+        The validation loss, or None when there is none.
+
+    validation_score_line_ : matplotlib Line2D or None
+        The validation score, or None when there is none.
+
+    ax_ : matplotlib Axes
+        Axes of the losses.
+
+    score_ax_ : matplotlib Axes or None
+        Right-hand axes of the validation score, sharing ``ax_``'s x-axis; None
+        when there is no validation score.
+
+    figure_ : matplotlib Figure
+        Figure containing the curves.
+
+    See Also
+    --------
+    sklearn.model_selection.LearningCurveDisplay : Scores against training size.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skbackprop import LossCurveDisplay, TwoLayerClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = make_pipeline(StandardScaler(), TwoLayerClassifier(random_state=0))
+    >>> model = model.fit(X, y)
+    >>> display = LossCurveDisplay.from_estimator(model)
+    >>> loss = display.line_.get_ydata()
+    >>> bool(loss[-1] < loss[0])
+    True
+    >>> display.figure_.savefig("loss_curve.png")  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        *,
+        loss_curve,
+        validation_loss_curve=None,
+        validation_scores=None,
+        estimator_name=None,
+    ):
+        self.loss_curve = loss_curve
+        self.validation_loss_curve = validation_loss_curve
+        self.validation_scores = validation_scores
+        self.estimator_name = estimator_name
+
+    def plot(
+        self,
+        ax=None,
+        *,
+        name=None,
+        loss_kw=None,
+        validation_loss_kw=None,
+        validation_score_kw=None,
+    ):
+        """Draw the curves.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure and axes when None.
+
+        name : str, default=None
+            Name used in the legend; defaults to `estimator_name`.
+
+        loss_kw : dict, default=None
+            Keyword arguments passed to matplotlib's ``plot`` for the training
+            loss.
+
+        validation_loss_kw : dict, default=None
+            Keyword arguments passed to matplotlib's ``plot`` for the validation
+            loss.
+
+        validation_score_kw : dict, default=None
+            Keyword arguments passed to matplotlib's ``plot`` for the validation
+            score.
+
+        Returns
+        -------
+        display : LossCurveDisplay
+            This object, with the artists stored as attributes.
+        """
+        plt = _require_matplotlib(f"{type(self).__name__}.plot")
+        if ax is None:
+            _, ax = plt.subplots()
+        name = self.estimator_name if name is None else name
+        prefix = f"{name}: " if name else ""
+
+        loss = _curve(self.loss_curve)
+        if loss is None:
+            raise ValueError("loss_curve is empty: there is no training loss to plot.")
+        (self.line_,) = ax.plot(
+            _epochs(loss),
+            loss,
+            **{"label": f"{prefix}training loss", **(loss_kw or {})},
+        )
+        handles = [self.line_]
+
+        self.validation_loss_line_ = None
+        validation_loss = _curve(self.validation_loss_curve)
+        if validation_loss is not None:
+            (self.validation_loss_line_,) = ax.plot(
+                _epochs(validation_loss),
+                validation_loss,
+                **{
+                    "label": f"{prefix}validation loss",
+                    "linestyle": "--",
+                    **(validation_loss_kw or {}),
+                },
+            )
+            handles.append(self.validation_loss_line_)
+
+        self.score_ax_ = self.validation_score_line_ = None
+        scores = _curve(self.validation_scores)
+        if scores is not None:
+            self.score_ax_ = ax.twinx()
+            # Continue the colour cycle of ax_ so the lines can be told apart.
+            color = f"C{len(handles)}"
+            (self.validation_score_line_,) = self.score_ax_.plot(
+                _epochs(scores),
+                scores,
+                **{
+                    "label": f"{prefix}validation score",
+                    "color": color,
+                    "linestyle": ":",
+                    **(validation_score_kw or {}),
+                },
+            )
+            self.score_ax_.set_ylabel("validation score")
+            handles.append(self.validation_score_line_)
+
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("loss")
+        ax.legend(handles=handles, labels=[h.get_label() for h in handles])
+        self.ax_ = ax
+        self.figure_ = ax.figure
+        return self
+
+    @classmethod
+    def from_estimator(cls, estimator, *, ax=None, name=None, **plot_kw):
+        """Plot the curves recorded by a fitted estimator.
+
+        Parameters
+        ----------
+        estimator : estimator instance
+            A fitted estimator with a ``loss_curve_`` attribute, such as
+            `TwoLayerClassifier` or `~sklearn.neural_network.MLPClassifier`; or
+            a fitted `~sklearn.pipeline.Pipeline` ending in one, or a fitted
+            search (`~sklearn.model_selection.GridSearchCV`) whose best
+            estimator is one. ``validation_loss_curve_`` and
+            ``validation_scores_`` are drawn when present and not None.
+
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure and axes when None.
+
+        name : str, default=None
+            Name used in the legend; defaults to the class name of the network.
+
+        **plot_kw : dict
+            Further keyword arguments of :meth:`plot`.
+
+        Returns
+        -------
+        display : LossCurveDisplay
+            The display, drawn.
+        """
+        _require_matplotlib(f"{cls.__name__}.from_estimator")
+        network = _network(estimator)
+        check_is_fitted(network)
+        if getattr(network, "loss_curve_", None) is None:
+            raise ValueError(
+                f"{type(network).__name__} has no loss_curve_ to plot: "
+                "LossCurveDisplay needs an estimator that records its loss per epoch."
+            )
+        display = cls(
+            loss_curve=network.loss_curve_,
+            validation_loss_curve=getattr(network, "validation_loss_curve_", None),
+            validation_scores=getattr(network, "validation_scores_", None),
+            estimator_name=type(network).__name__ if name is None else name,
+        )
+        return display.plot(ax=ax, **plot_kw)
+
+
+def _epochs(curve):
+    """Epoch numbers 1, 2, ... for a per-epoch curve."""
+    return np.arange(1, len(curve) + 1)

@@ -1,0 +1,170 @@
+"""LossCurveDisplay: the Display idiom, the curves it draws, a missing matplotlib."""
+
+import sys
+
+import numpy as np
+import pytest
+from _optional import require
+from numpy.testing import assert_array_equal
+from sklearn.datasets import load_iris
+from sklearn.model_selection import GridSearchCV
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skbackprop import LossCurveDisplay, TwoLayerClassifier
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+matplotlib = require("matplotlib")
+matplotlib.use("Agg")
+plt = require("matplotlib.pyplot")
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def iris():
+    X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.fixture(scope="module")
+def fitted(iris):
+    return TwoLayerClassifier(n_hidden=8, max_iter=60, random_state=0).fit(*iris)
+
+
+def test_from_estimator_draws_the_training_loss(fitted):
+    display = LossCurveDisplay.from_estimator(fitted)
+
+    x, y = display.line_.get_data()
+    assert_array_equal(x, np.arange(1, len(fitted.loss_curve_) + 1))
+    assert_array_equal(y, fitted.loss_curve_)
+    assert display.ax_ is display.line_.axes
+    assert display.figure_ is display.ax_.figure
+    assert display.ax_.get_xlabel() == "epoch"
+    assert display.ax_.get_ylabel() == "loss"
+    assert display.estimator_name == "TwoLayerClassifier"
+    legend = [t.get_text() for t in display.ax_.get_legend().get_texts()]
+    assert legend == ["TwoLayerClassifier: training loss"]
+
+
+def test_no_validation_curves_without_early_stopping(fitted):
+    display = LossCurveDisplay.from_estimator(fitted)
+    assert display.validation_loss_line_ is None
+    assert display.validation_score_line_ is None
+    assert display.score_ax_ is None
+    assert len(display.ax_.lines) == 1
+
+
+def test_from_estimator_unwraps_pipeline_and_search(iris):
+    X, y = iris
+    pipe = make_pipeline(StandardScaler(), TwoLayerClassifier(max_iter=30))
+    search = GridSearchCV(pipe, {"twolayerclassifier__n_hidden": [2, 4]}, cv=2)
+    search.fit(X, y)
+
+    display = LossCurveDisplay.from_estimator(search)
+
+    network = search.best_estimator_[-1]
+    assert_array_equal(display.line_.get_ydata(), network.loss_curve_)
+
+
+def test_plot_on_given_axes_with_validation_curves():
+    loss = [1.0, 0.6, 0.4, 0.3]
+    validation_loss = [1.1, 0.7, 0.55, 0.6]
+    scores = [0.5, 0.7, 0.8, 0.78]
+    _, ax = plt.subplots()
+    display = LossCurveDisplay(
+        loss_curve=loss,
+        validation_loss_curve=validation_loss,
+        validation_scores=scores,
+        estimator_name="net",
+    ).plot(ax=ax, loss_kw={"color": "black"})
+
+    assert display.ax_ is ax
+    assert display.line_.get_color() == "black"
+    assert_array_equal(display.validation_loss_line_.get_ydata(), validation_loss)
+    assert display.validation_loss_line_.axes is ax
+    # The score is not on a loss's scale: it has its own right-hand axis.
+    assert_array_equal(display.validation_score_line_.get_ydata(), scores)
+    assert display.score_ax_ is display.validation_score_line_.axes
+    assert display.score_ax_ is not ax
+    assert display.score_ax_.get_ylabel() == "validation score"
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == [
+        "net: training loss",
+        "net: validation loss",
+        "net: validation score",
+    ]
+
+
+def test_validation_attributes_set_to_none_are_not_drawn():
+    # MLPClassifier sets validation_scores_ = None without early stopping; an
+    # estimator may do the same, or record an empty validation_loss_curve_.
+    recorded = TwoLayerClassifier()
+    vars(recorded).update(
+        loss_curve_=[0.9, 0.5], validation_scores_=None, validation_loss_curve_=[]
+    )
+    display = LossCurveDisplay.from_estimator(recorded)
+    assert display.validation_score_line_ is None
+    assert display.validation_loss_line_ is None
+
+
+def test_mlpclassifier_validation_scores_are_drawn(iris):
+    X, y = iris
+    mlp = MLPClassifier(
+        hidden_layer_sizes=(8,),
+        early_stopping=True,
+        max_iter=40,
+        n_iter_no_change=100,
+        random_state=0,
+    )
+    with pytest.warns(Warning):  # ConvergenceWarning at max_iter
+        mlp.fit(X, y)
+
+    display = LossCurveDisplay.from_estimator(mlp, name="MLP")
+
+    assert_array_equal(display.line_.get_ydata(), mlp.loss_curve_)
+    assert_array_equal(
+        display.validation_score_line_.get_ydata(), mlp.validation_scores_
+    )
+
+
+def test_unfitted_estimator_is_refused():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        LossCurveDisplay.from_estimator(TwoLayerClassifier())
+
+
+def test_estimator_without_loss_curve_is_refused(iris):
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression().fit(*iris)
+    with pytest.raises(ValueError, match="LogisticRegression has no loss_curve_"):
+        LossCurveDisplay.from_estimator(model)
+
+
+def test_empty_loss_curve_is_refused():
+    with pytest.raises(ValueError, match="loss_curve is empty"):
+        LossCurveDisplay(loss_curve=[]).plot()
+
+
+def test_png_is_written(fitted, tmp_path):
+    display = LossCurveDisplay.from_estimator(fitted)
+    path = tmp_path / "loss.png"
+    display.figure_.savefig(path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_missing_matplotlib_names_the_extra(fitted, monkeypatch):
+    # A None entry in sys.modules makes `import matplotlib...` raise ImportError.
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(ImportError, match=r"skbackprop\[plot\]"):
+        LossCurveDisplay.from_estimator(fitted)
+    with pytest.raises(ImportError, match=r"LossCurveDisplay.plot requires matplotlib"):
+        LossCurveDisplay(loss_curve=[1.0]).plot()
