@@ -180,6 +180,10 @@ class _Extend(argparse.Action):
         setattr(namespace, self.dest, flat)
 
 
+def _count(n, noun):
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _listing(values):
     return ", ".join(map(str, values))
 
@@ -355,7 +359,7 @@ def _dask(scheduler=None, n_local_workers=None):
                     n_workers=n_local_workers,
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    dashboard_address=":0",
                 )
             )
             address = cluster.scheduler_address
@@ -368,7 +372,9 @@ def _dask(scheduler=None, n_local_workers=None):
                 f"cannot reach the dask scheduler {address}: {exc}"
             ) from None
         workers = len(client.scheduler_info()["workers"])
-        print(f"dask: {workers} worker(s) at {address}")
+        print(
+            f"dask: {workers} worker(s) at {address}, dashboard {client.dashboard_link}"
+        )
         stack.enter_context(parallel_backend("dask"))
         yield
 
@@ -391,7 +397,8 @@ def run(args):
         f"Grid search of StandardScaler + TwoLayerClassifier on {name}\n"
         f"  {len(X_train)} training samples, {len(X_test)} held out, "
         f"{X.shape[1]} features, {len(np.unique(y))} classes\n"
-        f"  {n_candidates} candidates x {args.cv} folds = {n_candidates * args.cv} fits"
+        f"  {_count(n_candidates, 'candidate')} x {args.cv} folds = "
+        f"{_count(n_candidates * args.cv, 'fit')}"
     )
     start = time.perf_counter()
     with _dask(args.scheduler, args.dask_local):
