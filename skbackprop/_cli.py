@@ -91,18 +91,21 @@ def _parser():
     )
     grid.add_argument(
         "--cv",
+        metavar="K",
         type=FOLDS,
         default=3,
         help="number of cross-validation folds (default: 3)",
     )
     grid.add_argument(
         "--n-jobs",
+        metavar="N",
         type=int,
         default=None,
         help="parallel fits (-1: all cores; default: 1, or every dask worker)",
     )
     grid.add_argument(
         "--random-state",
+        metavar="SEED",
         type=int,
         default=0,
         help="seed of the held-out split, the folds and the weights (default: 0)",

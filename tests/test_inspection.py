@@ -103,7 +103,6 @@ def test_decision_boundary_binary(plt, moons, response_method, expected):
 
     display = _from_estimator(clf, X, response_method)
 
-    assert display.n_classes == 2
     assert display.response.shape == display.xx0.shape == (40, 40)
     assert_allclose(display.response.ravel(), expected(clf, _grid(display)))
     assert display.surface_ is not None
@@ -127,7 +126,6 @@ def test_decision_boundary_three_classes(plt, blobs, response_method, expected):
 
     display = _from_estimator(clf, X, response_method)
 
-    assert display.n_classes == 3
     response = display.response.reshape(-1, *display.response.shape[2:])
     assert_allclose(response, expected(clf, _grid(display)))
     predicted = set(np.unique(clf.predict(_grid(display))))
