@@ -62,6 +62,9 @@ class LossCurveDisplay:
         Validation score at each epoch, as in ``validation_scores_``; None when
         none was recorded.
 
+    score_name : str, default=None
+        Name of the validation score, e.g. ``'accuracy'``; None says "score".
+
     estimator_name : str, default=None
         Name of the estimator, used in the legend.
 
@@ -114,11 +117,13 @@ class LossCurveDisplay:
         loss_curve,
         validation_loss_curve=None,
         validation_scores=None,
+        score_name=None,
         estimator_name=None,
     ):
         self.loss_curve = loss_curve
         self.validation_loss_curve = validation_loss_curve
         self.validation_scores = validation_scores
+        self.score_name = score_name
         self.estimator_name = estimator_name
 
     def plot(
@@ -193,17 +198,18 @@ class LossCurveDisplay:
             self.score_ax_ = ax.twinx()
             # Continue the colour cycle of ax_ so the lines can be told apart.
             color = f"C{len(handles)}"
+            label = f"validation {self.score_name or 'score'}"
             (self.validation_score_line_,) = self.score_ax_.plot(
                 _epochs(scores),
                 scores,
                 **{
-                    "label": f"{prefix}validation score",
+                    "label": f"{prefix}{label}",
                     "color": color,
                     "linestyle": ":",
                     **(validation_score_kw or {}),
                 },
             )
-            self.score_ax_.set_ylabel("validation score")
+            self.score_ax_.set_ylabel(label)
             handles.append(self.validation_score_line_)
 
         ax.set_xlabel("epoch")
@@ -225,7 +231,9 @@ class LossCurveDisplay:
             a fitted `~sklearn.pipeline.Pipeline` ending in one, or a fitted
             search (`~sklearn.model_selection.GridSearchCV`) whose best
             estimator is one. ``validation_loss_curve_`` and
-            ``validation_scores_`` are drawn when present and not None.
+            ``validation_scores_`` are drawn when present and not None; the
+            scores are left out when they are the negated validation loss
+            (``scoring='loss'``).
 
         ax : matplotlib Axes, default=None
             Axes to draw on; a new figure and axes when None.
@@ -249,10 +257,15 @@ class LossCurveDisplay:
                 f"{type(network).__name__} has no loss_curve_ to plot: "
                 "LossCurveDisplay needs an estimator that records its loss per epoch."
             )
+        scoring = getattr(network, "scoring", None)
+        scores = getattr(network, "validation_scores_", None)
+        if scoring == "loss":  # the scores are the negated validation loss
+            scores = None
         display = cls(
             loss_curve=network.loss_curve_,
             validation_loss_curve=getattr(network, "validation_loss_curve_", None),
-            validation_scores=getattr(network, "validation_scores_", None),
+            validation_scores=scores,
+            score_name=scoring if isinstance(scoring, str) else None,
             estimator_name=type(network).__name__ if name is None else name,
         )
         return display.plot(ax=ax, **plot_kw)

@@ -101,6 +101,40 @@ def test_plot_on_given_axes_with_validation_curves():
     ]
 
 
+def test_early_stopping_draws_validation_loss_and_score(iris):
+    X, y = iris
+    clf = TwoLayerClassifier(
+        n_hidden=8, early_stopping=True, scoring="accuracy", random_state=0
+    ).fit(X, y)
+
+    display = LossCurveDisplay.from_estimator(clf)
+
+    assert_array_equal(display.line_.get_ydata(), clf.loss_curve_)
+    assert_array_equal(
+        display.validation_loss_line_.get_ydata(), clf.validation_loss_curve_
+    )
+    assert_array_equal(
+        display.validation_score_line_.get_ydata(), clf.validation_scores_
+    )
+    assert display.score_ax_.get_ylabel() == "validation accuracy"
+    assert display.validation_score_line_.get_label().endswith("validation accuracy")
+
+
+def test_early_stopping_on_the_loss_draws_no_redundant_score(iris):
+    # With scoring="loss" the validation scores are the negated validation loss.
+    clf = TwoLayerClassifier(n_hidden=8, early_stopping=True, random_state=0)
+    clf.fit(*iris)
+    assert_array_equal(clf.validation_scores_, -np.asarray(clf.validation_loss_curve_))
+
+    display = LossCurveDisplay.from_estimator(clf)
+
+    assert_array_equal(
+        display.validation_loss_line_.get_ydata(), clf.validation_loss_curve_
+    )
+    assert display.validation_score_line_ is None
+    assert display.score_ax_ is None
+
+
 def test_validation_attributes_set_to_none_are_not_drawn():
     # MLPClassifier sets validation_scores_ = None without early stopping; an
     # estimator may do the same, or record an empty validation_loss_curve_.
@@ -141,10 +175,10 @@ def test_unfitted_estimator_is_refused():
 
 
 def test_estimator_without_loss_curve_is_refused(iris):
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
 
-    model = LogisticRegression().fit(*iris)
-    with pytest.raises(ValueError, match="LogisticRegression has no loss_curve_"):
+    model = KNeighborsClassifier().fit(*iris)
+    with pytest.raises(ValueError, match="KNeighborsClassifier has no loss_curve_"):
         LossCurveDisplay.from_estimator(model)
 
 
