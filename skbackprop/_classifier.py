@@ -7,6 +7,7 @@ into fitted attributes.
 
 import copy
 import warnings
+from functools import partial
 from numbers import Integral, Real
 from typing import NamedTuple
 
@@ -27,7 +28,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import _backprop, _solvers
+from . import _backprop, _callbacks, _solvers
 
 _FLOATS = [np.float64, np.float32]
 
@@ -35,7 +36,9 @@ _FLOATS = [np.float64, np.float32]
 AUTO_LEARNING_RATE = {"gd": 0.5, "sgd": 0.1, "adam": 0.001, "lbfgs": None}
 
 
-class TwoLayerClassifier(ClassifierMixin, BaseEstimator):
+class TwoLayerClassifier(
+    _callbacks.CallbackSupportMixin, ClassifierMixin, BaseEstimator
+):
     """The lecture notes' two-layer sigmoid network, trained by backpropagation.
 
     One hidden layer of ``n_hidden`` sigmoid units; one sigmoid output unit for two
@@ -219,6 +222,13 @@ class TwoLayerClassifier(ClassifierMixin, BaseEstimator):
     ``learning_rate`` to lower. A `fit` that raises, or is interrupted, leaves
     the estimator as it was before the call.
 
+    With scikit-learn 1.9 or later, `fit` reports to the callbacks of
+    ``set_callbacks`` (:mod:`sklearn.callback`), alone or inside a `Pipeline` or
+    `GridSearchCV`: each epoch is one task, ``ScoringMonitor`` scores the
+    weights of each epoch on the training data, ``ProgressBar`` (the
+    ``progress`` extra, rich) shows the epochs, and a callback that asks to stop
+    ends training after the current epoch. `partial_fit` reports nothing.
+
     Examples
     --------
     >>> from sklearn.datasets import load_iris
@@ -356,6 +366,8 @@ class TwoLayerClassifier(ClassifierMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
+        # Before the snapshot below, so that a failed fit still tears callbacks down.
+        tasks = _callbacks.FitTasks(self, self.max_iter)
         with _unchanged_on_error(self):
             warm = self.warm_start and hasattr(self, "coefs_")
             X, y = self._validate_Xy(X, y, reset=not warm)
@@ -378,6 +390,9 @@ class TwoLayerClassifier(ClassifierMixin, BaseEstimator):
             rule = self._rule()
             if warm:
                 rule.inherit(self._optimizer)
+            tasks.start(
+                data.X, data.y, sample_weight, partial(_weight_attributes, data), theta
+            )
             validate = None
             if validation is not None:
                 validate = self._validator(data, validation)
@@ -387,6 +402,7 @@ class TwoLayerClassifier(ClassifierMixin, BaseEstimator):
                 n_iter_no_change=self.n_iter_no_change,
                 validate=validate,
                 log=print if self.verbose else None,
+                on_epoch=tasks.on_epoch,
             )
             objective = _objective(data, self.l2)
             if self.solver == "lbfgs":
@@ -404,6 +420,7 @@ class TwoLayerClassifier(ClassifierMixin, BaseEstimator):
             self._set_fitted(data, theta, curve + monitor.losses, monitor.n_iter, t)
             self._optimizer, self._rng = rule, rng  # partial_fit continues from both
             self._set_validation(monitor)
+            tasks.finish()
         return self
 
     def _check_incremental(self):
@@ -643,12 +660,8 @@ class TwoLayerClassifier(ClassifierMixin, BaseEstimator):
             )
 
     def _set_fitted(self, data, theta, loss_curve, n_iter, t):
-        p = data.layout.unpack(theta)
-        self.classes_ = data.classes
-        self.n_outputs_ = data.layout.n_outputs
-        self.out_activation_ = data.activation
-        self.coefs_ = [p.W1, p.W2]
-        self.intercepts_ = [p.b1, p.b2]
+        for name, value in _weight_attributes(data, theta).items():
+            setattr(self, name, value)
         self.loss_curve_ = loss_curve
         self.loss_ = loss_curve[-1] if loss_curve else np.nan
         self.best_loss_ = min(loss_curve) if loss_curve else np.nan
@@ -842,6 +855,18 @@ class _Problem(NamedTuple):
     layout: _backprop.Layout
     activation: str
     y: np.ndarray
+
+
+def _weight_attributes(data, theta):
+    """The fitted attributes that make the network with weights ``theta`` predict."""
+    p = data.layout.unpack(theta)
+    return {
+        "classes_": data.classes,
+        "n_outputs_": data.layout.n_outputs,
+        "out_activation_": data.activation,
+        "coefs_": [p.W1, p.W2],
+        "intercepts_": [p.b1, p.b2],
+    }
 
 
 def _objective(data, l2):
