@@ -51,10 +51,13 @@ class FitTasks:
 
     def __init__(self, estimator, max_epochs):
         self.estimator = estimator
+        # Without callbacks there is nobody to report to: skip the tasks, which
+        # cost tens of microseconds an epoch.
+        active = AVAILABLE and getattr(estimator, "_skl_callbacks", None)
         # One task per epoch plus the one begun after the last epoch.
         self.fit_task = (
             estimator._init_callback_context(max_subtasks=max_epochs + 1)
-            if AVAILABLE
+            if active
             else None
         )
 

@@ -802,6 +802,40 @@ class TwoLayerClassifier(
         -------
         h : ndarray of shape (n_samples, n_hidden)
             Activation of each hidden unit, in (0, 1).
+
+        Notes
+        -----
+        The hidden layer is a feature map learned for the classes: the output
+        layer only separates the classes linearly in it. With ``n_hidden=2`` it
+        is a 2-D projection of the data that can be drawn.
+
+        Examples
+        --------
+        The 64 pixels of the digits, projected through two hidden units:
+
+        >>> from sklearn.datasets import load_digits
+        >>> from sklearn.model_selection import cross_val_score
+        >>> from sklearn.neighbors import KNeighborsClassifier
+        >>> from sklearn.preprocessing import StandardScaler
+        >>> from skbackprop import TwoLayerClassifier
+        >>> X, y = load_digits(return_X_y=True)
+        >>> X = StandardScaler().fit_transform(X)
+        >>> clf = TwoLayerClassifier(n_hidden=2, learning_rate=1.0, random_state=0)
+        >>> h = clf.fit(X, y).hidden_activations(X)
+        >>> h.shape
+        (1797, 2)
+
+        Neighbours in this plane mostly show the same digit (chance is 0.1):
+
+        >>> knn_accuracy = cross_val_score(KNeighborsClassifier(), h, y).mean()
+        >>> bool(knn_accuracy > 0.6)
+        True
+
+        To draw it, with matplotlib:
+
+        >>> import matplotlib.pyplot as plt  # doctest: +SKIP
+        >>> plt.scatter(h[:, 0], h[:, 1], c=y, cmap="tab10", s=5)  # doctest: +SKIP
+        >>> plt.colorbar(label="digit")  # doctest: +SKIP
         """
         check_is_fitted(self)
         X = validate_data(

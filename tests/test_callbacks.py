@@ -239,9 +239,16 @@ def test_failed_fit_tears_callbacks_down_and_changes_nothing(iris):
 
 
 @needs_callbacks
-def test_no_callbacks_no_change(iris):
+def test_no_callbacks_no_change(iris, monkeypatch):
     X, y = iris
-    plain = TwoLayerClassifier(n_hidden=4, max_iter=30, random_state=0).fit(X, y)
+
+    def no_tasks(*args, **kwargs):
+        raise AssertionError("tasks made for an estimator without callbacks")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(TwoLayerClassifier, "_init_callback_context", no_tasks)
+        plain = TwoLayerClassifier(n_hidden=4, max_iter=30, random_state=0)
+        plain.fit(X, y)
     watched = TwoLayerClassifier(n_hidden=4, max_iter=30, random_state=0)
     watched.set_callbacks(Recorder()).fit(X, y)
     assert_array_equal(plain.coefs_[0], watched.coefs_[0])
