@@ -99,7 +99,7 @@ def _parser():
     grid.add_argument(
         "--n-jobs",
         metavar="N",
-        type=int,
+        type=N_JOBS,
         default=None,
         help="parallel fits (-1: all cores; default: 1, or every dask worker)",
     )
@@ -171,6 +171,7 @@ POSITIVE_FLOAT = _checked(
 )
 POSITIVE_INT = _checked(int, lambda v: v >= 1, "a positive integer")
 FOLDS = _checked(int, lambda v: v >= 2, "an integer of at least 2")
+N_JOBS = _checked(int, lambda v: v != 0, "a non-zero integer")
 
 
 class _Extend(argparse.Action):
@@ -212,7 +213,7 @@ def read_csv(path, target=None):
     class.
     """
     try:
-        with open(path, newline="") as f:
+        with open(path, newline="", encoding="utf-8-sig") as f:
             rows = [row for row in csv.reader(f) if any(cell.strip() for cell in row)]
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InputError(f"cannot read {path}: {exc}") from None

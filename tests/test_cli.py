@@ -161,6 +161,15 @@ def test_target_defaults_to_last_column(tmp_path, capsys):
     assert y_read.dtype.kind == "i"
 
 
+def test_byte_order_mark_is_not_part_of_the_first_name(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes("\ufeffa,label\n1,u\n2,v\n".encode())
+    X, y = _cli.read_csv(path, "label")
+    assert_array_equal(X, [[1.0], [2.0]])
+    assert_array_equal(y, ["u", "v"])
+    assert_array_equal(_cli.read_csv(path, None)[0], X)  # "a" is a feature
+
+
 def one_line_error(status, err, *fragments):
     assert status == 1
     lines = err.strip().splitlines()
@@ -221,6 +230,7 @@ def test_missing_file_and_target_without_data(tmp_path, capsys):
         (["--n-hidden", "2.5"], "'2.5' is not a positive integer"),
         (["--n-hidden", "0"], "'0' is not a positive integer"),
         (["--cv", "1"], "'1' is not an integer of at least 2"),
+        (["--n-jobs", "0"], "'0' is not a non-zero integer"),
         (["--dask-local", "2", "--scheduler", "tcp://x:1"], "not allowed with"),
     ],
 )
