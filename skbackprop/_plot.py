@@ -54,13 +54,14 @@ class LossCurveDisplay:
     loss_curve : array-like of shape (n_epochs,)
         Training loss at each epoch, as in ``loss_curve_``.
 
-    validation_loss_curve : array-like of shape (n_epochs,), default=None
+    validation_loss_curve : array-like of shape (n_validated,), default=None
         Validation loss at each epoch, as in ``validation_loss_curve_``; None
-        when none was recorded.
+        when none was recorded. A curve shorter than `loss_curve` is drawn at
+        its last epochs, where a warm-started fit recorded it.
 
-    validation_scores : array-like of shape (n_epochs,), default=None
+    validation_scores : array-like of shape (n_validated,), default=None
         Validation score at each epoch, as in ``validation_scores_``; None when
-        none was recorded.
+        none was recorded. Drawn like `validation_loss_curve`.
 
     score_name : str, default=None
         Name of the validation score, e.g. ``'accuracy'``; None says "score".
@@ -163,16 +164,17 @@ class LossCurveDisplay:
             This object, with the artists stored as attributes.
         """
         plt = _require_matplotlib(f"{type(self).__name__}.plot")
+        loss = _curve(self.loss_curve)
+        if loss is None:
+            raise ValueError("loss_curve is empty: there is no training loss to plot.")
         if ax is None:
             _, ax = plt.subplots()
         name = self.estimator_name if name is None else name
         prefix = f"{name}: " if name else ""
+        n_epochs = len(loss)
 
-        loss = _curve(self.loss_curve)
-        if loss is None:
-            raise ValueError("loss_curve is empty: there is no training loss to plot.")
         (self.line_,) = ax.plot(
-            _epochs(loss),
+            _epochs(loss, n_epochs),
             loss,
             **{"label": f"{prefix}training loss", **(loss_kw or {})},
         )
@@ -182,7 +184,7 @@ class LossCurveDisplay:
         validation_loss = _curve(self.validation_loss_curve)
         if validation_loss is not None:
             (self.validation_loss_line_,) = ax.plot(
-                _epochs(validation_loss),
+                _epochs(validation_loss, n_epochs),
                 validation_loss,
                 **{
                     "label": f"{prefix}validation loss",
@@ -200,7 +202,7 @@ class LossCurveDisplay:
             color = f"C{len(handles)}"
             label = f"validation {self.score_name or 'score'}"
             (self.validation_score_line_,) = self.score_ax_.plot(
-                _epochs(scores),
+                _epochs(scores, n_epochs),
                 scores,
                 **{
                     "label": f"{prefix}{label}",
@@ -271,6 +273,11 @@ class LossCurveDisplay:
         return display.plot(ax=ax, **plot_kw)
 
 
-def _epochs(curve):
-    """Epoch numbers 1, 2, ... for a per-epoch curve."""
-    return np.arange(1, len(curve) + 1)
+def _epochs(curve, n_epochs):
+    """Epoch numbers of a per-epoch curve that ends at epoch ``n_epochs``.
+
+    A warm-started fit appends to the training loss but records validation
+    curves for its own epochs only: those are the last epochs.
+    """
+    first = max(n_epochs - len(curve), 0) + 1
+    return np.arange(first, first + len(curve))

@@ -135,6 +135,26 @@ def test_early_stopping_on_the_loss_draws_no_redundant_score(iris):
     assert display.score_ax_ is None
 
 
+def test_warm_started_validation_curves_are_drawn_at_the_last_epochs(iris):
+    clf = TwoLayerClassifier(
+        n_hidden=8, early_stopping=True, warm_start=True, max_iter=10, tol=0,
+        random_state=0,
+    )  # fmt: skip
+    clf.fit(*iris).fit(*iris)
+    assert (len(clf.loss_curve_), len(clf.validation_loss_curve_)) == (20, 10)
+
+    display = LossCurveDisplay.from_estimator(clf)
+
+    assert_array_equal(display.line_.get_xdata(), np.arange(1, 21))
+    assert_array_equal(display.validation_loss_line_.get_xdata(), np.arange(11, 21))
+
+
+def test_empty_loss_curve_makes_no_figure():
+    with pytest.raises(ValueError, match="loss_curve is empty"):
+        LossCurveDisplay(loss_curve=[]).plot()
+    assert plt.get_fignums() == []
+
+
 def test_validation_attributes_set_to_none_are_not_drawn():
     # MLPClassifier sets validation_scores_ = None without early stopping; an
     # estimator may do the same, or record an empty validation_loss_curve_.
@@ -180,11 +200,6 @@ def test_estimator_without_loss_curve_is_refused(iris):
     model = KNeighborsClassifier().fit(*iris)
     with pytest.raises(ValueError, match="KNeighborsClassifier has no loss_curve_"):
         LossCurveDisplay.from_estimator(model)
-
-
-def test_empty_loss_curve_is_refused():
-    with pytest.raises(ValueError, match="loss_curve is empty"):
-        LossCurveDisplay(loss_curve=[]).plot()
 
 
 def test_png_is_written(fitted, tmp_path):
