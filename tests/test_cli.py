@@ -151,6 +151,33 @@ def test_without_matplotlib_no_plot_and_success(
     assert not list(tmp_path.glob("*.png"))
 
 
+@pytest.mark.parametrize("argv, threads", [([], 1), (["--blas-threads", "2"], 2)])
+def test_blas_threads_limit_the_search(iris_csv, tmp_path, capsys, monkeypatch,
+                                       argv, threads):  # fmt: skip
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads():
+        return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+
+    with threadpool_limits(limits=threads, user_api="blas"):
+        expected = blas_threads()  # capped by the BLAS build and environment
+    seen = []
+    fit = _cli.GridSearchCV.fit
+
+    def recording_fit(self, *args, **kwargs):
+        seen.extend(blas_threads())
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(_cli.GridSearchCV, "fit", recording_fit)
+    status, _, err = run(
+        ["--data", iris_csv, "--target", "species", "--n-hidden", "2",
+         "--learning-rate", "1", "--cv", "2", "--output", tmp_path, *argv],
+        capsys,
+    )  # fmt: skip
+    assert status == 0, err
+    assert seen and seen == expected
+
+
 def test_target_defaults_to_last_column(tmp_path, capsys):
     X, y = load_iris(return_X_y=True)
     path = write_csv(tmp_path / "t.csv", ["a", "b", "c", "d", "label"],
@@ -231,6 +258,7 @@ def test_missing_file_and_target_without_data(tmp_path, capsys):
         (["--n-hidden", "0"], "'0' is not a positive integer"),
         (["--cv", "1"], "'1' is not an integer of at least 2"),
         (["--n-jobs", "0"], "'0' is not a non-zero integer"),
+        (["--blas-threads", "0"], "'0' is not a positive integer"),
         (["--dask-local", "2", "--scheduler", "tcp://x:1"], "not allowed with"),
     ],
 )
