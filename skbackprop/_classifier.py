@@ -33,7 +33,7 @@ from . import _backprop, _callbacks, _solvers
 _FLOATS = [np.float64, np.float32]
 
 # learning_rate="auto": a step that converges on standardized data for each solver.
-AUTO_LEARNING_RATE = {"gd": 0.5, "sgd": 0.1, "adam": 0.001, "lbfgs": None}
+AUTO_LEARNING_RATE = {"gd": 1.5, "sgd": 0.1, "adam": 0.001, "lbfgs": None}
 
 
 class TwoLayerClassifier(
@@ -50,11 +50,11 @@ class TwoLayerClassifier(
 
     Parameters
     ----------
-    n_hidden : int, default=64
+    n_hidden : int, default=32
         Number of hidden sigmoid units, the notes' H.
 
     learning_rate : float or 'auto', default='auto'
-        Step size, the notes' alpha. ``'auto'`` is 0.5 for ``'gd'``, 0.1 for
+        Step size, the notes' alpha. ``'auto'`` is 1.5 for ``'gd'``, 0.1 for
         ``'sgd'`` and 0.001 for ``'adam'``; L-BFGS chooses its own steps. The loss
         is a mean over samples, not the notes' sum: one step of the notes with
         step ``a`` on n samples is one step here with ``learning_rate = n * a``.
@@ -71,10 +71,10 @@ class TwoLayerClassifier(
         - ``'adam'``: mini-batch Adam, with ``beta_1``, ``beta_2``, ``epsilon``.
         - ``'lbfgs'``: full-batch L-BFGS-B from :func:`scipy.optimize.minimize`.
 
-    l2 : float, default=0.0
+    l2 : float, default=3e-4
         Strength of the L2 penalty ``(l2 / 2) (|W1|^2 + |W2|^2)`` added to the mean
         loss; biases are not penalised. MLPClassifier calls this ``alpha`` and
-        divides it by the number of samples.
+        divides it by the number of samples. 0 gives the notes' loss.
 
     batch_size : int, default=None
         Samples per step of ``'sgd'`` and ``'adam'``; None means
@@ -85,14 +85,18 @@ class TwoLayerClassifier(
         Maximum number of epochs (passes over the data; for ``'gd'``, steps; for
         ``'lbfgs'``, iterations) per call of `fit`.
 
-    tol : float, default=1e-4
+    tol : float, default=1e-3
         Training stops when the monitored quantity (the training loss, or the
         validation score with early stopping) has not improved by at least
-        ``tol`` on its best value for ``n_iter_no_change`` consecutive epochs.
-        For ``'lbfgs'`` it is also the gradient tolerance ``gtol``.
+        ``tol`` over ``n_iter_no_change`` consecutive epochs: each epoch is
+        compared with the value at the last improvement by ``tol``, so slow but
+        steady progress keeps training going. For ``'lbfgs'`` it is also the
+        gradient tolerance ``gtol``.
 
-    n_iter_no_change : int, default=10
-        Number of epochs without a ``tol`` improvement before stopping.
+    n_iter_no_change : int, default=50
+        Number of epochs without a ``tol`` improvement before stopping. With
+        momentum the loss can rise for a few epochs before it falls again; the
+        patience lets training pass such bumps.
 
     shuffle : bool, default=True
         Whether ``'sgd'`` and ``'adam'`` shuffle the samples at each epoch.
@@ -101,7 +105,7 @@ class TwoLayerClassifier(
         Momentum of ``'gd'`` and ``'sgd'``, in [0, 1). 0 gives exactly the notes'
         update.
 
-    nesterov : bool, default=False
+    nesterov : bool, default=True
         Whether ``'gd'`` and ``'sgd'`` use Nesterov's momentum.
 
     beta_1 : float, default=0.9
@@ -272,18 +276,18 @@ class TwoLayerClassifier(
 
     def __init__(
         self,
-        n_hidden=64,
+        n_hidden=32,
         *,
         learning_rate="auto",
         solver="gd",
-        l2=0.0,
+        l2=3e-4,
         batch_size=None,
         max_iter=500,
-        tol=1e-4,
-        n_iter_no_change=10,
+        tol=1e-3,
+        n_iter_no_change=50,
         shuffle=True,
         momentum=0.9,
-        nesterov=False,
+        nesterov=True,
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,

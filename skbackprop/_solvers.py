@@ -173,9 +173,11 @@ class Monitor:
 
     Without a validation set, the monitored quantity is the training loss, and
     training stops after ``n_iter_no_change`` epochs in a row whose loss is not
-    ``tol`` below the best so far. With ``validate(theta) -> (loss, score)`` the
-    monitored quantity is the validation score (higher is better), the same rule
-    applies to it, and the weights of the best epoch are restored at the end.
+    ``tol`` below the loss at the last such improvement (MLPClassifier compares
+    with the best loss instead, which stops a slow but steady descent). With
+    ``validate(theta) -> (loss, score)`` the monitored quantity is the validation
+    score (higher is better), the same rule applies to it, and the weights of the
+    best epoch are restored at the end.
 
     A non-finite or exploding training loss stops at once and restores the
     weights with the lowest loss seen; so does a run that stops far above its
@@ -197,6 +199,7 @@ class Monitor:
         self.best_theta = theta.copy()
         self.best_loss = math.inf
         self.best_score = -math.inf
+        self.reference = -math.inf  # the score at the last improvement by tol
         self.best_epoch = 0
         self.no_improvement = 0
         self.status, self.message = MAX_ITER, ""
@@ -250,7 +253,9 @@ class Monitor:
 
     def _track(self, score, epoch, theta):
         """Keep the weights of the best score; True if it improved by tol."""
-        improved = score > self.best_score + self.tol
+        improved = score > self.reference + self.tol
+        if improved:
+            self.reference = score
         if score > self.best_score:
             self.best_score, self.best_epoch = score, epoch
             self.best_theta[...] = theta

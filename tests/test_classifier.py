@@ -85,8 +85,9 @@ def test_output_shapes_and_consistency(iris, binary):
         assert clf.hidden_activations(X).shape == (len(X), clf.n_hidden)
         assert clf.out_activation_ == ("logistic" if K == 2 else "softmax")
         assert clf.n_outputs_ == (1 if K == 2 else K)
-        assert [W.shape for W in clf.coefs_] == [(X.shape[1], 64), (64, clf.n_outputs_)]
-        assert [b.shape for b in clf.intercepts_] == [(64,), (clf.n_outputs_,)]
+        H = clf.n_hidden
+        assert [W.shape for W in clf.coefs_] == [(X.shape[1], H), (H, clf.n_outputs_)]
+        assert [b.shape for b in clf.intercepts_] == [(H,), (clf.n_outputs_,)]
 
 
 def test_predict_log_proba_is_finite_where_proba_rounds_to_zero(binary):
@@ -181,7 +182,7 @@ def test_partial_fit_matches_one_update_of_the_notes_by_hand():
 
     d = HAND
     n, alpha = len(d["y"]), 0.3
-    clf = TwoLayerClassifier(n_hidden=2, learning_rate=n * alpha, momentum=0.0)
+    clf = TwoLayerClassifier(n_hidden=2, learning_rate=n * alpha, momentum=0.0, l2=0.0)
     clf.partial_fit(d["X"], d["y"], classes=[0.0, 1.0])  # initialises the shapes
     clf.coefs_ = [d["W1"].copy(), d["w"].reshape(2, 1)]
     clf.intercepts_ = [d["b1"].copy(), np.array([d["b"]])]
@@ -357,7 +358,15 @@ def test_overshooting_run_is_reported_and_its_best_weights_kept():
     # converged; here it warns and keeps the weights of the lowest loss.
     X, y = load_digits(return_X_y=True)
     X = StandardScaler().fit_transform(X)
-    clf = TwoLayerClassifier(learning_rate=50.0, momentum=0.0, random_state=0)
+    clf = TwoLayerClassifier(
+        n_hidden=64,
+        learning_rate=50.0,
+        momentum=0.0,
+        l2=0.0,
+        tol=1e-4,
+        n_iter_no_change=10,
+        random_state=0,
+    )
     with pytest.warns(ConvergenceWarning, match="far above its best.*learning_rate=50"):
         clf.fit(X, y)
     best = int(np.argmin(clf.loss_curve_))

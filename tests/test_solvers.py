@@ -68,7 +68,12 @@ def test_two_momentum_steps_by_hand(iris, nesterov):
     X, y = iris
     lr, mu = 0.3, 0.9
     clf = TwoLayerClassifier(
-        n_hidden=4, learning_rate=lr, momentum=mu, nesterov=nesterov, random_state=0
+        n_hidden=4,
+        learning_rate=lr,
+        momentum=mu,
+        nesterov=nesterov,
+        l2=0.0,
+        random_state=0,
     )
     clf.partial_fit(X, y, classes=[0, 1, 2])
     clf.partial_fit(X, y)
@@ -101,6 +106,7 @@ def test_two_adam_steps_by_hand(iris):
         beta_1=b1,
         beta_2=b2,
         epsilon=eps,
+        l2=0.0,
         batch_size=len(y),
         shuffle=False,
         random_state=0,

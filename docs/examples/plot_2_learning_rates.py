@@ -39,6 +39,7 @@ for learning_rate in learning_rates:
         n_hidden=16,
         learning_rate=learning_rate,
         momentum=0.0,  # the notes' update, w <- w - alpha dC/dw
+        l2=0.0,  # and the notes' loss
         max_iter=200,
         random_state=0,
     )
@@ -94,14 +95,14 @@ plt.show()
 # ------------------
 # * ``0.1`` is safe but slow: after 200 iterations the loss is still far from its
 #   minimum, and the fit warns that it reached ``max_iter``.
-# * ``1`` and ``10`` descend steadily; ``10`` reaches a loss a hundred times below
-#   that of ``0.1`` within the same budget and stops on its own, once the loss no
-#   longer improves by ``tol``.
-# * ``50`` overshoots. The loss jumps up after a few steps and never comes back
-#   below its starting value. When ten iterations in a row bring no new best loss,
-#   the guard sees the loss ending far above its best, puts back the weights of
-#   the lowest loss and warns: a learning rate this large is simply wrong.
-#   (MLPClassifier would call this run converged and keep the last weights.)
+# * ``1`` and ``10`` descend steadily; ``10`` reaches a loss ten times below that
+#   of ``1`` within the same budget. Both are still improving by more than ``tol``
+#   every ``n_iter_no_change`` iterations when the budget runs out, so both warn.
+# * ``50`` overshoots at first: the loss jumps about thirty-fold in the first
+#   steps, then the saturated hidden units settle and it descends again. The
+#   guard lets such a bump pass (it stops at a hundredfold rise, or when the run
+#   ends far above its best loss); this run ends with a loss seven times above
+#   ``10``'s.
 # * ``300`` diverges: the loss grows by orders of magnitude within a few
 #   iterations. The guard stops the fit, puts back the weights with the lowest
 #   loss (here the initial ones) and the warning says to lower ``learning_rate``
