@@ -1,0 +1,597 @@
+"""``python -m skbackprop bench``: skbackprop against MLPClassifier and PyTorch.
+
+Every competitor trains the same network (``m -> H`` sigmoid units ``-> K'``
+outputs, sigmoid or softmax) with the same update rule (plain gradient steps of
+the same size on the mean cross-entropy, no momentum, no penalty, no shuffling)
+on the same standardized ``make_classification`` data, starting from the same
+weights. The final training loss of each competitor is printed next to its time:
+equal losses show that the same computation was timed.
+
+The competitors run in one process, interleaved: each round times every
+competitor once, in a rotating order, and the tables report medians over rounds.
+A matrix product is timed in every round as well, so each case's GFLOP/s can be
+compared with the machine's GEMM rate under the same load.
+
+Memory is measured separately, with `tracemalloc`, as the peak that one short
+fit adds beyond the data (NumPy reports its allocations to tracemalloc; PyTorch
+does not, so its column is empty).
+
+The ``defaults`` case compares ``make_pipeline(StandardScaler(), clf)`` with the
+default ``TwoLayerClassifier()`` and the default ``MLPClassifier()`` on digits,
+breast cancer, iris, wine and two moons: test accuracy (stratified 75/25 splits)
+and fit time, over several split seeds.
+
+Run ``python -m skbackprop bench --help`` for the options; ``--quick`` runs a small
+version of everything in well under a minute.
+"""
+
+import argparse
+import gc
+import platform
+import statistics
+import time
+import tracemalloc
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import sklearn
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_digits,
+    load_iris,
+    load_wine,
+    make_classification,
+    make_moons,
+)
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from . import TwoLayerClassifier, __version__, _backprop
+
+LEARNING_RATE = 0.1
+
+
+@dataclass(frozen=True)
+class Case:
+    """One timed configuration: data shape, network size, batch and dtype."""
+
+    name: str
+    n: int  # samples
+    m: int  # features
+    K: int  # classes
+    H: int  # hidden units
+    batch: int | None  # None: full batch
+    dtype: type
+    epochs: int  # epochs per timed fit
+
+    @property
+    def n_outputs(self):
+        return 1 if self.K == 2 else self.K
+
+    @property
+    def flops_per_epoch(self):
+        """The issue's count ``6 n (m H + H K')``: three products per layer."""
+        return 6 * self.n * (self.m * self.H + self.H * self.n_outputs)
+
+    @property
+    def batch_label(self):
+        return "full" if self.batch is None else str(self.batch)
+
+
+CASES = [
+    Case("full64", 20000, 100, 10, 64, None, np.float64, 10),
+    Case("full32", 20000, 100, 10, 64, None, np.float32, 10),
+    Case("mini32", 20000, 100, 10, 64, 32, np.float64, 2),
+    Case("online", 2000, 20, 2, 10, 1, np.float64, 2),
+    Case("large32", 100000, 784, 10, 128, None, np.float32, 3),
+]
+QUICK_CASES = [
+    Case("full64", 4000, 100, 10, 64, None, np.float64, 5),
+    Case("full32", 4000, 100, 10, 64, None, np.float32, 5),
+    Case("mini32", 2000, 100, 10, 64, 32, np.float64, 1),
+    Case("online", 400, 20, 2, 10, 1, np.float64, 1),
+    Case("large32", 10000, 784, 10, 128, None, np.float32, 2),
+]
+
+
+# --------------------------------------------------------------------------------------
+# Data and the shared starting weights
+# --------------------------------------------------------------------------------------
+def make_data(case):
+    """Standardized ``make_classification`` data of the case's shape and dtype."""
+    X, y = make_classification(
+        n_samples=case.n,
+        n_features=case.m,
+        n_informative=min(case.m, 10),
+        n_redundant=min(case.m - min(case.m, 10), 5),
+        n_classes=case.K,
+        random_state=0,
+    )
+    X = StandardScaler().fit_transform(X).astype(case.dtype)
+    return np.ascontiguousarray(X), y
+
+
+def initial_theta(case):
+    layout = _backprop.Layout(case.m, case.H, case.n_outputs)
+    return layout, _backprop.init_params(layout, np.random.RandomState(0), case.dtype)
+
+
+def training_loss(case, X, y, W1, b1, W2, b2):
+    """Mean cross-entropy of the weights on the training data, in float64."""
+    layout = _backprop.Layout(case.m, case.H, case.n_outputs)
+    theta = np.concatenate([np.ravel(a) for a in (W1, b1, W2, b2)]).astype(float)
+    Y = _backprop.targets(y, case.K, float)
+    activation = _backprop.SIGMOID if case.K == 2 else _backprop.SOFTMAX
+    s = np.full(case.n, 1.0 / case.n)
+    return _backprop.loss(theta, layout, X.astype(float), Y, s, 0.0, activation)
+
+
+# --------------------------------------------------------------------------------------
+# Competitors: each is set up once, then reset to the shared start and timed
+# --------------------------------------------------------------------------------------
+class Competitor:
+    """Trains the case's network; ``reset()`` untimed, ``fit(epochs)`` timed."""
+
+    name = ""
+
+    def __init__(self, case, X, y, theta0):
+        self.case, self.X, self.y = case, X, y
+        self.layout = _backprop.Layout(case.m, case.H, case.n_outputs)
+        self.start = self.layout.unpack(theta0)
+
+    def reset(self):
+        raise NotImplementedError
+
+    def fit(self, epochs):
+        raise NotImplementedError
+
+    def weights(self):
+        """``(W1, b1, W2, b2)`` as NumPy arrays."""
+        raise NotImplementedError
+
+
+class Estimator(Competitor):
+    """A scikit-learn estimator, warm-started from the shared weights."""
+
+    def make(self, epochs):
+        raise NotImplementedError
+
+    def prime(self):
+        self.model = self.make(1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            self.model.fit(self.X, self.y)  # sets up the fitted attributes once
+
+    def reset(self):
+        if not hasattr(self, "model"):
+            self.prime()
+        W1, b1, W2, b2 = self.start
+        self.model.coefs_ = [W1.copy(), W2.copy()]
+        self.model.intercepts_ = [b1.copy(), b2.copy()]
+
+    def fit(self, epochs):
+        self.model.set_params(max_iter=epochs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            self.model.fit(self.X, self.y)
+
+    def weights(self):
+        (W1, W2), (b1, b2) = self.model.coefs_, self.model.intercepts_
+        return W1, b1, W2, b2
+
+
+class Skbackprop(Estimator):
+    name = "skbackprop"
+
+    def make(self, epochs):
+        case = self.case
+        params = dict(
+            n_hidden=case.H,
+            learning_rate=LEARNING_RATE,
+            max_iter=epochs,
+            tol=0.0,
+            n_iter_no_change=10**9,
+            warm_start=True,
+            random_state=0,
+        )
+        available = TwoLayerClassifier().get_params()
+        if "momentum" in available:
+            params["momentum"] = 0.0
+        if case.batch is not None:
+            params.update(solver="sgd", batch_size=case.batch, shuffle=False)
+        return TwoLayerClassifier(**params)
+
+
+class Numerics(Competitor):
+    """skbackprop's numerics in a minimal mini-batch loop.
+
+    Stands in for ``TwoLayerClassifier(solver="sgd")`` while the estimator has no
+    mini-batch solver.
+    """
+
+    name = "skbackprop*"
+
+    def reset(self):
+        self.theta = np.concatenate([a.ravel() for a in self.start])
+        self.Y = _backprop.targets(self.y, self.case.K, self.case.dtype)
+
+    def fit(self, epochs):
+        case, layout, theta, X, Y = self.case, self.layout, self.theta, self.X, self.Y
+        B = case.batch
+        activation = _backprop.SIGMOID if case.K == 2 else _backprop.SOFTMAX
+        work = _backprop.Workspace(layout, B, theta.dtype)
+        grad = np.empty_like(theta)
+        s_full = np.full(B, 1.0 / B, theta.dtype)
+        for _ in range(epochs):
+            for start in range(0, case.n, B):
+                rows = slice(start, start + B)
+                Xb, Yb = X[rows], Y[rows]
+                s = s_full if len(Xb) == B else np.full(len(Xb), 1 / len(Xb), X.dtype)
+                _backprop.loss_gradient(
+                    theta, layout, Xb, Yb, s, 0.0, activation, out=grad, work=work
+                )
+                grad *= LEARNING_RATE
+                theta -= grad
+
+    def weights(self):
+        return self.layout.unpack(self.theta)
+
+
+class MLP(Estimator):
+    name = "MLPClassifier"
+
+    def make(self, epochs):
+        case = self.case
+        return MLPClassifier(
+            hidden_layer_sizes=(case.H,),
+            activation="logistic",
+            solver="sgd",
+            learning_rate="constant",
+            learning_rate_init=LEARNING_RATE,
+            momentum=0.0,
+            alpha=0.0,
+            batch_size=case.n if case.batch is None else case.batch,
+            shuffle=False,
+            tol=0.0,
+            n_iter_no_change=10**9,
+            max_iter=epochs,
+            warm_start=True,
+            random_state=0,
+        )
+
+
+class Torch(Competitor):
+    """A hand-written PyTorch CPU loop: nn.Linear, sigmoid, SGD."""
+
+    name = "torch"
+
+    def __init__(self, case, X, y, theta0):
+        super().__init__(case, X, y, theta0)
+        import torch
+
+        self.torch = torch
+        dtype = torch.float64 if case.dtype == np.float64 else torch.float32
+        self.net = torch.nn.Sequential(
+            torch.nn.Linear(case.m, case.H),
+            torch.nn.Sigmoid(),
+            torch.nn.Linear(case.H, case.n_outputs),
+        ).to(dtype)
+        self.Xt = torch.from_numpy(X)  # shares memory with X
+        if case.K == 2:
+            self.criterion = torch.nn.BCEWithLogitsLoss()
+            self.yt = torch.from_numpy(y.astype(case.dtype).reshape(-1, 1))
+        else:
+            self.criterion = torch.nn.CrossEntropyLoss()
+            self.yt = torch.from_numpy(y.astype(np.int64))
+        self.optimizer = torch.optim.SGD(self.net.parameters(), lr=LEARNING_RATE)
+
+    def reset(self):
+        W1, b1, W2, b2 = self.start
+        with self.torch.no_grad():
+            for layer, W, b in ((self.net[0], W1, b1), (self.net[2], W2, b2)):
+                layer.weight.copy_(self.torch.from_numpy(W.T.copy()))
+                layer.bias.copy_(self.torch.from_numpy(b.copy()))
+
+    def fit(self, epochs):
+        n, B = self.case.n, self.case.batch or self.case.n
+        net, criterion, optimizer, Xt, yt = (
+            self.net,
+            self.criterion,
+            self.optimizer,
+            self.Xt,
+            self.yt,
+        )
+        for _ in range(epochs):
+            for start in range(0, n, B):
+                optimizer.zero_grad()
+                loss = criterion(net(Xt[start : start + B]), yt[start : start + B])
+                loss.backward()
+                optimizer.step()
+
+    def weights(self):
+        first, last = self.net[0], self.net[2]
+        return (
+            first.weight.detach().numpy().T,
+            first.bias.detach().numpy(),
+            last.weight.detach().numpy().T,
+            last.bias.detach().numpy(),
+        )
+
+
+def competitors(case, use_torch):
+    ours = Skbackprop
+    if case.batch is not None and "batch_size" not in TwoLayerClassifier().get_params():
+        ours = Numerics
+    kinds = [ours, MLP]
+    if use_torch and torch_available():
+        kinds.append(Torch)
+    return kinds
+
+
+def torch_available():
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------------------
+# Measurements
+# --------------------------------------------------------------------------------------
+def gemm_rate(dtype, size):
+    """GFLOP/s of one ``size x size`` matrix product (best of three)."""
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=(size, size)).astype(dtype)
+    B = rng.normal(size=(size, size)).astype(dtype)
+    C = np.empty_like(A)
+    best = np.inf
+    for _ in range(3):
+        start = time.perf_counter()
+        np.matmul(A, B, out=C)
+        best = min(best, time.perf_counter() - start)
+    return 2 * size**3 / best / 1e9
+
+
+def added_peak_memory(competitor, epochs):
+    """Peak bytes that ``fit`` allocates beyond what existed before (tracemalloc)."""
+    competitor.reset()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        competitor.fit(epochs)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return peak - before
+
+
+@dataclass
+class Result:
+    case: Case
+    ms: dict  # competitor name -> median ms/epoch
+    loss: dict  # competitor name -> final training loss
+    memory: dict  # competitor name -> added peak bytes (or None)
+    gemm: float  # median GFLOP/s of the matrix product
+
+    @property
+    def ours(self):
+        return next(iter(self.ms))
+
+
+def run_case(case, rounds, use_torch, gemm_size):
+    X, y = make_data(case)
+    _, theta0 = initial_theta(case)
+    players = [kind(case, X, y, theta0) for kind in competitors(case, use_torch)]
+    for player in players:  # warm-up: first calls are slow, torch's especially
+        player.reset()
+        player.fit(1)
+    times = {player.name: [] for player in players}
+    rates = []
+    for r in range(rounds):
+        order = players[r % len(players) :] + players[: r % len(players)]
+        for player in order:
+            player.reset()
+            gc.collect()
+            start = time.perf_counter()
+            player.fit(case.epochs)
+            times[player.name].append((time.perf_counter() - start) / case.epochs)
+        rates.append(gemm_rate(case.dtype, gemm_size))
+    losses = {p.name: training_loss(case, X, y, *p.weights()) for p in players}
+    memory = {}
+    for player in players:
+        if isinstance(player, Torch):
+            memory[player.name] = None
+        else:
+            memory[player.name] = added_peak_memory(player, 1)
+    ms = {name: 1e3 * statistics.median(t) for name, t in times.items()}
+    return Result(case, ms, losses, memory, statistics.median(rates)), X.nbytes
+
+
+def print_case(result, x_bytes):
+    case, ms = result.case, result.ms
+    ours = result.ours
+    print(
+        f"\n{case.name}: n={case.n} m={case.m} K={case.K} H={case.H} "
+        f"batch={case.batch_label} {np.dtype(case.dtype).name}, "
+        f"{case.epochs} epochs per fit; GEMM {result.gemm:.0f} GFLOP/s"
+    )
+    bound = 3 * case.n * (case.H + case.n_outputs) * np.dtype(case.dtype).itemsize
+    print(
+        f"  {'competitor':<14}{'ms/epoch':>10}{'x/' + ours:>16}{'GFLOP/s':>9}"
+        f"{'of GEMM':>9}{'fit peak/X':>12}{'/bound':>8}{'final loss':>13}"
+    )
+    for name, t in ms.items():
+        gflops = case.flops_per_epoch / (t / 1e3) / 1e9
+        mem = result.memory[name]
+        mem_x = "-" if mem is None else f"{mem / x_bytes:.3f}"
+        mem_b = "-" if mem is None else f"{mem / bound:.2f}"
+        print(
+            f"  {name:<14}{t:>10.2f}{t / ms[ours]:>16.2f}{gflops:>9.1f}"
+            f"{gflops / result.gemm:>9.0%}{mem_x:>12}{mem_b:>8}"
+            f"{result.loss[name]:>13.6f}"
+        )
+
+
+def print_summary(results):
+    print("\nSummary (median ms/epoch; ratios measured in the same run)")
+    header = (
+        f"{'case':<9}{'skbackprop':>11}{'MLP':>9}{'torch':>9}{'MLP/skb':>9}"
+        f"{'torch/skb':>10}{'of GEMM':>9}{'mem/X':>7}"
+    )
+    print(header)
+    for result, x_bytes in results:
+        ms, ours = result.ms, result.ours
+        torch_ms = ms.get(Torch.name)
+        gflops = result.case.flops_per_epoch / (ms[ours] / 1e3) / 1e9
+        print(
+            f"{result.case.name:<9}{ms[ours]:>11.2f}{ms[MLP.name]:>9.2f}"
+            + (f"{torch_ms:>9.2f}" if torch_ms else f"{'-':>9}")
+            + f"{ms[MLP.name] / ms[ours]:>9.2f}"
+            + (f"{torch_ms / ms[ours]:>10.2f}" if torch_ms else f"{'-':>10}")
+            + f"{gflops / result.gemm:>9.0%}"
+            + f"{result.memory[ours] / x_bytes:>7.2f}"
+        )
+    if any(result.ours != Skbackprop.name for result, _ in results):
+        print(
+            "skbackprop*: the package's numerics in a minimal loop "
+            "(the estimator has no mini-batch solver yet)."
+        )
+
+
+# --------------------------------------------------------------------------------------
+# The defaults case
+# --------------------------------------------------------------------------------------
+def default_datasets(seed):
+    X, y = make_moons(500, noise=0.2, random_state=seed)
+    return {
+        "digits": load_digits(return_X_y=True),
+        "breast cancer": load_breast_cancer(return_X_y=True),
+        "iris": load_iris(return_X_y=True),
+        "wine": load_wine(return_X_y=True),
+        "moons": (X, y),
+    }
+
+
+def run_defaults(seeds):
+    """Accuracy and fit time of both default pipelines, per data set and seed."""
+    rows = {}
+    for seed in range(seeds):
+        for name, (X, y) in default_datasets(seed).items():
+            split = train_test_split(
+                X, y, test_size=0.25, stratify=y, random_state=seed
+            )
+            models = {
+                "skbackprop": TwoLayerClassifier(random_state=seed),
+                "MLP": MLPClassifier(random_state=seed),
+            }
+            order = list(models) if seed % 2 == 0 else list(models)[::-1]
+            for model_name in order:
+                accuracy, seconds = _fit_score(models[model_name], *split)
+                row = rows.setdefault(name, {"skbackprop": [], "MLP": []})
+                row[model_name].append((accuracy, seconds))
+    return rows
+
+
+def _fit_score(clf, X_train, X_test, y_train, y_test):
+    model = make_pipeline(StandardScaler(), clf)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        start = time.perf_counter()
+        model.fit(X_train, y_train)
+        seconds = time.perf_counter() - start
+    return model.score(X_test, y_test), seconds
+
+
+def print_defaults(rows, seeds):
+    print(
+        f"\ndefaults: make_pipeline(StandardScaler(), clf) with default parameters, "
+        f"stratified 75/25 splits, {seeds} split seed(s); mean test accuracy, "
+        "median fit time"
+    )
+    print(
+        f"  {'data set':<15}{'acc skb':>9}{'acc MLP':>9}{'fit skb ms':>12}"
+        f"{'fit MLP ms':>12}{'MLP/skb':>9}"
+    )
+    total = {"skbackprop": 0.0, "MLP": 0.0}
+    for name, row in rows.items():
+        acc = {k: statistics.mean(a for a, _ in v) for k, v in row.items()}
+        sec = {k: statistics.median(t for _, t in v) for k, v in row.items()}
+        for k in total:
+            total[k] += sum(t for _, t in row[k])
+        print(
+            f"  {name:<15}{acc['skbackprop']:>9.3f}{acc['MLP']:>9.3f}"
+            f"{1e3 * sec['skbackprop']:>12.1f}{1e3 * sec['MLP']:>12.1f}"
+            f"{sec['MLP'] / sec['skbackprop']:>9.1f}"
+        )
+    print(
+        f"  {'all (total)':<15}{'':>18}{1e3 * total['skbackprop']:>12.0f}"
+        f"{1e3 * total['MLP']:>12.0f}{total['MLP'] / total['skbackprop']:>9.1f}"
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------------------
+def parse(argv):
+    parser = argparse.ArgumentParser(
+        prog="python -m skbackprop bench",
+        description="Time skbackprop against MLPClassifier and PyTorch.",
+    )
+    names = [case.name for case in CASES] + ["defaults"]
+    parser.add_argument(
+        "cases", nargs="*", metavar="case", help=f"any of {', '.join(names)} (all)"
+    )
+    parser.add_argument("--quick", action="store_true", help="a small, fast version")
+    parser.add_argument("--rounds", type=int, help="interleaved rounds per case")
+    parser.add_argument("--seeds", type=int, help="split seeds of the defaults case")
+    parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
+    args = parser.parse_args(argv)
+    unknown = set(args.cases) - set(names)
+    if unknown:
+        parser.error(f"unknown case(s) {sorted(unknown)}; choose from {names}")
+    return args
+
+
+def main(argv=None):
+    args = parse([] if argv is None else list(argv))
+    wanted = args.cases or [case.name for case in CASES] + ["defaults"]
+    cases = QUICK_CASES if args.quick else CASES
+    rounds = args.rounds or (3 if args.quick else 7)
+    seeds = args.seeds or (1 if args.quick else 5)
+    use_torch = not args.no_torch
+    print(
+        f"skbackprop {__version__}, scikit-learn {sklearn.__version__}, "
+        f"numpy {np.__version__}, "
+        + (f"torch {_torch_version()}, " if use_torch and torch_available() else "")
+        + f"{platform.machine()}, {_cpu_count()} CPUs; "
+        f"{rounds} rounds{' (quick)' if args.quick else ''}"
+    )
+    results = []
+    for case in cases:
+        if case.name in wanted:
+            result = run_case(case, rounds, use_torch, 256 if args.quick else 1024)
+            print_case(*result)
+            results.append(result)
+    if results:
+        print_summary(results)
+    if "defaults" in wanted:
+        print_defaults(run_defaults(seeds), seeds)
+    return 0
+
+
+def _torch_version():
+    import torch
+
+    return torch.__version__
+
+
+def _cpu_count():
+    import os
+
+    return os.cpu_count()

@@ -1,0 +1,182 @@
+"""Where the full-batch pass runs: its scratch buffers, blocks of rows and threads.
+
+This module decides nothing about *what* is computed (that is `_backprop`); it
+decides in which order the rows are visited and on which thread.
+
+- The rows are visited in **blocks** of `block_rows` rows, so that a block's
+  hidden layer (rows x H) is still in the CPU cache when the elementwise work reads
+  it after the matrix product wrote it.
+- The blocks are grouped into at most `MAX_CHUNKS` contiguous **chunks**. Each
+  chunk sums its blocks' gradients into its own vector, and the chunks' vectors are
+  added in chunk order. The plan depends only on the number of rows and the network,
+  so the result is the same, bit for bit, whether the chunks run on one thread or
+  several.
+- With more than one chunk, the chunks run on as many threads as BLAS is allowed
+  to use (so ``threadpoolctl`` limits and joblib workers are respected), and BLAS
+  itself runs single-threaded inside them: many small multithreaded matrix
+  products synchronise their threads at every call, which costs more than it
+  gains, and collapses when the machine is busy (docs/performance.rst).
+
+A training loop owns one `Workspace` for a whole fit (``with Workspace(...) as
+work:``) and passes it to every `_backprop.loss_gradient` call, so no iteration
+allocates or starts threads. The caller's arrays are only ever read.
+"""
+
+import queue
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+# About this many bytes of hidden activations per block was fastest on the
+# benchmark's shapes (docs/performance.rst); any value gives the same result up to
+# rounding.
+BLOCK_BYTES = 2**18
+MAX_CHUNKS = 8
+
+_blas_controller = None
+
+
+def blas_controller():
+    """threadpoolctl's controller of the loaded BLAS libraries, made once.
+
+    Inspecting the loaded libraries takes about a millisecond; scikit-learn keeps
+    one global controller for the same reason (``sklearn.utils.parallel``).
+    """
+    global _blas_controller
+    if _blas_controller is None:
+        from threadpoolctl import ThreadpoolController
+
+        _blas_controller = ThreadpoolController().select(user_api="blas")
+    return _blas_controller
+
+
+def block_rows(layout, dtype):
+    """Rows per block: about `BLOCK_BYTES` of hidden activations, at least 64."""
+    return max(64, BLOCK_BYTES // (layout.n_hidden * np.dtype(dtype).itemsize))
+
+
+def chunk_bounds(n_samples, rows):
+    """``[(start, stop), ...]``: at most `MAX_CHUNKS` runs of whole blocks."""
+    n_blocks = -(-n_samples // rows)
+    per_chunk = -(-n_blocks // MAX_CHUNKS) * rows
+    return [
+        (start, min(start + per_chunk, n_samples))
+        for start in range(0, n_samples, per_chunk)
+    ]
+
+
+class Block:
+    """Scratch arrays for one block of rows."""
+
+    def __init__(self, layout, rows, dtype):
+        m, H, K = layout
+        self.h = np.empty((rows, H), dtype)  # hidden activations, then 1 - h
+        self.D1 = np.empty((rows, H), dtype)  # hidden deltas
+        self.Z = np.empty((rows, K), dtype)  # logits, then output deltas D2
+        self.ce = np.empty(rows, dtype)  # per-row cross-entropy
+        self.W1 = np.empty((m, H), dtype)  # one block's share of dC/dW1
+        self.W2 = np.empty((H, K), dtype)  # one block's share of dC/dW2
+
+
+class Workspace:
+    """Buffers, block plan and threads for passes over ``n_samples`` rows.
+
+    Parameters
+    ----------
+    layout : Layout
+        The network's sizes.
+    n_samples : int
+        Rows of every pass (the full batch, or the largest mini-batch).
+    dtype : dtype
+        Float type of the data and parameters.
+    rows : int, default=None
+        Rows per block; `block_rows` when None.
+    threads : int, default=None
+        Most threads to use; BLAS's current thread count when None.
+    """
+
+    def __init__(self, layout, n_samples, dtype, *, rows=None, threads=None):
+        self.layout, self.n_samples, self.dtype = layout, n_samples, np.dtype(dtype)
+        self.rows = max(1, min(n_samples, rows or block_rows(layout, dtype)))
+        self.chunks = chunk_bounds(n_samples, self.rows)
+        self.threads = 1
+        if len(self.chunks) > 1:
+            if threads is None:
+                counts = [lib.num_threads for lib in blas_controller().lib_controllers]
+                threads = max(counts, default=1)
+            self.threads = max(1, min(threads, len(self.chunks)))
+        self._blocks = [Block(layout, self.rows, dtype) for _ in range(self.threads)]
+        self._free = queue.SimpleQueue()
+        for block in self._blocks:
+            self._free.put(block)
+        # one gradient vector per chunk after the first, which writes to `out`
+        self._grads = [np.empty(layout.size, dtype) for _ in self.chunks[1:]]
+        self._executor = None
+
+    @property
+    def block(self):
+        """The scratch of a single-chunk pass."""
+        return self._blocks[0]
+
+    def fits(self, layout, n_samples, dtype):
+        """Whether this workspace serves a pass of ``n_samples`` rows."""
+        return (
+            layout == self.layout
+            and np.dtype(dtype) == self.dtype
+            and (
+                n_samples == self.n_samples
+                or (len(self.chunks) == 1 and n_samples <= self.rows)
+            )
+        )
+
+    def run(self, chunk, out):
+        """Add up ``chunk(start, stop, grad, block)`` over the chunks.
+
+        ``chunk`` writes the gradient of rows ``start:stop`` into ``grad`` and
+        returns their share of the loss. The chunks' gradients are added into
+        ``out`` and their losses summed, both in chunk order; returns the loss.
+        """
+        if len(self.chunks) == 1:
+            start, stop = self.chunks[0]
+            return chunk(start, stop, out, self._blocks[0])
+        grads = [out, *self._grads]
+        errstate = np.geterr()  # NumPy's error state is per thread: pass it on
+
+        def task(i):
+            block = self._free.get()
+            try:
+                with np.errstate(**errstate):
+                    return chunk(*self.chunks[i], grads[i], block)
+            finally:
+                self._free.put(block)
+
+        with blas_controller().limit(limits=1):
+            if self.threads == 1:
+                values = [task(i) for i in range(len(self.chunks))]
+            else:
+                values = list(self._pool().map(task, range(len(self.chunks))))
+        value = values[0]
+        for v, g in zip(values[1:], self._grads, strict=True):
+            value += v
+            out += g
+        return value
+
+    def _pool(self):
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(
+                self.threads, thread_name_prefix="skbackprop"
+            )
+        return self._executor
+
+    def close(self):
+        """Stop the threads, if any were started."""
+        if self._executor is not None:
+            self._executor.shutdown()
+            self._executor = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+        return False
