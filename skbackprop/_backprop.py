@@ -21,6 +21,7 @@ The four parameter arrays live as views in one flat vector ``theta``: an update 
 all of them is one vector operation, and L-BFGS works on ``theta`` directly.
 """
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -31,6 +32,10 @@ from ._workspace import Workspace
 
 SIGMOID = "logistic"  # output activation names, as in MLPClassifier
 SOFTMAX = "softmax"
+
+# Arrays up to this size are cheaper to handle in one call than in several
+# vectorised passes: a NumPy call costs about a microsecond whatever its size.
+SMALL = 256
 
 
 # --------------------------------------------------------------------------------------
@@ -90,11 +95,14 @@ def init_params(layout, rng, dtype=np.float64):
 def sigmoid(A, out=None):
     """``g(z) = 1 / (1 + e^-z)`` elementwise, written into ``out`` (which may be ``A``).
 
-    Four vectorised NumPy passes, each exact to rounding, so as accurate as
-    ``scipy.special.expit`` and 2.5 times faster (expit is not vectorised). For
-    ``z`` below about -709 (-88 in float32) ``e^-z`` overflows to ``inf`` and
-    ``1 / (1 + inf) = 0`` is the exact limit, so that overflow is not an error.
+    Small arrays go to ``scipy.special.expit`` (one call). Large ones take four
+    vectorised NumPy passes, each exact to rounding, so as accurate as expit and
+    2.5 times faster (expit is not vectorised); there, for ``z`` below about -709
+    (-88 in float32) ``e^-z`` overflows to ``inf``, and ``1 / (1 + inf) = 0`` is the
+    exact limit, so that overflow is not an error.
     """
+    if A.size <= SMALL:
+        return expit(A, out=out)
     out = np.negative(A, out=out)
     with np.errstate(over="ignore"):
         np.exp(out, out=out)
@@ -185,55 +193,64 @@ def loss_gradient(theta, layout, X, Y, s, l2, activation, *, out=None, work=None
             return loss_gradient(
                 theta, layout, X, Y, s, l2, activation, out=out, work=work
             )
-    p = layout.unpack(theta)
+    p = work.unpack(theta)
     grad = np.empty_like(theta) if out is None else out
+    sparse = not isinstance(X, np.ndarray)  # validated X is an array or sparse
+    if X.shape[0] == 1 and activation == SIGMOID and Y.shape[1] == 1 and not sparse:
+        value = _item_loss_gradient(p, X[0], Y[0], work.unpack(grad), work.block)
+        return _with_penalty(value, p, work.unpack(grad), l2), grad
+    product = _sparse_product if sparse else np.matmul
     rows = work.rows
 
     def chunk(start, stop, grad, block):
-        g = layout.unpack(grad)
+        g = work.unpack(grad)
         value = 0.0
         for first in range(start, stop, rows):
             i = slice(first, min(first + rows, stop))
             value += _block_loss_gradient(
-                p, X[i], Y[i], s[i], activation, block, g, add=first > start
+                p, X[i], Y[i], s[i], activation, block, g, product, add=first > start
             )
         return value
 
     value = work.run(chunk, grad)
+    return _with_penalty(value, p, work.unpack(grad), l2), grad
+
+
+def _with_penalty(value, p, g, l2):
+    """Add the L2 term to the loss ``value`` and to the gradient views ``g``."""
     if l2:  # d/dW (l2/2)|W|^2 = l2 W
         value += penalty(p, l2)
-        g = layout.unpack(grad)
         g.W1[...] += l2 * p.W1
         g.W2[...] += l2 * p.W2
-    return float(value), grad
+    return float(value)
 
 
-def _block_loss_gradient(p, X, Y, s, activation, block, g, add):
+def _block_loss_gradient(p, X, Y, s, activation, block, g, product, add=False):
     """The share ``sum_i s_i CE_i`` of the loss of the rows of one block.
 
     Their gradient is written to the views ``g``, or added to them if ``add``;
-    ``block`` holds the scratch arrays.
+    ``block`` holds the scratch arrays. ``product`` is `np.matmul`, or
+    `_sparse_product` for sparse ``X``.
     """
-    r = X.shape[0]
-    h, D1, Z, ce = block.h[:r], block.D1[:r], block.Z[:r], block.ce[:r]
+    h, D1, Z, T = block.rows(X.shape[0])
 
-    _product(X, p.W1, out=h)  # A1 = X W1 + b1, h = g(A1)
-    h += p.b1
+    product(X, p.W1, out=h)  # A1 = X W1 + b1, h = g(A1)
+    np.add(h, p.b1, out=h)
     sigmoid(h, out=h)
     np.matmul(h, p.W2, out=Z)  # Z = h W2 + b2
-    Z += p.b2
+    np.add(Z, p.b2, out=Z)
 
     # Loss from the logits, then the output delta in place of the logits. For the
     # canonical pairs -- sigmoid with binary cross-entropy, softmax with categorical
     # cross-entropy -- dCE/dZ = o - y: the derivative of the link cancels the
     # derivative of the log (the notes' (o_i - y_i)).
-    _cross_entropy_and_residual(Z, Y, activation, ce)
+    value = _weighted_cross_entropy_and_residual(Z, Y, s, activation, T)
     D2 = Z
     D2 *= s[:, None]  # weighted mean: item i counts s_i
 
     # dC/dW2 = sum_i (o_i - y_i) h_i, dC/db2 = sum_i (o_i - y_i), per output unit k
-    _product_into(g.W2, h.T, D2, block.W2, add)
-    _set_or_add(g.b2, D2.sum(axis=0), add)
+    _product_into(g.W2, np.matmul, h.T, D2, block.W2, add)
+    _column_sums_into(g.b2, D2, add)
 
     # Chain rule into the hidden layer: dC/dA1 = (D2 W2^T) * g'(A1), and
     # g'(A1) = g(A1)(1 - g(A1)) = h (1 - h), written from the output h.
@@ -243,53 +260,93 @@ def _block_loss_gradient(p, X, Y, s, activation, block, g, add):
     D1 *= h
 
     # dC/dW1 = sum_i x_i^T D1_i, dC/db1 = sum_i D1_i
-    _product_into(g.W1, X.T, D1, block.W1, add)
-    _set_or_add(g.b1, D1.sum(axis=0), add)
-    return s @ ce
+    _product_into(g.W1, product, X.T, D1, block.W1, add)
+    _column_sums_into(g.b1, D1, add)
+    return value
 
 
-def _cross_entropy_and_residual(Z, Y, activation, ce):
-    """Write each row's cross-entropy into ``ce`` and replace ``Z`` by ``o - Y``.
+def _weighted_cross_entropy_and_residual(Z, Y, s, activation, T):
+    """Return ``sum_i s_i CE_i`` and replace ``Z`` by the residual ``o - Y``.
 
-    As `cross_entropy` and `output`, sharing the exponentials between them.
+    As `cross_entropy` and `output`, sharing the exponentials between them;
+    ``T`` is scratch shaped like ``Z``.
     """
     if activation == SIGMOID:
         # CE = log(1 + e^z) - y z per sigmoid unit, summed over the units
-        np.sum(np.logaddexp(0.0, Z) - Y * Z, axis=1, out=ce)
+        np.logaddexp(0.0, Z, out=T)
+        T -= np.multiply(Y, Z)
+        value = np.vdot(s, T) if T.shape[1] == 1 else s @ np.add.reduce(T, axis=1)
         sigmoid(Z, out=Z)  # o = g(z)
     else:
         Z -= Z.max(axis=1, keepdims=True)  # softmax(z) = softmax(z - max z)
-        np.sum(Y * Z, axis=1, out=ce)  # z[y], as each row of Y is one-hot
+        z_y = np.add.reduce(np.multiply(Y, Z, out=T), axis=1)  # z[y]: Y is one-hot
         np.exp(Z, out=Z)
-        total = Z.sum(axis=1)  # sum_l e^{z_l}
-        np.subtract(np.log(total), ce, out=ce)  # CE = logsumexp(z) - z[y]
+        total = np.add.reduce(Z, axis=1)  # sum_l e^{z_l}
         Z /= total[:, None]  # o = softmax(z)
+        np.log(total, out=total)
+        total -= z_y  # CE = log sum_l e^{z_l} - z[y]
+        value = s @ total
     Z -= Y
+    return value
 
 
-def _product_into(target, A, B, scratch, add):
+def _item_loss_gradient(p, x, y, g, item):
+    """The loss and gradient of one item with one sigmoid output, as the notes
+    derive them: ``x`` is the item's inputs x_l, ``y`` its 0/1 target.
+
+    Scalars where the notes have scalars (z, o, the output delta), so that a step
+    of online learning costs a dozen NumPy calls. ``item`` holds two vectors of
+    length H. Writes the gradient to the views ``g``; returns the loss.
+    """
+    h, q = item.h1, item.q1
+    w = p.W2[:, 0]  # the output unit's weights w_j
+    np.dot(x, p.W1, out=h)  # a_j = sum_l x_l w_lj + b_j
+    h += p.b1
+    expit(h, out=h)  # h_j = g(a_j)
+    z = float(np.dot(h, w)) + float(p.b2[0])  # z = sum_j w_j h_j + b
+    y = float(y[0])
+    e = math.exp(-abs(z))  # in (0, 1]: cannot overflow
+    loss = max(z, 0.0) + math.log1p(e) - y * z  # CE = log(1 + e^z) - y z
+    o = 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)  # o = g(z)
+    delta = o - y
+
+    np.multiply(h, delta, out=g.W2[:, 0])  # dC/dw_j = (o - y) h_j
+    g.b2[0] = delta  # dC/db = o - y
+    d = g.b1  # dC/db_j = (o - y) w_j h_j (1 - h_j), the hidden delta
+    np.multiply(w, delta, out=d)
+    d *= h
+    np.subtract(1.0, h, out=q)
+    d *= q
+    np.multiply(x[:, None], d, out=g.W1)  # dC/dw_lj = x_l (o - y) w_j h_j (1 - h_j)
+    return loss
+
+
+def _product_into(target, product, A, B, scratch, add):
     """``target = A @ B``, or ``target += A @ B`` by way of ``scratch`` if ``add``."""
     if add:
-        target += _product(A, B, out=scratch)
+        target += product(A, B, out=scratch)
     else:
-        _product(A, B, out=target)
+        product(A, B, out=target)
 
 
-def _set_or_add(target, value, add):
+def _column_sums_into(target, A, add):
     if add:
-        target += value
+        target += np.add.reduce(A, axis=0)
     else:
-        target[...] = value
+        np.add.reduce(A, axis=0, out=target)
 
 
 def _product(A, B, out=None):
     """``A @ B`` for dense or sparse ``A``, into ``out`` when given."""
-    if issparse(A):
-        if out is None:
-            return np.asarray(A @ B)
-        out[...] = A @ B
-        return out
-    return np.matmul(A, B, out=out)
+    return _sparse_product(A, B, out) if issparse(A) else np.matmul(A, B, out=out)
+
+
+def _sparse_product(A, B, out=None):
+    """``A @ B`` for sparse ``A``: a dense array, written into ``out`` if given."""
+    if out is None:
+        return np.asarray(A @ B)
+    out[...] = A @ B
+    return out
 
 
 def targets(y_index, n_classes, dtype):

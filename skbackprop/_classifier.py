@@ -29,6 +29,7 @@ from sklearn.utils.validation import (
 )
 
 from . import _backprop, _callbacks, _solvers
+from ._workspace import Workspace
 
 _FLOATS = [np.float64, np.float32]
 
@@ -908,12 +909,30 @@ def _weight_attributes(data, theta):
 
 
 def _objective(data, l2):
-    """``loss_gradient(theta, rows, s_rows)`` on the rows ``rows`` (None: all)."""
+    """``loss_gradient(theta, rows, s_rows)`` on the rows ``rows`` (None: all).
+
+    It keeps a workspace (buffers, threads) per batch size and one gradient vector
+    for the whole fit, so no step allocates them again: the gradient it returns
+    is overwritten by the next call.
+    """
+    workspaces = {}
+    grad = np.empty(data.layout.size, data.X.dtype)
 
     def loss_gradient(theta, rows, s_rows):
         X, Y = (data.X, data.Y) if rows is None else (data.X[rows], data.Y[rows])
+        n = X.shape[0]
+        if n not in workspaces:
+            workspaces[n] = Workspace(data.layout, n, theta.dtype)
         return _backprop.loss_gradient(
-            theta, data.layout, X, Y, s_rows, l2, data.activation
+            theta,
+            data.layout,
+            X,
+            Y,
+            s_rows,
+            l2,
+            data.activation,
+            out=grad if grad.dtype == theta.dtype else None,
+            work=workspaces[n],
         )
 
     return loss_gradient

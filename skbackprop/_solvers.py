@@ -321,7 +321,7 @@ def lbfgs(theta, loss_gradient, s, monitor, max_iter, tol):
 
     def fun(x):
         loss, grad = loss_gradient(x.astype(dtype, copy=False), None, s)
-        return loss, grad.astype(np.float64, copy=False)
+        return loss, grad.astype(np.float64)  # a copy: scipy keeps it
 
     def callback(intermediate_result):
         x = intermediate_result.x.astype(dtype)  # the loss was taken at x itself

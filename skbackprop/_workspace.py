@@ -73,9 +73,16 @@ class Block:
         self.h = np.empty((rows, H), dtype)  # hidden activations, then 1 - h
         self.D1 = np.empty((rows, H), dtype)  # hidden deltas
         self.Z = np.empty((rows, K), dtype)  # logits, then output deltas D2
-        self.ce = np.empty(rows, dtype)  # per-row cross-entropy
+        self.T = np.empty((rows, K), dtype)  # per-unit cross-entropy and such
         self.W1 = np.empty((m, H), dtype)  # one block's share of dC/dW1
         self.W2 = np.empty((H, K), dtype)  # one block's share of dC/dW2
+        self.h1, self.q1 = np.empty(H, dtype), np.empty(H, dtype)  # one item
+
+    def rows(self, r):
+        """``(h, D1, Z, T)`` for a block of ``r`` rows."""
+        if r == len(self.h):
+            return self.h, self.D1, self.Z, self.T
+        return self.h[:r], self.D1[:r], self.Z[:r], self.T[:r]
 
 
 class Workspace:
@@ -106,17 +113,23 @@ class Workspace:
                 threads = max(counts, default=1)
             self.threads = max(1, min(threads, len(self.chunks)))
         self._blocks = [Block(layout, self.rows, dtype) for _ in range(self.threads)]
+        self.block = self._blocks[0]  # the scratch of a single-chunk pass
         self._free = queue.SimpleQueue()
         for block in self._blocks:
             self._free.put(block)
         # one gradient vector per chunk after the first, which writes to `out`
         self._grads = [np.empty(layout.size, dtype) for _ in self.chunks[1:]]
         self._executor = None
+        self._views = {}
 
-    @property
-    def block(self):
-        """The scratch of a single-chunk pass."""
-        return self._blocks[0]
+    def unpack(self, vector):
+        """``layout.unpack(vector)``, remembered for the vectors seen last."""
+        views = self._views.get(id(vector))
+        if views is None or views[0] is not vector:
+            if len(self._views) > 4:
+                self._views.clear()
+            views = self._views[id(vector)] = (vector, self.layout.unpack(vector))
+        return views[1]
 
     def fits(self, layout, n_samples, dtype):
         """Whether this workspace serves a pass of ``n_samples`` rows."""

@@ -347,9 +347,9 @@ def test_sparse_input_is_never_densified(iris, monkeypatch):
     seen = []
     real = _backprop.loss_gradient
 
-    def spy(theta, layout, X, *args):
+    def spy(theta, layout, X, *args, **kwargs):
         seen.append(sp.issparse(X))
-        return real(theta, layout, X, *args)
+        return real(theta, layout, X, *args, **kwargs)
 
     monkeypatch.setattr(_backprop, "loss_gradient", spy)
     _quiet_fit(TwoLayerClassifier(max_iter=3), sp.csr_matrix(X), y)
@@ -382,9 +382,9 @@ def test_float32_input_is_not_copied(iris, monkeypatch):
     seen = []
     real = _backprop.loss_gradient
 
-    def spy(theta, layout, X, *args):
+    def spy(theta, layout, X, *args, **kwargs):
         seen.append(X is X32 or np.shares_memory(X, X32))
-        return real(theta, layout, X, *args)
+        return real(theta, layout, X, *args, **kwargs)
 
     monkeypatch.setattr(_backprop, "loss_gradient", spy)
     _quiet_fit(TwoLayerClassifier(max_iter=3), X32, y)
