@@ -134,26 +134,37 @@ def minibatch_epoch(loss_gradient, s, rule, batch_size, rng=None):
     skipped.
     """
     n = len(s)
+    starts = np.arange(0, n, batch_size)
 
     def epoch(theta):
         order = rng.permutation(n) if rng is not None else None
+        masses, s_batches = batch_weights(s if order is None else s[order], starts)
         total = 0.0
-        for start in range(0, n, batch_size):
-            rows = (
-                slice(start, start + batch_size)
-                if order is None
-                else order[start : start + batch_size]
-            )
-            s_rows = s[rows]
-            mass = s_rows.sum()
+        for b, start in enumerate(range(0, n, batch_size)):
+            mass = float(masses[b])
             if mass <= 0:
                 continue
-            loss, grad = loss_gradient(theta, rows, s_rows / mass)
+            rows = slice(start, start + batch_size)
+            loss, grad = loss_gradient(
+                theta, rows if order is None else order[rows], s_batches[rows]
+            )
             rule.step(theta, grad)
             total += mass * loss
         return total
 
     return epoch
+
+
+def batch_weights(s, starts):
+    """Each batch's share of the weight, and the weights normalised per batch.
+
+    ``s`` are the weights in the order of the epoch, the batches start at
+    ``starts``. Done for the whole epoch at once rather than batch by batch: a
+    step of a small batch costs a few dozen NumPy calls, and this saves three.
+    """
+    masses = np.add.reduceat(s, starts)
+    sizes = np.diff(starts, append=len(s))
+    return masses, s / np.repeat(np.where(masses > 0, masses, 1.0), sizes)
 
 
 # --------------------------------------------------------------------------------------
