@@ -1,0 +1,64 @@
+"""`python -m skbackprop bench`: a smoke test of --quick, and the honesty of the
+comparison (every competitor computes the same thing). No timing assertions."""
+
+import numpy as np
+import pytest
+
+from skbackprop import _benchmark
+from skbackprop.__main__ import main
+
+
+def test_quick_benchmark_prints_every_case(capsys):
+    assert (
+        main(["bench", "--quick", "--no-torch", "--rounds", "1", "--seeds", "1"]) == 0
+    )
+    out = capsys.readouterr().out
+    for case in _benchmark.QUICK_CASES:
+        assert f"\n{case.name}: n={case.n} m={case.m}" in out
+    assert "Summary (median ms/epoch" in out
+    for data_set in ("digits", "breast cancer", "iris", "wine", "moons"):
+        assert f"  {data_set} " in out
+    assert "skbackprop*" not in out  # the estimator itself is timed, not a stand-in
+
+
+def test_unknown_case_is_an_error(capsys):
+    with pytest.raises(SystemExit):
+        main(["bench", "nosuchcase"])
+    assert "unknown case" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("case", _benchmark.QUICK_CASES, ids=lambda case: case.name)
+def test_competitors_train_the_same_network_the_same_way(case):
+    # Same data, same start, same update rule: the final training losses agree
+    # to rounding. A competitor with another network, step or batch order would
+    # end elsewhere.
+    use_torch = _benchmark.torch_available()
+    result, x_bytes = _benchmark.run_case(case, 1, use_torch, gemm_size=64)
+    names = ["skbackprop", "MLPClassifier"] + (["torch"] if use_torch else [])
+    assert list(result.ms) == names
+    assert all(np.isfinite(t) and t > 0 for t in result.ms.values())
+    X, y = _benchmark.make_data(case)
+    layout, theta0 = _benchmark.initial_theta(case)
+    start = _benchmark.training_loss(case, X, y, *layout.unpack(theta0))
+    tolerance = 1e-8 if case.dtype == np.float64 else 1e-4
+    for name in names:
+        assert result.loss[name] < start  # it trained
+        assert result.loss[name] == pytest.approx(
+            result.loss["skbackprop"], rel=tolerance
+        ), name
+
+
+@pytest.mark.parametrize(
+    "case",
+    [case for case in _benchmark.QUICK_CASES if case.batch is None],
+    ids=lambda case: case.name,
+)
+def test_full_batch_fit_adds_less_memory_than_the_issue_allows(case):
+    # At most 3 n (H + K') itemsize beyond X and the parameters. (That X itself is
+    # not copied is tested in test_solvers.)
+    X, y = _benchmark.make_data(case)
+    layout, theta0 = _benchmark.initial_theta(case)
+    ours = _benchmark.Skbackprop(case, X, y, theta0)
+    added = _benchmark.added_peak_memory(ours, 2)
+    itemsize = np.dtype(case.dtype).itemsize
+    assert added < 3 * case.n * (case.H + case.n_outputs) * itemsize
