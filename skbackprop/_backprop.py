@@ -212,7 +212,7 @@ def loss_gradient(theta, layout, X, Y, s, l2, activation, *, out=None, work=None
             )
         return value
 
-    value = work.run(chunk, grad)
+    value = work.run(chunk, grad, X.shape[0])
     return _with_penalty(value, p, work.unpack(grad), l2), grad
 
 

@@ -1,25 +1,28 @@
-"""Where the full-batch pass runs: its scratch buffers, blocks of rows and threads.
+"""Where the full-batch pass runs: its scratch buffers, chunks, blocks and threads.
 
 This module decides nothing about *what* is computed (that is `_backprop`); it
 decides in which order the rows are visited and on which thread.
 
-- The rows are visited in **blocks** of `block_rows` rows, so that a block's
-  hidden layer (rows x H) is still in the CPU cache when the elementwise work reads
-  it after the matrix product wrote it.
-- The blocks are grouped into at most `MAX_CHUNKS` contiguous **chunks**. Each
-  chunk sums its blocks' gradients into its own vector, and the chunks' vectors are
-  added in chunk order. The plan depends only on the number of rows and the network,
-  so the result is the same, bit for bit, whether the chunks run on one thread or
-  several.
+- The rows are split into up to `MAX_CHUNKS` contiguous **chunks** of equal size,
+  as many as there is work for (each worth at least `CHUNK_FLOPS`, about a
+  millisecond). Each chunk sums its gradient into its own vector, and the chunks'
+  vectors are added in chunk order. The plan depends only on the number of rows
+  and the network, so the result is the same, bit for bit, whether the chunks run
+  on one thread or several.
 - With more than one chunk, the chunks run on as many threads as BLAS is allowed
   to use (so ``threadpoolctl`` limits and joblib workers are respected), and BLAS
-  itself runs single-threaded inside them: many small multithreaded matrix
-  products synchronise their threads at every call, which costs more than it
-  gains, and collapses when the machine is busy (docs/performance.rst).
+  itself runs single-threaded inside them. That lets the elementwise work (the
+  sigmoids, the deltas), which is as large as the matrix work and which NumPy does
+  on one thread, run on all cores; and a busy machine hurts a few long-running
+  threads much less than BLAS threads that synchronise at every product.
+- Within a chunk the rows are visited in **blocks** of at most `block_rows` rows,
+  which bounds the scratch memory and keeps a block's hidden layer in the CPU
+  cache between the matrix product and the elementwise work.
 
-A training loop owns one `Workspace` for a whole fit (``with Workspace(...) as
-work:``) and passes it to every `_backprop.loss_gradient` call, so no iteration
-allocates or starts threads. The caller's arrays are only ever read.
+docs/performance.rst has the measurements behind these choices. A training loop
+owns one `Workspace` for a whole fit and passes it to every
+`_backprop.loss_gradient` call, so no iteration allocates or starts threads. The
+caller's arrays are only ever read.
 """
 
 import queue
@@ -27,10 +30,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-# About this many bytes of hidden activations per block was fastest on the
-# benchmark's shapes (docs/performance.rst); any value gives the same result up to
-# rounding.
-BLOCK_BYTES = 2**18
+# Any of these gives the same result up to rounding; they were the fastest, or as
+# fast as any, on the benchmark's shapes (docs/performance.rst).
+BLOCK_BYTES = 2**19  # hidden activations per block
+CHUNK_FLOPS = 2 * 10**7  # least work worth a chunk of its own
 MAX_CHUNKS = 8
 
 _blas_controller = None
@@ -50,19 +53,29 @@ def blas_controller():
     return _blas_controller
 
 
+def flops_per_row(layout):
+    """Floating-point operations of one row's forward and backward pass."""
+    m, H, K = layout
+    return 6 * (m * H + H * K)
+
+
+def chunk_bounds(n_samples, layout, chunks=None):
+    """``[(start, stop), ...]``: contiguous runs of rows of (nearly) equal size.
+
+    ``chunks`` of them, or as many as have `CHUNK_FLOPS` of work each, at most
+    `MAX_CHUNKS`.
+    """
+    if chunks is None:
+        chunks = min(MAX_CHUNKS, n_samples * flops_per_row(layout) // CHUNK_FLOPS)
+    size = -(-n_samples // max(1, min(chunks, n_samples)))
+    return [
+        (start, min(start + size, n_samples)) for start in range(0, n_samples, size)
+    ]
+
+
 def block_rows(layout, dtype):
     """Rows per block: about `BLOCK_BYTES` of hidden activations, at least 64."""
     return max(64, BLOCK_BYTES // (layout.n_hidden * np.dtype(dtype).itemsize))
-
-
-def chunk_bounds(n_samples, rows):
-    """``[(start, stop), ...]``: at most `MAX_CHUNKS` runs of whole blocks."""
-    n_blocks = -(-n_samples // rows)
-    per_chunk = -(-n_blocks // MAX_CHUNKS) * rows
-    return [
-        (start, min(start + per_chunk, n_samples))
-        for start in range(0, n_samples, per_chunk)
-    ]
 
 
 class Block:
@@ -97,15 +110,20 @@ class Workspace:
     dtype : dtype
         Float type of the data and parameters.
     rows : int, default=None
-        Rows per block; `block_rows` when None.
+        Most rows per block; `block_rows` when None.
+    chunks : int, default=None
+        Number of chunks; from the amount of work when None (`chunk_bounds`).
     threads : int, default=None
         Most threads to use; BLAS's current thread count when None.
     """
 
-    def __init__(self, layout, n_samples, dtype, *, rows=None, threads=None):
+    def __init__(
+        self, layout, n_samples, dtype, *, rows=None, chunks=None, threads=None
+    ):
         self.layout, self.n_samples, self.dtype = layout, n_samples, np.dtype(dtype)
-        self.rows = max(1, min(n_samples, rows or block_rows(layout, dtype)))
-        self.chunks = chunk_bounds(n_samples, self.rows)
+        self.chunks = chunk_bounds(n_samples, layout, chunks)
+        longest = max(stop - start for start, stop in self.chunks)
+        self.rows = max(1, min(longest, rows or block_rows(layout, dtype)))
         self.threads = 1
         if len(self.chunks) > 1:
             if threads is None:
@@ -142,16 +160,16 @@ class Workspace:
             )
         )
 
-    def run(self, chunk, out):
-        """Add up ``chunk(start, stop, grad, block)`` over the chunks.
+    def run(self, chunk, out, n_samples):
+        """Add up ``chunk(start, stop, grad, block)`` over the chunks of a pass
+        over ``n_samples`` rows.
 
         ``chunk`` writes the gradient of rows ``start:stop`` into ``grad`` and
         returns their share of the loss. The chunks' gradients are added into
         ``out`` and their losses summed, both in chunk order; returns the loss.
         """
         if len(self.chunks) == 1:
-            start, stop = self.chunks[0]
-            return chunk(start, stop, out, self._blocks[0])
+            return chunk(0, n_samples, out, self._blocks[0])
         grads = [out, *self._grads]
         errstate = np.geterr()  # NumPy's error state is per thread: pass it on
 

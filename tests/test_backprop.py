@@ -220,8 +220,12 @@ def test_fast_core_gives_the_weights_of_the_plain_formulas(
     Xfast = csr_matrix(X) if sparse else X
     l2 = 0.01
 
-    with Workspace(layout, len(X), X.dtype, rows=rows, threads=2) as work:
+    chunks = None if rows is None else 8
+    with Workspace(
+        layout, len(X), X.dtype, rows=rows, chunks=chunks, threads=2
+    ) as work:
         assert len(work.chunks) == (1 if rows is None else 8)
+        assert work.rows == (len(X) if rows is None else 7)
 
         def fast(t):
             return _backprop.loss_gradient(
@@ -244,7 +248,9 @@ def test_blocked_pass_is_bitwise_the_same_on_any_number_of_threads():
     layout, X, Y, s, theta, activation = _problem(5, rng, n=300, m=8, H=16)
     results = []
     for threads in (1, 2, 3):
-        with Workspace(layout, len(X), X.dtype, rows=16, threads=threads) as work:
+        with Workspace(
+            layout, len(X), X.dtype, rows=16, chunks=5, threads=threads
+        ) as work:
             assert work.threads == threads
             results.append(
                 _backprop.loss_gradient(
