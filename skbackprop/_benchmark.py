@@ -192,53 +192,17 @@ class Skbackprop(Estimator):
         params = dict(
             n_hidden=case.H,
             learning_rate=LEARNING_RATE,
+            l2=0.0,
+            momentum=0.0,
             max_iter=epochs,
             tol=0.0,
             n_iter_no_change=10**9,
             warm_start=True,
             random_state=0,
         )
-        available = TwoLayerClassifier().get_params()
-        if "momentum" in available:
-            params["momentum"] = 0.0
         if case.batch is not None:
             params.update(solver="sgd", batch_size=case.batch, shuffle=False)
         return TwoLayerClassifier(**params)
-
-
-class Numerics(Competitor):
-    """skbackprop's numerics in a minimal mini-batch loop.
-
-    Stands in for ``TwoLayerClassifier(solver="sgd")`` while the estimator has no
-    mini-batch solver.
-    """
-
-    name = "skbackprop*"
-
-    def reset(self):
-        self.theta = np.concatenate([a.ravel() for a in self.start])
-        self.Y = _backprop.targets(self.y, self.case.K, self.case.dtype)
-
-    def fit(self, epochs):
-        case, layout, theta, X, Y = self.case, self.layout, self.theta, self.X, self.Y
-        B = case.batch
-        activation = _backprop.SIGMOID if case.K == 2 else _backprop.SOFTMAX
-        work = _backprop.Workspace(layout, B, theta.dtype)
-        grad = np.empty_like(theta)
-        s_full = np.full(B, 1.0 / B, theta.dtype)
-        for _ in range(epochs):
-            for start in range(0, case.n, B):
-                rows = slice(start, start + B)
-                Xb, Yb = X[rows], Y[rows]
-                s = s_full if len(Xb) == B else np.full(len(Xb), 1 / len(Xb), X.dtype)
-                _backprop.loss_gradient(
-                    theta, layout, Xb, Yb, s, 0.0, activation, out=grad, work=work
-                )
-                grad *= LEARNING_RATE
-                theta -= grad
-
-    def weights(self):
-        return self.layout.unpack(self.theta)
 
 
 class MLP(Estimator):
@@ -323,10 +287,7 @@ class Torch(Competitor):
 
 
 def competitors(case, use_torch):
-    ours = Skbackprop
-    if case.batch is not None and "batch_size" not in TwoLayerClassifier().get_params():
-        ours = Numerics
-    kinds = [ours, MLP]
+    kinds = [Skbackprop, MLP]
     if use_torch and torch_available():
         kinds.append(Torch)
     return kinds
@@ -456,11 +417,6 @@ def print_summary(results):
             + (f"{torch_ms / ms[ours]:>10.2f}" if torch_ms else f"{'-':>10}")
             + f"{gflops / result.gemm:>9.0%}"
             + f"{result.memory[ours] / x_bytes:>7.2f}"
-        )
-    if any(result.ours != Skbackprop.name for result, _ in results):
-        print(
-            "skbackprop*: the package's numerics in a minimal loop "
-            "(the estimator has no mini-batch solver yet)."
         )
 
 
