@@ -87,6 +87,8 @@ class Block:
         self.D1 = np.empty((rows, H), dtype)  # hidden deltas
         self.Z = np.empty((rows, K), dtype)  # logits, then output deltas D2
         self.T = np.empty((rows, K), dtype)  # per-unit cross-entropy and such
+        self.r1, self.r2 = np.empty(rows, dtype), np.empty(rows, dtype)  # per row
+        self.ones = np.ones(max(rows, K), dtype)  # sums as products
         self.W1 = np.empty((m, H), dtype)  # one block's share of dC/dW1
         self.W2 = np.empty((H, K), dtype)  # one block's share of dC/dW2
         self.h1, self.q1 = np.empty(H, dtype), np.empty(H, dtype)  # one item
