@@ -200,9 +200,10 @@ def loss_gradient(theta, layout, X, Y, s, l2, activation, *, out=None, work=None
     p = work.unpack(theta)
     grad = np.empty_like(theta) if out is None else out
     sparse = not isinstance(X, np.ndarray)  # validated X is an array or sparse
-    if X.shape[0] == 1 and activation == SIGMOID and Y.shape[1] == 1 and not sparse:
-        value = _item_loss_gradient(p, X[0], Y[0], work.unpack(grad), work.block)
-        return _with_penalty(value, p, work.unpack(grad), l2), grad
+    if not sparse and len(X) == 1 and Y.shape[1] == 1 and activation == SIGMOID:
+        g = work.unpack(grad)
+        value = _item_loss_gradient(p, X[0], Y[0], g, work.block)
+        return (_with_penalty(value, p, g, l2) if l2 else value), grad
     product = _sparse_product if sparse else np.matmul
     rows = work.rows
 
@@ -286,12 +287,12 @@ def _weighted_cross_entropy_and_residual(Z, Y, s, activation, T, block):
         # CE = log(1 + e^z) - y z per sigmoid unit, summed over the units
         np.logaddexp(0.0, Z, out=T)
         T -= np.multiply(Y, Z)
-        value = np.vdot(s, T) if T.shape[1] == 1 else np.sum(s @ T)
+        value = np.vdot(s, T) if T.shape[1] == 1 else np.add.reduce(s @ T)
         sigmoid(Z, out=Z)  # o = g(z)
     else:
         r = len(Z)
         Z -= _row_max(Z, block.r1[:r])[:, None]  # softmax(z) = softmax(z - max z)
-        z_y = np.sum(s @ np.multiply(Y, Z, out=T))  # sum_i s_i z_i[y_i]: Y is one-hot
+        z_y = np.add.reduce(s @ np.multiply(Y, Z, out=T))  # sum_i s_i z_i[y_i]
         np.exp(Z, out=Z)
         total = np.matmul(Z, block.ones[: Z.shape[1]], out=block.r2[:r])  # sum e^z
         Z /= total[:, None]  # o = softmax(z)
@@ -301,8 +302,9 @@ def _weighted_cross_entropy_and_residual(Z, Y, s, activation, T, block):
 
 
 def _row_max(Z, out):
-    """The maximum of each row of ``Z``: column by column when there are few."""
-    if Z.shape[1] > 64:
+    """The maximum of each row of ``Z``: column by column when there are many
+    rows and few columns."""
+    if Z.shape[1] > 64 or Z.size <= SMALL:
         return np.max(Z, axis=1, out=out)
     np.copyto(out, Z[:, 0])
     for k in range(1, Z.shape[1]):

@@ -124,6 +124,7 @@ class Workspace:
     ):
         self.layout, self.n_samples, self.dtype = layout, n_samples, np.dtype(dtype)
         self.chunks = chunk_bounds(n_samples, layout, chunks)
+        self.single = len(self.chunks) == 1
         longest = max(stop - start for start, stop in self.chunks)
         self.rows = max(1, min(longest, rows or block_rows(layout, dtype)))
         self.threads = 1
@@ -154,12 +155,9 @@ class Workspace:
     def fits(self, layout, n_samples, dtype):
         """Whether this workspace serves a pass of ``n_samples`` rows."""
         return (
-            layout == self.layout
-            and np.dtype(dtype) == self.dtype
-            and (
-                n_samples == self.n_samples
-                or (len(self.chunks) == 1 and n_samples <= self.rows)
-            )
+            (n_samples == self.n_samples or (self.single and n_samples <= self.rows))
+            and dtype == self.dtype
+            and layout == self.layout
         )
 
     def run(self, chunk, out, n_samples):

@@ -284,3 +284,39 @@ def test_sigmoid_matches_expit_and_does_not_warn_on_overflow():
             got = _backprop.sigmoid(zd)
             assert got.dtype == dtype
             assert_allclose(got, expit(zd), rtol=4 * np.finfo(dtype).eps, atol=0)
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.01])
+def test_one_item_kernel_gives_the_weights_of_the_plain_formulas(l2, monkeypatch):
+    # Online learning, one item per step, takes the kernel written with the notes'
+    # per-item scalars; it must agree with the plain formulas step by step.
+    from skbackprop._workspace import Workspace
+
+    calls = []
+    kernel = _backprop._item_loss_gradient
+
+    def counted(*args):
+        calls.append(1)
+        return kernel(*args)
+
+    monkeypatch.setattr(_backprop, "_item_loss_gradient", counted)
+    rng = np.random.default_rng(4)
+    layout, X, Y, _, _, activation = _problem(1, rng, n=40, m=5, H=7)
+    theta_fast = _backprop.init_params(layout, np.random.RandomState(0))
+    theta_plain = theta_fast.copy()
+    one = np.ones(1)
+    with Workspace(layout, 1, X.dtype) as work:
+        for _ in range(3):
+            for i in range(len(X)):
+                rows = slice(i, i + 1)
+                fast = _backprop.loss_gradient(
+                    theta_fast, layout, X[rows], Y[rows], one, l2, activation, work=work
+                )
+                plain = plain_loss_gradient(
+                    theta_plain, layout, X[rows], Y[rows], one, l2, activation
+                )
+                assert fast[0] == pytest.approx(plain[0], rel=1e-12, abs=1e-15)
+                theta_fast -= 0.5 * fast[1]
+                theta_plain -= 0.5 * plain[1]
+    assert_allclose(theta_fast, theta_plain, rtol=0, atol=1e-10)
+    assert len(calls) == 3 * len(X)
