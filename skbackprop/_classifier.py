@@ -34,7 +34,7 @@ from ._workspace import Workspace
 _FLOATS = [np.float64, np.float32]
 
 # learning_rate="auto": a step that converges on standardized data for each solver.
-AUTO_LEARNING_RATE = {"gd": 1.5, "sgd": 0.1, "adam": 0.001, "lbfgs": None}
+AUTO_LEARNING_RATE = {"gd": 2.0, "sgd": 0.1, "adam": 0.001, "lbfgs": None}
 
 
 class TwoLayerClassifier(
@@ -55,7 +55,7 @@ class TwoLayerClassifier(
         Number of hidden sigmoid units, the notes' H.
 
     learning_rate : float or 'auto', default='auto'
-        Step size, the notes' alpha. ``'auto'`` is 1.5 for ``'gd'``, 0.1 for
+        Step size, the notes' alpha. ``'auto'`` is 2.0 for ``'gd'``, 0.1 for
         ``'sgd'`` and 0.001 for ``'adam'``; L-BFGS chooses its own steps. The loss
         is a mean over samples, not the notes' sum: one step of the notes with
         step ``a`` on n samples is one step here with ``learning_rate = n * a``.
@@ -72,7 +72,7 @@ class TwoLayerClassifier(
         - ``'adam'``: mini-batch Adam, with ``beta_1``, ``beta_2``, ``epsilon``.
         - ``'lbfgs'``: full-batch L-BFGS-B from :func:`scipy.optimize.minimize`.
 
-    l2 : float, default=3e-4
+    l2 : float, default=1e-3
         Strength of the L2 penalty ``(l2 / 2) (|W1|^2 + |W2|^2)`` added to the mean
         loss; biases are not penalised. MLPClassifier calls this ``alpha`` and
         divides it by the number of samples. 0 gives the notes' loss.
@@ -86,27 +86,30 @@ class TwoLayerClassifier(
         Maximum number of epochs (passes over the data; for ``'gd'``, steps; for
         ``'lbfgs'``, iterations) per call of `fit`.
 
-    tol : float, default=1e-3
+    tol : float, default=1e-4
         Training stops when the monitored quantity (the training loss, or the
         validation score with early stopping) has not improved by at least
         ``tol`` over ``n_iter_no_change`` consecutive epochs: each epoch is
         compared with the value at the last improvement by ``tol``, so slow but
-        steady progress keeps training going. For ``'lbfgs'`` it is also the
-        gradient tolerance ``gtol``.
+        steady progress keeps training going. With ``'gd'`` and no validation
+        set, training stops when the training loss has settled instead:
+        ``n_iter_no_change`` consecutive epochs that each change it by less
+        than ``tol`` (with momentum the full-batch loss rises and falls on its
+        way down, and a rise is not convergence). For ``'lbfgs'`` it is also
+        the gradient tolerance ``gtol``.
 
-    n_iter_no_change : int, default=50
-        Number of epochs without a ``tol`` improvement before stopping. With
-        momentum the loss can rise for a few epochs before it falls again; the
-        patience lets training pass such bumps.
+    n_iter_no_change : int, default=10
+        Number of epochs without a ``tol`` improvement (for ``'gd'``, with a
+        change below ``tol``) before stopping.
 
     shuffle : bool, default=True
         Whether ``'sgd'`` and ``'adam'`` shuffle the samples at each epoch.
 
-    momentum : float, default=0.9
+    momentum : float, default=0.95
         Momentum of ``'gd'`` and ``'sgd'``, in [0, 1). 0 gives exactly the notes'
         update.
 
-    nesterov : bool, default=True
+    nesterov : bool, default=False
         Whether ``'gd'`` and ``'sgd'`` use Nesterov's momentum.
 
     beta_1 : float, default=0.9
@@ -281,14 +284,14 @@ class TwoLayerClassifier(
         *,
         learning_rate="auto",
         solver="gd",
-        l2=3e-4,
+        l2=1e-3,
         batch_size=None,
         max_iter=500,
-        tol=1e-3,
-        n_iter_no_change=50,
+        tol=1e-4,
+        n_iter_no_change=10,
         shuffle=True,
-        momentum=0.9,
-        nesterov=True,
+        momentum=0.95,
+        nesterov=False,
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
@@ -408,6 +411,7 @@ class TwoLayerClassifier(
                 validate=validate,
                 log=print if self.verbose else None,
                 on_epoch=tasks.on_epoch,
+                settle=self.solver == "gd",
             )
             objective = _objective(data, self.l2)
             if self.solver == "lbfgs":

@@ -190,6 +190,13 @@ class Monitor:
     score (higher is better), the same rule applies to it, and the weights of the
     best epoch are restored at the end.
 
+    With ``settle=True`` (full-batch descent) the training loss is watched for
+    having settled instead: training stops after ``n_iter_no_change`` epochs in a
+    row whose loss differs from the previous epoch's by less than ``tol``. A
+    full-batch loss is exact, so a flat loss is convergence; with momentum it
+    rises and falls on its way down, and "no new best for a while" is then
+    often a rise, not convergence.
+
     A non-finite or exploding training loss stops at once and restores the
     weights with the lowest loss seen; so does a run that stops far above its
     best loss (`_overshot`). Both end with status ``DIVERGED``.
@@ -199,10 +206,19 @@ class Monitor:
     """
 
     def __init__(
-        self, theta, *, tol, n_iter_no_change, validate=None, log=None, on_epoch=None
+        self,
+        theta,
+        *,
+        tol,
+        n_iter_no_change,
+        validate=None,
+        log=None,
+        on_epoch=None,
+        settle=False,
     ):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
+        self.settle = settle and validate is None
         self.validate = validate
         self.log = log
         self.on_epoch = on_epoch
@@ -235,6 +251,8 @@ class Monitor:
         epoch = self.n_iter
         if self.validate is None:
             improved = self._track(-loss, epoch, theta_of_loss)
+            if self.settle:  # still moving, up or down
+                improved = epoch == 1 or abs(loss - self.losses[-2]) >= self.tol
         else:
             validation_loss, score = self.validate(theta)
             self.validation_losses.append(validation_loss)
@@ -247,17 +265,16 @@ class Monitor:
         if self.on_epoch is not None and self.on_epoch(epoch, theta):
             return self._stop(INTERRUPTED, "a callback asked to stop")
         if self.no_improvement >= self.n_iter_no_change:
-            if self.validate is None and _overshot(loss, self.best_loss):
-                theta[...] = self.best_theta
-                return self._stop(
-                    DIVERGED,
-                    f"the training loss ended at {loss:.4g}, far above its best "
-                    f"{self.best_loss:.4g} (epoch {self.best_epoch})",
-                )
+            if self._overshot(theta):
+                return True
+            if self.settle:
+                change = "changed by less than"
+            else:
+                change = "did not improve by more than"
             what = "training loss" if self.validate is None else "validation score"
             return self._stop(
                 CONVERGED,
-                f"the {what} did not improve by more than tol={self.tol} for "
+                f"the {what} {change} tol={self.tol} for "
                 f"{self.n_iter_no_change} consecutive epochs",
             )
         return False
@@ -284,8 +301,26 @@ class Monitor:
         self.status, self.message = status, message
         return True
 
+    def _overshot(self, theta):
+        """Stop as diverged, with the best weights, if training ends far above its
+        best loss (`_overshot`); True if so."""
+        if self.validate is not None or not self.losses:
+            return False
+        loss = self.losses[-1]
+        if not _overshot(loss, self.best_loss):
+            return False
+        theta[...] = self.best_theta
+        return self._stop(
+            DIVERGED,
+            f"the training loss ended at {loss:.4g}, far above its best "
+            f"{self.best_loss:.4g} (epoch {self.best_epoch})",
+        )
+
     def finish(self, theta):
-        """End of training: restore the best weights when validating."""
+        """End of training: restore the best weights when validating, or when
+        the budget ran out far above the best loss."""
+        if self.status == MAX_ITER:
+            self._overshot(theta)
         if self.validate is not None and self.status != DIVERGED:
             theta[...] = self.best_theta
         if self.log is not None:

@@ -408,3 +408,55 @@ def test_multilabel():
     clf2 = TwoLayerClassifier(solver="sgd", random_state=0)
     clf2.partial_fit(X, Y, classes=np.arange(4))
     assert clf2.n_outputs_ == 4
+
+
+# ---------------------------------------------------------- stopping rules
+def _monitor_run(losses, max_iter=None, **params):
+    """Feed ``losses`` to a Monitor as if each came from an epoch; the weights of
+    epoch i are [i]. Return the monitor and the final weights."""
+    from skbackprop import _solvers
+
+    theta = np.zeros(1)
+    monitor = _solvers.Monitor(theta, **params)
+    for i, loss in enumerate(losses[:max_iter]):
+        before = theta.copy()
+        theta[...] = i + 1
+        if monitor.after_epoch(loss, before, theta):
+            break
+    monitor.finish(theta)
+    return monitor, theta
+
+
+def test_full_batch_rule_waits_for_the_loss_to_settle():
+    from skbackprop import _solvers
+
+    # A momentum bump: the loss dips to 0.3, rises for 30 epochs, then falls far
+    # below and settles. "No new best for 10 epochs" stops on the bump; the
+    # full-batch rule (settle=True) waits until the loss stops moving.
+    losses = [1.0, 0.3] + [0.3 + 0.02 * i for i in range(30)]
+    losses += [0.9 * 0.9**i for i in range(60)] + [0.001] * 30
+    improvement, _ = _monitor_run(losses, tol=1e-4, n_iter_no_change=10)
+    assert improvement.n_iter == 12 and improvement.status == _solvers.CONVERGED
+    settled, _ = _monitor_run(losses, tol=1e-4, n_iter_no_change=10, settle=True)
+    assert settled.status == _solvers.CONVERGED
+    assert "changed by less than tol=0.0001 for 10" in settled.message
+    # It ran through the bump and the fall; the first epoch at 0.001 still moved,
+    # the 10 after it did not.
+    assert settled.n_iter == len(losses) - 30 + 11
+    assert settled.best_loss == 0.001
+
+
+@pytest.mark.parametrize("max_iter", [None, 20], ids=["settled", "max_iter"])
+def test_full_batch_run_ending_far_above_its_best_is_diverged(max_iter):
+    from skbackprop import _solvers
+
+    # The loss reaches 0.2 at epoch 3, then jumps and stays near 5: whether the
+    # rule fires (flat at 5) or the budget runs out, the run is an overshoot and
+    # the weights of epoch 3 come back.
+    losses = [1.0, 0.5, 0.2] + [5.0 + 0.5 * (-1) ** i for i in range(20)] + [5.0] * 30
+    monitor, theta = _monitor_run(
+        losses, max_iter, tol=1e-4, n_iter_no_change=10, settle=True
+    )
+    assert monitor.status == _solvers.DIVERGED
+    assert "far above its best 0.2 (epoch 3)" in monitor.message
+    assert theta[0] == 2  # the weights the loss of epoch 3 was taken at
