@@ -96,8 +96,9 @@ plt.show()
 # * ``0.1`` is safe but slow: after 200 iterations the loss is still far from its
 #   minimum, and the fit warns that it reached ``max_iter``.
 # * ``1`` and ``10`` descend steadily; ``10`` reaches a loss ten times below that
-#   of ``1`` within the same budget. Both are still improving by more than ``tol``
-#   every ``n_iter_no_change`` iterations when the budget runs out, so both warn.
+#   of ``1`` and stops on its own once the loss has settled (ten iterations that
+#   each change it by less than ``tol``). ``1`` is still moving when the budget
+#   runs out, and warns.
 # * ``50`` overshoots at first: the loss jumps about thirty-fold in the first
 #   steps, then the saturated hidden units settle and it descends again. The
 #   guard lets such a bump pass (it stops at a hundredfold rise, or when the run
