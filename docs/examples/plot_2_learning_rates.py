@@ -102,7 +102,7 @@ plt.show()
 # * ``50`` overshoots at first: the loss jumps about thirty-fold in the first
 #   steps, then the saturated hidden units settle and it descends again. The
 #   guard lets such a bump pass (it stops at a hundredfold rise, or when the run
-#   ends far above its best loss); this run ends with a loss seven times above
+#   ends far above its best loss); this run ends with a loss six times above
 #   ``10``'s.
 # * ``300`` diverges: the loss grows by orders of magnitude within a few
 #   iterations. The guard stops the fit, puts back the weights with the lowest
