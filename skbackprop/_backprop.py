@@ -25,6 +25,7 @@ import math
 from typing import NamedTuple
 
 import numpy as np
+from scipy.linalg import get_blas_funcs
 from scipy.sparse import issparse
 from scipy.special import expit, log_expit, log_softmax, logsumexp, softmax
 
@@ -200,10 +201,6 @@ def loss_gradient(theta, layout, X, Y, s, l2, activation, *, out=None, work=None
     p = work.unpack(theta)
     grad = np.empty_like(theta) if out is None else out
     sparse = not isinstance(X, np.ndarray)  # validated X is an array or sparse
-    if not sparse and len(X) == 1 and Y.shape[1] == 1 and activation == SIGMOID:
-        g = work.unpack(grad)
-        value = _item_loss_gradient(p, X[0], Y[0], g, work.block)
-        return (_with_penalty(value, p, g, l2) if l2 else value), grad
     product = _sparse_product if sparse else np.matmul
     rows = work.rows
 
@@ -312,35 +309,95 @@ def _row_max(Z, out):
     return out
 
 
-def _item_loss_gradient(p, x, y, g, item):
-    """The loss and gradient of one item with one sigmoid output, as the notes
-    derive them: ``x`` is the item's inputs x_l, ``y`` its 0/1 target.
+class _Blas(NamedTuple):
+    """BLAS level-1 routines of one float type (scipy.linalg.blas); ``copy`` and
+    ``scal`` write into, and return, their last argument."""
 
-    Scalars where the notes have scalars (z, o, the output delta), so that a step
-    of online learning costs a dozen NumPy calls. ``item`` holds two vectors of
-    length H. Writes the gradient to the views ``g``; returns the loss.
+    dot: object
+    copy: object
+    scal: object
+
+
+class ItemLossGradient:
+    """``f(theta, i) -> (loss, grad)``: the loss of item ``i`` alone and its
+    gradient, for online learning (one item per step).
+
+    A step of online learning on a small network is a few dozen calls of about a
+    microsecond each, so what can be done once is done here once: the gradient
+    vector and its views, the scratch vectors, the targets as Python floats. One
+    sigmoid output on dense ``X`` -- the notes' network -- takes the notes' own
+    per-item formulas (`_sigmoid_item`); any other network takes `loss_gradient`
+    on the one row. The gradient returned is overwritten by the next call.
     """
-    h, q = item.h1, item.q1
-    w = p.W2[:, 0]  # the output unit's weights w_j
-    np.dot(x, p.W1, out=h)  # a_j = sum_l x_l w_lj + b_j
-    h += p.b1
-    expit(h, out=h)  # h_j = g(a_j)
-    z = float(np.dot(h, w)) + float(p.b2[0])  # z = sum_j w_j h_j + b
-    y = float(y[0])
-    e = math.exp(-abs(z))  # in (0, 1]: cannot overflow
-    loss = max(z, 0.0) + math.log1p(e) - y * z  # CE = log(1 + e^z) - y z
-    o = 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)  # o = g(z)
-    delta = o - y
 
-    np.multiply(h, delta, out=g.W2[:, 0])  # dC/dw_j = (o - y) h_j
-    g.b2[0] = delta  # dC/db = o - y
-    d = g.b1  # dC/db_j = (o - y) w_j h_j (1 - h_j), the hidden delta
-    np.multiply(w, delta, out=d)
-    d *= h
-    np.subtract(1.0, h, out=q)
-    d *= q
-    np.multiply(x[:, None], d, out=g.W1)  # dC/dw_lj = x_l (o - y) w_j h_j (1 - h_j)
-    return loss
+    def __init__(self, layout, X, Y, l2, activation):
+        self.layout, self.X, self.Y = layout, X, Y
+        self.l2, self.activation = l2, activation
+        self.grad = np.empty(layout.size, X.dtype)
+        self.work = Workspace(layout, 1, X.dtype)
+        self.one = np.ones(1, X.dtype)  # the weight of the one row
+        self.notes = (
+            isinstance(X, np.ndarray) and Y.shape[1] == 1 and activation == SIGMOID
+        )
+        self.g = g = layout.unpack(self.grad)
+        if self.notes:
+            self.y = Y[:, 0].tolist()
+            self.gw = g.W2[:, 0]
+            self.blas = _Blas(*get_blas_funcs(("dot", "copy", "scal"), (self.grad,)))
+        self.theta = None
+
+    def __call__(self, theta, i):
+        if not self.notes:
+            rows = slice(i, i + 1)
+            return loss_gradient(
+                theta,
+                self.layout,
+                self.X[rows],
+                self.Y[rows],
+                self.one,
+                self.l2,
+                self.activation,
+                out=self.grad,
+                work=self.work,
+            )
+        if theta is not self.theta:  # the views of the weights, made once per fit
+            self.theta, self.p = theta, self.layout.unpack(theta)
+            self.w = self.p.W2[:, 0]
+        value = self._sigmoid_item(self.X[i], self.y[i])
+        if self.l2:
+            value = _with_penalty(value, self.p, self.g, self.l2)
+        return value, self.grad
+
+    def _sigmoid_item(self, x, y):
+        """The loss and gradient of one item as the notes derive them: ``x`` is
+        the item's inputs x_l, ``y`` its 0/1 target, and the output unit has
+        weights w_j and bias b. Scalars where the notes have scalars (z, o, the
+        output delta); writes the gradient, returns the loss.
+
+        Products of a vector with a number, and the one dot product, are BLAS
+        calls: on vectors this short they cost a fifth of a NumPy call.
+        """
+        p, g, w, blas = self.p, self.g, self.w, self.blas
+        h, q = self.work.block.h1, self.work.block.q1
+        np.dot(x, p.W1, out=h)  # a_j = sum_l x_l w_lj + b_j
+        h += p.b1
+        expit(h, out=h)  # h_j = g(a_j)
+        z = blas.dot(h, w) + float(p.b2[0])  # z = sum_j w_j h_j + b
+        e = math.exp(-abs(z))  # in (0, 1]: cannot overflow
+        loss = max(z, 0.0) + math.log1p(e) - y * z  # CE = log(1 + e^z) - y z
+        o = 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)  # o = g(z)
+        delta = o - y
+
+        blas.scal(delta, blas.copy(h, self.gw))  # dC/dw_j = (o - y) h_j
+        g.b2[0] = delta  # dC/db = o - y
+        d = g.b1  # dC/db_j = (o - y) w_j h_j (1 - h_j), the hidden delta
+        np.multiply(h, h, out=q)
+        np.subtract(h, q, out=q)  # g'(a_j) = h_j (1 - h_j) = h_j - h_j^2
+        np.multiply(w, q, out=d)
+        blas.scal(delta, d)
+        # dC/dw_lj = x_l (o - y) w_j h_j (1 - h_j): the outer product of x and d
+        np.multiply(x[:, None], d, out=g.W1)
+        return loss
 
 
 def _product_into(target, product, A, B, scratch, add):

@@ -645,9 +645,13 @@ class TwoLayerClassifier(
             return _solvers.full_batch_epoch(objective, data.s, rule)
         n = data.X.shape[0]
         batch_size = min(200, n) if self.batch_size is None else min(self.batch_size, n)
-        return _solvers.minibatch_epoch(
-            objective, data.s, rule, batch_size, rng if self.shuffle else None
-        )
+        rng = rng if self.shuffle else None
+        if batch_size == 1:
+            item = _backprop.ItemLossGradient(
+                data.layout, data.X, data.Y, self.l2, data.activation
+            )
+            return _solvers.online_epoch(item, data.s, rule, rng)
+        return _solvers.minibatch_epoch(objective, data.s, rule, batch_size, rng)
 
     def _report(self, monitor):
         if monitor.status == _solvers.DIVERGED:

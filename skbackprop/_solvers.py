@@ -9,8 +9,8 @@ continues exactly where the last one stopped.
 The pieces:
 
 - `GradientDescent` and `Adam`: update rules, ``rule.step(theta, grad)``.
-- `full_batch_epoch`, `minibatch_epoch`: one epoch of steps; they return the
-  epoch's training loss.
+- `full_batch_epoch`, `minibatch_epoch`, `online_epoch`: one epoch of steps;
+  they return the epoch's training loss.
 - `Monitor`: records the losses, keeps the best weights, guards against
   divergence and decides when to stop.
 - `descend` runs epochs under a monitor; `lbfgs` runs scipy's L-BFGS-B under the
@@ -21,6 +21,7 @@ import math
 import time
 
 import numpy as np
+from scipy.linalg import blas
 from scipy.optimize import minimize
 
 CONVERGED, MAX_ITER, DIVERGED, INTERRUPTED = "converged", "max_iter", "diverged", "stop"
@@ -48,24 +49,40 @@ class GradientDescent:
         self.velocity = None
 
     def step(self, theta, grad):
-        if not self.momentum:
-            theta -= self.learning_rate * grad
+        alpha, mu = self.learning_rate, self.momentum
+        if not mu:
+            _axpy(-alpha, grad, theta)  # w <- w - alpha dC/dw
             return
         if self.velocity is None:
             self.velocity = np.zeros_like(theta)
         v = self.velocity
-        v *= self.momentum
-        v -= self.learning_rate * grad
+        v *= mu
+        _axpy(-alpha, grad, v)  # v <- mu v - alpha dC/dw
         if self.nesterov:
-            theta += self.momentum * v - self.learning_rate * grad
+            _axpy(mu, v, theta)  # w <- w + mu v - alpha dC/dw
+            _axpy(-alpha, grad, theta)
         else:
-            theta += v
+            _axpy(1.0, v, theta)  # w <- w + v
 
     def inherit(self, previous):
         """Continue from a copy of the state of ``previous``, a rule of an earlier
         fit; ``previous`` is left as it is, for a fit that fails."""
         if isinstance(previous, GradientDescent) and previous.velocity is not None:
             self.velocity = previous.velocity.copy()
+
+
+_AXPY = {np.dtype(np.float64): blas.daxpy, np.dtype(np.float32): blas.saxpy}
+
+
+def _axpy(a, x, y):
+    """``y <- y + a x`` in place: BLAS's axpy, one call and no temporary array.
+
+    A step of online learning is a few dozen calls on vectors of a few hundred
+    numbers; NumPy's ``y -= a * x`` is two calls and a temporary, and costs about
+    four times as much (docs/performance.rst).
+    """
+    if _AXPY[y.dtype](x, y, a=a) is not y:  # scipy copies a y it cannot update
+        raise TypeError("axpy needs a contiguous float32 or float64 vector y")
 
 
 class Adam:
@@ -150,6 +167,32 @@ def minibatch_epoch(loss_gradient, s, rule, batch_size, rng=None):
             )
             rule.step(theta, grad)
             total += mass * loss
+        return total
+
+    return epoch
+
+
+def online_epoch(item_loss_gradient, s, rule, rng=None):
+    """One pass over the samples, a step per sample: the notes' online learning.
+
+    ``item_loss_gradient(theta, i)`` is the loss of sample ``i`` alone and its
+    gradient. This is `minibatch_epoch` with batches of one, with less work per
+    step: a batch of one has its own loss as its weighted mean, so a weight only
+    decides whether a sample takes a step at all (not if it is zero) and how much
+    its loss counts in the epoch's loss ``sum_i s_i CE_i``.
+    """
+    n = len(s)
+    weights = s.tolist()
+
+    def epoch(theta):
+        order = rng.permutation(n).tolist() if rng is not None else range(n)
+        step = rule.step
+        total = 0.0
+        for i in order:
+            if weights[i] > 0:
+                loss, grad = item_loss_gradient(theta, i)
+                step(theta, grad)
+                total += weights[i] * loss
         return total
 
     return epoch

@@ -460,3 +460,59 @@ def test_full_batch_run_ending_far_above_its_best_is_diverged(max_iter):
     assert monitor.status == _solvers.DIVERGED
     assert "far above its best 0.2 (epoch 3)" in monitor.message
     assert theta[0] == 2  # the weights the loss of epoch 3 was taken at
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+@pytest.mark.parametrize("n_outputs", [1, 3])
+def test_online_epoch_is_the_minibatch_epoch_with_batches_of_one(n_outputs, momentum):
+    # online_epoch is minibatch_epoch with batches of one and less work per step:
+    # the same steps in the same (shuffled) order, zero weights skipped, and the
+    # same epoch loss.
+    from skbackprop import _solvers
+
+    rng = np.random.default_rng(0)
+    n, m, H = 50, 4, 6
+    layout = _backprop.Layout(m, H, n_outputs)
+    X = rng.normal(size=(n, m))
+    y = rng.integers(max(n_outputs, 2), size=n)
+    Y = _backprop.targets(y, max(n_outputs, 2), float)
+    activation = "logistic" if n_outputs == 1 else "softmax"
+    s = rng.uniform(0.5, 2.0, size=n)
+    s[[3, 17]] = 0.0  # no step for these
+    s /= s.sum()
+    theta0 = _backprop.init_params(layout, np.random.RandomState(0))
+
+    def batch(theta, rows, s_rows):
+        return _backprop.loss_gradient(
+            theta, layout, X[rows], Y[rows], s_rows, 0.01, activation
+        )
+
+    item = _backprop.ItemLossGradient(layout, X, Y, 0.01, activation)
+    thetas, losses = [], []
+    for make in (
+        lambda rule, rng: _solvers.minibatch_epoch(batch, s, rule, 1, rng),
+        lambda rule, rng: _solvers.online_epoch(item, s, rule, rng),
+    ):
+        theta = theta0.copy()
+        epoch = make(_solvers.GradientDescent(0.3, momentum), np.random.RandomState(1))
+        losses.append([epoch(theta) for _ in range(3)])
+        thetas.append(theta)
+    assert_allclose(losses[1], losses[0], rtol=1e-12)
+    assert_allclose(thetas[1], thetas[0], rtol=0, atol=1e-12)
+
+
+def test_batch_size_one_takes_the_online_epoch(iris, monkeypatch):
+    from skbackprop import _solvers
+
+    calls = []
+    online = _solvers.online_epoch
+    monkeypatch.setattr(
+        _solvers, "online_epoch", lambda *a: calls.append(1) or online(*a)
+    )
+    X, y = iris
+    clf = TwoLayerClassifier(
+        solver="sgd", batch_size=1, momentum=0.0, max_iter=20, random_state=0
+    )
+    _quiet_fit(clf, X, y)
+    assert calls == [1]
+    assert clf.score(X, y) > 0.95
