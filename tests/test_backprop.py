@@ -288,7 +288,9 @@ def test_sigmoid_matches_expit_and_does_not_warn_on_overflow():
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("l2", [0.0, 0.01])
-def test_one_item_kernel_gives_the_weights_of_the_plain_formulas(l2, dtype, monkeypatch):
+def test_one_item_kernel_gives_the_weights_of_the_plain_formulas(
+    l2, dtype, monkeypatch
+):
     # Online learning of the notes' network, one item per step, takes the kernel
     # written with the notes' per-item scalars and BLAS calls; it must agree with
     # the plain formulas step by step.
