@@ -324,7 +324,7 @@ class ItemLossGradient:
 
     A step of online learning on a small network is a few dozen calls of about a
     microsecond each, so what can be done once is done here once: the gradient
-    vector and its views, the scratch vectors, the targets as Python floats. One
+    vector and its views, the scratch vectors, the BLAS routines. One
     sigmoid output on dense ``X`` -- the notes' network -- takes the notes' own
     per-item formulas (`_sigmoid_item`); any other network takes `loss_gradient`
     on the one row. The gradient returned is overwritten by the next call.
@@ -341,7 +341,7 @@ class ItemLossGradient:
         )
         self.g = g = layout.unpack(self.grad)
         if self.notes:
-            self.y = Y[:, 0].tolist()
+            self.y = Y[:, 0]
             self.gw = g.W2[:, 0]
             self.blas = _Blas(*get_blas_funcs(("dot", "copy", "scal"), (self.grad,)))
         self.theta = None
@@ -363,7 +363,7 @@ class ItemLossGradient:
         if theta is not self.theta:  # the views of the weights, made once per fit
             self.theta, self.p = theta, self.layout.unpack(theta)
             self.w = self.p.W2[:, 0]
-        value = self._sigmoid_item(self.X[i], self.y[i])
+        value = self._sigmoid_item(self.X[i], float(self.y[i]))
         if self.l2:
             value = _with_penalty(value, self.p, self.g, self.l2)
         return value, self.grad

@@ -182,18 +182,16 @@ def online_epoch(item_loss_gradient, s, rule, rng=None):
     its loss counts in the epoch's loss ``sum_i s_i CE_i``.
     """
     n = len(s)
-    weights = s.tolist()
+    losses = np.zeros(n)  # each sample's loss, taken just before its step
 
     def epoch(theta):
-        order = rng.permutation(n).tolist() if rng is not None else range(n)
+        order = rng.permutation(n) if rng is not None else range(n)
         step = rule.step
-        total = 0.0
         for i in order:
-            if weights[i] > 0:
-                loss, grad = item_loss_gradient(theta, i)
+            if s[i] > 0:
+                losses[i], grad = item_loss_gradient(theta, i)
                 step(theta, grad)
-                total += weights[i] * loss
-        return total
+        return float(s @ losses)
 
     return epoch
 
