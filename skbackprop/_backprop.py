@@ -310,12 +310,13 @@ def _row_max(Z, out):
 
 
 class _Blas(NamedTuple):
-    """BLAS level-1 routines of one float type (scipy.linalg.blas); ``copy`` and
-    ``scal`` write into, and return, their last argument."""
+    """BLAS level-1 routines of one float type (scipy.linalg.blas); ``copy``,
+    ``scal`` and ``axpy`` write into, and return, their second argument."""
 
     dot: object
     copy: object
     scal: object
+    axpy: object
 
 
 class ItemLossGradient:
@@ -343,7 +344,10 @@ class ItemLossGradient:
         if self.notes:
             self.y = Y[:, 0]
             self.gw = g.W2[:, 0]
-            self.blas = _Blas(*get_blas_funcs(("dot", "copy", "scal"), (self.grad,)))
+            self.gW1, self.gW2 = g.W1.reshape(-1), g.W2.reshape(-1)
+            self.blas = _Blas(
+                *get_blas_funcs(("dot", "copy", "scal", "axpy"), (self.grad,))
+            )
         self.theta = None
 
     def __call__(self, theta, i):
@@ -363,9 +367,13 @@ class ItemLossGradient:
         if theta is not self.theta:  # the views of the weights, made once per fit
             self.theta, self.p = theta, self.layout.unpack(theta)
             self.w = self.p.W2[:, 0]
+            self.W1, self.W2 = self.p.W1.reshape(-1), self.p.W2.reshape(-1)
         value = self._sigmoid_item(self.X[i], float(self.y[i]))
-        if self.l2:
-            value = _with_penalty(value, self.p, self.g, self.l2)
+        if self.l2:  # (l2/2)(|W1|^2 + |W2|^2), and its gradient l2 W
+            l2, blas, W1, W2 = self.l2, self.blas, self.W1, self.W2
+            value += 0.5 * l2 * (blas.dot(W1, W1) + blas.dot(W2, W2))
+            blas.axpy(W1, self.gW1, a=l2)
+            blas.axpy(W2, self.gW2, a=l2)
         return value, self.grad
 
     def _sigmoid_item(self, x, y):
