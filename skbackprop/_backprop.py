@@ -91,6 +91,36 @@ def init_params(layout, rng, dtype=np.float64):
 
 
 # --------------------------------------------------------------------------------------
+# BLAS level-1 on vectors
+# --------------------------------------------------------------------------------------
+class Blas(NamedTuple):
+    """BLAS level-1 routines of one float type, from `scipy.linalg.blas`.
+
+    On vectors of a few hundred numbers a call costs a fifth to a half of a NumPy
+    call (docs/performance.rst), which counts when a step of online learning is a
+    few dozen calls. ``copy(x, y)`` and ``axpy(x, y, a=a)`` write into ``y``,
+    ``scal(a, x)`` into ``x``, and return it.
+    """
+
+    dot: object
+    copy: object
+    scal: object
+    axpy: object
+
+
+BLAS = {
+    np.dtype(dtype): Blas(*get_blas_funcs(("dot", "copy", "scal", "axpy"), dtype=dtype))
+    for dtype in (np.float32, np.float64)
+}
+
+
+def axpy(a, x, y):
+    """``y <- y + a x`` in place, for vectors: one BLAS call and no temporary."""
+    if BLAS[y.dtype].axpy(x, y, a=a) is not y:  # scipy copies a y it cannot update
+        raise TypeError("axpy needs a contiguous float32 or float64 vector y")
+
+
+# --------------------------------------------------------------------------------------
 # Forward pass
 # --------------------------------------------------------------------------------------
 def sigmoid(A, out=None):
@@ -222,8 +252,8 @@ def _with_penalty(value, p, g, l2):
     """Add the L2 term to the loss ``value`` and to the gradient views ``g``."""
     if l2:  # d/dW (l2/2)|W|^2 = l2 W
         value += penalty(p, l2)
-        g.W1[...] += l2 * p.W1
-        g.W2[...] += l2 * p.W2
+        axpy(l2, p.W1.reshape(-1), g.W1.reshape(-1))  # views: all are contiguous
+        axpy(l2, p.W2.reshape(-1), g.W2.reshape(-1))
     return float(value)
 
 
@@ -309,16 +339,6 @@ def _row_max(Z, out):
     return out
 
 
-class _Blas(NamedTuple):
-    """BLAS level-1 routines of one float type (scipy.linalg.blas); ``copy``,
-    ``scal`` and ``axpy`` write into, and return, their second argument."""
-
-    dot: object
-    copy: object
-    scal: object
-    axpy: object
-
-
 class ItemLossGradient:
     """``f(theta, i) -> (loss, grad)``: the loss of item ``i`` alone and its
     gradient, for online learning (one item per step).
@@ -345,9 +365,7 @@ class ItemLossGradient:
             self.y = Y[:, 0]
             self.gw = g.W2[:, 0]
             self.gW1, self.gW2 = g.W1.reshape(-1), g.W2.reshape(-1)
-            self.blas = _Blas(
-                *get_blas_funcs(("dot", "copy", "scal", "axpy"), (self.grad,))
-            )
+            self.blas = BLAS[self.grad.dtype]
         self.theta = None
 
     def __call__(self, theta, i):
@@ -372,8 +390,8 @@ class ItemLossGradient:
         if self.l2:  # (l2/2)(|W1|^2 + |W2|^2), and its gradient l2 W
             l2, blas, W1, W2 = self.l2, self.blas, self.W1, self.W2
             value += 0.5 * l2 * (blas.dot(W1, W1) + blas.dot(W2, W2))
-            blas.axpy(W1, self.gW1, a=l2)
-            blas.axpy(W2, self.gW2, a=l2)
+            axpy(l2, W1, self.gW1)
+            axpy(l2, W2, self.gW2)
         return value, self.grad
 
     def _sigmoid_item(self, x, y):

@@ -21,8 +21,9 @@ import math
 import time
 
 import numpy as np
-from scipy.linalg import blas
 from scipy.optimize import minimize
+
+from ._backprop import axpy
 
 CONVERGED, MAX_ITER, DIVERGED, INTERRUPTED = "converged", "max_iter", "diverged", "stop"
 
@@ -51,38 +52,24 @@ class GradientDescent:
     def step(self, theta, grad):
         alpha, mu = self.learning_rate, self.momentum
         if not mu:
-            _axpy(-alpha, grad, theta)  # w <- w - alpha dC/dw
+            axpy(-alpha, grad, theta)  # w <- w - alpha dC/dw
             return
         if self.velocity is None:
             self.velocity = np.zeros_like(theta)
         v = self.velocity
         v *= mu
-        _axpy(-alpha, grad, v)  # v <- mu v - alpha dC/dw
+        axpy(-alpha, grad, v)  # v <- mu v - alpha dC/dw
         if self.nesterov:
-            _axpy(mu, v, theta)  # w <- w + mu v - alpha dC/dw
-            _axpy(-alpha, grad, theta)
+            axpy(mu, v, theta)  # w <- w + mu v - alpha dC/dw
+            axpy(-alpha, grad, theta)
         else:
-            _axpy(1.0, v, theta)  # w <- w + v
+            axpy(1.0, v, theta)  # w <- w + v
 
     def inherit(self, previous):
         """Continue from a copy of the state of ``previous``, a rule of an earlier
         fit; ``previous`` is left as it is, for a fit that fails."""
         if isinstance(previous, GradientDescent) and previous.velocity is not None:
             self.velocity = previous.velocity.copy()
-
-
-_AXPY = {np.dtype(np.float64): blas.daxpy, np.dtype(np.float32): blas.saxpy}
-
-
-def _axpy(a, x, y):
-    """``y <- y + a x`` in place: BLAS's axpy, one call and no temporary array.
-
-    A step of online learning is a few dozen calls on vectors of a few hundred
-    numbers; NumPy's ``y -= a * x`` is two calls and a temporary, and costs about
-    four times as much (docs/performance.rst).
-    """
-    if _AXPY[y.dtype](x, y, a=a) is not y:  # scipy copies a y it cannot update
-        raise TypeError("axpy needs a contiguous float32 or float64 vector y")
 
 
 class Adam:
