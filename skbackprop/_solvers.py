@@ -92,16 +92,16 @@ class Adam:
         if self.m is None:
             self.m, self.v = np.zeros_like(theta), np.zeros_like(theta)
         self.t += 1
-        self.m *= self.beta_1
-        self.m += (1 - self.beta_1) * grad
-        self.v *= self.beta_2
-        self.v += (1 - self.beta_2) * grad * grad
-        alpha_t = (
-            self.learning_rate
-            * math.sqrt(1 - self.beta_2**self.t)
-            / (1 - self.beta_1**self.t)
-        )
-        theta -= alpha_t * self.m / (np.sqrt(self.v) + self.epsilon)
+        b1, b2, m, v = self.beta_1, self.beta_2, self.m, self.v
+        u = np.empty_like(theta)  # scratch
+        m *= b1
+        axpy(1 - b1, grad, m)  # m <- b1 m + (1 - b1) g
+        v *= b2
+        axpy(1 - b2, np.multiply(grad, grad, out=u), v)  # v <- b2 v + (1 - b2) g^2
+        alpha_t = self.learning_rate * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        np.sqrt(v, out=u)
+        u += self.epsilon
+        axpy(-alpha_t, np.divide(m, u, out=u), theta)  # w <- w - alpha_t m / u
 
     def inherit(self, previous):
         """Continue from a copy of the state of ``previous``, a rule of an earlier
