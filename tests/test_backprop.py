@@ -353,3 +353,17 @@ def test_one_item_gradient_of_other_networks_is_the_one_row_gradient(
         )
         assert value == pytest.approx(expected[0], rel=1e-12)
         assert_allclose(grad, expected[1], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_axpy_updates_in_place_or_refuses(dtype):
+    # scipy's BLAS wrappers silently update a copy of a y they cannot write to;
+    # axpy must either change y itself or raise, never lose the update.
+    x = np.arange(6, dtype=dtype)
+    y = np.ones(6, dtype=dtype)
+    _backprop.axpy(-0.5, x, y)
+    assert_array_equal(y, 1 - 0.5 * np.arange(6, dtype=dtype))
+    strided = np.ones(12, dtype=dtype)[::2]
+    with pytest.raises(TypeError, match="contiguous"):
+        _backprop.axpy(1.0, x, strided)
+    assert_array_equal(strided, 1)
