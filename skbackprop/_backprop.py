@@ -96,10 +96,14 @@ def init_params(layout, rng, dtype=np.float64):
 class Blas(NamedTuple):
     """BLAS level-1 routines of one float type, from `scipy.linalg.blas`.
 
-    On vectors of a few hundred numbers a call costs a fifth to a half of a NumPy
-    call (docs/performance.rst), which counts when a step of online learning is a
-    few dozen calls. ``copy(x, y)`` and ``axpy(x, y, a=a)`` write into ``y``,
-    ``scal(a, x)`` into ``x``, and return it.
+    On short vectors a call costs a third to a half of a NumPy call (0.1-0.25
+    against 0.3-0.55 µs on ten numbers, docs/performance.rst), which counts when
+    a step of online learning is a few dozen calls. ``copy(x, y)`` and
+    ``axpy(x, y, a=a)`` write into ``y``, ``scal(a, x)`` into ``x``, and return
+    it -- or, silently, a copy, if that array is not a contiguous vector of the
+    routine's type; every array they are given here is one (`axpy` checks).
+    OpenBLAS splits a ``dot`` of more than 10000 numbers between threads, which
+    changes its last bits with their number; here it only sees H numbers.
     """
 
     dot: object
@@ -116,8 +120,19 @@ BLAS = {
 
 def axpy(a, x, y):
     """``y <- y + a x`` in place, for vectors: one BLAS call and no temporary."""
+    if not (x.shape == y.shape == (y.size,) and y.flags.writeable):
+        raise TypeError("axpy needs two vectors of one length, y writeable")
     if BLAS[y.dtype].axpy(x, y, a=a) is not y:  # scipy copies a y it cannot update
         raise TypeError("axpy needs a contiguous float32 or float64 vector y")
+
+
+def sum_of_squares(W):
+    """``|W|^2`` of a contiguous array, the same to the bit on any number of
+    threads: a BLAS dot up to 8192 numbers (OpenBLAS splits one of more than
+    10000 between threads, and its last bits then depend on their number),
+    NumPy's own loop beyond (three times slower, and never split)."""
+    w = W.reshape(-1)
+    return float(np.vdot(w, w) if w.size <= 8192 else np.einsum("i,i->", w, w))
 
 
 # --------------------------------------------------------------------------------------
@@ -198,7 +213,7 @@ def penalty(p, l2):
     """The L2 term ``(l2 / 2) (|W1|^2 + |W2|^2)``; biases are not penalised."""
     if not l2:
         return 0.0
-    return 0.5 * l2 * (np.vdot(p.W1, p.W1) + np.vdot(p.W2, p.W2))
+    return 0.5 * l2 * (sum_of_squares(p.W1) + sum_of_squares(p.W2))
 
 
 def loss(theta, layout, X, Y, s, l2, activation):
@@ -221,7 +236,8 @@ def loss_gradient(theta, layout, X, Y, s, l2, activation, *, out=None, work=None
 
     The loss and the gradient are sums over rows, computed block of rows by block
     of rows with the buffers and threads of ``work``, a `_workspace.Workspace`
-    made for this call when not given (a training loop passes its own).
+    made for this call when not given (a training loop passes its own). ``out``
+    must be a contiguous vector of ``theta``'s dtype.
     """
     if work is None or not work.fits(layout, X.shape[0], theta.dtype):
         with Workspace(layout, X.shape[0], theta.dtype) as work:
@@ -345,10 +361,24 @@ class ItemLossGradient:
 
     A step of online learning on a small network is a few dozen calls of about a
     microsecond each, so what can be done once is done here once: the gradient
-    vector and its views, the scratch vectors, the BLAS routines. One
-    sigmoid output on dense ``X`` -- the notes' network -- takes the notes' own
-    per-item formulas (`_sigmoid_item`); any other network takes `loss_gradient`
-    on the one row. The gradient returned is overwritten by the next call.
+    vector and its views, the scratch vectors, the BLAS routines. One sigmoid
+    output on dense ``X`` -- the notes' network -- takes the notes' own per-item
+    formulas (`_sigmoid_item`); any other network takes `loss_gradient` on the
+    one row.
+
+    Parameters
+    ----------
+    layout : Layout
+        The network's sizes.
+    X : {ndarray, sparse matrix} of shape (n, m)
+        Inputs; their dtype is the dtype of the gradient, and of the ``theta``
+        the object must be called with.
+    Y : ndarray of shape (n, K')
+        Targets.
+    l2 : float
+        Strength of the L2 term.
+    activation : {"logistic", "softmax"}
+        The output units.
     """
 
     def __init__(self, layout, X, Y, l2, activation):
@@ -357,19 +387,22 @@ class ItemLossGradient:
         self.grad = np.empty(layout.size, X.dtype)
         self.work = Workspace(layout, 1, X.dtype)
         self.one = np.ones(1, X.dtype)  # the weight of the one row
-        self.notes = (
+        self.per_item = (
             isinstance(X, np.ndarray) and Y.shape[1] == 1 and activation == SIGMOID
         )
         self.g = g = layout.unpack(self.grad)
-        if self.notes:
+        if self.per_item:
             self.y = Y[:, 0]
-            self.gw = g.W2[:, 0]
+            # Contiguous vectors of the gradient's dtype, as BLAS writes them:
+            self.gw = g.W2[:, 0]  # the output unit's weights (K' = 1)
             self.gW1, self.gW2 = g.W1.reshape(-1), g.W2.reshape(-1)
             self.blas = BLAS[self.grad.dtype]
         self.theta = None
 
     def __call__(self, theta, i):
-        if not self.notes:
+        """Return ``(loss, grad)`` of item ``i`` at ``theta``; ``grad`` is
+        overwritten by the next call."""
+        if not self.per_item:
             rows = slice(i, i + 1)
             return loss_gradient(
                 theta,
@@ -382,16 +415,21 @@ class ItemLossGradient:
                 out=self.grad,
                 work=self.work,
             )
-        if theta is not self.theta:  # the views of the weights, made once per fit
+        if theta is not self.theta:  # views of a new weight vector, made once
+            if theta.dtype != self.grad.dtype:
+                raise TypeError(
+                    f"theta is {theta.dtype}, the data {self.grad.dtype}: one "
+                    "step of online learning needs them of one dtype"
+                )
             self.theta, self.p = theta, self.layout.unpack(theta)
             self.w = self.p.W2[:, 0]
             self.W1, self.W2 = self.p.W1.reshape(-1), self.p.W2.reshape(-1)
         value = self._sigmoid_item(self.X[i], float(self.y[i]))
         if self.l2:  # (l2/2)(|W1|^2 + |W2|^2), and its gradient l2 W
-            l2, blas, W1, W2 = self.l2, self.blas, self.W1, self.W2
-            value += 0.5 * l2 * (blas.dot(W1, W1) + blas.dot(W2, W2))
-            axpy(l2, W1, self.gW1)
-            axpy(l2, W2, self.gW2)
+            W1, W2 = self.W1, self.W2
+            value += 0.5 * self.l2 * (sum_of_squares(W1) + sum_of_squares(W2))
+            axpy(self.l2, W1, self.gW1)
+            axpy(self.l2, W2, self.gW2)
         return value, self.grad
 
     def _sigmoid_item(self, x, y):
@@ -401,7 +439,8 @@ class ItemLossGradient:
         output delta); writes the gradient, returns the loss.
 
         Products of a vector with a number, and the one dot product, are BLAS
-        calls: on vectors this short they cost a fifth of a NumPy call.
+        calls: on vectors this short they cost a third to half a NumPy call. The
+        loss is a Python float whatever the dtype, as the other passes return.
         """
         p, g, w, blas = self.p, self.g, self.w, self.blas
         h, q = self.work.block.h1, self.work.block.q1

@@ -345,7 +345,7 @@ def test_one_item_gradient_of_other_networks_is_the_one_row_gradient(
     item = _backprop.ItemLossGradient(
         layout, sp.csr_matrix(X) if sparse else X, Y, 0.1, activation
     )
-    assert not item.notes
+    assert not item.per_item
     for i in range(len(X)):
         value, grad = item(theta, i)
         expected = plain_loss_gradient(
@@ -367,3 +367,26 @@ def test_axpy_updates_in_place_or_refuses(dtype):
     with pytest.raises(TypeError, match="contiguous"):
         _backprop.axpy(1.0, x, strided)
     assert_array_equal(strided, 1)
+    read_only = np.ones(6, dtype=dtype)
+    read_only.flags.writeable = False
+    for a, b in ((x, read_only), (x[:4], y), (x.reshape(2, 3), y.reshape(2, 3))):
+        before = b.copy()
+        with pytest.raises(TypeError, match="vectors of one length"):
+            _backprop.axpy(1.0, a, b)
+        assert_array_equal(b, before)
+
+
+def test_penalty_is_the_same_to_the_bit_on_any_number_of_threads():
+    # OpenBLAS splits a dot product of more than 10000 numbers between threads,
+    # which changes its last bits; the L2 term must not depend on that.
+    from threadpoolctl import threadpool_limits
+
+    layout = _backprop.Layout(300, 64, 10)  # 19200 input weights
+    theta = np.random.default_rng(0).normal(size=layout.size)
+    p = layout.unpack(theta)
+    values = []
+    for threads in (1, 2, 3):
+        with threadpool_limits(threads):
+            values.append(_backprop.penalty(p, 0.5))
+    assert values[0] == values[1] == values[2]
+    assert values[0] == pytest.approx(0.25 * (p.W1**2).sum() + 0.25 * (p.W2**2).sum())

@@ -390,6 +390,18 @@ def test_float32_input_is_not_copied(iris, monkeypatch):
     _quiet_fit(TwoLayerClassifier(max_iter=3), X32, y)
     assert seen and all(seen)
 
+    # online learning of two classes reads X through its own gradient object
+    items = []
+    real_item = _backprop.ItemLossGradient
+
+    def item_spy(layout, X, *args):
+        items.append(X is X32 or np.shares_memory(X, X32))
+        return real_item(layout, X, *args)
+
+    monkeypatch.setattr(_backprop, "ItemLossGradient", item_spy)
+    _quiet_fit(TwoLayerClassifier(solver="sgd", batch_size=1, max_iter=2), X32, y == 2)
+    assert items == [True]
+
 
 # --------------------------------------------------------------- multilabel
 def test_multilabel():
@@ -516,3 +528,65 @@ def test_batch_size_one_takes_the_online_epoch(iris, monkeypatch):
     _quiet_fit(clf, X, y)
     assert calls == [1]
     assert clf.score(X, y) > 0.95
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"momentum": 0.0},
+        {"momentum": 0.9, "nesterov": True},
+        {"solver": "adam", "learning_rate": 0.01},
+    ],
+    ids=["notes", "nesterov", "adam"],
+)
+def test_online_learning_of_the_notes_network_equals_the_minibatch_path(
+    dtype, rule, monkeypatch
+):
+    # Two classes on dense data: fit and partial_fit with batch_size=1 take the
+    # per-item kernel, and must train exactly as the general mini-batch epoch
+    # with batches of one would: shuffled, with an L2 term and zero weights.
+    from skbackprop import _solvers
+
+    X, y = make_classification(60, n_features=5, random_state=0)
+    X = StandardScaler().fit_transform(X).astype(dtype)
+    w = np.random.default_rng(0).uniform(0.5, 2.0, size=len(y))
+    w[[4, 9]] = 0.0
+    params = {
+        "solver": "sgd",
+        "batch_size": 1,
+        "n_hidden": 5,
+        "l2": 0.01,
+        "max_iter": 4,
+        "random_state": 0,
+        **rule,
+    }
+
+    def train():
+        fitted = _quiet_fit(TwoLayerClassifier(**params), X, y, sample_weight=w)
+        partial = TwoLayerClassifier(**params)
+        partial.partial_fit(X, y, classes=[0, 1], sample_weight=w)
+        partial.partial_fit(X, y, sample_weight=w)
+        return fitted, partial
+
+    items = []
+    kernel = _backprop.ItemLossGradient._sigmoid_item
+    monkeypatch.setattr(
+        _backprop.ItemLossGradient,
+        "_sigmoid_item",
+        lambda self, *a: items.append(1) or kernel(self, *a),
+    )
+    online = train()
+    assert len(items) == 4 * 58 + 2 * 58  # every sample but the two of weight 0
+
+    def minibatch(self, objective, data, rule, rng):
+        return _solvers.minibatch_epoch(objective, data.s, rule, 1, rng)
+
+    monkeypatch.setattr(TwoLayerClassifier, "_epoch", minibatch)
+    reference = train()
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    for got, want in zip(online, reference, strict=True):
+        for a, b in zip(_weights(got), _weights(want), strict=True):
+            assert a.dtype == dtype
+            assert_allclose(a, b, rtol=0, atol=tol)
+        assert_allclose(got.loss_curve_, want.loss_curve_, rtol=tol)
