@@ -1,4 +1,5 @@
-"""Test configuration: hypothesis profiles that keep hypothesis's files out of the repo.
+"""Test configuration: the shared data fixture, and hypothesis profiles that keep
+hypothesis's files out of the repo.
 
 Hypothesis (a ``test`` extra) would write an example database and caches into
 ``./.hypothesis``. The profiles below keep no example database at all, and any
@@ -21,6 +22,10 @@ failure seen once (in CI, say) can be replayed without a database.
 import os
 import tempfile
 
+import pytest
+from sklearn.datasets import load_iris
+from sklearn.preprocessing import StandardScaler
+
 os.environ.setdefault(
     "HYPOTHESIS_STORAGE_DIRECTORY",
     os.path.join(tempfile.gettempdir(), "skbackprop-hypothesis"),
@@ -40,3 +45,10 @@ else:
         "skbackprop-thorough", settings.get_profile("skbackprop"), max_examples=1000
     )
     settings.load_profile(os.environ.get("SKBACKPROP_HYPOTHESIS_PROFILE", "skbackprop"))
+
+
+@pytest.fixture(scope="module")
+def iris():
+    """Standardized iris, ``(X, y)``: three classes, 150 samples, 4 features."""
+    X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X), y

@@ -15,9 +15,7 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
-from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
-from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skbackprop import TwoLayerClassifier
@@ -25,12 +23,6 @@ from skbackprop import TwoLayerClassifier
 pd = pytest.importorskip("pandas")
 
 COLUMNS = ["sepal length", "sepal width", "petal length", "petal width"]
-
-
-@pytest.fixture(scope="module")
-def iris():
-    X, y = load_iris(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
 
 
 @pytest.fixture(scope="module")

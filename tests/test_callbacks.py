@@ -11,7 +11,6 @@ import pytest
 import sklearn
 from _optional import require
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.datasets import load_iris
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -24,12 +23,6 @@ needs_callbacks = pytest.mark.skipif(
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
-
-@pytest.fixture(scope="module")
-def iris():
-    X, y = load_iris(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
 
 
 @pytest.mark.skipif(AVAILABLE, reason="scikit-learn >= 1.9 has callbacks")

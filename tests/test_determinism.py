@@ -8,8 +8,6 @@ for the options that draw random numbers (shuffling, the early-stopping split).
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
-from sklearn.datasets import load_iris
-from sklearn.preprocessing import StandardScaler
 
 from skbackprop import TwoLayerClassifier
 
@@ -26,12 +24,6 @@ SETTINGS = {
     "online, multiclass": {"solver": "sgd", "batch_size": 1},
 }
 DATA_OPTIONS = ("dtype", "binary")
-
-
-@pytest.fixture(scope="module")
-def iris():
-    X, y = load_iris(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
 
 
 def _estimator(setting, random_state=0, **extra):

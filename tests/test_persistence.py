@@ -7,9 +7,7 @@ import joblib
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
-from sklearn.datasets import load_iris
 from sklearn.exceptions import NotFittedError
-from sklearn.preprocessing import StandardScaler
 
 from skbackprop import TwoLayerClassifier
 
@@ -22,12 +20,6 @@ METHODS = [
     "decision_function",
     "hidden_activations",
 ]
-
-
-@pytest.fixture(scope="module")
-def iris():
-    X, y = load_iris(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
 
 
 def _pickle(estimator, tmp_path):

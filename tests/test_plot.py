@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from _optional import require
 from numpy.testing import assert_array_equal
-from sklearn.datasets import load_iris
 from sklearn.model_selection import GridSearchCV
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
@@ -24,12 +23,6 @@ plt = require("matplotlib.pyplot")
 def close_figures():
     yield
     plt.close("all")
-
-
-@pytest.fixture(scope="module")
-def iris():
-    X, y = load_iris(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
 
 
 @pytest.fixture(scope="module")

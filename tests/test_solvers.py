@@ -11,7 +11,6 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import (
     load_digits,
-    load_iris,
     make_classification,
     make_multilabel_classification,
 )
@@ -31,12 +30,6 @@ def digits():
     )
     scaler = StandardScaler().fit(X_train)
     return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test
-
-
-@pytest.fixture(scope="module")
-def iris():
-    X, y = load_iris(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
 
 
 def _weights(clf):
