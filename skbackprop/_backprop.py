@@ -194,6 +194,16 @@ def log_output(Z, activation):
     return log_expit(Z) if activation == SIGMOID else log_softmax(Z, axis=1)
 
 
+def per_class(output, Z, activation):
+    """``output(Z, activation)`` (`output` or `log_output`) with a column per
+    class: for two classes, the one sigmoid unit is class 1's probability
+    ``g(z)`` and class 0's is ``1 - g(z) = g(-z)``, exact also where ``g(z)``
+    rounds to 1."""
+    if Z.shape[1] == 1:
+        return np.hstack([output(-Z, SIGMOID), output(Z, SIGMOID)])
+    return output(Z, activation)
+
+
 # --------------------------------------------------------------------------------------
 # Loss
 # --------------------------------------------------------------------------------------
@@ -261,16 +271,22 @@ def loss_gradient(theta, layout, X, Y, s, l2, activation, *, out=None, work=None
         return value
 
     value = work.run(chunk, grad, X.shape[0])
-    return _with_penalty(value, p, work.unpack(grad), l2), grad
+    return _with_penalty(value, flat(p), flat(work.unpack(grad)), l2), grad
 
 
 def _with_penalty(value, p, g, l2):
-    """Add the L2 term to the loss ``value`` and to the gradient views ``g``."""
+    """Add the L2 term to the loss ``value`` and its gradient to ``g``; ``p`` and
+    ``g`` are `Params` of the weights and of the gradient, made `flat`."""
     if l2:  # d/dW (l2/2)|W|^2 = l2 W
         value += penalty(p, l2)
-        axpy(l2, p.W1.reshape(-1), g.W1.reshape(-1))  # views: all are contiguous
-        axpy(l2, p.W2.reshape(-1), g.W2.reshape(-1))
+        axpy(l2, p.W1, g.W1)
+        axpy(l2, p.W2, g.W2)
     return float(value)
+
+
+def flat(p):
+    """The `Params` ``p`` with W1 and W2 as flat views, as BLAS takes them."""
+    return p._replace(W1=p.W1.reshape(-1), W2=p.W2.reshape(-1))  # all contiguous
 
 
 def _block_loss_gradient(p, X, Y, s, activation, block, g, product, add=False):
@@ -395,7 +411,7 @@ class ItemLossGradient:
             self.y = Y[:, 0]
             # Contiguous vectors of the gradient's dtype, as BLAS writes them:
             self.gw = g.W2[:, 0]  # the output unit's weights (K' = 1)
-            self.gW1, self.gW2 = g.W1.reshape(-1), g.W2.reshape(-1)
+            self.flat_g = flat(g)
             self.blas = BLAS[self.grad.dtype]
         self.theta = None
 
@@ -423,14 +439,9 @@ class ItemLossGradient:
                 )
             self.theta, self.p = theta, self.layout.unpack(theta)
             self.w = self.p.W2[:, 0]
-            self.W1, self.W2 = self.p.W1.reshape(-1), self.p.W2.reshape(-1)
+            self.flat_p = flat(self.p)
         value = self._sigmoid_item(self.X[i], float(self.y[i]))
-        if self.l2:  # (l2/2)(|W1|^2 + |W2|^2), and its gradient l2 W
-            W1, W2 = self.W1, self.W2
-            value += 0.5 * self.l2 * (sum_of_squares(W1) + sum_of_squares(W2))
-            axpy(self.l2, W1, self.gW1)
-            axpy(self.l2, W2, self.gW2)
-        return value, self.grad
+        return _with_penalty(value, self.flat_p, self.flat_g, self.l2), self.grad
 
     def _sigmoid_item(self, x, y):
         """The loss and gradient of one item as the notes derive them: ``x`` is

@@ -706,11 +706,13 @@ class TwoLayerClassifier(
         return _backprop.Params(W1, b1, W2, b2)
 
     # -------------------------------------------------------------- prediction
-    def _logits(self, X):
-        X = validate_data(
+    def _validate_X(self, X):
+        return validate_data(
             self, X, dtype=_FLOATS, accept_sparse=["csr", "csc"], reset=False
         )
-        return _backprop.forward(X, self._params())[1]
+
+    def _logits(self, X):
+        return _backprop.forward(self._validate_X(X), self._params())[1]
 
     def _is_multilabel(self):
         return self.out_activation_ == _backprop.SIGMOID and self.n_outputs_ > 1
@@ -770,11 +772,7 @@ class TwoLayerClassifier(
         """
         check_is_fitted(self)
         Z = self._logits(X)
-        if Z.shape[1] == 1:  # 1 - g(z) = g(-z), exact also where g(z) rounds to 1
-            return np.hstack(
-                [_backprop.output(-Z, "logistic"), _backprop.output(Z, "logistic")]
-            )
-        return _backprop.output(Z, self.out_activation_)
+        return _backprop.per_class(_backprop.output, Z, self.out_activation_)
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities, computed from the logits.
@@ -794,14 +792,7 @@ class TwoLayerClassifier(
         """
         check_is_fitted(self)
         Z = self._logits(X)
-        if Z.shape[1] == 1:
-            return np.hstack(
-                [
-                    _backprop.log_output(-Z, "logistic"),
-                    _backprop.log_output(Z, "logistic"),
-                ]
-            )
-        return _backprop.log_output(Z, self.out_activation_)
+        return _backprop.per_class(_backprop.log_output, Z, self.out_activation_)
 
     def hidden_activations(self, X):
         """The hidden layer's sigmoid features ``h = g(X W1 + b1)``.
@@ -851,10 +842,7 @@ class TwoLayerClassifier(
         >>> plt.colorbar(label="digit")  # doctest: +SKIP
         """
         check_is_fitted(self)
-        X = validate_data(
-            self, X, dtype=_FLOATS, accept_sparse=["csr", "csc"], reset=False
-        )
-        return _backprop.hidden(X, self._params())
+        return _backprop.hidden(self._validate_X(X), self._params())
 
     def loss_gradient(self, X, y, sample_weight=None):
         """Loss and its gradient at the current weights, by backpropagation.
