@@ -346,21 +346,28 @@ def test_bad_sample_weights(iris):
         TwoLayerClassifier().fit(X, y, sample_weight=np.zeros(len(y)))
 
 
-def test_overshooting_run_is_reported_and_its_best_weights_kept():
-    # learning_rate=50 without momentum on digits: in 5 epochs the loss jumps
-    # from 2.3 to 100+. A run that ends far above its best is reported as
-    # diverged (MLPClassifier calls such a run converged), and the weights of the
-    # lowest loss are kept.
+# learning_rate=50 without momentum on standardized digits: in 5 epochs the loss
+# jumps from 2.3 to 100+.
+OVERSHOOTING = {
+    "n_hidden": 64,
+    "learning_rate": 50.0,
+    "momentum": 0.0,
+    "l2": 0.0,
+    "random_state": 0,
+}
+
+
+@pytest.fixture(scope="module")
+def digits():
     X, y = load_digits(return_X_y=True)
-    X = StandardScaler().fit_transform(X)
-    clf = TwoLayerClassifier(
-        n_hidden=64,
-        learning_rate=50.0,
-        momentum=0.0,
-        l2=0.0,
-        max_iter=5,
-        random_state=0,
-    )
+    return StandardScaler().fit_transform(X), y
+
+
+def test_overshooting_run_is_reported_and_its_best_weights_kept(digits):
+    # A run that ends far above its best is reported as diverged (MLPClassifier
+    # calls such a run converged), and the weights of the lowest loss are kept.
+    X, y = digits
+    clf = TwoLayerClassifier(**OVERSHOOTING, max_iter=5)
     with pytest.warns(ConvergenceWarning, match="far above its best.*learning_rate=50"):
         clf.fit(X, y)
     best = int(np.argmin(clf.loss_curve_))
@@ -370,21 +377,13 @@ def test_overshooting_run_is_reported_and_its_best_weights_kept():
     assert loss == pytest.approx(clf.best_loss_, rel=1e-12)
 
 
-def test_full_batch_run_that_overshoots_and_recovers_trains_on():
+def test_full_batch_run_that_overshoots_and_recovers_trains_on(digits):
     # The same run given 300 epochs comes back from 100+ and trains on: the
     # full-batch rule waits for the loss to settle rather than stopping while it
     # is far above its best.
-    X, y = load_digits(return_X_y=True)
-    X = StandardScaler().fit_transform(X)
+    X, y = digits
     clf = TwoLayerClassifier(
-        n_hidden=64,
-        learning_rate=50.0,
-        momentum=0.0,
-        l2=0.0,
-        tol=1e-4,
-        n_iter_no_change=10,
-        max_iter=300,
-        random_state=0,
+        **OVERSHOOTING, tol=1e-4, n_iter_no_change=10, max_iter=300
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
