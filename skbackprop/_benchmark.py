@@ -32,7 +32,7 @@ import statistics
 import time
 import tracemalloc
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import sklearn
@@ -73,6 +73,19 @@ class Case:
         return 1 if self.K == 2 else self.K
 
     @property
+    def layout(self):
+        return _backprop.Layout(self.m, self.H, self.n_outputs)
+
+    @property
+    def activation(self):
+        return _backprop.SIGMOID if self.K == 2 else _backprop.SOFTMAX
+
+    @property
+    def batch_size(self):
+        """Samples per step: the batch, or all of them."""
+        return self.n if self.batch is None else self.batch
+
+    @property
     def flops_per_epoch(self):
         """The issue's count ``6 n (m H + H K')``: three products per layer."""
         return 6 * self.n * (self.m * self.H + self.H * self.n_outputs)
@@ -89,13 +102,14 @@ CASES = [
     Case("online", 2000, 20, 2, 10, 1, np.float64, 2),
     Case("large32", 100000, 784, 10, 128, None, np.float32, 3),
 ]
+# The same cases on less data and fewer epochs: (n, epochs) per case.
 QUICK_CASES = [
-    Case("full64", 4000, 100, 10, 64, None, np.float64, 5),
-    Case("full32", 4000, 100, 10, 64, None, np.float32, 5),
-    Case("mini32", 2000, 100, 10, 64, 32, np.float64, 1),
-    Case("online", 400, 20, 2, 10, 1, np.float64, 1),
-    Case("large32", 10000, 784, 10, 128, None, np.float32, 2),
+    replace(case, n=n, epochs=epochs)
+    for case, (n, epochs) in zip(
+        CASES, [(4000, 5), (4000, 5), (2000, 1), (400, 1), (10000, 2)], strict=True
+    )
 ]
+NAMES = [case.name for case in CASES] + ["defaults"]
 
 
 # --------------------------------------------------------------------------------------
@@ -116,18 +130,17 @@ def make_data(case):
 
 
 def initial_theta(case):
-    layout = _backprop.Layout(case.m, case.H, case.n_outputs)
+    layout = case.layout
     return layout, _backprop.init_params(layout, np.random.RandomState(0), case.dtype)
 
 
 def training_loss(case, X, y, W1, b1, W2, b2):
     """Mean cross-entropy of the weights on the training data, in float64."""
-    layout = _backprop.Layout(case.m, case.H, case.n_outputs)
-    theta = np.concatenate([np.ravel(a) for a in (W1, b1, W2, b2)]).astype(float)
+    theta = np.concatenate([np.ravel(a) for a in (W1, b1, W2, b2)])
     Y = _backprop.targets(y, case.K, float)
-    activation = _backprop.SIGMOID if case.K == 2 else _backprop.SOFTMAX
     s = np.full(case.n, 1.0 / case.n)
-    return _backprop.loss(theta, layout, X.astype(float), Y, s, 0.0, activation)
+    X, theta = X.astype(float, copy=False), theta.astype(float, copy=False)
+    return _backprop.loss(theta, case.layout, X, Y, s, 0.0, case.activation)
 
 
 # --------------------------------------------------------------------------------------
@@ -140,8 +153,7 @@ class Competitor:
 
     def __init__(self, case, X, y, theta0):
         self.case, self.X, self.y = case, X, y
-        self.layout = _backprop.Layout(case.m, case.H, case.n_outputs)
-        self.start = self.layout.unpack(theta0)
+        self.start = case.layout.unpack(theta0)
 
     def reset(self):
         raise NotImplementedError
@@ -218,7 +230,7 @@ class MLP(Estimator):
             learning_rate_init=LEARNING_RATE,
             momentum=0.0,
             alpha=0.0,
-            batch_size=case.n if case.batch is None else case.batch,
+            batch_size=case.batch_size,
             shuffle=False,
             tol=0.0,
             n_iter_no_change=10**9,
@@ -261,7 +273,7 @@ class Torch(Competitor):
                 layer.bias.copy_(self.torch.from_numpy(b.copy()))
 
     def fit(self, epochs):
-        n, B = self.case.n, self.case.batch or self.case.n
+        n, B = self.case.n, self.case.batch_size
         net, criterion, optimizer, Xt, yt = (
             self.net,
             self.criterion,
@@ -286,7 +298,7 @@ class Torch(Competitor):
         )
 
 
-def competitors(case, use_torch):
+def competitors(use_torch):
     kinds = [Skbackprop, MLP]
     if use_torch and torch_available():
         kinds.append(Torch)
@@ -340,15 +352,11 @@ class Result:
     memory: dict  # competitor name -> added peak bytes (or None)
     gemm: float  # median GFLOP/s of the matrix product
 
-    @property
-    def ours(self):
-        return next(iter(self.ms))
-
 
 def run_case(case, rounds, use_torch, gemm_size):
     X, y = make_data(case)
     _, theta0 = initial_theta(case)
-    players = [kind(case, X, y, theta0) for kind in competitors(case, use_torch)]
+    players = [kind(case, X, y, theta0) for kind in competitors(use_torch)]
     for player in players:  # warm-up: first calls are slow, torch's especially
         player.reset()
         player.fit(1)
@@ -376,7 +384,7 @@ def run_case(case, rounds, use_torch, gemm_size):
 
 def print_case(result, x_bytes):
     case, ms = result.case, result.ms
-    ours = result.ours
+    ours = Skbackprop.name
     print(
         f"\n{case.name}: n={case.n} m={case.m} K={case.K} H={case.H} "
         f"batch={case.batch_label} {np.dtype(case.dtype).name}, "
@@ -407,7 +415,7 @@ def print_summary(results):
     )
     print(header)
     for result, x_bytes in results:
-        ms, ours = result.ms, result.ours
+        ms, ours = result.ms, Skbackprop.name
         torch_ms = ms.get(Torch.name)
         gflops = result.case.flops_per_epoch / (ms[ours] / 1e3) / 1e9
         print(
@@ -423,22 +431,18 @@ def print_summary(results):
 # --------------------------------------------------------------------------------------
 # The defaults case
 # --------------------------------------------------------------------------------------
-def default_datasets(seed):
-    X, y = make_moons(500, noise=0.2, random_state=seed)
-    return {
+def run_defaults(seeds):
+    """Accuracy and fit time of both default pipelines, per data set and seed."""
+    shipped = {
         "digits": load_digits(return_X_y=True),
         "breast cancer": load_breast_cancer(return_X_y=True),
         "iris": load_iris(return_X_y=True),
         "wine": load_wine(return_X_y=True),
-        "moons": (X, y),
     }
-
-
-def run_defaults(seeds):
-    """Accuracy and fit time of both default pipelines, per data set and seed."""
     rows = {}
     for seed in range(seeds):
-        for name, (X, y) in default_datasets(seed).items():
+        moons = make_moons(500, noise=0.2, random_state=seed)
+        for name, (X, y) in {**shipped, "moons": moons}.items():
             split = train_test_split(
                 X, y, test_size=0.25, stratify=y, random_state=seed
             )
@@ -504,24 +508,23 @@ def parse(argv):
         prog="python -m skbackprop bench",
         description="Time skbackprop against MLPClassifier and PyTorch.",
     )
-    names = [case.name for case in CASES] + ["defaults"]
     parser.add_argument(
-        "cases", nargs="*", metavar="case", help=f"any of {', '.join(names)} (all)"
+        "cases", nargs="*", metavar="case", help=f"any of {', '.join(NAMES)} (all)"
     )
     parser.add_argument("--quick", action="store_true", help="a small, fast version")
     parser.add_argument("--rounds", type=int, help="interleaved rounds per case")
     parser.add_argument("--seeds", type=int, help="split seeds of the defaults case")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
     args = parser.parse_args(argv)
-    unknown = set(args.cases) - set(names)
+    unknown = set(args.cases) - set(NAMES)
     if unknown:
-        parser.error(f"unknown case(s) {sorted(unknown)}; choose from {names}")
+        parser.error(f"unknown case(s) {sorted(unknown)}; choose from {NAMES}")
     return args
 
 
 def main(argv=None):
     args = parse([] if argv is None else list(argv))
-    wanted = args.cases or [case.name for case in CASES] + ["defaults"]
+    wanted = args.cases or NAMES
     cases = QUICK_CASES if args.quick else CASES
     rounds = args.rounds or (3 if args.quick else 7)
     seeds = args.seeds or (2 if args.quick else 20)
