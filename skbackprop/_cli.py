@@ -117,7 +117,7 @@ def _parser():
         metavar="SEED",
         type=int,
         default=0,
-        help="seed of the held-out split, the folds and the weights (default: 0)",
+        help="seed of the held-out split and of the weights (default: 0)",
     )
     out = parser.add_argument_group("output")
     out.add_argument(
@@ -321,7 +321,7 @@ def split(X, y, cv, random_state):
 
 
 # ------------------------------------------------------------------- search
-def make_search(learning_rates, n_hidden, *, cv, n_jobs, random_state, verbose=0):
+def make_search(learning_rates, n_hidden, *, cv, n_jobs, random_state):
     """The grid search of ``Pipeline(StandardScaler, TwoLayerClassifier)``."""
     pipeline = Pipeline(
         [
@@ -330,7 +330,7 @@ def make_search(learning_rates, n_hidden, *, cv, n_jobs, random_state, verbose=0
         ]
     )
     grid = {"net__learning_rate": list(learning_rates), "net__n_hidden": list(n_hidden)}
-    return GridSearchCV(pipeline, grid, cv=cv, n_jobs=n_jobs, verbose=verbose)
+    return GridSearchCV(pipeline, grid, cv=cv, n_jobs=n_jobs)
 
 
 def _show_progress(search, remote):
