@@ -20,9 +20,10 @@ scikit-learn's :class:`~sklearn.inspection.DecisionBoundaryDisplay`.
 # ----------------------------------
 # The two half-moons cannot be separated by a line; the hidden layer bends the
 # boundary around them. As everywhere with gradient descent, the inputs are
-# standardized first. Full-batch gradient descent with momentum does not lower the
-# loss at every step (it overshoots and comes back), so we let it go on through
-# ``n_iter_no_change=50`` iterations without a new best loss before it stops.
+# standardized first. Full-batch gradient descent stops once the loss has settled,
+# ``n_iter_no_change`` iterations in a row that each change it by less than
+# ``tol``; with momentum the loss rises and falls on its way down, so we ask for
+# a longer calm, ``n_iter_no_change=50``, before it stops.
 import matplotlib.pyplot as plt
 from sklearn.datasets import make_blobs, make_moons
 from sklearn.inspection import DecisionBoundaryDisplay

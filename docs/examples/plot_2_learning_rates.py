@@ -99,8 +99,8 @@ plt.show()
 #   of ``1`` and stops on its own once the loss has settled (ten iterations that
 #   each change it by less than ``tol``). ``1`` is still moving when the budget
 #   runs out, and warns.
-# * ``50`` overshoots at first: the loss jumps about thirty-fold in the first
-#   steps, then the saturated hidden units settle and it descends again. The
+# * ``50`` overshoots at first: the loss rises from 2.4 to about 40 in the first
+#   six steps, then the saturated hidden units settle and it descends again. The
 #   guard lets such a bump pass (it stops at a hundredfold rise, or when the run
 #   ends far above its best loss); this run ends with a loss six times above
 #   ``10``'s.

@@ -31,7 +31,7 @@ from sklearn.metrics import log_loss
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from skbackprop import TwoLayerClassifier
+from skbackprop import LossCurveDisplay, TwoLayerClassifier
 
 X, y = make_classification(
     n_samples=800,
@@ -54,7 +54,19 @@ X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
 # ``n_iter_no_change`` above ``max_iter`` it only records the validation loss and
 # restores the best weights at the end. (Running to ``max_iter`` warns; that is
 # the point here, so the warning is silenced.)
-common = {"n_hidden": 64, "validation_fraction": 0.2, "random_state": 0}
+#
+# Two settings differ from the defaults, to make the overfitting plain: no L2
+# penalty (``l2`` is itself a guard against it) and a step of 0.5 instead of 2.0.
+# With the defaults the first epochs overshoot, and a patience of ten epochs
+# stops on an early dip of the validation loss (epoch 6) long before its real
+# minimum (epoch 84).
+common = {
+    "n_hidden": 64,
+    "learning_rate": 0.5,
+    "l2": 0.0,
+    "validation_fraction": 0.2,
+    "random_state": 0,
+}
 patient = TwoLayerClassifier(
     early_stopping=True, max_iter=300, n_iter_no_change=1000, **common
 )
@@ -94,17 +106,14 @@ for name, clf in [("early stopping", stopped), ("300 epochs", overfit)]:
 # The curves
 # ----------
 # The training loss falls towards zero while the validation loss turns back up
-# after about a dozen epochs. The dashed line marks the best epoch, whose weights
+# after about ten epochs and, after a second, slightly higher dip near epoch 50,
+# climbs for good. The dashed line marks the best epoch, whose weights
 # both early-stopping fits keep; the dotted one marks where the default patience
-# stopped training.
-epochs = range(1, patient.n_iter_ + 1)
+# stopped training. Here the kept weights also do better on the test set, in
+# accuracy and in log-loss, than those of the full 300 epochs.
+# :class:`~skbackprop.LossCurveDisplay` draws the recorded curves.
 fig, ax = plt.subplots(figsize=(8, 5), layout="constrained")
-ax.plot(epochs, patient.loss_curve_, label="training loss (loss_curve_)")
-ax.plot(
-    epochs,
-    patient.validation_loss_curve_,
-    label="validation loss (validation_loss_curve_)",
-)
+LossCurveDisplay.from_estimator(patient, ax=ax)
 ax.axvline(patient.best_iter_, color="gray", ls="--", label="best_iter_")
 ax.axvline(stopped.n_iter_, color="gray", ls=":", label="stop with n_iter_no_change=10")
 ax.set_yscale("log")
