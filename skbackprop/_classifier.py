@@ -75,7 +75,8 @@ class TwoLayerClassifier(
     l2 : float, default=1e-3
         Strength of the L2 penalty ``(l2 / 2) (|W1|^2 + |W2|^2)`` added to the mean
         loss; biases are not penalised. MLPClassifier calls this ``alpha`` and
-        divides it by the number of samples. 0 gives the notes' loss.
+        divides it by the number of samples in each batch. 0 gives the notes'
+        loss.
 
     batch_size : int, default=None
         Samples per step of ``'sgd'`` and ``'adam'``; None means
