@@ -6,6 +6,8 @@ into fitted attributes.
 """
 
 import copy
+import inspect
+import math
 import warnings
 from functools import partial
 from numbers import Integral, Real
@@ -131,10 +133,17 @@ class TwoLayerClassifier(
     validation_fraction : float, default=0.1
         Share of the training data held out with ``early_stopping``.
 
-    scoring : str or callable, default='loss'
+    scoring : str, callable or None, default='loss'
         What early stopping monitors: ``'loss'``, the validation cross-entropy
-        (its negative, so that higher is better), or any scikit-learn scorer name
-        or callable ``scorer(estimator, X, y)``.
+        (its negative, so that higher is better), or any scikit-learn scorer: a
+        name, a :func:`~sklearn.metrics.make_scorer` object, a callable
+        ``scorer(estimator, X, y)``, or None for the estimator's `score`
+        (accuracy). The validation weights are passed to scorers that take
+        ``sample_weight``; a callable that does not is called without them.
+        The scorer is tried on the validation set before training: one that
+        fails there raises, and one that is undefined there (NaN, as ROC AUC
+        on samples of one class) is replaced by ``'loss'`` with a warning.
+        An epoch that scores NaN never counts as the best.
 
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes, multiplied into ``sample_weight``. ``'balanced'``
@@ -272,7 +281,7 @@ class TwoLayerClassifier(
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "scoring": [StrOptions(set(get_scorer_names()) | {"loss"}), callable],
+        "scoring": [StrOptions(set(get_scorer_names()) | {"loss"}), callable, None],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
@@ -382,15 +391,18 @@ class TwoLayerClassifier(
             X, y = self._validate_Xy(X, y, reset=not warm)
             rng = check_random_state(self.random_state)
             sample_weight = self._class_weighted(y, sample_weight)
+            # The classes of all of y, before a hold-out may take some away.
+            classes = self.classes_ if warm else _classes_of(y)
+            held_out = None  # or the classes a hold-out cannot take
             if X_val is not None or y_val is not None:
                 validation = self._validation_set(X_val, y_val, sample_weight_val)
             elif self.early_stopping:
-                X, y, sample_weight, validation = self._hold_out(
+                X, y, sample_weight, validation, held_out = self._hold_out(
                     X, y, sample_weight, rng
                 )
             else:
                 validation = None
-            data = self._problem(X, y, sample_weight, self.classes_ if warm else None)
+            data = self._problem(X, y, sample_weight, classes)
             theta = (
                 self._theta(X.dtype, data.layout)
                 if warm
@@ -404,7 +416,7 @@ class TwoLayerClassifier(
             )
             validate = None
             if validation is not None:
-                validate = self._validator(data, validation)
+                validate = self._validator(data, validation, theta, held_out)
             monitor = _solvers.Monitor(
                 theta,
                 tol=self.tol,
@@ -424,10 +436,13 @@ class TwoLayerClassifier(
                 _solvers.descend(theta, epoch, monitor, self.max_iter)
             # Still inside the block: an exception (Ctrl-C) while the attributes
             # are written restores the old ones instead of leaving a mixture.
+            loss = _returned_loss(monitor, objective, theta, data)
             self._report(monitor)
             curve, t = (self.loss_curve_, self.t_) if warm else ([], 0)
             t += monitor.n_iter * X.shape[0]
-            self._set_fitted(data, theta, curve + monitor.losses, monitor.n_iter, t)
+            self._set_fitted(
+                data, theta, curve + monitor.losses, monitor.n_iter, t, loss
+            )
             self._optimizer, self._rng = rule, rng  # partial_fit continues from both
             self._set_validation(monitor)
             tasks.finish()
@@ -581,18 +596,46 @@ class TwoLayerClassifier(
         return self.classes_
 
     def _hold_out(self, X, y, sample_weight, rng):
-        """Split off ``validation_fraction`` of the data, stratified."""
+        """Split off ``validation_fraction`` of the data for early stopping.
+
+        The split is stratified by class, so the hold-out has the classes in the
+        proportions of ``y`` as far as its size allows. A class with a single
+        sample cannot be on both sides: it stays in the training part. When the
+        hold-out (or the training part) would be smaller than the number of
+        classes, stratifying is impossible and the split is plain random, as
+        MLPClassifier's for more than two classes. Multilabel targets are not
+        stratified.
+        """
         n = X.shape[0]
-        stratify = y if y.ndim == 1 else None
+        rows, alone, stratify = np.arange(n), np.zeros(n, dtype=bool), None
+        if y.ndim == 1:
+            _, index, counts = np.unique(y, return_inverse=True, return_counts=True)
+            alone = counts[index] == 1
+            stratify = y[~alone]
+        split = rows[~alone]
+        n_val = math.ceil(self.validation_fraction * len(split))
+        if len(split) - n_val < 1:
+            raise ValueError(
+                f"early_stopping=True cannot hold out validation_fraction="
+                f"{self.validation_fraction} of {n} samples and keep samples to "
+                "train on. Pass X_val and y_val, lower validation_fraction, or set "
+                "early_stopping=False."
+            )
+        n_classes = 0 if stratify is None else len(np.unique(stratify))
+        if min(n_val, len(split) - n_val) < n_classes:
+            stratify = None
         train, val = train_test_split(
-            np.arange(n),
+            split,
             test_size=self.validation_fraction,
             stratify=stratify,
             random_state=rng,
         )
+        train = np.concatenate([train, rows[alone]]) if alone.any() else train
+        single = np.unique(y[alone]) if alone.any() else np.array([])
         sw = None if sample_weight is None else np.asarray(sample_weight)
         validation = (X[val], y[val], None if sw is None else sw[val])
-        return X[train], y[train], None if sw is None else sw[train], validation
+        sw_train = None if sw is None else sw[train]
+        return X[train], y[train], sw_train, validation, single
 
     def _validation_set(self, X_val, y_val, sample_weight_val):
         if X_val is None or y_val is None:
@@ -600,25 +643,88 @@ class TwoLayerClassifier(
         X_val, y_val = self._validate_Xy(X_val, y_val, reset=False)
         return X_val, y_val, sample_weight_val
 
-    def _validator(self, data, validation):
-        """``validate(theta) -> (validation loss, validation score)``."""
+    def _validator(self, data, validation, theta, held_out):
+        """``validate(theta) -> (validation loss, validation score)``.
+
+        The score is tried once at the initial weights ``theta``, before any
+        training: a scorer that cannot be computed on this validation set raises
+        here, and one that is undefined on it (NaN, such as ROC AUC on a set of
+        one class) is replaced by the validation loss, with a warning.
+        ``held_out`` is None for ``X_val, y_val``, else the labels early
+        stopping's hold-out cannot take (`_validation_advice`), for the messages.
+        """
         X_val, y_val, sw_val = validation
         val = self._problem(X_val, y_val, sw_val, data.classes)
-        scorer = None if self.scoring == "loss" else check_scoring(self, self.scoring)
 
-        def validate(theta):
-            loss = _backprop.loss(
+        def loss(theta):
+            return _backprop.loss(
                 theta, val.layout, val.X, val.Y, val.s, 0.0, val.activation
             )
-            if scorer is None:
-                return loss, -loss
-            at_theta = self._snapshot(data, theta)
-            # A plain callable ``scorer(estimator, X, y)`` (the documented form)
-            # need not take sample_weight: pass it only when there are weights.
-            weights = {} if sw_val is None else {"sample_weight": sw_val}
-            return loss, float(scorer(at_theta, val.X, y_val, **weights))
+
+        score = self._validation_score(data, X_val, y_val, sw_val)
+        if score is not None:
+            try:
+                first = score(theta)
+            except Exception as error:
+                raise ValueError(
+                    f"scoring={self.scoring!r} cannot be computed on the validation "
+                    f"set: {error}{_validation_advice(val, held_out, self)}"
+                ) from error
+            if math.isnan(first):
+                _warn(
+                    f"scoring={self.scoring!r} is not defined on the validation "
+                    "set: the scorer returned NaN at the initial weights, as a "
+                    "metric such as ROC AUC does on samples of one class. Early "
+                    "stopping monitors the validation loss instead, as with "
+                    "scoring='loss'"
+                    f"{_validation_advice(val, held_out, self)}",
+                    UserWarning,
+                )
+                score = None
+        if score is None:
+
+            def validate(theta):
+                value = loss(theta)
+                return value, -value
+
+            return validate
+
+        warned = []
+
+        def validate(theta):
+            value = score(theta)
+            if math.isnan(value) and not warned:
+                warned.append(True)
+                _warn(
+                    f"scoring={self.scoring!r} returned NaN on the validation set; "
+                    "an epoch scored NaN never counts as the best.",
+                    UserWarning,
+                )
+            return loss(theta), value
 
         return validate
+
+    def _validation_score(self, data, X_val, y_val, sw_val):
+        """``score(theta)``: ``scoring`` on the validation set at weights
+        ``theta``, or None for ``scoring='loss'``.
+
+        The scorer is scikit-learn's (`check_scoring`), so names, `make_scorer`
+        objects, None and callables work as everywhere in scikit-learn. The
+        validation weights are passed to scorers that take ``sample_weight``
+        (every named scorer and `make_scorer` object does); a plain callable
+        ``scorer(estimator, X, y)`` is called without them.
+        """
+        if self.scoring == "loss":
+            return None
+        scorer = check_scoring(self, self.scoring)
+        weights = {}
+        if sw_val is not None and _takes_sample_weight(scorer):
+            weights["sample_weight"] = sw_val
+
+        def score(theta):
+            return float(scorer(self._snapshot(data, theta), X_val, y_val, **weights))
+
+        return score
 
     def _snapshot(self, data, theta):
         """A fitted copy of this estimator with weights ``theta``, for scorers."""
@@ -673,12 +779,16 @@ class TwoLayerClassifier(
                 stacklevel=3,
             )
 
-    def _set_fitted(self, data, theta, loss_curve, n_iter, t):
+    def _set_fitted(self, data, theta, loss_curve, n_iter, t, loss=None):
+        """Write the fitted attributes; ``loss`` is the training loss of
+        ``theta``, when it is not the last one of ``loss_curve``."""
         for name, value in _weight_attributes(data, theta).items():
             setattr(self, name, value)
+        if loss is None:
+            loss = loss_curve[-1] if loss_curve else np.nan
         self.loss_curve_ = loss_curve
-        self.loss_ = loss_curve[-1] if loss_curve else np.nan
-        self.best_loss_ = min(loss_curve) if loss_curve else np.nan
+        self.loss_ = loss
+        self.best_loss_ = min([*loss_curve, loss])
         self.n_iter_ = n_iter
         self.t_ = t
 
@@ -893,6 +1003,21 @@ class _Problem(NamedTuple):
     y: np.ndarray
 
 
+def _returned_loss(monitor, objective, theta, data):
+    """The training loss of the weights ``theta`` that training returns.
+
+    That is the last epoch's loss, unless training went back to the weights of
+    an earlier epoch (early stopping, a divergence) or recorded no epoch at all
+    (L-BFGS already converged at the start, a first epoch that overflowed): then
+    it is computed once more, at ``theta``. It is finite: the hidden units are
+    bounded, so the logits, and the loss, are finite wherever the weights are,
+    and the monitor only keeps finite weights.
+    """
+    if monitor.losses and not monitor.restored:
+        return monitor.losses[-1]
+    return objective(theta, None, data.s)[0]
+
+
 def _weight_attributes(data, theta):
     """The fitted attributes that make the network with weights ``theta`` predict."""
     p = data.layout.unpack(theta)
@@ -959,13 +1084,25 @@ def _encode_targets(y, classes, dtype):
             raise ValueError(
                 f"y contains labels {unknown!r} that are not in classes {classes!r}."
             )
+    _at_least_two(classes)
+    Y = _backprop.targets(np.searchsorted(classes, y), len(classes), dtype)
+    return classes, Y, _backprop.SIGMOID if len(classes) == 2 else _backprop.SOFTMAX
+
+
+def _classes_of(y):
+    """The sorted labels of a 1-D ``y``, at least two; None for a multilabel
+    indicator matrix, whose classes are its columns."""
+    return _at_least_two(_sorted_labels(y, "y")) if y.ndim == 1 else None
+
+
+def _at_least_two(classes):
+    """``classes``, if there are two or more: one class is nothing to learn."""
     if len(classes) < 2:
         raise ValueError(
             "TwoLayerClassifier needs samples of at least 2 classes; "
             f"got 1 class: {classes[0]}."
         )
-    Y = _backprop.targets(np.searchsorted(classes, y), len(classes), dtype)
-    return classes, Y, _backprop.SIGMOID if len(classes) == 2 else _backprop.SOFTMAX
+    return classes
 
 
 def _check_class_weight(class_weight):
@@ -1008,6 +1145,58 @@ def _normalised_weights(sample_weight, X):
         )
     sw = sw / sw.max()  # in (0, 1]: the sum cannot overflow
     return (sw / sw.sum()).astype(X.dtype, copy=False)
+
+
+def _warn(message, category):
+    """Warn from a fit, attributed to the caller of `fit`."""
+    warnings.warn(message, category, stacklevel=5)
+
+
+def _takes_sample_weight(scorer):
+    """Whether ``scorer`` can be called with ``sample_weight=``, read from its
+    signature as scikit-learn's `has_fit_parameter` reads ``fit``'s."""
+    try:
+        parameters = inspect.signature(scorer).parameters.values()
+    except (TypeError, ValueError):  # no signature to read: call it as documented
+        return False
+    return any(p.name == "sample_weight" or p.kind is p.VAR_KEYWORD for p in parameters)
+
+
+def _missing_classes(val):
+    """`` (it has no samples of class 2)``: the classes a validation set lacks."""
+    if val.y.ndim != 1:
+        return ""
+    missing = np.setdiff1d(val.classes, val.y)
+    if not missing.size:
+        return ""
+    return f" (it has no samples of class {', '.join(map(str, missing))})"
+
+
+def _validation_advice(val, held_out, estimator):
+    """What to change when ``scoring`` fails on a validation set.
+
+    ``held_out`` is None for a validation set passed to `fit`, else the labels
+    of the classes of a single sample, which the hold-out never takes.
+    """
+    if held_out is not None:
+        larger = "" if len(held_out) else "raise validation_fraction, "
+        single = (
+            f"; class {', '.join(map(str, held_out))} has a single sample, kept "
+            "for training"
+            if len(held_out)
+            else ""
+        )
+        return (
+            f". The hold-out of early_stopping is validation_fraction="
+            f"{estimator.validation_fraction} of the data, {val.X.shape[0]} samples"
+            f"{_missing_classes(val)}{single}: {larger}pass X_val and y_val with "
+            "samples of every class, or use scoring='loss'."
+        )
+    return (
+        f". The validation set has {val.X.shape[0]} samples"
+        f"{_missing_classes(val)}: pass X_val and y_val with samples of every "
+        "class, or use scoring='loss'."
+    )
 
 
 class _unchanged_on_error:

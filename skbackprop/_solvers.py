@@ -258,6 +258,7 @@ class Monitor:
         self.best_epoch = 0
         self.no_improvement = 0
         self.status, self.message = MAX_ITER, ""
+        self.restored = False  # whether theta went back to the best weights
         self.started = time.perf_counter()
 
     @property
@@ -318,12 +319,24 @@ class Monitor:
         return improved
 
     def _diverged(self, loss, first, theta):
+        self._restore(theta)
+        epoch = self.n_iter + 1
+        if math.isfinite(loss):
+            cause = f"the training loss rose from {first:.4g} to {loss:.4g}"
+        elif self.losses:
+            cause = (
+                f"the training loss overflowed (it was {self.losses[-1]:.4g} at "
+                f"epoch {self.n_iter})"
+            )
+        else:
+            cause = "the training loss overflowed"
+        return self._stop(DIVERGED, f"{cause} at epoch {epoch}")
+
+    def _restore(self, theta):
+        """Go back to the best weights seen; `restored` tells the caller that the
+        weights are no longer the last epoch's."""
         theta[...] = self.best_theta
-        return self._stop(
-            DIVERGED,
-            f"the training loss rose from {first:.4g} to {loss:.4g} at epoch "
-            f"{self.n_iter + 1}",
-        )
+        self.restored = True
 
     def _stop(self, status, message):
         self.status, self.message = status, message
@@ -337,7 +350,7 @@ class Monitor:
         loss = self.losses[-1]
         if not _overshot(loss, self.best_loss):
             return False
-        theta[...] = self.best_theta
+        self._restore(theta)
         return self._stop(
             DIVERGED,
             f"the training loss ended at {loss:.4g}, far above its best "
@@ -349,8 +362,8 @@ class Monitor:
         the budget ran out far above the best loss."""
         if self.status == MAX_ITER:
             self._overshot(theta)
-        if self.validate is not None and self.status != DIVERGED:
-            theta[...] = self.best_theta
+        if self.validate is not None and self.status != DIVERGED and self.best_epoch:
+            self._restore(theta)
         if self.log is not None:
             restored = (
                 f"; kept the weights of epoch {self.best_epoch}"

@@ -539,7 +539,7 @@ INVALID_PARAMS = {
     "epsilon": [-1e-8, 0, "x", None],
     "early_stopping": ["yes", 1, None],
     "validation_fraction": [-0.1, 0, 1, 1.5, "x", None],
-    "scoring": ["accuracyy", "", 1, None],
+    "scoring": ["accuracyy", "", 1],
     "class_weight": ["balance", 1, ["a"]],
     "warm_start": ["yes", 1, None],
     "random_state": [-1, 2**32, "seed", 1.5],

@@ -147,17 +147,13 @@ def _expected_error(X, y, sample_weight, p):
     """The error `fit` must raise on this input, as a regex, or None."""
     one_class = y.ndim == 1 and len(np.unique(y)) < 2
     zero_weights = sample_weight is not None and not sample_weight.any()
-    if p["early_stopping"]:
-        # The hold-out is split off first: train_test_split's errors when it
-        # cannot be stratified or a part would be empty, then those of the parts
-        # (one class, weights all zero).
-        return (
-            "least populated class|test_size|train_size|number of classes"
-            "|resulting train set will be empty"
-            "|at least 2 classes|non-zero|sums to zero"
-        )
     if one_class:
         return "at least 2 classes"
+    if p["early_stopping"]:
+        # Only a hold-out that leaves nothing to train on, or a part whose
+        # weights are all zero, stops early stopping: a hold-out that cannot be
+        # stratified is drawn at random, and a class of one sample trains.
+        return "cannot hold out|non-zero|sums to zero"
     if zero_weights:
         return "non-zero|sums to zero"
     return None
