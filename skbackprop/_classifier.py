@@ -183,7 +183,9 @@ class TwoLayerClassifier(
         ``'logistic'`` (sigmoid units) or ``'softmax'``.
 
     loss_ : float
-        Training loss of the last epoch.
+        Training loss of the fitted weights: the last epoch's loss, or, when
+        training went back to the weights of an earlier epoch (early stopping,
+        a divergence) or ran no epoch, the loss computed at the fitted weights.
 
     best_loss_ : float
         Lowest training loss reached.
