@@ -87,7 +87,7 @@ class Case:
 
     @property
     def flops_per_epoch(self):
-        """The issue's count ``6 n (m H + H K')``: three products per layer."""
+        """The conventional count ``6 n (m H + H K')``: three products per layer."""
         return 6 * self.n * (self.m * self.H + self.H * self.n_outputs)
 
     @property

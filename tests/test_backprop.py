@@ -157,7 +157,7 @@ def test_init_params_draws_from_the_given_rng():
 # The fast core against the plain formulas
 # --------------------------------------------------------------------------------------
 def plain_loss_gradient(theta, layout, X, Y, s, l2, activation):
-    """DESIGN section 1 written out with whole arrays, scipy's expit and softmax."""
+    """The notes' matrix form with whole arrays, scipy's expit and softmax."""
     from scipy.special import logsumexp, softmax
 
     W1, b1, W2, b2 = layout.unpack(theta)

@@ -61,7 +61,7 @@ def test_competitors_train_the_same_network_the_same_way(case):
     [case for case in _benchmark.QUICK_CASES if case.batch is None],
     ids=lambda case: case.name,
 )
-def test_full_batch_fit_adds_less_memory_than_the_issue_allows(case):
+def test_full_batch_fit_adds_less_than_its_memory_budget(case):
     # At most 3 n (H + K') itemsize beyond X and the parameters. (That X itself is
     # not copied is tested in test_solvers.)
     X, y = _benchmark.make_data(case)

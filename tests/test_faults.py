@@ -1,6 +1,6 @@
 """Faults during training: KeyboardInterrupt and MemoryError never half-write a model.
 
-The contract (issue 7): an exception raised anywhere inside `fit` or
+The contract: an exception raised anywhere inside `fit` or
 `partial_fit` -- Ctrl-C, an allocation that fails, a bug -- propagates to the
 caller and leaves the estimator exactly as it was before the call. The only other
 outcome allowed is the complete result, for an exception that arrives after the
@@ -9,7 +9,7 @@ last attribute was written (on the ``return`` line). Never a mixture.
 Three ways of raising are tested:
 
 - an exception from the k-th evaluation of the loss and gradient, by replacing
-  ``_backprop.loss_gradient`` (the brief's fault injection);
+  ``_backprop.loss_gradient`` (fault injection at the numerics);
 - an exception raised before every line -- and, in the estimator's own module,
   before every bytecode -- that runs inside skbackprop during a call, with a trace
   function: this is where a signal handler can run, so it simulates Ctrl-C

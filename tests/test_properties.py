@@ -257,8 +257,9 @@ def test_predict_log_proba_is_the_log_of_predict_proba(model):
         # exp, the sum and log: hence the bound 4 eps (1 + |log p|), compared
         # on the log scale, where it holds near p = 1 as well (np.log of a p
         # rounded to 1 is 0, log_proba the exact -1e-20). Where p is below the
-        # smallest normal float (2.2e-308; the issue asks for 1e-300) it has
-        # lost its relative precision and only finiteness is checked.
+        # smallest normal float (2.2e-308; probabilities down to 1e-300 occur
+        # here) it has lost its relative precision and only finiteness is
+        # checked.
         normal = proba >= np.finfo(proba.dtype).tiny
         with np.errstate(divide="ignore"):
             log_of_proba = np.log(proba)
@@ -347,7 +348,7 @@ def test_gradient_matches_finite_differences(problem):
         numeric[i] = (f(u + e) - f(u - e)) / (2 * step)
     # Central differences: truncation error step^2 |f'''| / 6 ~ 1e-12, rounding
     # error eps |f| / step ~ 2e-10 |f| per coordinate. 1e-6 relative to the
-    # gradient is the design's tolerance; the rounding floor 1e-8 (1 + |f|) per
+    # gradient is the project's tolerance; the rounding floor 1e-8 (1 + |f|) per
     # coordinate keeps a near-zero gradient from turning noise into failure.
     floor = 1e-8 * (1 + abs(value)) * np.sqrt(u.size)
     assert np.linalg.norm(grad - numeric) <= 1e-6 * np.linalg.norm(grad) + floor
