@@ -374,7 +374,8 @@ class TwoLayerClassifier(
             matrix with as many labels as ``y``.
 
         sample_weight_val : array-like of shape (n_val,), default=None
-            Weights of ``X_val``.
+            Non-negative weights of ``X_val``; only with ``X_val`` and
+            ``y_val``.
 
         Returns
         -------
@@ -389,6 +390,11 @@ class TwoLayerClassifier(
             # A warm start continues the fitted network: y must fit its outputs.
             classes = self._check_fitted_targets(y, warm_start=True) if warm else None
             given_val = X_val is not None or y_val is not None
+            if sample_weight_val is not None and not given_val:
+                raise ValueError(
+                    "sample_weight_val is the weights of a validation set: pass "
+                    "X_val and y_val with it."
+                )
             rng = check_random_state(self.random_state)
             sample_weight = self._class_weighted(y, sample_weight)
             validation = None
@@ -638,6 +644,14 @@ class TwoLayerClassifier(
             raise ValueError("X_val and y_val must be passed together.")
         X_val, y_val = self._validate_Xy(X_val, y_val, reset=False, y_name="y_val")
         _check_targets(y_val, "y_val", data.classes, data.y.ndim == 2, owner="y")
+        if sample_weight_val is not None:
+            try:
+                _normalised_weights(sample_weight_val, X_val)
+            except ValueError as error:
+                raise ValueError(
+                    f"Invalid sample_weight_val (X_val has {X_val.shape[0]} "
+                    f"samples): {error}"
+                ) from error
         return X_val, y_val, sample_weight_val
 
     def _validator(self, data, validation):

@@ -230,6 +230,41 @@ CASES = [
         lambda X, Y, y: ((X, y % 2), {"X_val": X, "y_val": y}),
         r"^y_val has labels \[2\] that are not in classes \[0 1\] of y\.$",
     ),
+    (
+        "sample_weight_val longer than X_val",
+        "multiclass",
+        "fit",
+        lambda X, Y, y: (
+            (X, y),
+            {"X_val": X[:32], "y_val": y[:32], "sample_weight_val": np.ones(66)},
+        ),
+        r"^Invalid sample_weight_val \(X_val has 32 samples\): .*\(66,\)",
+    ),
+    (
+        "negative sample_weight_val",
+        "multiclass",
+        "fit",
+        lambda X, Y, y: (
+            (X, y),
+            {"X_val": X, "y_val": y, "sample_weight_val": -np.ones(N)},
+        ),
+        r"^Invalid sample_weight_val .*negative",
+    ),
+    (
+        "sample_weight_val without a validation set",
+        "multiclass",
+        "fit",
+        lambda X, Y, y: ((X, y), {"sample_weight_val": np.ones(N)}),
+        r"^sample_weight_val is the weights of a validation set: pass X_val and "
+        r"y_val with it",
+    ),
+    (
+        "sample_weight_val without a validation set, with early stopping",
+        "multiclass",
+        "fit, early_stopping=True",
+        lambda X, Y, y: ((X, y), {"sample_weight_val": np.ones(N)}),
+        r"^sample_weight_val is the weights of a validation set",
+    ),
     # ---- loss_gradient: y must be targets of the fitted network
     (
         "loss_gradient of a multilabel model on 1-D y",
@@ -358,3 +393,16 @@ def test_targets_with_only_some_of_the_classes_are_accepted(data):
     assert len(clf.validation_loss_curve_) == 5
     clf.partial_fit(X[some], y[some])
     assert_array_equal(clf.classes_, [0, 1, 2])
+
+
+def test_sample_weight_val_weighs_the_validation_loss(data):
+    X, _, y = data
+    weights = np.where(y == 0, 1.0, 0.0)
+    weighted = _fitted("multiclass", data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        weighted.fit(X, y, X_val=X, y_val=y, sample_weight_val=weights)
+        only_zeros = _fitted("multiclass", data).fit(
+            X, y, X_val=X[y == 0], y_val=y[y == 0]
+        )
+    assert_allclose(weighted.validation_loss_curve_, only_zeros.validation_loss_curve_)
