@@ -559,11 +559,17 @@ class TwoLayerClassifier(
             y = y.toarray()
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        if y.ndim == 2 and type_of_target(y) != "multilabel-indicator":
-            raise ValueError(
-                f"A 2-D {y_name} must be a multilabel indicator matrix of 0s and 1s; "
-                f"got {type_of_target(y)!r} targets."
-            )
+        if y.ndim == 2:
+            kind, got = type_of_target(y), None
+            if kind != "multilabel-indicator":
+                got = f"{kind!r} targets"
+            elif not np.isin(y, (0, 1)).all():  # to scikit-learn, any two integers
+                got = f"the values {np.unique(y)}"
+            if got is not None:
+                raise ValueError(
+                    f"A 2-D {y_name} must be a multilabel indicator matrix of 0s "
+                    f"and 1s; got {got}."
+                )
         if sp.issparse(X) and (self.solver in ("sgd", "adam") or self.early_stopping):
             X = X.tocsr()  # rows are sliced
         return X, y

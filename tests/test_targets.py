@@ -8,7 +8,8 @@ matrix for a multiclass one), with another number of labels, or with labels the
 network has no unit for, raises a ValueError that names the argument and what
 was expected, and leaves the model exactly as it was. Without these checks the
 network kept its weights and silently switched between sigmoid and softmax
-units, or computed a loss with the wrong ones.
+units, or computed a loss with the wrong ones. A 2-D target of any kind must be
+a 0/1 indicator matrix.
 """
 
 import pickle
@@ -215,6 +216,22 @@ CASES = [
         lambda X, Y, y: ((X, Y), {"X_val": X, "y_val": np.column_stack([y, y])}),
         r"^A 2-D y_val must be a multilabel indicator matrix of 0s and 1s; got "
         r"'multiclass-multioutput' targets\.$",
+    ),
+    (
+        "y_val of two values that are not 0 and 1",
+        "multilabel",
+        "fit",
+        lambda X, Y, y: ((X, Y), {"X_val": X, "y_val": 2 * Y}),
+        r"^A 2-D y_val must be a multilabel indicator matrix of 0s and 1s; got "
+        r"the values \[0 2\]\.$",
+    ),
+    (
+        "y of two values that are not 0 and 1",
+        "multilabel",
+        "fit",
+        lambda X, Y, y: ((X, Y + 1), {}),
+        r"^A 2-D y must be a multilabel indicator matrix of 0s and 1s; got the "
+        r"values \[1 2\]\.$",
     ),
     (
         "y_val with a class that y does not have",
