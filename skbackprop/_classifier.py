@@ -406,7 +406,9 @@ class TwoLayerClassifier(
             if given_val:
                 validation = self._validation_set(X_val, y_val, sample_weight_val, data)
             theta = (
-                self._theta(X.dtype, data.layout)
+                self._theta(
+                    X.dtype, data.layout, "set warm_start=False to train a new model"
+                )
                 if warm
                 else _backprop.init_params(data.layout, rng, X.dtype)
             )
@@ -586,11 +588,15 @@ class TwoLayerClassifier(
             return weights
         return weights * np.asarray(sample_weight, dtype=np.float64)
 
-    def _problem(self, X, y, sample_weight, classes=None):
-        """Validated labels and weights as the arrays the numerics take."""
+    def _problem(self, X, y, sample_weight, classes=None, n_hidden=None):
+        """Validated labels and weights as the arrays the numerics take.
+
+        The network has ``n_hidden`` hidden units; None means the parameter's.
+        """
         classes, Y, activation = _encode_targets(y, classes, X.dtype)
         # int(): the parameter check lets True through as an int, numpy does not.
-        layout = _backprop.Layout(X.shape[1], int(self.n_hidden), Y.shape[1])
+        n_hidden = int(self.n_hidden if n_hidden is None else n_hidden)
+        layout = _backprop.Layout(X.shape[1], n_hidden, Y.shape[1])
         s = _normalised_weights(sample_weight, X)
         return _Problem(X, Y, s, classes, layout, activation, y)
 
@@ -749,15 +755,22 @@ class TwoLayerClassifier(
         self.best_validation_score_ = monitor.best_score if validating else None
         self.best_iter_ = monitor.best_epoch
 
-    def _theta(self, dtype, layout):
-        """A new flat parameter vector holding the fitted weights."""
+    def _theta(self, dtype, layout, restart="fit a new model"):
+        """A new flat parameter vector holding the fitted weights.
+
+        The numbers of inputs and outputs of ``layout`` are checked against the
+        model before; its ``n_hidden`` comes from the parameter, which may have
+        been set to another value since. ``restart`` says how to train a new
+        model instead.
+        """
         W1, W2 = self.coefs_
         b1, b2 = self.intercepts_
         if (W1.shape, W2.shape[1]) != (tuple(layout[:2]), layout.n_outputs):
             raise ValueError(
                 f"Cannot continue training from weights of shape {W1.shape} and "
-                f"{W2.shape}: n_hidden={self.n_hidden} or the data changed. Set "
-                "warm_start=False to train from scratch."
+                f"{W2.shape} with n_hidden={self.n_hidden}: the fitted model has "
+                f"{W1.shape[1]} hidden units. Set n_hidden={W1.shape[1]} to "
+                f"continue, or {restart}."
             )
         return np.concatenate([W1.ravel(), b1, W2.ravel(), b2]).astype(dtype)
 
@@ -936,10 +949,11 @@ class TwoLayerClassifier(
         check_is_fitted(self)
         X, y = self._validate_Xy(X, y, reset=False)
         self._check_fitted_targets(y)
-        data = self._problem(X, y, sample_weight, self.classes_)
-        loss, grad = _objective(data, self.l2)(
-            self._theta(X.dtype, data.layout), None, data.s
-        )
+        # At the fitted weights, even if n_hidden was set to another value since.
+        n_hidden = self.coefs_[0].shape[1]
+        data = self._problem(X, y, sample_weight, self.classes_, n_hidden)
+        theta = self._theta(X.dtype, data.layout)
+        loss, grad = _objective(data, self.l2)(theta, None, data.s)
         g = data.layout.unpack(grad)
         return loss, ([g.W1, g.W2], [g.b1, g.b2])
 

@@ -423,3 +423,23 @@ def test_sample_weight_val_weighs_the_validation_loss(data):
             X, y, X_val=X[y == 0], y_val=y[y == 0]
         )
     assert_allclose(weighted.validation_loss_curve_, only_zeros.validation_loss_curve_)
+
+
+def test_loss_gradient_is_at_the_fitted_weights_whatever_n_hidden_says(data):
+    X, _, y = data
+    clf = _fitted("multiclass", data)
+    loss, (coef_grads, _) = clf.loss_gradient(X, y)
+    clf.set_params(n_hidden=7)
+    again, (coef_grads_again, _) = clf.loss_gradient(X, y)
+    assert again == loss
+    assert_array_equal(coef_grads_again[0], coef_grads[0])
+
+
+def test_partial_fit_with_another_n_hidden_says_which(data):
+    X, _, y = data
+    clf = _fitted("multiclass", data).set_params(n_hidden=7)
+    state = _state(clf)
+    with pytest.raises(ValueError, match=r"n_hidden=7.*has 4 hidden units") as info:
+        clf.partial_fit(X, y)
+    assert "warm_start" not in str(info.value)
+    assert _state(clf) == state
