@@ -151,8 +151,10 @@ class TwoLayerClassifier(
 
     warm_start : bool, default=False
         When True, `fit` continues from the weights and the optimizer state
-        (velocity, Adam's moments and step count) of the previous fit. See
-        :term:`the Glossary <warm_start>`.
+        (velocity, Adam's moments and step count) of the previous fit. ``y``
+        must then have the same classes as the fitted model (for multilabel
+        ``y``, the same number of labels); `partial_fit` takes batches with
+        only some of the classes. See :term:`the Glossary <warm_start>`.
 
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, the shuffling and the validation split. Pass
@@ -363,7 +365,9 @@ class TwoLayerClassifier(
             Training data. float32 data trains in float32.
 
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            Target labels of any type, or a 0/1 indicator matrix of labels.
+            Target labels of any type, or a 0/1 indicator matrix of labels. With
+            ``warm_start=True`` and a fitted model, the same kind of target with
+            the same classes (or number of labels) as the fitted model.
 
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; ``None`` weighs every sample equally. A weight
@@ -376,10 +380,13 @@ class TwoLayerClassifier(
             ``X``. Early stopping is on whenever it is given.
 
         y_val : array-like of shape (n_val,) or (n_val, n_labels), default=None
-            Labels of ``X_val``.
+            Labels of ``X_val``, of the same kind as ``y``: 1-D labels among the
+            classes of ``y`` (not necessarily all of them), or an indicator
+            matrix with as many labels as ``y``.
 
         sample_weight_val : array-like of shape (n_val,), default=None
-            Weights of ``X_val``.
+            Non-negative weights of ``X_val``; only with ``X_val`` and
+            ``y_val``.
 
         Returns
         -------
@@ -391,22 +398,30 @@ class TwoLayerClassifier(
         with _unchanged_on_error(self):
             warm = self.warm_start and hasattr(self, "coefs_")
             X, y = self._validate_Xy(X, y, reset=not warm)
+            # A warm start continues the fitted network: y must fit its outputs.
+            classes = self._check_fitted_targets(y, warm_start=True) if warm else None
+            given_val = X_val is not None or y_val is not None
+            if sample_weight_val is not None and not given_val:
+                raise ValueError(
+                    "sample_weight_val is the weights of a validation set: pass "
+                    "X_val and y_val with it."
+                )
             rng = check_random_state(self.random_state)
             sample_weight = self._class_weighted(y, sample_weight)
-            # The classes of all of y, before a hold-out may take some away.
-            classes = self.classes_ if warm else _classes_of(y)
-            held_out = None  # or the classes a hold-out cannot take
-            if X_val is not None or y_val is not None:
-                validation = self._validation_set(X_val, y_val, sample_weight_val)
-            elif self.early_stopping:
+            if not warm:  # the classes of all of y, before a hold-out takes some
+                classes = _classes_of(y)
+            validation, held_out = None, None  # held_out: classes it cannot take
+            if self.early_stopping and not given_val:
                 X, y, sample_weight, validation, held_out = self._hold_out(
                     X, y, sample_weight, rng
                 )
-            else:
-                validation = None
             data = self._problem(X, y, sample_weight, classes)
+            if given_val:
+                validation = self._validation_set(X_val, y_val, sample_weight_val, data)
             theta = (
-                self._theta(X.dtype, data.layout)
+                self._theta(
+                    X.dtype, data.layout, "set warm_start=False to train a new model"
+                )
                 if warm
                 else _backprop.init_params(data.layout, rng, X.dtype)
             )
@@ -475,12 +490,16 @@ class TwoLayerClassifier(
             Training data.
 
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            Target labels, all of them in `classes`.
+            Target labels, all of them in `classes`, or a 0/1 indicator matrix
+            of labels. Every call takes the same kind of target as the first:
+            a model fitted on 1-D labels does not take an indicator matrix, nor
+            the other way round.
 
         classes : array-like of shape (n_classes,), default=None
-            Every label that can occur. Required on the first call, which
-            initialises the weights from `random_state`; later calls may omit it.
-            Labels missing from a later batch are fine.
+            Every label that can occur; for an indicator matrix ``y``, its
+            column indices ``0, ..., n_labels - 1``. Required on the first call,
+            which initialises the weights from `random_state`; later calls may
+            omit it. Labels missing from a later batch are fine.
 
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; ``None`` weighs every sample equally.
@@ -543,7 +562,8 @@ class TwoLayerClassifier(
         return self
 
     # ------------------------------------------------------- training helpers
-    def _validate_Xy(self, X, y, reset):
+    def _validate_Xy(self, X, y, reset, y_name="y"):
+        """``X`` as floats, ``y`` as 1-D labels or a multilabel indicator matrix."""
         X, y = validate_data(
             self,
             X,
@@ -557,6 +577,17 @@ class TwoLayerClassifier(
             y = y.toarray()
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
+        if y.ndim == 2:
+            kind, got = type_of_target(y), None
+            if kind != "multilabel-indicator":
+                got = f"{kind!r} targets"
+            elif not np.isin(y, (0, 1)).all():  # to scikit-learn, any two integers
+                got = f"the values {np.unique(y)}"
+            if got is not None:
+                raise ValueError(
+                    f"A 2-D {y_name} must be a multilabel indicator matrix of 0s "
+                    f"and 1s; got {got}."
+                )
         if sp.issparse(X) and (self.solver in ("sgd", "adam") or self.early_stopping):
             X = X.tocsr()  # rows are sliced
         return X, y
@@ -573,29 +604,52 @@ class TwoLayerClassifier(
             return weights
         return weights * np.asarray(sample_weight, dtype=np.float64)
 
-    def _problem(self, X, y, sample_weight, classes=None):
-        """Validated labels and weights as the arrays the numerics take."""
+    def _problem(self, X, y, sample_weight, classes=None, n_hidden=None):
+        """Validated labels and weights as the arrays the numerics take.
+
+        The network has ``n_hidden`` hidden units; None means the parameter's.
+        """
         classes, Y, activation = _encode_targets(y, classes, X.dtype)
         # int(): the parameter check lets True through as an int, numpy does not.
-        layout = _backprop.Layout(X.shape[1], int(self.n_hidden), Y.shape[1])
+        n_hidden = int(self.n_hidden if n_hidden is None else n_hidden)
+        layout = _backprop.Layout(X.shape[1], n_hidden, Y.shape[1])
         s = _normalised_weights(sample_weight, X)
         return _Problem(X, Y, s, classes, layout, activation, y)
 
     def _partial_fit_classes(self, classes, y, first):
-        if y.ndim == 2:
-            given = np.arange(y.shape[1])
-        elif classes is not None:
-            given = _sorted_labels(np.asarray(classes), "classes")
-        else:
-            given = None
+        """The classes of the network that `partial_fit` trains, checked.
+
+        On the first call they are ``classes``; later, those of the fitted
+        model, which ``classes`` (if given) and ``y`` must agree with.
+        """
+        if classes is not None:
+            classes = _sorted_labels(np.asarray(classes), "classes")
+            indices = np.arange(y.shape[1]) if y.ndim == 2 else None
+            if indices is not None and not np.array_equal(classes, indices):
+                raise ValueError(
+                    "For a multilabel indicator y, classes must be its label "
+                    f"(column) indices {indices}; got classes={classes}."
+                )
         if first:
-            return given
-        if given is not None and not np.array_equal(given, self.classes_):
+            return classes
+        if classes is not None and not np.array_equal(classes, self.classes_):
             raise ValueError(
-                f"classes={given!r} is not the same as on the first call to "
+                f"classes={classes!r} is not the same as on the first call to "
                 f"partial_fit, {self.classes_!r}."
             )
+        self._check_fitted_targets(y)
         return self.classes_
+
+    def _check_fitted_targets(self, y, warm_start=False):
+        """Check that ``y`` are targets of the fitted network; see `_check_targets`."""
+        return _check_targets(
+            y,
+            "y",
+            self.classes_,
+            self._is_multilabel(),
+            owner="the fitted model",
+            warm_start=warm_start,
+        )
 
     def _hold_out(self, X, y, sample_weight, rng):
         """Split off ``validation_fraction`` of the data for early stopping.
@@ -639,10 +693,21 @@ class TwoLayerClassifier(
         sw_train = None if sw is None else sw[train]
         return X[train], y[train], sw_train, validation, single
 
-    def _validation_set(self, X_val, y_val, sample_weight_val):
+    def _validation_set(self, X_val, y_val, sample_weight_val, data):
+        """The validation set, validated; ``y_val`` must be targets of the network
+        that ``data`` trains."""
         if X_val is None or y_val is None:
             raise ValueError("X_val and y_val must be passed together.")
-        X_val, y_val = self._validate_Xy(X_val, y_val, reset=False)
+        X_val, y_val = self._validate_Xy(X_val, y_val, reset=False, y_name="y_val")
+        _check_targets(y_val, "y_val", data.classes, data.y.ndim == 2, owner="y")
+        if sample_weight_val is not None:
+            try:
+                _normalised_weights(sample_weight_val, X_val)
+            except ValueError as error:
+                raise ValueError(
+                    f"Invalid sample_weight_val (X_val has {X_val.shape[0]} "
+                    f"samples): {error}"
+                ) from error
         return X_val, y_val, sample_weight_val
 
     def _validator(self, data, validation, theta, held_out):
@@ -801,15 +866,22 @@ class TwoLayerClassifier(
         self.best_validation_score_ = monitor.best_score if validating else None
         self.best_iter_ = monitor.best_epoch
 
-    def _theta(self, dtype, layout):
-        """A new flat parameter vector holding the fitted weights."""
+    def _theta(self, dtype, layout, restart="fit a new model"):
+        """A new flat parameter vector holding the fitted weights.
+
+        The numbers of inputs and outputs of ``layout`` are checked against the
+        model before; its ``n_hidden`` comes from the parameter, which may have
+        been set to another value since. ``restart`` says how to train a new
+        model instead.
+        """
         W1, W2 = self.coefs_
         b1, b2 = self.intercepts_
         if (W1.shape, W2.shape[1]) != (tuple(layout[:2]), layout.n_outputs):
             raise ValueError(
                 f"Cannot continue training from weights of shape {W1.shape} and "
-                f"{W2.shape}: n_hidden={self.n_hidden} or the data changed. Set "
-                "warm_start=False to train from scratch."
+                f"{W2.shape} with n_hidden={self.n_hidden}: the fitted model has "
+                f"{W1.shape[1]} hidden units. Set n_hidden={W1.shape[1]} to "
+                f"continue, or {restart}."
             )
         return np.concatenate([W1.ravel(), b1, W2.ravel(), b2]).astype(dtype)
 
@@ -969,7 +1041,9 @@ class TwoLayerClassifier(
             Input data.
 
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            Labels, all of them in ``classes_``.
+            Targets of the kind the model was fitted on: labels, all of them in
+            ``classes_``, or for a multilabel model a 0/1 indicator matrix with
+            `n_outputs_` columns.
 
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; ``None`` weighs every sample equally.
@@ -985,10 +1059,12 @@ class TwoLayerClassifier(
         """
         check_is_fitted(self)
         X, y = self._validate_Xy(X, y, reset=False)
-        data = self._problem(X, y, sample_weight, self.classes_)
-        loss, grad = _objective(data, self.l2)(
-            self._theta(X.dtype, data.layout), None, data.s
-        )
+        self._check_fitted_targets(y)
+        # At the fitted weights, even if n_hidden was set to another value since.
+        n_hidden = self.coefs_[0].shape[1]
+        data = self._problem(X, y, sample_weight, self.classes_, n_hidden)
+        theta = self._theta(X.dtype, data.layout)
+        loss, grad = _objective(data, self.l2)(theta, None, data.s)
         g = data.layout.unpack(grad)
         return loss, ([g.W1, g.W2], [g.b1, g.b2])
 
@@ -1065,26 +1141,22 @@ def _objective(data, l2):
 def _encode_targets(y, classes, dtype):
     """Return ``(classes, Y, activation)``: labels, 0/1 targets, output units.
 
-    ``classes`` are the labels of ``y`` unless given; then ``y`` must use only
-    them. Two classes get one sigmoid unit, more a softmax. Multilabel ``y`` is
-    its own target matrix, with a sigmoid unit per label; its classes are the
-    label indices.
+    ``y`` is validated: 1-D labels or a multilabel indicator matrix. ``classes``
+    are the labels of ``y`` unless given; then ``y`` must use only them. Two
+    classes get one sigmoid unit, more a softmax. Multilabel ``y`` is its own
+    target matrix, with a sigmoid unit per label; its classes are the label
+    indices.
     """
     if y.ndim == 2:
-        if type_of_target(y) != "multilabel-indicator":
-            raise ValueError(
-                "A 2-D y must be a multilabel indicator matrix of 0s and 1s; got "
-                f"{type_of_target(y)!r} targets."
-            )
         return np.arange(y.shape[1]), y.astype(dtype), _backprop.SIGMOID
     labels = _sorted_labels(y, "y")
     if classes is None:
         classes = labels
     else:
-        unknown = np.setdiff1d(y, classes)
+        unknown = np.setdiff1d(labels, classes)
         if unknown.size:
             raise ValueError(
-                f"y contains labels {unknown!r} that are not in classes {classes!r}."
+                f"y has labels {unknown} that are not in classes {classes}."
             )
     _at_least_two(classes)
     Y = _backprop.targets(np.searchsorted(classes, y), len(classes), dtype)
@@ -1105,6 +1177,81 @@ def _at_least_two(classes):
             f"got 1 class: {classes[0]}."
         )
     return classes
+
+
+def _check_targets(y, name, classes, multilabel, owner, *, warm_start=False):
+    """Check that ``y`` are targets of a network with output units for ``classes``.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+        Validated targets: 1-D labels or a multilabel indicator matrix.
+
+    name : str
+        The argument that ``y`` was passed as, for the messages.
+
+    classes : ndarray of shape (n_classes,)
+        The network's classes; for a multilabel network, its label indices.
+
+    multilabel : bool
+        Whether the network has a sigmoid unit per label of an indicator matrix.
+
+    owner : str
+        Whose classes they are, for the messages: ``'the fitted model'`` or
+        ``'y'``.
+
+    warm_start : bool, default=False
+        Whether a warm-started `fit` continues training the network on ``y``;
+        then ``y`` must have all of ``classes``, not only some of them.
+
+    Returns
+    -------
+    labels : ndarray
+        The classes of ``y``, sorted: equal to ``classes`` with ``warm_start``,
+        but of the type of ``y``'s labels.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` is multilabel and the network is not, or the other way round; if
+        it has another number of labels; if it has labels not in ``classes``.
+    """
+    n = len(classes)
+    hint = (
+        " With warm_start=True, y must have the same classes as the fitted model; "
+        "set warm_start=False to train a new model."
+        if warm_start
+        else ""
+    )
+    if y.ndim == 2:
+        if not multilabel:
+            raise ValueError(
+                f"{name} is a multilabel indicator matrix, but {owner} is not "
+                f"multilabel: {name} must be 1-D, with labels in {classes}." + hint
+            )
+        if y.shape[1] != n:
+            raise ValueError(
+                f"{name} has {y.shape[1]} labels (columns), but {owner} has {n}: "
+                f"{name} must be a 0/1 indicator matrix of shape (n_samples, {n})."
+                + hint
+            )
+        return np.arange(n)
+    if multilabel:
+        raise ValueError(
+            f"{name} is 1-D, but {owner} is multilabel, with {n} labels: {name} must "
+            f"be a 0/1 indicator matrix of shape (n_samples, {n})." + hint
+        )
+    labels = _sorted_labels(y, name)
+    if warm_start and not np.array_equal(labels, classes):
+        raise ValueError(
+            f"{name} has classes {labels}, but {owner} has classes {classes}." + hint
+        )
+    unknown = np.setdiff1d(labels, classes)
+    if unknown.size:
+        raise ValueError(
+            f"{name} has labels {unknown} that are not in classes {classes} of {owner}."
+        )
+    return labels
 
 
 def _check_class_weight(class_weight):

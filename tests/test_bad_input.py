@@ -291,7 +291,7 @@ KEYWORDS = [
         "fit",
         lambda X, y: ((X, y), {"X_val": X, "y_val": y + 1}),
         ValueError,
-        r"y contains labels array\(\[3\]\) that are not in classes",
+        r"y_val has labels \[3\] that are not in classes \[0 1 2\] of y",
     ),
     (
         "X_val with NaN",
@@ -333,7 +333,7 @@ KEYWORDS = [
         "partial_fit",
         lambda X, y: ((X, y + 1), {}),
         ValueError,
-        r"y contains labels array\(\[3\]\) that are not in classes",
+        r"y has labels \[3\] that are not in classes \[0 1 2\] of the fitted model",
     ),
     (
         "partial_fit with 3 features",
@@ -361,7 +361,7 @@ KEYWORDS = [
         "warm-start fit",
         lambda X, y: ((X, np.where(y == 2, 7, y)), {}),
         ValueError,
-        r"y contains labels array\(\[7\]\) that are not in classes",
+        r"y has classes \[0 1 7\], but the fitted model has classes \[0 1 2\]",
     ),
     (
         "warm start with 3 features",
