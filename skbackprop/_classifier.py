@@ -6,6 +6,8 @@ into fitted attributes.
 """
 
 import copy
+import os
+import sys
 import warnings
 from functools import partial
 from numbers import Integral, Real
@@ -656,21 +658,19 @@ class TwoLayerClassifier(
 
     def _report(self, monitor):
         if monitor.status == _solvers.DIVERGED:
-            warnings.warn(
+            _warn_caller(
                 f"Training diverged: {monitor.message}. The weights with the lowest "
                 f"loss were restored. learning_rate={self._learning_rate()} is too "
                 "large for this data: lower learning_rate, or scale X "
                 "(StandardScaler).",
                 ConvergenceWarning,
-                stacklevel=3,
             )
         elif monitor.status == _solvers.MAX_ITER:
-            warnings.warn(
+            _warn_caller(
                 f"solver={self.solver!r} reached max_iter={self.max_iter} epochs "
                 "before the loss stopped improving by tol. Increase max_iter or "
                 "learning_rate, or scale X.",
                 ConvergenceWarning,
-                stacklevel=3,
             )
 
     def _set_fitted(self, data, theta, loss_curve, n_iter, t):
@@ -879,6 +879,29 @@ class TwoLayerClassifier(
         )
         g = data.layout.unpack(grad)
         return loss, ([g.W1, g.W2], [g.b1, g.b2])
+
+
+# The file of the wrapper that scikit-learn's `_fit_context` puts around `fit`
+# (sklearn/base.py): its frames stand between the caller of fit and fit itself.
+_FIT_WRAPPER_FILE = TwoLayerClassifier.fit.__code__.co_filename
+
+
+def _warn_caller(message, category):
+    """`warnings.warn` attributed to the code that called into this package.
+
+    The warning names the first frame outward that is neither this package's
+    nor scikit-learn's wrapper around `fit`: the user's line calling `fit`, or
+    the scikit-learn code (a Pipeline, a cross-validation) that called it. Its
+    ``stacklevel`` is counted by walking the frames, since a fixed number would
+    depend on how many wrapper frames the installed scikit-learn adds. (Python
+    3.12's ``skip_file_prefixes`` does the same, but Python 3.10 is supported.)
+    """
+    here = sys._getframe()
+    skipped = (os.path.dirname(here.f_code.co_filename) + os.sep, _FIT_WRAPPER_FILE)
+    frame, stacklevel = here.f_back, 2  # stacklevel 1 is this function
+    while frame is not None and frame.f_code.co_filename.startswith(skipped):
+        frame, stacklevel = frame.f_back, stacklevel + 1
+    warnings.warn(message, category, stacklevel=stacklevel)
 
 
 class _Problem(NamedTuple):
