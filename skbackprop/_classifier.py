@@ -24,6 +24,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.sparsefuncs import mean_variance_axis
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
@@ -426,7 +427,7 @@ class TwoLayerClassifier(
                 _solvers.descend(theta, epoch, monitor, self.max_iter)
             # Still inside the block: an exception (Ctrl-C) while the attributes
             # are written restores the old ones instead of leaving a mixture.
-            self._report(monitor)
+            self._report(monitor, data.X)
             curve, t = (self.loss_curve_, self.t_) if warm else ([], 0)
             t += monitor.n_iter * X.shape[0]
             self._set_fitted(data, theta, curve + monitor.losses, monitor.n_iter, t)
@@ -656,22 +657,45 @@ class TwoLayerClassifier(
             return _solvers.online_epoch(item, data.s, rule, rng)
         return _solvers.minibatch_epoch(objective, data.s, rule, batch_size, rng)
 
-    def _report(self, monitor):
+    def _report(self, monitor, X):
+        """Warn if training diverged or reached max_iter, with the advice that fits.
+
+        ``learning_rate`` is advised only for the solvers that use it, and
+        scaling only when the training data ``X`` looks unscaled
+        (`_unscaled_column`, computed only for a warning).
+        """
         if monitor.status == _solvers.DIVERGED:
-            _warn_caller(
+            message = (
                 f"Training diverged: {monitor.message}. The weights with the lowest "
-                f"loss were restored. learning_rate={self._learning_rate()} is too "
-                "large for this data: lower learning_rate, or scale X "
-                "(StandardScaler).",
-                ConvergenceWarning,
+                "loss were restored."
             )
+            fixes = []
+            if self.solver != "lbfgs":  # L-BFGS chooses its own steps
+                message += (
+                    f" learning_rate={self._learning_rate()} is too large for this "
+                    "data."
+                )
+                fixes.append("lower learning_rate")
         elif monitor.status == _solvers.MAX_ITER:
-            _warn_caller(
+            message = (
                 f"solver={self.solver!r} reached max_iter={self.max_iter} epochs "
-                "before the loss stopped improving by tol. Increase max_iter or "
-                "learning_rate, or scale X.",
-                ConvergenceWarning,
+                "before the loss stopped improving by tol."
             )
+            fixes = ["increase max_iter"]
+            if self.solver != "lbfgs":
+                fixes[0] += " or learning_rate"
+        else:
+            return
+        unscaled = _unscaled_column(X)
+        if unscaled is not None:
+            fixes.append(
+                "scale X (StandardScaler): its column {} has a root mean square "
+                "of {:.3g}, against 1 for standardized data".format(*unscaled)
+            )
+        if fixes:
+            advice = ", or ".join(fixes)
+            message += f" {advice[0].upper()}{advice[1:]}."
+        _warn_caller(message, ConvergenceWarning)
 
     def _set_fitted(self, data, theta, loss_curve, n_iter, t):
         for name, value in _weight_attributes(data, theta).items():
@@ -879,6 +903,33 @@ class TwoLayerClassifier(
         )
         g = data.layout.unpack(grad)
         return loss, ([g.W1, g.W2], [g.b1, g.b2])
+
+
+# X looks unscaled, and the warnings of fit advise scaling it, when the root mean
+# square of one of its columns, sqrt(mean^2 + variance), is above this: a mean or
+# a spread several times the unit scale. Standardized columns have 1 (constant
+# ones 0), columns scaled into [-1, 1] at most 1. The automatic learning rates
+# suit standardized data, and the curvature of the loss along a column's weights
+# grows with the square of its size. Columns of small size (rare binary
+# features, tf-idf) are not flagged: they slow training down but do not make it
+# diverge, and standardizing them is often not wanted.
+UNSCALED_RMS = 3.0
+
+
+def _unscaled_column(X):
+    """``(column, root mean square)`` of the largest column of ``X``, if its root
+    mean square is above `UNSCALED_RMS`; None otherwise.
+
+    One pass over ``X``, dense or sparse, without copying it; in float64.
+    """
+    if sp.issparse(X):
+        mean, variance = mean_variance_axis(X, axis=0)
+        squares = mean**2 + variance
+    else:
+        squares = np.einsum("ij,ij->j", X, X, dtype=np.float64) / X.shape[0]
+    column = int(np.argmax(squares))
+    rms = float(np.sqrt(squares[column]))
+    return (column, rms) if rms > UNSCALED_RMS else None
 
 
 # The file of the wrapper that scikit-learn's `_fit_context` puts around `fit`

@@ -3,7 +3,9 @@
 import inspect
 import warnings
 
+import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from skbackprop import TwoLayerClassifier
@@ -19,6 +21,15 @@ ENDINGS = pytest.mark.parametrize(
 
 def _convergence_warnings(record):
     return [w for w in record if issubclass(w.category, ConvergenceWarning)]
+
+
+def _message(X, y, params):
+    """The one ConvergenceWarning of a fit with ``params``."""
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        TwoLayerClassifier(random_state=0, **params).fit(X, y)
+    [w] = _convergence_warnings(record)
+    return str(w.message)
 
 
 # ------------------------------------------------------------ where they point
@@ -51,3 +62,46 @@ def test_warning_points_at_the_line_that_calls_fit_of_a_subclass(iris):
         clf.fit(X, y)
     [w] = _convergence_warnings(record)
     assert (w.filename, w.lineno) == (__file__, clf.line)
+
+
+# ------------------------------------------------------- advice that fits
+@ENDINGS
+@pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix, sp.csc_matrix])
+def test_standardized_X_gets_no_advice_to_scale_it(iris, params, container):
+    X, y = iris
+    message = _message(container(X), y, params)
+    assert "scale" not in message.lower()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix, sp.csc_matrix])
+@pytest.mark.parametrize("change", ["spread", "mean"])
+@ENDINGS
+def test_X_with_a_column_in_the_thousands_gets_advice_to_scale_it(
+    iris, params, change, container, dtype
+):
+    X, y = iris
+    X = X.astype(dtype)  # a copy
+    if change == "spread":
+        X[:, 2] *= 1000.0
+    else:
+        X[:, 2] += 1000.0
+    message = _message(container(X), y, params)
+    assert "scale X (StandardScaler)" in message
+    assert "column 2" in message
+
+
+def test_advice_to_scale_counts_every_column(iris):
+    # One unscaled column among many standardized ones is enough, wherever it is.
+    X, y = iris
+    X = np.hstack([X, X, X])
+    X[:, -1] *= 1000.0
+    assert "column 11" in _message(X, y, MAX_ITER)
+
+
+def test_lbfgs_at_max_iter_is_not_advised_a_learning_rate(iris):
+    # L-BFGS chooses its own steps: it ignores learning_rate.
+    X, y = iris
+    message = _message(X, y, {"solver": "lbfgs", "max_iter": 2})
+    assert "max_iter" in message
+    assert "learning_rate" not in message
