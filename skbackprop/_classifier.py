@@ -359,8 +359,9 @@ class TwoLayerClassifier(
 
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; ``None`` weighs every sample equally. A weight
-            of 2 counts a sample exactly as two copies of it (``'gd'`` and
-            ``'lbfgs'``).
+            of 2 counts a sample as two copies of it (``'gd'`` and ``'lbfgs'``):
+            the same loss, and the same model up to rounding, which L-BFGS
+            can amplify.
 
         X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
                 default=None
