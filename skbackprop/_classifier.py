@@ -921,9 +921,13 @@ def _unscaled_column(X):
     """``(column, root mean square)`` of the largest column of ``X``, if its root
     mean square is above `UNSCALED_RMS`; None otherwise.
 
-    One pass over ``X``, dense or sparse, without copying it; in float64.
+    One pass over ``X``, dense or sparse, without copying it (unless its sparse
+    values are a strided view, which `mean_variance_axis` cannot read); in
+    float64.
     """
     if sp.issparse(X):
+        if not X.data.flags.c_contiguous:
+            X = X.copy()
         mean, variance = mean_variance_axis(X, axis=0)
         squares = mean**2 + variance
     else:

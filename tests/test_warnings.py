@@ -98,6 +98,17 @@ def test_X_with_a_column_in_the_thousands_gets_advice_to_scale_it(
     assert "column 2" in message
 
 
+@pytest.mark.parametrize("container", [sp.csr_matrix, sp.csc_matrix])
+def test_advice_to_scale_reads_sparse_X_on_strided_values(iris, container):
+    # Sparse X whose values are every other number of an array: fit takes it.
+    X, y = iris
+    X = container(X * [1.0, 1.0, 1000.0, 1.0])
+    values = np.repeat(X.data, 2)[::2]
+    X = container((values, X.indices, X.indptr), shape=X.shape)
+    assert not X.data.flags.c_contiguous
+    assert "column 2" in _message(X, y, DIVERGES)  # "gd" keeps X as it is
+
+
 def test_advice_to_scale_counts_every_column(iris):
     # One unscaled column among many standardized ones is enough, wherever it is.
     X, y = iris
