@@ -8,6 +8,8 @@ into fitted attributes.
 import copy
 import inspect
 import math
+import os
+import sys
 import warnings
 from functools import partial
 from numbers import Integral, Real
@@ -24,6 +26,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.sparsefuncs import mean_variance_axis
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
@@ -371,8 +374,9 @@ class TwoLayerClassifier(
 
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; ``None`` weighs every sample equally. A weight
-            of 2 counts a sample exactly as two copies of it (``'gd'`` and
-            ``'lbfgs'``).
+            of 2 counts a sample as two copies of it (``'gd'`` and ``'lbfgs'``):
+            the same loss, and the same model up to rounding, which L-BFGS
+            can amplify.
 
         X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
                 default=None
@@ -454,7 +458,7 @@ class TwoLayerClassifier(
             # Still inside the block: an exception (Ctrl-C) while the attributes
             # are written restores the old ones instead of leaving a mixture.
             loss = _returned_loss(monitor, objective, theta, data)
-            self._report(monitor)
+            self._report(monitor, theta, data.X)
             curve, t = (self.loss_curve_, self.t_) if warm else ([], 0)
             t += monitor.n_iter * X.shape[0]
             self._set_fitted(
@@ -738,7 +742,7 @@ class TwoLayerClassifier(
                     f"set: {error}{_validation_advice(val, held_out, self)}"
                 ) from error
             if math.isnan(first):
-                _warn(
+                _warn_caller(
                     f"scoring={self.scoring!r} is not defined on the validation "
                     "set: the scorer returned NaN at the initial weights, as a "
                     "metric such as ROC AUC does on samples of one class. Early "
@@ -762,7 +766,7 @@ class TwoLayerClassifier(
             value = score(theta)
             if math.isnan(value) and not warned:
                 warned.append(True)
-                _warn(
+                _warn_caller(
                     f"scoring={self.scoring!r} returned NaN on the validation set; "
                     "an epoch scored NaN never counts as the best.",
                     UserWarning,
@@ -827,24 +831,48 @@ class TwoLayerClassifier(
             return _solvers.online_epoch(item, data.s, rule, rng)
         return _solvers.minibatch_epoch(objective, data.s, rule, batch_size, rng)
 
-    def _report(self, monitor):
+    def _report(self, monitor, theta, X):
+        """Warn if training diverged or reached max_iter, with the advice that fits;
+        a divergence that left the initial weights ``theta`` says so.
+
+        ``learning_rate`` is advised only for the solvers that use it, and
+        scaling only when the training data ``X`` looks unscaled
+        (`_unscaled_column`, computed only for a warning).
+        """
         if monitor.status == _solvers.DIVERGED:
-            warnings.warn(
-                f"Training diverged: {monitor.message}. The weights with the lowest "
-                f"loss were restored. learning_rate={self._learning_rate()} is too "
-                "large for this data: lower learning_rate, or scale X "
-                "(StandardScaler).",
-                ConvergenceWarning,
-                stacklevel=3,
+            restored = (
+                "The weights with the lowest loss were restored"
+                if not monitor.untrained(theta)
+                else "The model keeps its initial weights: it is untrained"
             )
+            message = f"Training diverged: {monitor.message}. {restored}."
+            fixes = []
+            if self.solver != "lbfgs":  # L-BFGS chooses its own steps
+                message += (
+                    f" learning_rate={self._learning_rate()} is too large for this "
+                    "data."
+                )
+                fixes.append("lower learning_rate")
         elif monitor.status == _solvers.MAX_ITER:
-            warnings.warn(
+            message = (
                 f"solver={self.solver!r} reached max_iter={self.max_iter} epochs "
-                "before the loss stopped improving by tol. Increase max_iter or "
-                "learning_rate, or scale X.",
-                ConvergenceWarning,
-                stacklevel=3,
+                "before the loss stopped improving by tol."
             )
+            fixes = ["increase max_iter"]
+            if self.solver != "lbfgs":
+                fixes[0] += " or learning_rate"
+        else:
+            return
+        unscaled = _unscaled_column(X)
+        if unscaled is not None:
+            fixes.append(
+                "scale X (StandardScaler): its column {} has a root mean square "
+                "of {:.3g}, against 1 for standardized data".format(*unscaled)
+            )
+        if fixes:
+            advice = ", or ".join(fixes)
+            message += f" {advice[0].upper()}{advice[1:]}."
+        _warn_caller(message, ConvergenceWarning)
 
     def _set_fitted(self, data, theta, loss_curve, n_iter, t, loss=None):
         """Write the fitted attributes; ``loss`` is the training loss of
@@ -1067,6 +1095,60 @@ class TwoLayerClassifier(
         loss, grad = _objective(data, self.l2)(theta, None, data.s)
         g = data.layout.unpack(grad)
         return loss, ([g.W1, g.W2], [g.b1, g.b2])
+
+
+# X looks unscaled, and the warnings of fit advise scaling it, when the root mean
+# square of one of its columns, sqrt(mean^2 + variance), is above this: a mean or
+# a spread several times the unit scale. Standardized columns have 1 (constant
+# ones 0), columns scaled into [-1, 1] at most 1. The automatic learning rates
+# suit standardized data, and the curvature of the loss along a column's weights
+# grows with the square of its size. Columns of small size (rare binary
+# features, tf-idf) are not flagged: they slow training down but do not make it
+# diverge, and standardizing them is often not wanted.
+UNSCALED_RMS = 3.0
+
+
+def _unscaled_column(X):
+    """``(column, root mean square)`` of the largest column of ``X``, if its root
+    mean square is above `UNSCALED_RMS`; None otherwise.
+
+    One pass over ``X``, dense or sparse, without copying it (unless its sparse
+    values are a strided view, which `mean_variance_axis` cannot read); in
+    float64.
+    """
+    if sp.issparse(X):
+        if not X.data.flags.c_contiguous:
+            X = X.copy()
+        mean, variance = mean_variance_axis(X, axis=0)
+        squares = mean**2 + variance
+    else:
+        squares = np.einsum("ij,ij->j", X, X, dtype=np.float64) / X.shape[0]
+    column = int(np.argmax(squares))
+    rms = float(np.sqrt(squares[column]))
+    return (column, rms) if rms > UNSCALED_RMS else None
+
+
+# The file of the wrapper that scikit-learn's `_fit_context` puts around `fit`
+# (sklearn/base.py): its frames stand between the caller of fit and fit itself.
+_FIT_WRAPPER_FILE = TwoLayerClassifier.fit.__code__.co_filename
+
+
+def _warn_caller(message, category):
+    """`warnings.warn` attributed to the code that called into this package.
+
+    The warning names the first frame outward that is neither this package's
+    nor scikit-learn's wrapper around `fit`: the user's line calling `fit`, or
+    the scikit-learn code (a Pipeline, a cross-validation) that called it. Its
+    ``stacklevel`` is counted by walking the frames, since a fixed number would
+    depend on how many wrapper frames the installed scikit-learn adds. (Python
+    3.12's ``skip_file_prefixes`` does the same, but Python 3.10 is supported.)
+    """
+    here = sys._getframe()
+    skipped = (os.path.dirname(here.f_code.co_filename) + os.sep, _FIT_WRAPPER_FILE)
+    frame, stacklevel = here.f_back, 2  # stacklevel 1 is this function
+    while frame is not None and frame.f_code.co_filename.startswith(skipped):
+        frame, stacklevel = frame.f_back, stacklevel + 1
+    warnings.warn(message, category, stacklevel=stacklevel)
 
 
 class _Problem(NamedTuple):
@@ -1294,11 +1376,6 @@ def _normalised_weights(sample_weight, X):
         )
     sw = sw / sw.max()  # in (0, 1]: the sum cannot overflow
     return (sw / sw.sum()).astype(X.dtype, copy=False)
-
-
-def _warn(message, category):
-    """Warn from a fit, attributed to the caller of `fit`."""
-    warnings.warn(message, category, stacklevel=5)
 
 
 def _takes_sample_weight(scorer):

@@ -252,6 +252,7 @@ class Monitor:
         self.on_epoch = on_epoch
         self.losses, self.validation_losses, self.validation_scores = [], [], []
         self.best_theta = theta.copy()
+        self.initial_theta = theta.copy()
         self.best_loss = math.inf
         self.best_score = -math.inf
         self.reference = -math.inf  # the score at the last improvement by tol
@@ -331,6 +332,10 @@ class Monitor:
         else:
             cause = "the training loss overflowed"
         return self._stop(DIVERGED, f"{cause} at epoch {epoch}")
+
+    def untrained(self, theta):
+        """Whether ``theta`` are still the weights training started from."""
+        return np.array_equal(theta, self.initial_theta)
 
     def _restore(self, theta):
         """Go back to the best weights seen; `restored` tells the caller that the

@@ -1,5 +1,6 @@
 """scikit-learn's estimator checks, with no expected failures."""
 
+import pytest
 from sklearn.utils.estimator_checks import (
     check_dataframe_column_names_consistency,
     parametrize_with_checks,
@@ -10,6 +11,16 @@ from skbackprop import TwoLayerClassifier
 ESTIMATORS = [TwoLayerClassifier()]
 
 
+# Some checks fit unscaled data (raw iris; blobs around 4 or 100), on which the
+# default step, chosen for standardized data, diverges or, from some unseeded
+# starts, has not converged at max_iter. The warning says so and advises scaling
+# X: expected. A warning on data that looks scaled would still be reported.
+@pytest.mark.filterwarnings(
+    "ignore:Training diverged.*scale X:sklearn.exceptions.ConvergenceWarning"
+)
+@pytest.mark.filterwarnings(
+    "ignore:solver='gd' reached max_iter.*scale X:sklearn.exceptions.ConvergenceWarning"
+)
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=lambda est: {})
 def test_sklearn_compatible(estimator, check):
     check(estimator)

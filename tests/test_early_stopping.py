@@ -126,7 +126,9 @@ def test_an_undefined_score_falls_back_to_the_validation_loss(imbalanced):
     )
     with pytest.warns(UserWarning, match=r"scoring='roc_auc'.*NaN") as record:
         clf.fit(X, y)
-    message = next(str(w.message) for w in record if "scoring=" in str(w.message))
+    ours = [w for w in record if "scoring=" in str(w.message)]
+    assert len(ours) == 1 and ours[0].filename == __file__  # the line calling fit
+    message = str(ours[0].message)
     assert "validation loss instead" in message
     assert "no samples of class 1" in message
     assert "validation_fraction" in message
@@ -150,8 +152,11 @@ def test_a_nan_score_never_counts_as_the_best(iris):
     clf = TwoLayerClassifier(
         n_hidden=4, early_stopping=True, scoring=sometimes_nan, random_state=0
     )
-    with pytest.warns(UserWarning, match="sometimes_nan.*never counts as the best"):
+    with pytest.warns(
+        UserWarning, match="sometimes_nan.*never counts as the best"
+    ) as w:
         clf.set_params(max_iter=8, n_iter_no_change=20).fit(X, y)
+    assert len(w) == 1 and w[0].filename == __file__
     assert np.isnan(clf.validation_scores_[2:]).all()
     assert clf.best_iter_ in (1, 2)
     assert clf.best_validation_score_ == max(clf.validation_scores_[:2])

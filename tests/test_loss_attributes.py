@@ -57,6 +57,7 @@ def test_online_learning_that_overflows_in_its_first_epoch(binary):
     messages = _fit_recording(clf, X * 1000, y)
     assert len(messages) == 1
     assert "overflowed at epoch 1" in messages[0]
+    assert "keeps its initial weights: it is untrained" in messages[0]
     assert not NOT_FINITE.search(messages[0]), messages[0]
     _assert_describes_the_weights(clf, X * 1000, y)
 
@@ -95,3 +96,23 @@ def test_early_stopping_reports_the_loss_of_the_best_epoch(iris, solver):
         clf.fit(X, y, X_val=X[::4], y_val=y[::4])
     assert clf.best_iter_ < clf.n_iter_  # an earlier epoch's weights came back
     _assert_describes_the_weights(clf, X, y)
+
+
+def test_a_divergence_back_to_the_initial_weights_says_the_model_is_untrained():
+    # 10000 hidden units on 10 rows: the first step of the default rate already
+    # overshoots, and the best weights are the initial ones.
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(10, 3), np.arange(10) % 2
+    clf = TwoLayerClassifier(n_hidden=10000, random_state=0)
+    messages = _fit_recording(clf, X, y)
+    assert len(messages) == 1
+    assert "keeps its initial weights: it is untrained" in messages[0]
+    assert "lowest loss were restored" not in messages[0]
+    _assert_describes_the_weights(clf, X, y)
+
+
+def test_a_divergence_after_progress_restores_trained_weights(binary):
+    X, y = make_blobs(n_samples=100, n_features=4, centers=3, random_state=2)
+    messages = _fit_recording(TwoLayerClassifier(random_state=2), 3 * X, y)
+    assert "lowest loss were restored" in messages[0]
+    assert "untrained" not in messages[0]

@@ -106,8 +106,9 @@ plt.show()
 #   ``10``'s.
 # * ``300`` diverges: the loss grows by orders of magnitude within a few
 #   iterations. The guard stops the fit, puts back the weights with the lowest
-#   loss (here the initial ones) and the warning says to lower ``learning_rate``
-#   or scale ``X``.
+#   loss (here the initial ones) and the warning says to lower
+#   ``learning_rate``. It would also say to scale ``X``, naming a column, if
+#   ``X`` looked unscaled; these data are standardized.
 #
 # Because the loss is a *mean* over the samples, these learning rates do not
 # depend on the size of the data set; on the notes' *summed* loss the same steps
