@@ -5,6 +5,7 @@ this module only turns scikit-learn inputs into arrays for them and their result
 into fitted attributes.
 """
 
+import contextlib
 import copy
 import warnings
 from functools import partial
@@ -414,14 +415,14 @@ class TwoLayerClassifier(
                 on_epoch=tasks.on_epoch,
                 settle=self.solver == "gd",
             )
-            objective = _objective(data, self.l2)
-            if self.solver == "lbfgs":
-                _solvers.lbfgs(
-                    theta, objective, data.s, monitor, self.max_iter, self.tol
-                )
-            else:
-                epoch = self._epoch(objective, data, rule, rng)
-                _solvers.descend(theta, epoch, monitor, self.max_iter)
+            with _objective(data, self.l2) as objective:
+                if self.solver == "lbfgs":
+                    _solvers.lbfgs(
+                        theta, objective, data.s, monitor, self.max_iter, self.tol
+                    )
+                else:
+                    epoch = self._epoch(objective, data, rule, rng)
+                    _solvers.descend(theta, epoch, monitor, self.max_iter)
             # Still inside the block: an exception (Ctrl-C) while the attributes
             # are written restores the old ones instead of leaving a mixture.
             self._report(monitor)
@@ -502,9 +503,10 @@ class TwoLayerClassifier(
             rule = self._rule()
             if not first:
                 rule.inherit(self._optimizer)
-            epoch = self._epoch(_objective(data, self.l2), data, rule, rng)
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                loss = epoch(theta)
+            with _objective(data, self.l2) as objective:
+                epoch = self._epoch(objective, data, rule, rng)
+                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                    loss = epoch(theta)
             if not (np.isfinite(loss) and np.isfinite(theta).all()):
                 raise ValueError(
                     f"The loss is not finite at the current weights ({loss}): "
@@ -874,9 +876,8 @@ class TwoLayerClassifier(
         check_is_fitted(self)
         X, y = self._validate_Xy(X, y, reset=False)
         data = self._problem(X, y, sample_weight, self.classes_)
-        loss, grad = _objective(data, self.l2)(
-            self._theta(X.dtype, data.layout), None, data.s
-        )
+        with _objective(data, self.l2) as objective:
+            loss, grad = objective(self._theta(X.dtype, data.layout), None, data.s)
         g = data.layout.unpack(grad)
         return loss, ([g.W1, g.W2], [g.b1, g.b2])
 
@@ -905,12 +906,14 @@ def _weight_attributes(data, theta):
     }
 
 
+@contextlib.contextmanager
 def _objective(data, l2):
-    """``loss_gradient(theta, rows, s_rows)`` on the rows ``rows`` (None: all).
+    """Yield ``loss_gradient(theta, rows, s_rows)`` on the rows ``rows`` (None: all).
 
     It keeps a workspace (buffers, threads) per batch size and one gradient vector
-    for the whole fit, so no step allocates them again: the gradient it returns
-    is overwritten by the next call.
+    for the whole ``with`` block, so no step allocates them again: the gradient it
+    returns is overwritten by the next call. Leaving the block closes the
+    workspaces, which stops their threads.
     """
     workspaces = {}
     grad = np.empty(data.layout.size, data.X.dtype)
@@ -932,7 +935,11 @@ def _objective(data, l2):
             work=workspaces[n],
         )
 
-    return loss_gradient
+    try:
+        yield loss_gradient
+    finally:
+        for work in workspaces.values():
+            work.close()
 
 
 def _encode_targets(y, classes, dtype):

@@ -27,8 +27,9 @@ decides in which order the rows are visited and on which thread.
 
 docs/performance.rst has the measurements behind these choices. A training loop
 owns one `Workspace` for a whole fit and passes it to every
-`_backprop.loss_gradient` call, so no iteration allocates or starts threads. The
-caller's arrays are only ever read.
+`_backprop.loss_gradient` call, so no iteration allocates or starts threads, and
+closes it when the fit ends, which stops its threads. The caller's arrays are only
+ever read.
 """
 
 import queue

@@ -1,10 +1,11 @@
-"""A fit leaves the process as it found it: BLAS's thread counts.
+"""A fit leaves the process as it found it: BLAS's thread counts, and its threads.
 
 While the chunk threads of a pass run, BLAS is limited to one thread in the
 whole process (`skbackprop._workspace`). After fits return, whichever threads
 they ran in (the main thread, joblib's threading backend, threads started
 together, a dask worker's threads) and also when they raise, every library's
-thread count is the one before.
+thread count is the one before. And no thread a fit starts is alive after it
+returns.
 
 The data make passes of several chunks (digits four times over, 64 hidden units);
 the `passes` fixture records the chunks as they run, so each test checks that it
@@ -77,6 +78,9 @@ class Passes:
         self.threads = set()  # the threads that ran chunks
         self.blas = set()  # BLAS thread counts inside the chunks
         self.fail_at = None
+
+    def chunk_threads(self):
+        return {t for t in self.threads if t.name.startswith("skbackprop")}
 
     def assert_threads_from(self, blas_threads):
         """Assert that every workspace counted its chunk threads from BLAS's count
@@ -280,3 +284,59 @@ def test_workspace_made_during_a_pass_counts_the_blas_threads_found(blas_start):
         assert outer.threads == blas_start
         outer.run(chunk, np.empty(layout.size), n)
     assert seen == [blas_start] * len(outer.chunks)
+
+
+# --------------------------------------------------------------------------------------
+# Threads
+# --------------------------------------------------------------------------------------
+def _new_threads(before):
+    return [thread.name for thread in threading.enumerate() if thread not in before]
+
+
+def _assert_chunk_threads_were_used(passes):
+    # The passes ran on a pool of chunk threads, started once per workspace, not
+    # once per pass.
+    assert passes.workspaces
+    assert passes.chunk_threads()
+    assert len(passes.chunk_threads()) <= sum(w.threads for w in passes.workspaces)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_fit_leaves_no_thread_running(digits4, passes, blas_start, solver):
+    X, y = digits4
+    before = set(threading.enumerate())
+    _estimator(solver).fit(X, y)
+    assert _new_threads(before) == []
+    _assert_chunk_threads_were_used(passes)
+
+
+@pytest.mark.parametrize("solver", ["gd", "adam"])
+def test_partial_fit_leaves_no_thread_running(digits4, passes, blas_start, solver):
+    X, y = digits4
+    before = set(threading.enumerate())
+    estimator = _estimator(solver)
+    estimator.partial_fit(X, y, classes=np.unique(y))
+    assert _new_threads(before) == []
+    estimator.partial_fit(X, y)
+    assert _new_threads(before) == []
+    _assert_chunk_threads_were_used(passes)
+
+
+def test_loss_gradient_leaves_no_thread_running(digits4, passes, blas_start):
+    X, y = digits4
+    estimator = _estimator(max_iter=1).fit(X[::20], y[::20])  # one chunk
+    before = set(threading.enumerate())
+    estimator.loss_gradient(X, y)
+    assert _new_threads(before) == []
+    _assert_chunk_threads_were_used(passes)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_failing_fit_leaves_no_thread_running(digits4, passes, blas_start, solver):
+    X, y = digits4
+    passes.fail_at = 2
+    before = set(threading.enumerate())
+    with pytest.raises(Injected):
+        _estimator(solver).fit(X, y)
+    assert _new_threads(before) == []
+    _assert_chunk_threads_were_used(passes)
