@@ -5,6 +5,7 @@ this module only turns scikit-learn inputs into arrays for them and their result
 into fitted attributes.
 """
 
+import contextlib
 import copy
 import inspect
 import math
@@ -447,17 +448,17 @@ class TwoLayerClassifier(
                 on_epoch=tasks.on_epoch,
                 settle=self.solver == "gd",
             )
-            objective = _objective(data, self.l2)
-            if self.solver == "lbfgs":
-                _solvers.lbfgs(
-                    theta, objective, data.s, monitor, self.max_iter, self.tol
-                )
-            else:
-                epoch = self._epoch(objective, data, rule, rng)
-                _solvers.descend(theta, epoch, monitor, self.max_iter)
+            with _objective(data, self.l2) as objective:
+                if self.solver == "lbfgs":
+                    _solvers.lbfgs(
+                        theta, objective, data.s, monitor, self.max_iter, self.tol
+                    )
+                else:
+                    epoch = self._epoch(objective, data, rule, rng)
+                    _solvers.descend(theta, epoch, monitor, self.max_iter)
+                loss = _returned_loss(monitor, objective, theta, data)
             # Still inside the block: an exception (Ctrl-C) while the attributes
             # are written restores the old ones instead of leaving a mixture.
-            loss = _returned_loss(monitor, objective, theta, data)
             self._report(monitor, theta, data.X)
             curve, t = (self.loss_curve_, self.t_) if warm else ([], 0)
             t += monitor.n_iter * X.shape[0]
@@ -542,9 +543,10 @@ class TwoLayerClassifier(
             rule = self._rule()
             if not first:
                 rule.inherit(self._optimizer)
-            epoch = self._epoch(_objective(data, self.l2), data, rule, rng)
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                loss = epoch(theta)
+            with _objective(data, self.l2) as objective:
+                epoch = self._epoch(objective, data, rule, rng)
+                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                    loss = epoch(theta)
             if not (np.isfinite(loss) and np.isfinite(theta).all()):
                 raise ValueError(
                     f"The loss is not finite at the current weights ({loss}): "
@@ -1091,8 +1093,8 @@ class TwoLayerClassifier(
         # At the fitted weights, even if n_hidden was set to another value since.
         n_hidden = self.coefs_[0].shape[1]
         data = self._problem(X, y, sample_weight, self.classes_, n_hidden)
-        theta = self._theta(X.dtype, data.layout)
-        loss, grad = _objective(data, self.l2)(theta, None, data.s)
+        with _objective(data, self.l2) as objective:
+            loss, grad = objective(self._theta(X.dtype, data.layout), None, data.s)
         g = data.layout.unpack(grad)
         return loss, ([g.W1, g.W2], [g.b1, g.b2])
 
@@ -1190,12 +1192,14 @@ def _weight_attributes(data, theta):
     }
 
 
+@contextlib.contextmanager
 def _objective(data, l2):
-    """``loss_gradient(theta, rows, s_rows)`` on the rows ``rows`` (None: all).
+    """Yield ``loss_gradient(theta, rows, s_rows)`` on the rows ``rows`` (None: all).
 
     It keeps a workspace (buffers, threads) per batch size and one gradient vector
-    for the whole fit, so no step allocates them again: the gradient it returns
-    is overwritten by the next call.
+    for the whole ``with`` block, so no step allocates them again: the gradient it
+    returns is overwritten by the next call. Leaving the block closes the
+    workspaces, which stops their threads.
     """
     workspaces = {}
     grad = np.empty(data.layout.size, data.X.dtype)
@@ -1217,7 +1221,11 @@ def _objective(data, l2):
             work=workspaces[n],
         )
 
-    return loss_gradient
+    try:
+        yield loss_gradient
+    finally:
+        for work in workspaces.values():
+            work.close()
 
 
 def _encode_targets(y, classes, dtype):

@@ -15,18 +15,27 @@ decides in which order the rows are visited and on which thread.
   sigmoids, the deltas), which is as large as the matrix work and which NumPy does
   on one thread, run on all cores; and a busy machine hurts a few long-running
   threads much less than BLAS threads that synchronise at every product.
+- OpenBLAS's thread count is a setting of the whole process, and fits may run
+  in several threads at once (joblib's threading backend, dask workers). So the
+  passes of all fits share one `single_threaded_blas` section: the first pass to
+  enter it saves every BLAS library's thread count and sets 1, the last to leave
+  sets the saved counts back, and the chunk threads are counted from the saved
+  counts (`blas_threads`), never from the 1 that another fit has set.
 - Within a chunk the rows are visited in **blocks** of at most `block_rows` rows,
   which bounds the scratch memory and keeps a block's hidden layer in the CPU
   cache between the matrix product and the elementwise work.
 
 docs/performance.rst has the measurements behind these choices. A training loop
 owns one `Workspace` for a whole fit and passes it to every
-`_backprop.loss_gradient` call, so no iteration allocates or starts threads. The
-caller's arrays are only ever read.
+`_backprop.loss_gradient` call, so no iteration allocates or starts threads, and
+closes it when the fit ends, which stops its threads. The caller's arrays are only
+ever read.
 """
 
 import queue
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -37,6 +46,11 @@ CHUNK_FLOPS = 2 * 10**7  # least work worth a chunk of its own
 MAX_CHUNKS = 8
 
 _blas_controller = None
+
+# The state of `single_threaded_blas`, shared by the passes of every thread.
+_blas_lock = threading.Lock()
+_blas_passes = 0  # passes inside the section now
+_blas_saved = None  # each BLAS library's thread count before the first of them
 
 
 def blas_controller():
@@ -51,6 +65,62 @@ def blas_controller():
 
         _blas_controller = ThreadpoolController().select(user_api="blas")
     return _blas_controller
+
+
+def blas_threads():
+    """The most threads BLAS may use, as set outside `single_threaded_blas`.
+
+    While passes are inside the section, this is the count they will restore, not
+    the 1 they have set.
+    """
+    with _blas_lock:
+        counts = _blas_saved if _blas_passes else _blas_counts()
+    return max(counts, default=1)
+
+
+@contextmanager
+def single_threaded_blas():
+    """Limit BLAS to one thread, in the whole process, while the block runs.
+
+    Safe to enter from several threads at once: the first to enter saves the
+    thread count of every BLAS library and sets 1, the last to leave sets the
+    saved counts back, also when the block raises. In between, the limit stays 1.
+    """
+    global _blas_passes, _blas_saved
+    with _blas_lock:
+        if not _blas_passes:
+            _blas_saved = _blas_counts()
+            _set_blas_counts([1] * len(_blas_saved))
+        _blas_passes += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_passes -= 1
+            if not _blas_passes:
+                _set_blas_counts(_blas_saved)
+                _blas_saved = None
+
+
+def _blas_counts():
+    return [lib.num_threads for lib in blas_controller().lib_controllers]
+
+
+def _set_blas_counts(counts):
+    """Set the thread count of each BLAS library, then let any thread set them.
+
+    threadpoolctl 3.8 lets only one thread at a time set OpenBLAS's count (the
+    first to set it, until that thread lets go or ends; 3.5 lets any thread), and
+    the last pass to leave `single_threaded_blas` may run in another thread than
+    the first.
+    """
+    for lib, count in zip(blas_controller().lib_controllers, counts, strict=True):
+        lib.set_num_threads(count)
+    from threadpoolctl import OpenBLASController
+
+    clear = getattr(OpenBLASController, "clear_controlling_thread", None)
+    if clear is not None:
+        clear()  # only if this thread had taken control
 
 
 def flops_per_row(layout):
@@ -116,7 +186,7 @@ class Workspace:
     chunks : int, default=None
         Number of chunks; from the amount of work when None (`chunk_bounds`).
     threads : int, default=None
-        Most threads to use; BLAS's current thread count when None.
+        Most threads to use; BLAS's thread count when None (`blas_threads`).
     """
 
     def __init__(
@@ -130,8 +200,7 @@ class Workspace:
         self.threads = 1
         if len(self.chunks) > 1:
             if threads is None:
-                counts = [lib.num_threads for lib in blas_controller().lib_controllers]
-                threads = max(counts, default=1)
+                threads = blas_threads()
             self.threads = max(1, min(threads, len(self.chunks)))
         self._blocks = [Block(layout, self.rows, dtype) for _ in range(self.threads)]
         self.block = self._blocks[0]  # the scratch of a single-chunk pass
@@ -181,11 +250,14 @@ class Workspace:
             finally:
                 self._free.put(block)
 
-        with blas_controller().limit(limits=1):
+        with single_threaded_blas():
             if self.threads == 1:
                 values = [task(i) for i in range(len(self.chunks))]
             else:
-                values = list(self._pool().map(task, range(len(self.chunks))))
+                pool = self._pool()
+                futures = [pool.submit(task, i) for i in range(len(self.chunks))]
+                wait(futures)  # all inside the section, also when one raises
+                values = [future.result() for future in futures]
         value = values[0]
         for v, g in zip(values[1:], self._grads, strict=True):
             value += v
