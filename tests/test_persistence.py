@@ -1,6 +1,7 @@
 """Persistence: pickle and joblib round trips, fitted and unfitted, float32 and
 float64, predict identically and train on identically."""
 
+import os
 import pickle
 
 import joblib
@@ -138,3 +139,41 @@ def test_pickle_is_deterministic(iris):
     a = TwoLayerClassifier(n_hidden=4, max_iter=10, random_state=0).fit(X, y)
     b = TwoLayerClassifier(n_hidden=4, max_iter=10, random_state=0).fit(X, y)
     assert pickle.dumps(a) == pickle.dumps(b)
+
+
+# ------------------------------------------------- models pickled by 0.1.0
+PICKLED = [
+    "binary_gd",
+    "multiclass_adam",
+    "multiclass_sgd_float32",
+    "multilabel_lbfgs_sparse",
+    "strings_early_stopping",
+]
+DATA = os.path.join(os.path.dirname(__file__), "data")
+
+
+@pytest.fixture(scope="module")
+def pickled_expected():
+    with np.load(os.path.join(DATA, "pickled_models_expected.npz")) as expected:
+        return dict(expected)
+
+
+# A pickle records the scikit-learn version that wrote it; another version
+# warns when loading it, as scikit-learn does for its own estimators.
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.InconsistentVersionWarning")
+@pytest.mark.parametrize("name", PICKLED)
+def test_models_pickled_by_an_earlier_version_load_and_predict_the_same(
+    name, pickled_expected
+):
+    # The files were written by skbackprop 0.1.0 before its modules were
+    # reorganised: the classes they name must stay importable where they were.
+    with open(os.path.join(DATA, f"{name}.pkl"), "rb") as f:
+        clf = pickle.load(f)
+    X = pickled_expected[f"{name}__X"]
+    assert_array_equal(clf.predict_proba(X), pickled_expected[f"{name}__proba"])
+    assert_array_equal(clf.decision_function(X), pickled_expected[f"{name}__decision"])
+    assert_array_equal(clf.predict(X), pickled_expected[f"{name}__predict"])
+    # and they train on, from their pickled optimizer state
+    y = clf.predict(X)
+    clf.set_params(warm_start=True, max_iter=1, early_stopping=False).fit(X, y)
+    assert np.isfinite(clf.predict_proba(X)).all()
