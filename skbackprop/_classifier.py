@@ -1,46 +1,39 @@
-"""The scikit-learn estimator: validation, label encoding and fitted attributes.
+"""The scikit-learn estimator: parameters, training built from shared steps,
+prediction, and the guard that leaves a model unchanged when a call fails.
 
-The calculus lives in `_backprop`, the update rules and the loops in `_solvers`;
-this module only turns scikit-learn inputs into arrays for them and their results
-into fitted attributes.
+`fit` and `partial_fit` go through the same steps (`_start`, `_train`,
+`_set_fitted`): validate the data, turn labels and weights into targets
+(`_targets`), start from new or fitted weights and an update rule
+(`_solvers`), train under a monitor (`_training`, with `_validation` for early
+stopping) and report (`_report`). The calculus is in `_network` and
+`_backprop`.
 """
 
-import contextlib
 import copy
-import inspect
-import math
-import os
-import sys
-import warnings
 from functools import partial
 from numbers import Integral, Real
-from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import check_scoring, get_scorer_names
-from sklearn.model_selection import train_test_split
+from sklearn.metrics import get_scorer_names
 from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.sparsefuncs import mean_variance_axis
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _backprop, _callbacks, _solvers
-from ._workspace import Workspace
+from . import (
+    _callbacks,
+    _monitor,
+    _network,
+    _report,
+    _targets,
+    _training,
+    _validation,
+)
+from ._solvers import SOLVERS
 
 _FLOATS = [np.float64, np.float32]
-
-# learning_rate="auto": a step that converges on standardized data for each solver.
-AUTO_LEARNING_RATE = {"gd": 2.0, "sgd": 0.1, "adam": 0.001, "lbfgs": None}
 
 
 class TwoLayerClassifier(
@@ -275,7 +268,7 @@ class TwoLayerClassifier(
             Interval(Real, 0, None, closed="neither"),
             StrOptions({"auto"}),
         ],
-        "solver": [StrOptions({"gd", "sgd", "adam", "lbfgs"})],
+        "solver": [StrOptions(set(SOLVERS))],
         "l2": [Interval(Real, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -404,7 +397,11 @@ class TwoLayerClassifier(
             warm = self.warm_start and hasattr(self, "coefs_")
             X, y = self._validate_Xy(X, y, reset=not warm)
             # A warm start continues the fitted network: y must fit its outputs.
-            classes = self._check_fitted_targets(y, warm_start=True) if warm else None
+            # Otherwise the classes are those of all of y, before a hold-out.
+            if warm:
+                classes = self._check_fitted_targets(y, warm_start=True)
+            else:
+                classes = _targets.classes_of(y)
             given_val = X_val is not None or y_val is not None
             if sample_weight_val is not None and not given_val:
                 raise ValueError(
@@ -412,54 +409,38 @@ class TwoLayerClassifier(
                     "X_val and y_val with it."
                 )
             rng = check_random_state(self.random_state)
-            sample_weight = self._class_weighted(y, sample_weight)
-            if not warm:  # the classes of all of y, before a hold-out takes some
-                classes = _classes_of(y)
+            sample_weight = _targets.class_weighted(self.class_weight, y, sample_weight)
             validation, held_out = None, None  # held_out: classes it cannot take
             if self.early_stopping and not given_val:
-                X, y, sample_weight, validation, held_out = self._hold_out(
-                    X, y, sample_weight, rng
+                X, y, sample_weight, validation, held_out = _targets.hold_out(
+                    X, y, sample_weight, self.validation_fraction, rng
                 )
             data = self._problem(X, y, sample_weight, classes)
             if given_val:
                 validation = self._validation_set(X_val, y_val, sample_weight_val, data)
-            theta = (
-                self._theta(
-                    X.dtype, data.layout, "set warm_start=False to train a new model"
-                )
-                if warm
-                else _backprop.init_params(data.layout, rng, X.dtype)
+            theta, rule = self._start(
+                data, rng, warm, "set warm_start=False to train a new model"
             )
-            rule = self._rule()
-            if warm:
-                rule.inherit(self._optimizer)
             tasks.start(
                 data.X, data.y, sample_weight, partial(_weight_attributes, data), theta
             )
             validate = None
             if validation is not None:
-                validate = self._validator(data, validation, theta, held_out)
-            monitor = _solvers.Monitor(
-                theta,
-                tol=self.tol,
-                n_iter_no_change=self.n_iter_no_change,
-                validate=validate,
-                log=print if self.verbose else None,
-                on_epoch=tasks.on_epoch,
-                settle=self.solver == "gd",
-            )
-            with _objective(data, self.l2) as objective:
-                if self.solver == "lbfgs":
-                    _solvers.lbfgs(
-                        theta, objective, data.s, monitor, self.max_iter, self.tol
-                    )
-                else:
-                    epoch = self._epoch(objective, data, rule, rng)
-                    _solvers.descend(theta, epoch, monitor, self.max_iter)
-                loss = _returned_loss(monitor, objective, theta, data)
+                validate = _validation.validator(
+                    self, data, validation, theta, held_out
+                )
+            monitor = self._monitor(theta, validate, tasks.on_epoch)
+            loss = self._train(theta, data, rule, rng, monitor)
             # Still inside the block: an exception (Ctrl-C) while the attributes
             # are written restores the old ones instead of leaving a mixture.
-            self._report(monitor, theta, data.X)
+            _report.report(
+                monitor,
+                theta,
+                data.X,
+                solver=self.solver,
+                learning_rate=self._learning_rate(),
+                max_iter=self.max_iter,
+            )
             curve, t = (self.loss_curve_, self.t_) if warm else ([], 0)
             t += monitor.n_iter * X.shape[0]
             self._set_fitted(
@@ -471,10 +452,11 @@ class TwoLayerClassifier(
         return self
 
     def _check_incremental(self):
-        if self.solver == "lbfgs":
+        solver = SOLVERS.get(self.solver)  # an unknown one fails its validation
+        if solver is not None and not solver.incremental:
             raise AttributeError(
-                "partial_fit is not available for solver='lbfgs', which needs the "
-                "whole data at once; use solver='gd', 'sgd' or 'adam'."
+                f"partial_fit is not available for solver={self.solver!r}, which "
+                "needs the whole data at once; use solver='gd', 'sgd' or 'adam'."
             )
         return True
 
@@ -532,34 +514,28 @@ class TwoLayerClassifier(
                 )
             X, y = self._validate_Xy(X, y, reset=first)
             all_classes = self._partial_fit_classes(classes, y, first)
-            sample_weight = self._class_weighted(y, sample_weight)
+            sample_weight = _targets.class_weighted(self.class_weight, y, sample_weight)
             data = self._problem(X, y, sample_weight, all_classes)
-            if first:
-                rng = check_random_state(self.random_state)
-                theta = _backprop.init_params(data.layout, rng, X.dtype)
-            else:
-                rng = copy.deepcopy(self._rng)  # advanced only if the call succeeds
-                theta = self._theta(X.dtype, data.layout)
-            rule = self._rule()
-            if not first:
-                rule.inherit(self._optimizer)
-            with _objective(data, self.l2) as objective:
+            # The generator is advanced only if the call succeeds.
+            rng = check_random_state(self.random_state) if first else None
+            rng = rng if first else copy.deepcopy(self._rng)
+            theta, rule = self._start(data, rng, not first)
+            with _training.Objective(
+                data.X, data.Y, data.layout, data.activation, self.l2
+            ) as objective:
                 epoch = self._epoch(objective, data, rule, rng)
-                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                with _training.quiet_floating_point():
                     loss = epoch(theta)
             if not (np.isfinite(loss) and np.isfinite(theta).all()):
-                raise ValueError(
-                    f"The loss is not finite at the current weights ({loss}): "
-                    f"learning_rate={self.learning_rate} is too large for this "
-                    "data, or X needs scaling (StandardScaler)."
-                )
+                # No earlier weights of this call to go back to: the call fails
+                # and the model stays as it was (fit instead restores its best
+                # epoch and warns).
+                raise ValueError(self._not_finite_message(data.X))
             # Still inside the block: an exception (Ctrl-C) while the attributes
             # are written restores the old ones instead of leaving a mixture.
-            if first:
-                curve, n_iter, t = [loss], 1, X.shape[0]
-            else:
-                curve = self.loss_curve_ + [loss]
-                n_iter, t = self.n_iter_ + 1, self.t_ + X.shape[0]
+            curve = [loss] if first else self.loss_curve_ + [loss]
+            n_iter = 1 if first else self.n_iter_ + 1
+            t = X.shape[0] if first else self.t_ + X.shape[0]
             self._set_fitted(data, theta, curve, n_iter, t)
             self._optimizer, self._rng = rule, rng
             self.validation_loss_curve_ = self.validation_scores_ = None
@@ -567,7 +543,82 @@ class TwoLayerClassifier(
             self.best_iter_ = int(np.argmin(curve)) + 1
         return self
 
-    # ------------------------------------------------------- training helpers
+    # ----------------------------------------------------------- shared steps
+    def _solver(self):
+        """The row of `_solvers.SOLVERS` for ``solver``."""
+        return SOLVERS[self.solver]
+
+    def _learning_rate(self):
+        """The step: ``learning_rate``, or the solver's 'auto' one."""
+        return self._solver().learning_rate(self.learning_rate)
+
+    def _start(self, data, rng, continuing, restart="fit a new model"):
+        """The weights and the update rule training starts from: the fitted ones
+        continued, or new ones (weights drawn from ``rng``). ``restart`` says, if
+        the fitted weights do not fit ``data``, how to train a new model."""
+        if continuing:
+            theta = self._theta(data.X.dtype, data.layout, restart)
+        else:
+            theta = _network.init_params(data.layout, rng, data.X.dtype)
+        rule = self._solver().make_rule(self.get_params(deep=False))
+        if continuing and rule is not None:
+            rule.inherit(self._optimizer)
+        return theta, rule
+
+    def _monitor(self, theta, validate, on_epoch):
+        return _monitor.Monitor(
+            theta,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            stopping=self._solver().stopping,
+            validate=validate,
+            log=print if self.verbose else None,
+            on_epoch=on_epoch,
+        )
+
+    def _train(self, theta, data, rule, rng, monitor):
+        """Train ``theta`` in place under ``monitor``; return the training loss of
+        the weights it ends with (`_training.returned_loss`)."""
+        with _training.Objective(
+            data.X, data.Y, data.layout, data.activation, self.l2
+        ) as objective:
+            if self._solver().batches is None:  # L-BFGS takes its own steps
+                _training.lbfgs(
+                    theta, objective, data.s, monitor, self.max_iter, self.tol
+                )
+            else:
+                epoch = self._epoch(objective, data, rule, rng)
+                _training.descend(theta, epoch, monitor, self.max_iter)
+            return _training.returned_loss(monitor, objective, theta, data.s)
+
+    def _epoch(self, objective, data, rule, rng):
+        n = data.X.shape[0]
+        batch_size = min(200, n) if self.batch_size is None else min(self.batch_size, n)
+        return _training.make_epoch(
+            self._solver().batches,
+            objective,
+            data.s,
+            rule,
+            batch_size,
+            rng if self.shuffle else None,
+        )
+
+    def _not_finite_message(self, X):
+        """Why a step of `partial_fit` gave a loss that is not finite."""
+        scale = _report.unscaled_column(X)
+        advice = (
+            ", or scale X (StandardScaler): its column {} has a root mean square "
+            "of {:.3g}".format(*scale)
+            if scale is not None
+            else ""
+        )
+        return (
+            "The loss is not finite after this step: learning_rate="
+            f"{self._learning_rate()} is too large for this data. Lower "
+            f"learning_rate{advice}."
+        )
+
+    # ------------------------------------------------------- targets and data
     def _validate_Xy(self, X, y, reset, y_name="y"):
         """``X`` as floats, ``y`` as 1-D labels or a multilabel indicator matrix."""
         X, y = validate_data(
@@ -584,43 +635,16 @@ class TwoLayerClassifier(
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if y.ndim == 2:
-            kind, got = type_of_target(y), None
-            if kind != "multilabel-indicator":
-                got = f"{kind!r} targets"
-            elif not np.isin(y, (0, 1)).all():  # to scikit-learn, any two integers
-                got = f"the values {np.unique(y)}"
-            if got is not None:
-                raise ValueError(
-                    f"A 2-D {y_name} must be a multilabel indicator matrix of 0s "
-                    f"and 1s; got {got}."
-                )
-        if sp.issparse(X) and (self.solver in ("sgd", "adam") or self.early_stopping):
+            _targets.check_indicator(y, y_name)
+        if sp.issparse(X) and (self._solver().batches == "mini" or self.early_stopping):
             X = X.tocsr()  # rows are sliced
         return X, y
 
-    def _class_weighted(self, y, sample_weight):
-        if self.class_weight is None:
-            return sample_weight
-        if y.ndim == 2:
-            raise ValueError("class_weight is not supported for multilabel y.")
-        if isinstance(self.class_weight, dict):
-            _check_class_weight(self.class_weight)
-        weights = compute_sample_weight(self.class_weight, y)
-        if sample_weight is None:
-            return weights
-        return weights * np.asarray(sample_weight, dtype=np.float64)
-
     def _problem(self, X, y, sample_weight, classes=None, n_hidden=None):
-        """Validated labels and weights as the arrays the numerics take.
-
-        The network has ``n_hidden`` hidden units; None means the parameter's.
-        """
-        classes, Y, activation = _encode_targets(y, classes, X.dtype)
-        # int(): the parameter check lets True through as an int, numpy does not.
-        n_hidden = int(self.n_hidden if n_hidden is None else n_hidden)
-        layout = _backprop.Layout(X.shape[1], n_hidden, Y.shape[1])
-        s = _normalised_weights(sample_weight, X)
-        return _Problem(X, Y, s, classes, layout, activation, y)
+        """`_targets.problem`, for a network of ``n_hidden`` hidden units (None:
+        the parameter's)."""
+        n_hidden = self.n_hidden if n_hidden is None else n_hidden
+        return _targets.problem(X, y, sample_weight, classes, n_hidden)
 
     def _partial_fit_classes(self, classes, y, first):
         """The classes of the network that `partial_fit` trains, checked.
@@ -629,7 +653,7 @@ class TwoLayerClassifier(
         model, which ``classes`` (if given) and ``y`` must agree with.
         """
         if classes is not None:
-            classes = _sorted_labels(np.asarray(classes), "classes")
+            classes = _targets.sorted_labels(np.asarray(classes), "classes")
             indices = np.arange(y.shape[1]) if y.ndim == 2 else None
             if indices is not None and not np.array_equal(classes, indices):
                 raise ValueError(
@@ -647,8 +671,9 @@ class TwoLayerClassifier(
         return self.classes_
 
     def _check_fitted_targets(self, y, warm_start=False):
-        """Check that ``y`` are targets of the fitted network; see `_check_targets`."""
-        return _check_targets(
+        """Check that ``y`` are targets of the fitted network
+        (`_targets.check_targets`)."""
+        return _targets.check_targets(
             y,
             "y",
             self.classes_,
@@ -657,58 +682,18 @@ class TwoLayerClassifier(
             warm_start=warm_start,
         )
 
-    def _hold_out(self, X, y, sample_weight, rng):
-        """Split off ``validation_fraction`` of the data for early stopping.
-
-        The split is stratified by class, so the hold-out has the classes in the
-        proportions of ``y`` as far as its size allows. A class with a single
-        sample cannot be on both sides: it stays in the training part. When the
-        hold-out (or the training part) would be smaller than the number of
-        classes, stratifying is impossible and the split is plain random, as
-        MLPClassifier's for more than two classes. Multilabel targets are not
-        stratified.
-        """
-        n = X.shape[0]
-        rows, alone, stratify = np.arange(n), np.zeros(n, dtype=bool), None
-        if y.ndim == 1:
-            _, index, counts = np.unique(y, return_inverse=True, return_counts=True)
-            alone = counts[index] == 1
-            stratify = y[~alone]
-        split = rows[~alone]
-        n_val = math.ceil(self.validation_fraction * len(split))
-        if len(split) - n_val < 1:
-            raise ValueError(
-                f"early_stopping=True cannot hold out validation_fraction="
-                f"{self.validation_fraction} of {n} samples and keep samples to "
-                "train on. Pass X_val and y_val, lower validation_fraction, or set "
-                "early_stopping=False."
-            )
-        n_classes = 0 if stratify is None else len(np.unique(stratify))
-        if min(n_val, len(split) - n_val) < n_classes:
-            stratify = None
-        train, val = train_test_split(
-            split,
-            test_size=self.validation_fraction,
-            stratify=stratify,
-            random_state=rng,
-        )
-        train = np.concatenate([train, rows[alone]]) if alone.any() else train
-        single = np.unique(y[alone]) if alone.any() else np.array([])
-        sw = None if sample_weight is None else np.asarray(sample_weight)
-        validation = (X[val], y[val], None if sw is None else sw[val])
-        sw_train = None if sw is None else sw[train]
-        return X[train], y[train], sw_train, validation, single
-
     def _validation_set(self, X_val, y_val, sample_weight_val, data):
         """The validation set, validated; ``y_val`` must be targets of the network
         that ``data`` trains."""
         if X_val is None or y_val is None:
             raise ValueError("X_val and y_val must be passed together.")
         X_val, y_val = self._validate_Xy(X_val, y_val, reset=False, y_name="y_val")
-        _check_targets(y_val, "y_val", data.classes, data.y.ndim == 2, owner="y")
+        _targets.check_targets(
+            y_val, "y_val", data.classes, data.y.ndim == 2, owner="y"
+        )
         if sample_weight_val is not None:
             try:
-                _normalised_weights(sample_weight_val, X_val)
+                _targets.normalised_weights(sample_weight_val, X_val)
             except ValueError as error:
                 raise ValueError(
                     f"Invalid sample_weight_val (X_val has {X_val.shape[0]} "
@@ -716,165 +701,13 @@ class TwoLayerClassifier(
                 ) from error
         return X_val, y_val, sample_weight_val
 
-    def _validator(self, data, validation, theta, held_out):
-        """``validate(theta) -> (validation loss, validation score)``.
-
-        The score is tried once at the initial weights ``theta``, before any
-        training: a scorer that cannot be computed on this validation set raises
-        here, and one that is undefined on it (NaN, such as ROC AUC on a set of
-        one class) is replaced by the validation loss, with a warning.
-        ``held_out`` is None for ``X_val, y_val``, else the labels early
-        stopping's hold-out cannot take (`_validation_advice`), for the messages.
-        """
-        X_val, y_val, sw_val = validation
-        val = self._problem(X_val, y_val, sw_val, data.classes)
-
-        def loss(theta):
-            return _backprop.loss(
-                theta, val.layout, val.X, val.Y, val.s, 0.0, val.activation
-            )
-
-        score = self._validation_score(data, X_val, y_val, sw_val)
-        if score is not None:
-            try:
-                first = score(theta)
-            except Exception as error:
-                raise ValueError(
-                    f"scoring={self.scoring!r} cannot be computed on the validation "
-                    f"set: {error}{_validation_advice(val, held_out, self)}"
-                ) from error
-            if math.isnan(first):
-                _warn_caller(
-                    f"scoring={self.scoring!r} is not defined on the validation "
-                    "set: the scorer returned NaN at the initial weights, as a "
-                    "metric such as ROC AUC does on samples of one class. Early "
-                    "stopping monitors the validation loss instead, as with "
-                    "scoring='loss'"
-                    f"{_validation_advice(val, held_out, self)}",
-                    UserWarning,
-                )
-                score = None
-        if score is None:
-
-            def validate(theta):
-                value = loss(theta)
-                return value, -value
-
-            return validate
-
-        warned = []
-
-        def validate(theta):
-            value = score(theta)
-            if math.isnan(value) and not warned:
-                warned.append(True)
-                _warn_caller(
-                    f"scoring={self.scoring!r} returned NaN on the validation set; "
-                    "an epoch scored NaN never counts as the best.",
-                    UserWarning,
-                )
-            return loss(theta), value
-
-        return validate
-
-    def _validation_score(self, data, X_val, y_val, sw_val):
-        """``score(theta)``: ``scoring`` on the validation set at weights
-        ``theta``, or None for ``scoring='loss'``.
-
-        The scorer is scikit-learn's (`check_scoring`), so names, `make_scorer`
-        objects, None and callables work as everywhere in scikit-learn. The
-        validation weights are passed to scorers that take ``sample_weight``
-        (every named scorer and `make_scorer` object does); a plain callable
-        ``scorer(estimator, X, y)`` is called without them.
-        """
-        if self.scoring == "loss":
-            return None
-        scorer = check_scoring(self, self.scoring)
-        weights = {}
-        if sw_val is not None and _takes_sample_weight(scorer):
-            weights["sample_weight"] = sw_val
-
-        def score(theta):
-            return float(scorer(self._snapshot(data, theta), X_val, y_val, **weights))
-
-        return score
-
+    # ------------------------------------------------------ fitted attributes
     def _snapshot(self, data, theta):
         """A fitted copy of this estimator with weights ``theta``, for scorers."""
         estimator = type(self)(**self.get_params(deep=False))
         estimator._set_fitted(data, theta, [], 0, 0)
         estimator.n_features_in_ = data.layout.n_features
         return estimator
-
-    def _learning_rate(self):
-        if self.learning_rate == "auto":
-            return AUTO_LEARNING_RATE[self.solver]
-        return self.learning_rate
-
-    def _rule(self):
-        if self.solver == "adam":
-            return _solvers.Adam(
-                self._learning_rate(), self.beta_1, self.beta_2, self.epsilon
-            )
-        return _solvers.GradientDescent(
-            self._learning_rate(), self.momentum, self.nesterov
-        )
-
-    def _epoch(self, objective, data, rule, rng):
-        if self.solver == "gd":
-            return _solvers.full_batch_epoch(objective, data.s, rule)
-        n = data.X.shape[0]
-        batch_size = min(200, n) if self.batch_size is None else min(self.batch_size, n)
-        rng = rng if self.shuffle else None
-        if batch_size == 1:
-            item = _backprop.ItemLossGradient(
-                data.layout, data.X, data.Y, self.l2, data.activation
-            )
-            return _solvers.online_epoch(item, data.s, rule, rng)
-        return _solvers.minibatch_epoch(objective, data.s, rule, batch_size, rng)
-
-    def _report(self, monitor, theta, X):
-        """Warn if training diverged or reached max_iter, with the advice that fits;
-        a divergence that left the initial weights ``theta`` says so.
-
-        ``learning_rate`` is advised only for the solvers that use it, and
-        scaling only when the training data ``X`` looks unscaled
-        (`_unscaled_column`, computed only for a warning).
-        """
-        if monitor.status == _solvers.DIVERGED:
-            restored = (
-                "The weights with the lowest loss were restored"
-                if not monitor.untrained(theta)
-                else "The model keeps its initial weights: it is untrained"
-            )
-            message = f"Training diverged: {monitor.message}. {restored}."
-            fixes = []
-            if self.solver != "lbfgs":  # L-BFGS chooses its own steps
-                message += (
-                    f" learning_rate={self._learning_rate()} is too large for this "
-                    "data."
-                )
-                fixes.append("lower learning_rate")
-        elif monitor.status == _solvers.MAX_ITER:
-            message = (
-                f"solver={self.solver!r} reached max_iter={self.max_iter} epochs "
-                "before the loss stopped improving by tol."
-            )
-            fixes = ["increase max_iter"]
-            if self.solver != "lbfgs":
-                fixes[0] += " or learning_rate"
-        else:
-            return
-        unscaled = _unscaled_column(X)
-        if unscaled is not None:
-            fixes.append(
-                "scale X (StandardScaler): its column {} has a root mean square "
-                "of {:.3g}, against 1 for standardized data".format(*unscaled)
-            )
-        if fixes:
-            advice = ", or ".join(fixes)
-            message += f" {advice[0].upper()}{advice[1:]}."
-        _warn_caller(message, ConvergenceWarning)
 
     def _set_fitted(self, data, theta, loss_curve, n_iter, t, loss=None):
         """Write the fitted attributes; ``loss`` is the training loss of
@@ -918,19 +751,18 @@ class TwoLayerClassifier(
     def _params(self):
         W1, W2 = self.coefs_
         b1, b2 = self.intercepts_
-        return _backprop.Params(W1, b1, W2, b2)
+        return _network.Params(W1, b1, W2, b2)
 
-    # -------------------------------------------------------------- prediction
     def _validate_X(self, X):
         return validate_data(
             self, X, dtype=_FLOATS, accept_sparse=["csr", "csc"], reset=False
         )
 
     def _logits(self, X):
-        return _backprop.forward(self._validate_X(X), self._params())[1]
+        return _network.forward(self._validate_X(X), self._params())[1]
 
     def _is_multilabel(self):
-        return self.out_activation_ == _backprop.SIGMOID and self.n_outputs_ > 1
+        return self.out_activation_ == _network.SIGMOID and self.n_outputs_ > 1
 
     def decision_function(self, X):
         """Output logits ``Z = h W2 + b2``.
@@ -987,7 +819,7 @@ class TwoLayerClassifier(
         """
         check_is_fitted(self)
         Z = self._logits(X)
-        return _backprop.per_class(_backprop.output, Z, self.out_activation_)
+        return _network.per_class(_network.output, Z, self.out_activation_)
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities, computed from the logits.
@@ -1007,7 +839,7 @@ class TwoLayerClassifier(
         """
         check_is_fitted(self)
         Z = self._logits(X)
-        return _backprop.per_class(_backprop.log_output, Z, self.out_activation_)
+        return _network.per_class(_network.log_output, Z, self.out_activation_)
 
     def hidden_activations(self, X):
         """The hidden layer's sigmoid features ``h = g(X W1 + b1)``.
@@ -1057,7 +889,7 @@ class TwoLayerClassifier(
         >>> plt.colorbar(label="digit")  # doctest: +SKIP
         """
         check_is_fitted(self)
-        return _backprop.hidden(self._validate_X(X), self._params())
+        return _network.hidden(self._validate_X(X), self._params())
 
     def loss_gradient(self, X, y, sample_weight=None):
         """Loss and its gradient at the current weights, by backpropagation.
@@ -1093,91 +925,12 @@ class TwoLayerClassifier(
         # At the fitted weights, even if n_hidden was set to another value since.
         n_hidden = self.coefs_[0].shape[1]
         data = self._problem(X, y, sample_weight, self.classes_, n_hidden)
-        with _objective(data, self.l2) as objective:
+        with _training.Objective(
+            data.X, data.Y, data.layout, data.activation, self.l2
+        ) as objective:
             loss, grad = objective(self._theta(X.dtype, data.layout), None, data.s)
         g = data.layout.unpack(grad)
         return loss, ([g.W1, g.W2], [g.b1, g.b2])
-
-
-# X looks unscaled, and the warnings of fit advise scaling it, when the root mean
-# square of one of its columns, sqrt(mean^2 + variance), is above this: a mean or
-# a spread several times the unit scale. Standardized columns have 1 (constant
-# ones 0), columns scaled into [-1, 1] at most 1. The automatic learning rates
-# suit standardized data, and the curvature of the loss along a column's weights
-# grows with the square of its size. Columns of small size (rare binary
-# features, tf-idf) are not flagged: they slow training down but do not make it
-# diverge, and standardizing them is often not wanted.
-UNSCALED_RMS = 3.0
-
-
-def _unscaled_column(X):
-    """``(column, root mean square)`` of the largest column of ``X``, if its root
-    mean square is above `UNSCALED_RMS`; None otherwise.
-
-    One pass over ``X``, dense or sparse, without copying it (unless its sparse
-    values are a strided view, which `mean_variance_axis` cannot read); in
-    float64.
-    """
-    if sp.issparse(X):
-        if not X.data.flags.c_contiguous:
-            X = X.copy()
-        mean, variance = mean_variance_axis(X, axis=0)
-        squares = mean**2 + variance
-    else:
-        squares = np.einsum("ij,ij->j", X, X, dtype=np.float64) / X.shape[0]
-    column = int(np.argmax(squares))
-    rms = float(np.sqrt(squares[column]))
-    return (column, rms) if rms > UNSCALED_RMS else None
-
-
-# The file of the wrapper that scikit-learn's `_fit_context` puts around `fit`
-# (sklearn/base.py): its frames stand between the caller of fit and fit itself.
-_FIT_WRAPPER_FILE = TwoLayerClassifier.fit.__code__.co_filename
-
-
-def _warn_caller(message, category):
-    """`warnings.warn` attributed to the code that called into this package.
-
-    The warning names the first frame outward that is neither this package's
-    nor scikit-learn's wrapper around `fit`: the user's line calling `fit`, or
-    the scikit-learn code (a Pipeline, a cross-validation) that called it. Its
-    ``stacklevel`` is counted by walking the frames, since a fixed number would
-    depend on how many wrapper frames the installed scikit-learn adds. (Python
-    3.12's ``skip_file_prefixes`` does the same, but Python 3.10 is supported.)
-    """
-    here = sys._getframe()
-    skipped = (os.path.dirname(here.f_code.co_filename) + os.sep, _FIT_WRAPPER_FILE)
-    frame, stacklevel = here.f_back, 2  # stacklevel 1 is this function
-    while frame is not None and frame.f_code.co_filename.startswith(skipped):
-        frame, stacklevel = frame.f_back, stacklevel + 1
-    warnings.warn(message, category, stacklevel=stacklevel)
-
-
-class _Problem(NamedTuple):
-    """The training arrays: inputs, targets, normalised weights and sizes."""
-
-    X: object
-    Y: np.ndarray
-    s: np.ndarray
-    classes: np.ndarray
-    layout: _backprop.Layout
-    activation: str
-    y: np.ndarray
-
-
-def _returned_loss(monitor, objective, theta, data):
-    """The training loss of the weights ``theta`` that training returns.
-
-    That is the last epoch's loss, unless training went back to the weights of
-    an earlier epoch (early stopping, a divergence) or recorded no epoch at all
-    (L-BFGS already converged at the start, a first epoch that overflowed): then
-    it is computed once more, at ``theta``. It is finite: the hidden units are
-    bounded, so the logits, and the loss, are finite wherever the weights are,
-    and the monitor only keeps finite weights.
-    """
-    if monitor.losses and not monitor.restored:
-        return monitor.losses[-1]
-    return objective(theta, None, data.s)[0]
 
 
 def _weight_attributes(data, theta):
@@ -1190,247 +943,6 @@ def _weight_attributes(data, theta):
         "coefs_": [p.W1, p.W2],
         "intercepts_": [p.b1, p.b2],
     }
-
-
-@contextlib.contextmanager
-def _objective(data, l2):
-    """Yield ``loss_gradient(theta, rows, s_rows)`` on the rows ``rows`` (None: all).
-
-    It keeps a workspace (buffers, threads) per batch size and one gradient vector
-    for the whole ``with`` block, so no step allocates them again: the gradient it
-    returns is overwritten by the next call. Leaving the block closes the
-    workspaces, which stops their threads.
-    """
-    workspaces = {}
-    grad = np.empty(data.layout.size, data.X.dtype)
-
-    def loss_gradient(theta, rows, s_rows):
-        X, Y = (data.X, data.Y) if rows is None else (data.X[rows], data.Y[rows])
-        n = X.shape[0]
-        if n not in workspaces:
-            workspaces[n] = Workspace(data.layout, n, theta.dtype)
-        return _backprop.loss_gradient(
-            theta,
-            data.layout,
-            X,
-            Y,
-            s_rows,
-            l2,
-            data.activation,
-            out=grad if grad.dtype == theta.dtype else None,
-            work=workspaces[n],
-        )
-
-    try:
-        yield loss_gradient
-    finally:
-        for work in workspaces.values():
-            work.close()
-
-
-def _encode_targets(y, classes, dtype):
-    """Return ``(classes, Y, activation)``: labels, 0/1 targets, output units.
-
-    ``y`` is validated: 1-D labels or a multilabel indicator matrix. ``classes``
-    are the labels of ``y`` unless given; then ``y`` must use only them. Two
-    classes get one sigmoid unit, more a softmax. Multilabel ``y`` is its own
-    target matrix, with a sigmoid unit per label; its classes are the label
-    indices.
-    """
-    if y.ndim == 2:
-        return np.arange(y.shape[1]), y.astype(dtype), _backprop.SIGMOID
-    labels = _sorted_labels(y, "y")
-    if classes is None:
-        classes = labels
-    else:
-        unknown = np.setdiff1d(labels, classes)
-        if unknown.size:
-            raise ValueError(
-                f"y has labels {unknown} that are not in classes {classes}."
-            )
-    _at_least_two(classes)
-    Y = _backprop.targets(np.searchsorted(classes, y), len(classes), dtype)
-    return classes, Y, _backprop.SIGMOID if len(classes) == 2 else _backprop.SOFTMAX
-
-
-def _classes_of(y):
-    """The sorted labels of a 1-D ``y``, at least two; None for a multilabel
-    indicator matrix, whose classes are its columns."""
-    return _at_least_two(_sorted_labels(y, "y")) if y.ndim == 1 else None
-
-
-def _at_least_two(classes):
-    """``classes``, if there are two or more: one class is nothing to learn."""
-    if len(classes) < 2:
-        raise ValueError(
-            "TwoLayerClassifier needs samples of at least 2 classes; "
-            f"got 1 class: {classes[0]}."
-        )
-    return classes
-
-
-def _check_targets(y, name, classes, multilabel, owner, *, warm_start=False):
-    """Check that ``y`` are targets of a network with output units for ``classes``.
-
-    Parameters
-    ----------
-    y : ndarray of shape (n_samples,) or (n_samples, n_labels)
-        Validated targets: 1-D labels or a multilabel indicator matrix.
-
-    name : str
-        The argument that ``y`` was passed as, for the messages.
-
-    classes : ndarray of shape (n_classes,)
-        The network's classes; for a multilabel network, its label indices.
-
-    multilabel : bool
-        Whether the network has a sigmoid unit per label of an indicator matrix.
-
-    owner : str
-        Whose classes they are, for the messages: ``'the fitted model'`` or
-        ``'y'``.
-
-    warm_start : bool, default=False
-        Whether a warm-started `fit` continues training the network on ``y``;
-        then ``y`` must have all of ``classes``, not only some of them.
-
-    Returns
-    -------
-    labels : ndarray
-        The classes of ``y``, sorted: equal to ``classes`` with ``warm_start``,
-        but of the type of ``y``'s labels.
-
-    Raises
-    ------
-    ValueError
-        If ``y`` is multilabel and the network is not, or the other way round; if
-        it has another number of labels; if it has labels not in ``classes``.
-    """
-    n = len(classes)
-    hint = (
-        " With warm_start=True, y must have the same classes as the fitted model; "
-        "set warm_start=False to train a new model."
-        if warm_start
-        else ""
-    )
-    if y.ndim == 2:
-        if not multilabel:
-            raise ValueError(
-                f"{name} is a multilabel indicator matrix, but {owner} is not "
-                f"multilabel: {name} must be 1-D, with labels in {classes}." + hint
-            )
-        if y.shape[1] != n:
-            raise ValueError(
-                f"{name} has {y.shape[1]} labels (columns), but {owner} has {n}: "
-                f"{name} must be a 0/1 indicator matrix of shape (n_samples, {n})."
-                + hint
-            )
-        return np.arange(n)
-    if multilabel:
-        raise ValueError(
-            f"{name} is 1-D, but {owner} is multilabel, with {n} labels: {name} must "
-            f"be a 0/1 indicator matrix of shape (n_samples, {n})." + hint
-        )
-    labels = _sorted_labels(y, name)
-    if warm_start and not np.array_equal(labels, classes):
-        raise ValueError(
-            f"{name} has classes {labels}, but {owner} has classes {classes}." + hint
-        )
-    unknown = np.setdiff1d(labels, classes)
-    if unknown.size:
-        raise ValueError(
-            f"{name} has labels {unknown} that are not in classes {classes} of {owner}."
-        )
-    return labels
-
-
-def _check_class_weight(class_weight):
-    """Class weights must be finite non-negative numbers, like sample weights."""
-    for label, weight in class_weight.items():
-        if not (isinstance(weight, Real) and np.isfinite(weight) and weight >= 0):
-            raise ValueError(
-                f"class_weight must map classes to finite non-negative numbers; "
-                f"got {weight!r} for class {label!r}."
-            )
-
-
-def _sorted_labels(labels, name):
-    """The distinct classification labels, sorted; a clear error if they are not
-    classes, or cannot be sorted (strings and numbers mixed)."""
-    try:
-        check_classification_targets(labels)
-        return np.unique(labels)
-    except TypeError as error:  # raised by sorting, in scikit-learn or numpy
-        raise ValueError(
-            f"{name} mixes labels that cannot be sorted together, such as strings "
-            f"and numbers ({error}). Use labels of one type."
-        ) from error
-
-
-def _normalised_weights(sample_weight, X):
-    """Sample weights as a probability vector ``s``, validated.
-
-    Normalised in float64 and only then cast to the dtype of X: positive
-    weights below float32's range (or sums above float64's) stay valid.
-    """
-    sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
-    if not np.isfinite(sw).all():
-        raise ValueError("sample_weight contains NaN or infinity.")
-    if (sw < 0).any():
-        raise ValueError("sample_weight contains negative values.")
-    if not sw.any():
-        raise ValueError(
-            "sample_weight sums to zero: at least one weight must be positive."
-        )
-    sw = sw / sw.max()  # in (0, 1]: the sum cannot overflow
-    return (sw / sw.sum()).astype(X.dtype, copy=False)
-
-
-def _takes_sample_weight(scorer):
-    """Whether ``scorer`` can be called with ``sample_weight=``, read from its
-    signature as scikit-learn's `has_fit_parameter` reads ``fit``'s."""
-    try:
-        parameters = inspect.signature(scorer).parameters.values()
-    except (TypeError, ValueError):  # no signature to read: call it as documented
-        return False
-    return any(p.name == "sample_weight" or p.kind is p.VAR_KEYWORD for p in parameters)
-
-
-def _missing_classes(val):
-    """`` (it has no samples of class 2)``: the classes a validation set lacks."""
-    if val.y.ndim != 1:
-        return ""
-    missing = np.setdiff1d(val.classes, val.y)
-    if not missing.size:
-        return ""
-    return f" (it has no samples of class {', '.join(map(str, missing))})"
-
-
-def _validation_advice(val, held_out, estimator):
-    """What to change when ``scoring`` fails on a validation set.
-
-    ``held_out`` is None for a validation set passed to `fit`, else the labels
-    of the classes of a single sample, which the hold-out never takes.
-    """
-    if held_out is not None:
-        larger = "" if len(held_out) else "raise validation_fraction, "
-        single = (
-            f"; class {', '.join(map(str, held_out))} has a single sample, kept "
-            "for training"
-            if len(held_out)
-            else ""
-        )
-        return (
-            f". The hold-out of early_stopping is validation_fraction="
-            f"{estimator.validation_fraction} of the data, {val.X.shape[0]} samples"
-            f"{_missing_classes(val)}{single}: {larger}pass X_val and y_val with "
-            "samples of every class, or use scoring='loss'."
-        )
-    return (
-        f". The validation set has {val.X.shape[0]} samples"
-        f"{_missing_classes(val)}: pass X_val and y_val with samples of every "
-        "class, or use scoring='loss'."
-    )
 
 
 class _unchanged_on_error:

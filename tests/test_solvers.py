@@ -19,7 +19,7 @@ from sklearn.metrics import recall_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from skbackprop import TwoLayerClassifier, _backprop
+from skbackprop import TwoLayerClassifier, _backprop, _monitor, _training
 
 
 @pytest.fixture(scope="module")
@@ -435,10 +435,9 @@ def test_multilabel():
 def _monitor_run(losses, max_iter=None, **params):
     """Feed ``losses`` to a Monitor as if each came from an epoch; the weights of
     epoch i are [i]. Return the monitor and the final weights."""
-    from skbackprop import _solvers
 
     theta = np.zeros(1)
-    monitor = _solvers.Monitor(theta, **params)
+    monitor = _monitor.Monitor(theta, **params)
     for i, loss in enumerate(losses[:max_iter]):
         before = theta.copy()
         theta[...] = i + 1
@@ -449,17 +448,18 @@ def _monitor_run(losses, max_iter=None, **params):
 
 
 def test_full_batch_rule_waits_for_the_loss_to_settle():
-    from skbackprop import _solvers
 
     # A momentum bump: the loss dips to 0.3, rises for 30 epochs, then falls far
     # below and settles. "No new best for 10 epochs" stops on the bump; the
-    # full-batch rule (settle=True) waits until the loss stops moving.
+    # full-batch rule (stopping=_monitor.SETTLED) waits until the loss stops moving.
     losses = [1.0, 0.3] + [0.3 + 0.02 * i for i in range(30)]
     losses += [0.9 * 0.9**i for i in range(60)] + [0.001] * 30
     improvement, _ = _monitor_run(losses, tol=1e-4, n_iter_no_change=10)
-    assert improvement.n_iter == 12 and improvement.status == _solvers.CONVERGED
-    settled, _ = _monitor_run(losses, tol=1e-4, n_iter_no_change=10, settle=True)
-    assert settled.status == _solvers.CONVERGED
+    assert improvement.n_iter == 12 and improvement.status == _monitor.CONVERGED
+    settled, _ = _monitor_run(
+        losses, tol=1e-4, n_iter_no_change=10, stopping=_monitor.SETTLED
+    )
+    assert settled.status == _monitor.CONVERGED
     assert "changed by less than tol=0.0001 for 10" in settled.message
     # It ran through the bump and the fall; the first epoch at 0.001 still moved,
     # the 10 after it did not.
@@ -469,16 +469,15 @@ def test_full_batch_rule_waits_for_the_loss_to_settle():
 
 @pytest.mark.parametrize("max_iter", [None, 20], ids=["settled", "max_iter"])
 def test_full_batch_run_ending_far_above_its_best_is_diverged(max_iter):
-    from skbackprop import _solvers
 
     # The loss reaches 0.2 at epoch 3, then jumps and stays near 5: whether the
     # rule fires (flat at 5) or the budget runs out, the run is an overshoot and
     # the weights of epoch 3 come back.
     losses = [1.0, 0.5, 0.2] + [5.0 + 0.5 * (-1) ** i for i in range(20)] + [5.0] * 30
     monitor, theta = _monitor_run(
-        losses, max_iter, tol=1e-4, n_iter_no_change=10, settle=True
+        losses, max_iter, tol=1e-4, n_iter_no_change=10, stopping=_monitor.SETTLED
     )
-    assert monitor.status == _solvers.DIVERGED
+    assert monitor.status == _monitor.DIVERGED
     assert "far above its best 0.2 (epoch 3)" in monitor.message
     assert theta[0] == 2  # the weights the loss of epoch 3 was taken at
 
@@ -511,8 +510,8 @@ def test_online_epoch_is_the_minibatch_epoch_with_batches_of_one(n_outputs, mome
     item = _backprop.ItemLossGradient(layout, X, Y, 0.01, activation)
     thetas, losses = [], []
     for make in (
-        lambda rule, rng: _solvers.minibatch_epoch(batch, s, rule, 1, rng),
-        lambda rule, rng: _solvers.online_epoch(item, s, rule, rng),
+        lambda rule, rng: _training.minibatch_epoch(batch, s, rule, 1, rng),
+        lambda rule, rng: _training.online_epoch(item, s, rule, rng),
     ):
         theta = theta0.copy()
         epoch = make(_solvers.GradientDescent(0.3, momentum), np.random.RandomState(1))
@@ -523,12 +522,11 @@ def test_online_epoch_is_the_minibatch_epoch_with_batches_of_one(n_outputs, mome
 
 
 def test_batch_size_one_takes_the_online_epoch(iris, monkeypatch):
-    from skbackprop import _solvers
 
     calls = []
-    online = _solvers.online_epoch
+    online = _training.online_epoch
     monkeypatch.setattr(
-        _solvers, "online_epoch", lambda *a: calls.append(1) or online(*a)
+        _training, "online_epoch", lambda *a: calls.append(1) or online(*a)
     )
     X, y = iris
     clf = TwoLayerClassifier(
@@ -555,7 +553,6 @@ def test_online_learning_of_the_notes_network_equals_the_minibatch_path(
     # Two classes on dense data: fit and partial_fit with batch_size=1 take the
     # per-item kernel, and must train exactly as the general mini-batch epoch
     # with batches of one would: shuffled, with an L2 term and zero weights.
-    from skbackprop import _solvers
 
     X, y = make_classification(60, n_features=5, random_state=0)
     X = StandardScaler().fit_transform(X).astype(dtype)
@@ -589,7 +586,7 @@ def test_online_learning_of_the_notes_network_equals_the_minibatch_path(
     assert len(items) == 4 * 58 + 2 * 58  # every sample but the two of weight 0
 
     def minibatch(self, objective, data, rule, rng):
-        return _solvers.minibatch_epoch(objective, data.s, rule, 1, rng)
+        return _training.minibatch_epoch(objective, data.s, rule, 1, rng)
 
     monkeypatch.setattr(TwoLayerClassifier, "_epoch", minibatch)
     reference = train()

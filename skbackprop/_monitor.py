@@ -1,0 +1,241 @@
+"""The monitor of a training run: curves, best weights, divergence, stopping.
+
+`Monitor` is told the training loss of each epoch (`Monitor.after_epoch`). It
+records the loss curves, keeps the best weights, stops a run whose loss
+explodes or overshoots and goes back to its best weights, asks the validation
+set and the callbacks, logs a line per epoch, and decides when training has
+converged (`IMPROVEMENT`, `SETTLED` or `VALIDATION`). `Monitor.finish` ends the
+run: it restores the best weights where the rule says so.
+"""
+
+import math
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+CONVERGED, MAX_ITER, DIVERGED, INTERRUPTED = "converged", "max_iter", "diverged", "stop"
+
+# What the monitor watches to decide that training has converged (`Monitor`).
+IMPROVEMENT = "improvement"  # the training loss stopped improving by tol
+SETTLED = "settled"  # the training loss stopped changing by tol
+VALIDATION = "validation"  # the validation score stopped improving by tol
+
+# A loss this many times above the first loss of a run (or above 1, if that is
+# larger) means the steps overshoot: the model has become far worse than its start.
+EXPLOSION_FACTOR = 100.0
+
+Validate = Callable[[np.ndarray], tuple[float, float]]
+OnEpoch = Callable[[int, np.ndarray], bool]
+
+
+# --------------------------------------------------------------------------------------
+# Monitoring: curves, best weights, divergence, stopping
+# --------------------------------------------------------------------------------------
+def _overshot(loss, best_loss):
+    """Whether a run stopped far above its best loss: the steps overshoot.
+
+    More than twice the best and 0.1 above it (per sample, in nats): a momentum
+    ripple near a minimum stays well inside that, an oversized step does not.
+    """
+    return loss > 2.0 * best_loss and loss - best_loss > 0.1
+
+
+class Monitor:
+    """Record each epoch, keep the best weights and decide when to stop.
+
+    What it watches is ``stopping``:
+
+    - `IMPROVEMENT`: the training loss. Training stops after
+      ``n_iter_no_change`` epochs in a row whose loss is not ``tol`` below the
+      loss at the last such improvement (MLPClassifier compares with the best
+      loss instead, which stops a slow but steady descent).
+    - `SETTLED` (full-batch descent): the training loss has settled. Training
+      stops after ``n_iter_no_change`` epochs in a row whose loss differs from
+      the previous epoch's by less than ``tol``. A full-batch loss is exact, so
+      a flat loss is convergence; with momentum it rises and falls on its way
+      down, and "no new best for a while" is then often a rise, not
+      convergence.
+    - `VALIDATION`, whenever ``validate(theta) -> (loss, score)`` is given: the
+      validation score (higher is better), by the rule of `IMPROVEMENT`; the
+      weights of the best epoch are restored at the end. An epoch that scores
+      NaN never counts as the best.
+
+    A non-finite or exploding training loss stops at once and restores the
+    weights with the lowest loss seen; so does a run that stops far above its
+    best loss (`_overshot`). Both end with status ``DIVERGED``.
+
+    ``on_epoch(epoch, theta)`` is called after every epoch; returning True stops
+    training (status ``INTERRUPTED``). ``log(line)`` prints a line per epoch.
+    """
+
+    def __init__(
+        self,
+        theta,
+        *,
+        tol,
+        n_iter_no_change,
+        stopping=IMPROVEMENT,
+        validate: Validate | None = None,
+        log: Callable[[str], None] | None = None,
+        on_epoch: OnEpoch | None = None,
+    ):
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.stopping = VALIDATION if validate is not None else stopping
+        self.validate = validate
+        self.log = log
+        self.on_epoch = on_epoch
+        self.losses, self.validation_losses, self.validation_scores = [], [], []
+        self.best_theta = theta.copy()
+        self.initial_theta = theta.copy()
+        self.best_loss = math.inf
+        self.best_score = -math.inf
+        self.reference = -math.inf  # the score at the last improvement by tol
+        self.best_epoch = 0
+        self.no_improvement = 0
+        self.status, self.message = MAX_ITER, ""
+        self.restored = False  # whether theta went back to the best weights
+        self.started = time.perf_counter()
+
+    @property
+    def n_iter(self):
+        return len(self.losses)
+
+    def after_epoch(self, loss, theta_of_loss, theta):
+        """Record an epoch that ended at ``theta``; return True to stop.
+
+        ``loss`` is the epoch's training loss, taken at ``theta_of_loss``: the
+        weights before the step for full-batch descent, the new weights for
+        L-BFGS. Mini-batch losses are taken as the weights move; the weights
+        before the epoch stand for them.
+        """
+        if self._diverging(loss):
+            return self._diverged(loss, theta)
+        self.losses.append(loss)
+        self.best_loss = min(self.best_loss, loss)
+        improved = self._measure(loss, theta_of_loss, theta)
+        self.no_improvement = 0 if improved else self.no_improvement + 1
+        if self.log is not None:
+            self.log(self._line())
+        if self.on_epoch is not None and self.on_epoch(self.n_iter, theta):
+            return self._stop(INTERRUPTED, "a callback asked to stop")
+        if self.no_improvement >= self.n_iter_no_change:
+            return self._overshot(theta) or self._converged()
+        return False
+
+    def _diverging(self, loss):
+        """A loss that is not finite, or far above the run's first one."""
+        first = self.losses[0] if self.losses else loss
+        return not math.isfinite(loss) or loss > EXPLOSION_FACTOR * max(first, 1.0)
+
+    def _measure(self, loss, theta_of_loss, theta):
+        """Track the watched quantity of this epoch; True if it moved by tol."""
+        epoch = self.n_iter
+        if self.stopping == VALIDATION:
+            validation_loss, score = self.validate(theta)
+            self.validation_losses.append(validation_loss)
+            self.validation_scores.append(score)
+            return self._track(score, epoch, theta)
+        improved = self._track(-loss, epoch, theta_of_loss)
+        if self.stopping == SETTLED:  # still moving, up or down
+            return epoch == 1 or abs(loss - self.losses[-2]) >= self.tol
+        return improved
+
+    def _track(self, score, epoch, theta):
+        """Keep the weights of the best score; True if it improved by tol."""
+        improved = score > self.reference + self.tol
+        if improved:
+            self.reference = score
+        if score > self.best_score:
+            self.best_score, self.best_epoch = score, epoch
+            self.best_theta[...] = theta
+        return improved
+
+    def _converged(self):
+        what = "training loss" if self.stopping != VALIDATION else "validation score"
+        change = (
+            "changed by less than"
+            if self.stopping == SETTLED
+            else "did not improve by more than"
+        )
+        return self._stop(
+            CONVERGED,
+            f"the {what} {change} tol={self.tol} for "
+            f"{self.n_iter_no_change} consecutive epochs",
+        )
+
+    def _diverged(self, loss, theta):
+        self._restore(theta)
+        epoch = self.n_iter + 1
+        if math.isfinite(loss):
+            first = self.losses[0] if self.losses else loss
+            cause = f"the training loss rose from {first:.4g} to {loss:.4g}"
+        elif self.losses:
+            cause = (
+                f"the training loss overflowed (it was {self.losses[-1]:.4g} at "
+                f"epoch {self.n_iter})"
+            )
+        else:
+            cause = "the training loss overflowed"
+        return self._stop(DIVERGED, f"{cause} at epoch {epoch}")
+
+    def _overshot(self, theta):
+        """Stop as diverged, with the best weights, if training ends far above its
+        best loss (`_overshot`); True if so."""
+        if self.stopping == VALIDATION or not self.losses:
+            return False
+        loss = self.losses[-1]
+        if not _overshot(loss, self.best_loss):
+            return False
+        self._restore(theta)
+        return self._stop(
+            DIVERGED,
+            f"the training loss ended at {loss:.4g}, far above its best "
+            f"{self.best_loss:.4g} (epoch {self.best_epoch})",
+        )
+
+    def _restore(self, theta):
+        """Go back to the best weights seen; `restored` tells the caller that the
+        weights are no longer the last epoch's."""
+        theta[...] = self.best_theta
+        self.restored = True
+
+    def _stop(self, status, message):
+        self.status, self.message = status, message
+        return True
+
+    def untrained(self, theta):
+        """Whether ``theta`` are still the weights training started from."""
+        return np.array_equal(theta, self.initial_theta)
+
+    def finish(self, theta, converged=None):
+        """End of training: restore the best weights when validating, or when
+        the budget ran out far above the best loss.
+
+        ``converged`` is a message from an optimizer that decided on its own
+        that it converged (L-BFGS-B), when no other rule stopped training.
+        """
+        if self.status == MAX_ITER and converged is not None:
+            self._stop(CONVERGED, converged)
+        if self.status == MAX_ITER:
+            self._overshot(theta)
+        validating = self.stopping == VALIDATION
+        if validating and self.status != DIVERGED and self.best_epoch:
+            self._restore(theta)
+        if self.log is not None:
+            restored = (
+                f"; kept the weights of epoch {self.best_epoch}"
+                if validating or self.status == DIVERGED
+                else ""
+            )
+            reason = self.message or "max_iter reached"
+            self.log(f"Stopped after epoch {self.n_iter}: {reason}{restored}.")
+
+    def _line(self):
+        parts = [f"Epoch {self.n_iter:4d}", f"loss {self.losses[-1]:.6f}"]
+        if self.stopping == VALIDATION:
+            parts.append(f"validation loss {self.validation_losses[-1]:.6f}")
+            parts.append(f"validation score {self.validation_scores[-1]:.6f}")
+        parts.append(f"{time.perf_counter() - self.started:.2f} s")
+        return ", ".join(parts)

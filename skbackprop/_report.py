@@ -1,0 +1,115 @@
+"""What a fit tells its user: convergence warnings whose advice fits the data,
+attributed to the line that called `fit`.
+
+- `report` warns when training diverged or ran out of epochs, naming the
+  setting to change: ``learning_rate`` only for the solvers that use it,
+  scaling X only when X looks unscaled (`unscaled_column`).
+- `warn_caller` attributes a warning to the caller of the package rather than
+  to a line inside it or inside scikit-learn's wrapper around `fit`.
+"""
+
+import os
+import sys
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+import sklearn.base
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.sparsefuncs import mean_variance_axis
+
+from ._monitor import DIVERGED, MAX_ITER
+
+# X looks unscaled, and the warnings of fit advise scaling it, when the root mean
+# square of one of its columns, sqrt(mean^2 + variance), is above this: a mean or
+# a spread several times the unit scale. Standardized columns have 1 (constant
+# ones 0), columns scaled into [-1, 1] at most 1. The automatic learning rates
+# suit standardized data, and the curvature of the loss along a column's weights
+# grows with the square of its size. Columns of small size (rare binary
+# features, tf-idf) are not flagged: they slow training down but do not make it
+# diverge, and standardizing them is often not wanted.
+UNSCALED_RMS = 3.0
+
+
+def report(monitor, theta, X, *, solver, learning_rate, max_iter):
+    """Warn if training diverged or reached max_iter, with the advice that fits;
+    a divergence that left the initial weights ``theta`` says so.
+
+    ``learning_rate`` (the step used; None for L-BFGS, which chooses its own) is
+    advised only when there is one, and scaling only when the training data
+    ``X`` looks unscaled (`unscaled_column`, computed only for a warning).
+    """
+    if monitor.status == DIVERGED:
+        restored = (
+            "The weights with the lowest loss were restored"
+            if not monitor.untrained(theta)
+            else "The model keeps its initial weights: it is untrained"
+        )
+        message = f"Training diverged: {monitor.message}. {restored}."
+        fixes = []
+        if learning_rate is not None:
+            message += f" learning_rate={learning_rate} is too large for this data."
+            fixes.append("lower learning_rate")
+    elif monitor.status == MAX_ITER:
+        message = (
+            f"solver={solver!r} reached max_iter={max_iter} epochs "
+            "before the loss stopped improving by tol."
+        )
+        fixes = ["increase max_iter"]
+        if learning_rate is not None:
+            fixes[0] += " or learning_rate"
+    else:
+        return
+    unscaled = unscaled_column(X)
+    if unscaled is not None:
+        fixes.append(
+            "scale X (StandardScaler): its column {} has a root mean square "
+            "of {:.3g}, against 1 for standardized data".format(*unscaled)
+        )
+    if fixes:
+        advice = ", or ".join(fixes)
+        message += f" {advice[0].upper()}{advice[1:]}."
+    warn_caller(message, ConvergenceWarning)
+
+
+def unscaled_column(X):
+    """``(column, root mean square)`` of the largest column of ``X``, if its root
+    mean square is above `UNSCALED_RMS`; None otherwise.
+
+    One pass over ``X``, dense or sparse, without copying it (unless its sparse
+    values are a strided view, which `mean_variance_axis` cannot read); in
+    float64.
+    """
+    if sp.issparse(X):
+        if not X.data.flags.c_contiguous:
+            X = X.copy()
+        mean, variance = mean_variance_axis(X, axis=0)
+        squares = mean**2 + variance
+    else:
+        squares = np.einsum("ij,ij->j", X, X, dtype=np.float64) / X.shape[0]
+    column = int(np.argmax(squares))
+    rms = float(np.sqrt(squares[column]))
+    return (column, rms) if rms > UNSCALED_RMS else None
+
+
+# The file of the wrapper that scikit-learn's `_fit_context` puts around `fit`
+# (sklearn/base.py): its frames stand between the caller of fit and fit itself.
+FIT_WRAPPER_FILE = sklearn.base.__file__
+
+
+def warn_caller(message, category):
+    """`warnings.warn` attributed to the code that called into this package.
+
+    The warning names the first frame outward that is neither this package's
+    nor scikit-learn's wrapper around `fit`: the user's line calling `fit`, or
+    the scikit-learn code (a Pipeline, a cross-validation) that called it. Its
+    ``stacklevel`` is counted by walking the frames, since a fixed number would
+    depend on how many wrapper frames the installed scikit-learn adds. (Python
+    3.12's ``skip_file_prefixes`` does the same, but Python 3.10 is supported.)
+    """
+    here = sys._getframe()
+    skipped = (os.path.dirname(here.f_code.co_filename) + os.sep, FIT_WRAPPER_FILE)
+    frame, stacklevel = here.f_back, 2  # stacklevel 1 is this function
+    while frame is not None and frame.f_code.co_filename.startswith(skipped):
+        frame, stacklevel = frame.f_back, stacklevel + 1
+    warnings.warn(message, category, stacklevel=stacklevel)

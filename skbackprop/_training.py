@@ -1,0 +1,273 @@
+"""Training: the objective, epochs of steps, and the loops that run them.
+
+A fit descends one objective, the weighted mean loss of `_backprop` and its
+gradient. The pieces, each a step of the training loop:
+
+- `Objective`: the loss and gradient on all rows or a batch of rows, with the
+  buffers and threads of the passes for the whole fit; closing it stops the
+  threads.
+- `full_batch_epoch`, `minibatch_epoch`, `online_epoch`: one epoch of steps of an
+  update rule (`_solvers`); each returns the epoch's training loss. `make_epoch`
+  picks the one a solver takes.
+- `descend` runs epochs under a monitor (`_monitor.Monitor`); `lbfgs` runs
+  scipy's L-BFGS-B under the same monitor.
+
+The callable shapes passed between them:
+
+- an objective: ``(theta, rows, s_rows) -> (loss, grad)``, the loss on the rows
+  ``rows`` (None: all) with weights ``s_rows`` summing to one;
+- an epoch: ``(theta) -> loss``, steps in place;
+- ``validate``: ``(theta) -> (validation loss, validation score)``;
+- ``on_epoch``: ``(epoch, theta) -> bool``, True to stop.
+"""
+
+import numpy as np
+from scipy.optimize import minimize
+
+from . import _backprop
+from ._monitor import DIVERGED
+from ._workspace import Workspace
+
+
+# --------------------------------------------------------------------------------------
+# The objective
+# --------------------------------------------------------------------------------------
+class Objective:
+    """The training loss and its gradient, ``objective(theta, rows, s_rows)``.
+
+    On the rows ``rows`` of ``X`` (None: all of them) with weights ``s_rows``
+    summing to one, by `_backprop.loss_gradient`. It keeps one workspace
+    (buffers, threads) per batch size and one gradient vector for its whole
+    life, so no step allocates them again: the gradient it returns is
+    overwritten by the next call. Use it in a ``with`` block: leaving the block
+    closes the workspaces, which stops their threads.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n, m)
+        Inputs.
+    Y : ndarray of shape (n, K')
+        Targets.
+    layout : Layout
+        The network's sizes.
+    activation : {"logistic", "softmax"}
+        The output units.
+    l2 : float
+        Strength of the L2 term.
+    """
+
+    def __init__(self, X, Y, layout, activation, l2):
+        self.X, self.Y, self.layout, self.activation, self.l2 = (
+            X,
+            Y,
+            layout,
+            activation,
+            l2,
+        )
+        self.grad = np.empty(layout.size, X.dtype)
+        self.workspaces = {}
+
+    def __call__(self, theta, rows=None, s_rows=None):
+        X, Y = (self.X, self.Y) if rows is None else (self.X[rows], self.Y[rows])
+        n = X.shape[0]
+        if n not in self.workspaces:
+            self.workspaces[n] = Workspace(self.layout, n, theta.dtype)
+        return _backprop.loss_gradient(
+            theta,
+            self.layout,
+            X,
+            Y,
+            s_rows,
+            self.l2,
+            self.activation,
+            out=self.grad if self.grad.dtype == theta.dtype else None,
+            work=self.workspaces[n],
+        )
+
+    def close(self):
+        """Stop the threads of the workspaces."""
+        for work in self.workspaces.values():
+            work.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+        return False
+
+
+# --------------------------------------------------------------------------------------
+# Epochs
+# --------------------------------------------------------------------------------------
+def make_epoch(batches, objective, s, rule, batch_size, rng):
+    """The epoch of a solver that takes ``batches`` ("full" or "mini").
+
+    A mini-batch epoch takes batches of ``batch_size`` rows, shuffled with
+    ``rng`` unless it is None; batches of one row are online learning, which
+    has its own epoch (`online_epoch`).
+    """
+    if batches == "full":
+        return full_batch_epoch(objective, s, rule)
+    if batch_size == 1:
+        item = _backprop.ItemLossGradient(
+            objective.layout,
+            objective.X,
+            objective.Y,
+            objective.l2,
+            objective.activation,
+        )
+        return online_epoch(item, s, rule, rng)
+    return minibatch_epoch(objective, s, rule, batch_size, rng)
+
+
+def full_batch_epoch(loss_gradient, s, rule):
+    """One step on all samples; the loss returned is the loss before the step.
+
+    ``loss_gradient`` is an objective (`Objective`).
+    """
+
+    def epoch(theta):
+        loss, grad = loss_gradient(theta, None, s)
+        rule.step(theta, grad)
+        return loss
+
+    return epoch
+
+
+def minibatch_epoch(loss_gradient, s, rule, batch_size, rng=None):
+    """One pass over the samples in batches of ``batch_size``, a step per batch.
+
+    The samples are shuffled with ``rng`` at each epoch unless ``rng`` is None.
+    Each step descends the weighted mean loss of its batch; the epoch's loss is
+    the weighted mean of the batch losses, ``sum_i s_i CE_i``, taken as the
+    weights move. A batch whose weights are all zero carries no gradient and is
+    skipped.
+    """
+    n = len(s)
+    starts = np.arange(0, n, batch_size)
+
+    def epoch(theta):
+        order = rng.permutation(n) if rng is not None else None
+        masses, s_batches = batch_weights(s if order is None else s[order], starts)
+        total = 0.0
+        for b, start in enumerate(range(0, n, batch_size)):
+            mass = float(masses[b])
+            if mass <= 0:
+                continue
+            rows = slice(start, start + batch_size)
+            loss, grad = loss_gradient(
+                theta, rows if order is None else order[rows], s_batches[rows]
+            )
+            rule.step(theta, grad)
+            total += mass * loss
+        return total
+
+    return epoch
+
+
+def online_epoch(item_loss_gradient, s, rule, rng=None):
+    """One pass over the samples, a step per sample: the notes' online learning.
+
+    ``item_loss_gradient(theta, i)`` is the loss of sample ``i`` alone and its
+    gradient. This is `minibatch_epoch` with batches of one, with less work per
+    step: a batch of one has its own loss as its weighted mean, so a weight only
+    decides whether a sample takes a step at all (not if it is zero) and how much
+    its loss counts in the epoch's loss ``sum_i s_i CE_i``.
+    """
+    n = len(s)
+    losses = np.zeros(n)  # each sample's loss, taken just before its step
+
+    def epoch(theta):
+        order = rng.permutation(n) if rng is not None else range(n)
+        step = rule.step
+        for i in order:
+            if s[i] > 0:
+                losses[i], grad = item_loss_gradient(theta, i)
+                step(theta, grad)
+        return float(s @ losses)
+
+    return epoch
+
+
+def batch_weights(s, starts):
+    """Each batch's share of the weight, and the weights normalised per batch.
+
+    ``s`` are the weights in the order of the epoch, the batches start at
+    ``starts``. Done for the whole epoch at once rather than batch by batch: a
+    step of a small batch costs a few dozen NumPy calls, and this saves three.
+    """
+    masses = np.add.reduceat(s, starts)
+    sizes = np.diff(starts, append=len(s))
+    return masses, s / np.repeat(np.where(masses > 0, masses, 1.0), sizes)
+
+
+# --------------------------------------------------------------------------------------
+# Training loops
+# --------------------------------------------------------------------------------------
+def quiet_floating_point():
+    """NumPy's floating-point warnings off for training: an overflow or a NaN in
+    a step is the monitor's to find and report, not NumPy's."""
+    return np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore")
+
+
+def descend(theta, epoch, monitor, max_iter):
+    """Run ``epoch(theta)`` up to ``max_iter`` times under ``monitor``, in place."""
+    before = np.empty_like(theta)
+    with quiet_floating_point():
+        for _ in range(max_iter):
+            before[...] = theta
+            loss = epoch(theta)
+            if monitor.after_epoch(loss, before, theta):
+                break
+        monitor.finish(theta)
+    return monitor
+
+
+def lbfgs(theta, objective, s, monitor, max_iter, tol):
+    """Minimise with scipy's L-BFGS-B from ``theta``, in place.
+
+    Each L-BFGS iteration counts as one epoch for the monitor, so ``loss_curve_``,
+    ``verbose`` and early stopping behave as for the other solvers.
+    """
+    dtype = theta.dtype
+
+    def fun(x):
+        loss, grad = objective(x.astype(dtype, copy=False), None, s)
+        return loss, grad.astype(np.float64)  # a copy: scipy keeps it
+
+    def callback(intermediate_result):
+        x = intermediate_result.x.astype(dtype)  # the loss was taken at x itself
+        if monitor.after_epoch(float(intermediate_result.fun), x, x):
+            raise StopIteration
+
+    with quiet_floating_point():
+        result = minimize(
+            fun,
+            theta.astype(np.float64),
+            jac=True,
+            method="L-BFGS-B",
+            callback=callback,
+            options={"maxiter": max_iter, "gtol": tol, "maxfun": 15 * max_iter},
+        )
+        theta[...] = monitor.best_theta if monitor.status == DIVERGED else result.x
+        converged = (
+            f"L-BFGS-B converged: {result.message}" if result.status == 0 else None
+        )
+        monitor.finish(theta, converged)
+    return monitor
+
+
+def returned_loss(monitor, objective, theta, s):
+    """The training loss of the weights ``theta`` that training returns.
+
+    That is the last epoch's loss, unless training went back to the weights of
+    an earlier epoch (early stopping, a divergence) or recorded no epoch at all
+    (L-BFGS already converged at the start, a first epoch that overflowed): then
+    it is computed once more, at ``theta``, with the weights ``s``. It is
+    finite: the hidden units are bounded, so the logits, and the loss, are
+    finite wherever the weights are, and the monitor only keeps finite weights.
+    """
+    if monitor.losses and not monitor.restored:
+        return monitor.losses[-1]
+    return objective(theta, None, s)[0]
