@@ -516,9 +516,11 @@ class TwoLayerClassifier(
             all_classes = self._partial_fit_classes(classes, y, first)
             sample_weight = _targets.class_weighted(self.class_weight, y, sample_weight)
             data = self._problem(X, y, sample_weight, all_classes)
-            # The generator is advanced only if the call succeeds.
-            rng = check_random_state(self.random_state) if first else None
-            rng = rng if first else copy.deepcopy(self._rng)
+            # A later call continues the generator, advanced only if it succeeds.
+            if first:
+                rng = check_random_state(self.random_state)
+            else:
+                rng = copy.deepcopy(self._rng)
             theta, rule = self._start(data, rng, not first)
             with _training.Objective(
                 data.X, data.Y, data.layout, data.activation, self.l2
