@@ -608,12 +608,7 @@ class TwoLayerClassifier(
     def _not_finite_message(self, X):
         """Why a step of `partial_fit` gave a loss that is not finite."""
         scale = _report.unscaled_column(X)
-        advice = (
-            ", or scale X (StandardScaler): its column {} has a root mean square "
-            "of {:.3g}".format(*scale)
-            if scale is not None
-            else ""
-        )
+        advice = "" if scale is None else ", or " + _report.scaling_advice(X, scale)
         return (
             "The loss is not finite after this step: learning_rate="
             f"{self._learning_rate()} is too large for this data. Lower "

@@ -224,11 +224,11 @@ class Monitor:
         if validating and self.status != DIVERGED and self.best_epoch:
             self._restore(theta)
         if self.log is not None:
-            restored = (
-                f"; kept the weights of epoch {self.best_epoch}"
-                if validating or self.status == DIVERGED
-                else ""
-            )
+            restored = ""
+            if self.untrained(theta):
+                restored = "; kept the initial weights"
+            elif validating or self.status == DIVERGED:
+                restored = f"; kept the weights of epoch {self.best_epoch}"
             reason = self.message or "max_iter reached"
             self.log(f"Stopped after epoch {self.n_iter}: {reason}{restored}.")
 

@@ -62,10 +62,7 @@ def report(monitor, theta, X, *, solver, learning_rate, max_iter):
         return
     unscaled = unscaled_column(X)
     if unscaled is not None:
-        fixes.append(
-            "scale X (StandardScaler): its column {} has a root mean square "
-            "of {:.3g}, against 1 for standardized data".format(*unscaled)
-        )
+        fixes.append(scaling_advice(X, unscaled))
     if fixes:
         advice = ", or ".join(fixes)
         message += f" {advice[0].upper()}{advice[1:]}."
@@ -90,6 +87,20 @@ def unscaled_column(X):
     column = int(np.argmax(squares))
     rms = float(np.sqrt(squares[column]))
     return (column, rms) if rms > UNSCALED_RMS else None
+
+
+def scaling_advice(X, unscaled):
+    """Advice to scale ``X``, whose column and root mean square ``unscaled`` are
+    far from the unit scale, with a scaler that takes ``X``."""
+    scaler = (
+        "MaxAbsScaler or StandardScaler(with_mean=False), which keep X sparse"
+        if sp.issparse(X)
+        else "StandardScaler"
+    )
+    return (
+        "scale X ({}): its column {} has a root mean square of {:.3g}, against 1 "
+        "for standardized data".format(scaler, *unscaled)
+    )
 
 
 # The file of the wrapper that scikit-learn's `_fit_context` puts around `fit`

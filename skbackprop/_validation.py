@@ -82,9 +82,18 @@ def _tried_score(estimator, data, val, sw_val, theta, held_out):
     try:
         first = score(theta)
     except Exception as error:
+        reason = str(error).rstrip(". ")
+        if missing_classes(val):
+            fix = advice(val, held_out, estimator)
+        else:  # not the validation set's fault: the scorer and the targets
+            fix = (
+                ". Choose a scoring that suits these targets (for more than two "
+                "classes, for example 'roc_auc_ovr' or 'f1_macro'), or use "
+                "scoring='loss'."
+            )
         raise ValueError(
-            f"scoring={scoring!r} cannot be computed on the validation "
-            f"set: {error}{advice(val, held_out, estimator)}"
+            f"scoring={scoring!r} cannot be computed on the validation set: "
+            f"{reason}{fix}"
         ) from error
     if math.isnan(first):
         warn_caller(

@@ -216,3 +216,14 @@ def test_a_scorer_that_fails_on_x_val_names_y_val(iris):
     X, y = iris
     with pytest.raises(ValueError, match=re.escape("pass X_val and y_val")):
         TwoLayerClassifier(scoring="neg_log_loss").fit(X, y, X_val=X[:50], y_val=y[:50])
+
+
+def test_a_scorer_unfit_for_the_targets_is_told_so(iris):
+    # ROC AUC needs multi_class= for three classes: no hold-out size helps.
+    X, y = iris
+    with pytest.raises(ValueError) as error:
+        TwoLayerClassifier(early_stopping=True, scoring="roc_auc").fit(X, y)
+    message = str(error.value)
+    assert message.startswith("scoring='roc_auc' cannot be computed")
+    assert "Choose a scoring that suits these targets" in message
+    assert "validation_fraction" not in message and ".." not in message

@@ -116,3 +116,11 @@ def test_a_divergence_after_progress_restores_trained_weights(binary):
     messages = _fit_recording(TwoLayerClassifier(random_state=2), 3 * X, y)
     assert "lowest loss were restored" in messages[0]
     assert "untrained" not in messages[0]
+
+
+def test_verbose_says_when_the_initial_weights_were_kept(capsys):
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(10, 3), np.arange(10) % 2
+    clf = TwoLayerClassifier(n_hidden=10000, random_state=0, verbose=True)
+    _fit_recording(clf, X, y)
+    assert "kept the initial weights." in capsys.readouterr().out
