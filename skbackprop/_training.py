@@ -270,4 +270,5 @@ def returned_loss(monitor, objective, theta, s):
     """
     if monitor.losses and not monitor.restored:
         return monitor.losses[-1]
-    return objective(theta, None, s)[0]
+    with quiet_floating_point():
+        return objective(theta, None, s)[0]
