@@ -1,8 +1,8 @@
 """The scikit-learn estimator: validation, label encoding and fitted attributes.
 
-The calculus lives in `_backprop`, the update rules and the loops in `_solvers`;
-this module only turns scikit-learn inputs into arrays for them and their results
-into fitted attributes.
+The calculus lives in `_network` and `_backprop`, the update rules and the loops
+in `_solvers`; this module only turns scikit-learn inputs into arrays for them and
+their results into fitted attributes.
 """
 
 import contextlib
@@ -34,7 +34,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import _backprop, _callbacks, _solvers
+from . import _backprop, _callbacks, _network, _solvers
 from ._workspace import Workspace
 
 _FLOATS = [np.float64, np.float32]
@@ -428,7 +428,7 @@ class TwoLayerClassifier(
                     X.dtype, data.layout, "set warm_start=False to train a new model"
                 )
                 if warm
-                else _backprop.init_params(data.layout, rng, X.dtype)
+                else _network.init_params(data.layout, rng, X.dtype)
             )
             rule = self._rule()
             if warm:
@@ -536,7 +536,7 @@ class TwoLayerClassifier(
             data = self._problem(X, y, sample_weight, all_classes)
             if first:
                 rng = check_random_state(self.random_state)
-                theta = _backprop.init_params(data.layout, rng, X.dtype)
+                theta = _network.init_params(data.layout, rng, X.dtype)
             else:
                 rng = copy.deepcopy(self._rng)  # advanced only if the call succeeds
                 theta = self._theta(X.dtype, data.layout)
@@ -618,7 +618,7 @@ class TwoLayerClassifier(
         classes, Y, activation = _encode_targets(y, classes, X.dtype)
         # int(): the parameter check lets True through as an int, numpy does not.
         n_hidden = int(self.n_hidden if n_hidden is None else n_hidden)
-        layout = _backprop.Layout(X.shape[1], n_hidden, Y.shape[1])
+        layout = _network.Layout(X.shape[1], n_hidden, Y.shape[1])
         s = _normalised_weights(sample_weight, X)
         return _Problem(X, Y, s, classes, layout, activation, y)
 
@@ -730,7 +730,7 @@ class TwoLayerClassifier(
         val = self._problem(X_val, y_val, sw_val, data.classes)
 
         def loss(theta):
-            return _backprop.loss(
+            return _network.loss(
                 theta, val.layout, val.X, val.Y, val.s, 0.0, val.activation
             )
 
@@ -918,7 +918,7 @@ class TwoLayerClassifier(
     def _params(self):
         W1, W2 = self.coefs_
         b1, b2 = self.intercepts_
-        return _backprop.Params(W1, b1, W2, b2)
+        return _network.Params(W1, b1, W2, b2)
 
     # -------------------------------------------------------------- prediction
     def _validate_X(self, X):
@@ -927,10 +927,10 @@ class TwoLayerClassifier(
         )
 
     def _logits(self, X):
-        return _backprop.forward(self._validate_X(X), self._params())[1]
+        return _network.forward(self._validate_X(X), self._params())[1]
 
     def _is_multilabel(self):
-        return self.out_activation_ == _backprop.SIGMOID and self.n_outputs_ > 1
+        return self.out_activation_ == _network.SIGMOID and self.n_outputs_ > 1
 
     def decision_function(self, X):
         """Output logits ``Z = h W2 + b2``.
@@ -987,7 +987,7 @@ class TwoLayerClassifier(
         """
         check_is_fitted(self)
         Z = self._logits(X)
-        return _backprop.per_class(_backprop.output, Z, self.out_activation_)
+        return _network.per_class(_network.output, Z, self.out_activation_)
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities, computed from the logits.
@@ -1007,7 +1007,7 @@ class TwoLayerClassifier(
         """
         check_is_fitted(self)
         Z = self._logits(X)
-        return _backprop.per_class(_backprop.log_output, Z, self.out_activation_)
+        return _network.per_class(_network.log_output, Z, self.out_activation_)
 
     def hidden_activations(self, X):
         """The hidden layer's sigmoid features ``h = g(X W1 + b1)``.
@@ -1057,7 +1057,7 @@ class TwoLayerClassifier(
         >>> plt.colorbar(label="digit")  # doctest: +SKIP
         """
         check_is_fitted(self)
-        return _backprop.hidden(self._validate_X(X), self._params())
+        return _network.hidden(self._validate_X(X), self._params())
 
     def loss_gradient(self, X, y, sample_weight=None):
         """Loss and its gradient at the current weights, by backpropagation.
@@ -1160,7 +1160,7 @@ class _Problem(NamedTuple):
     Y: np.ndarray
     s: np.ndarray
     classes: np.ndarray
-    layout: _backprop.Layout
+    layout: _network.Layout
     activation: str
     y: np.ndarray
 
@@ -1238,7 +1238,7 @@ def _encode_targets(y, classes, dtype):
     indices.
     """
     if y.ndim == 2:
-        return np.arange(y.shape[1]), y.astype(dtype), _backprop.SIGMOID
+        return np.arange(y.shape[1]), y.astype(dtype), _network.SIGMOID
     labels = _sorted_labels(y, "y")
     if classes is None:
         classes = labels
@@ -1249,8 +1249,8 @@ def _encode_targets(y, classes, dtype):
                 f"y has labels {unknown} that are not in classes {classes}."
             )
     _at_least_two(classes)
-    Y = _backprop.targets(np.searchsorted(classes, y), len(classes), dtype)
-    return classes, Y, _backprop.SIGMOID if len(classes) == 2 else _backprop.SOFTMAX
+    Y = _network.targets(np.searchsorted(classes, y), len(classes), dtype)
+    return classes, Y, _network.SIGMOID if len(classes) == 2 else _network.SOFTMAX
 
 
 def _classes_of(y):

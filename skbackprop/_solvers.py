@@ -23,7 +23,7 @@ import time
 import numpy as np
 from scipy.optimize import minimize
 
-from ._backprop import axpy
+from ._blas import axpy
 
 CONVERGED, MAX_ITER, DIVERGED, INTERRUPTED = "converged", "max_iter", "diverged", "stop"
 

@@ -7,17 +7,17 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import expit
 
-from skbackprop import _backprop
+from skbackprop import _backprop, _blas, _network
 
 
 def _problem(n_outputs, rng, n=30, m=4, H=5, activation=None):
     """Random data, targets and weights for a network with n_outputs units."""
-    layout = _backprop.Layout(m, H, n_outputs)
+    layout = _network.Layout(m, H, n_outputs)
     X = rng.normal(size=(n, m))
     if activation is None:
-        activation = _backprop.SIGMOID if n_outputs == 1 else _backprop.SOFTMAX
-    if activation == _backprop.SOFTMAX:
-        Y = _backprop.targets(rng.integers(n_outputs, size=n), n_outputs, float)
+        activation = _network.SIGMOID if n_outputs == 1 else _network.SOFTMAX
+    if activation == _network.SOFTMAX:
+        Y = _network.targets(rng.integers(n_outputs, size=n), n_outputs, float)
     else:
         Y = rng.integers(2, size=(n, n_outputs)).astype(float)
     s = rng.uniform(0.1, 3.0, size=n)  # non-uniform sample weights
@@ -47,7 +47,7 @@ def test_gradient_matches_finite_differences(n_outputs, activation, l2):
     layout, X, Y, s, theta, activation = _problem(n_outputs, rng, activation=activation)
 
     def f(t):
-        return _backprop.loss(t, layout, X, Y, s, l2, activation)
+        return _network.loss(t, layout, X, Y, s, l2, activation)
 
     value, grad = _backprop.loss_gradient(theta, layout, X, Y, s, l2, activation)
     numeric = _numeric_gradient(f, theta)
@@ -61,10 +61,10 @@ def test_loss_from_logits_is_finite_where_probabilities_round():
     # log(o) would be inf there, the loss from the logits is exact.
     Z = np.array([[800.0], [-800.0]])
     Y = np.array([[0.0], [1.0]])
-    assert_allclose(_backprop.cross_entropy(Z, Y, "logistic"), [800.0, 800.0])
+    assert_allclose(_network.cross_entropy(Z, Y, "logistic"), [800.0, 800.0])
     Z = np.array([[1000.0, 0.0, -1000.0]])
     Y = np.array([[0.0, 0.0, 1.0]])
-    assert_allclose(_backprop.cross_entropy(Z, Y, "softmax"), [2000.0])
+    assert_allclose(_network.cross_entropy(Z, Y, "softmax"), [2000.0])
 
 
 def notes_update(X, y, W1, b1, w, b, alpha):
@@ -117,7 +117,7 @@ def test_gradient_is_the_notes_sum_over_items_divided_by_n():
     alpha = 0.3
     expected = notes_update(d["X"], d["y"], d["W1"], d["b1"], d["w"], d["b"], alpha)
 
-    layout = _backprop.Layout(2, 2, 1)
+    layout = _network.Layout(2, 2, 1)
     theta = np.concatenate([d["W1"].ravel(), d["b1"], d["w"], [d["b"]]])
     s = np.full(n, 1 / n)
     _, grad = _backprop.loss_gradient(
@@ -130,7 +130,7 @@ def test_gradient_is_the_notes_sum_over_items_divided_by_n():
 
 
 def test_layout_views_share_memory():
-    layout = _backprop.Layout(3, 4, 2)
+    layout = _network.Layout(3, 4, 2)
     theta = np.zeros(layout.size)
     p = layout.unpack(theta)
     assert [a.shape for a in p] == [(3, 4), (4,), (4, 2), (2,)]
@@ -139,17 +139,16 @@ def test_layout_views_share_memory():
 
 
 def test_init_params_draws_from_the_given_rng():
-    layout = _backprop.Layout(5, 7, 3)
-    a = _backprop.init_params(layout, np.random.RandomState(1))
-    b = _backprop.init_params(layout, np.random.RandomState(1))
+    layout = _network.Layout(5, 7, 3)
+    a = _network.init_params(layout, np.random.RandomState(1))
+    b = _network.init_params(layout, np.random.RandomState(1))
     assert_allclose(a, b, rtol=0, atol=0)
     p = layout.unpack(a)
     assert np.abs(p.W1).max() <= np.sqrt(2 / 12)
     assert not p.b1.any() and not p.b2.any()
     for dtype in (np.float32, np.float64):
         assert (
-            _backprop.init_params(layout, np.random.RandomState(1), dtype).dtype
-            == dtype
+            _network.init_params(layout, np.random.RandomState(1), dtype).dtype == dtype
         )
 
 
@@ -215,7 +214,7 @@ def test_fast_core_gives_the_weights_of_the_plain_formulas(
         n_outputs, rng, n=101, m=6, H=9, activation=activation
     )
     X[rng.uniform(size=X.shape) < 0.5] = 0.0
-    theta = _backprop.init_params(layout, np.random.RandomState(0))
+    theta = _network.init_params(layout, np.random.RandomState(0))
     _read_only(X, Y, s)
     Xfast = csr_matrix(X) if sparse else X
     l2 = 0.01
@@ -281,7 +280,7 @@ def test_sigmoid_matches_expit_and_does_not_warn_on_overflow():
         warnings.simplefilter("error")
         for dtype in (np.float64, np.float32):
             zd = z.astype(dtype)
-            got = _backprop.sigmoid(zd)
+            got = _network.sigmoid(zd)
             assert got.dtype == dtype
             assert_allclose(got, expit(zd), rtol=4 * np.finfo(dtype).eps, atol=0)
 
@@ -304,7 +303,7 @@ def test_one_item_kernel_gives_the_weights_of_the_plain_formulas(
     monkeypatch.setattr(_backprop.ItemLossGradient, "_sigmoid_item", counted)
     rng = np.random.default_rng(4)
     layout, X, Y, _, _, activation = _problem(1, rng, n=40, m=5, H=7)
-    theta_fast = _backprop.init_params(layout, np.random.RandomState(0), dtype)
+    theta_fast = _network.init_params(layout, np.random.RandomState(0), dtype)
     theta_plain = theta_fast.astype(float)
     item = _backprop.ItemLossGradient(
         layout, X.astype(dtype), Y.astype(dtype), l2, activation
@@ -361,18 +360,18 @@ def test_axpy_updates_in_place_or_refuses(dtype):
     # axpy must either change y itself or raise, never lose the update.
     x = np.arange(6, dtype=dtype)
     y = np.ones(6, dtype=dtype)
-    _backprop.axpy(-0.5, x, y)
+    _blas.axpy(-0.5, x, y)
     assert_array_equal(y, 1 - 0.5 * np.arange(6, dtype=dtype))
     strided = np.ones(12, dtype=dtype)[::2]
     with pytest.raises(TypeError, match="contiguous"):
-        _backprop.axpy(1.0, x, strided)
+        _blas.axpy(1.0, x, strided)
     assert_array_equal(strided, 1)
     read_only = np.ones(6, dtype=dtype)
     read_only.flags.writeable = False
     for a, b in ((x, read_only), (x[:4], y), (x.reshape(2, 3), y.reshape(2, 3))):
         before = b.copy()
         with pytest.raises(TypeError, match="vectors of one length"):
-            _backprop.axpy(1.0, a, b)
+            _blas.axpy(1.0, a, b)
         assert_array_equal(b, before)
 
 
@@ -381,12 +380,12 @@ def test_penalty_is_the_same_to_the_bit_on_any_number_of_threads():
     # which changes its last bits; the L2 term must not depend on that.
     from threadpoolctl import threadpool_limits
 
-    layout = _backprop.Layout(300, 64, 10)  # 19200 input weights
+    layout = _network.Layout(300, 64, 10)  # 19200 input weights
     theta = np.random.default_rng(0).normal(size=layout.size)
     p = layout.unpack(theta)
     values = []
     for threads in (1, 2, 3):
         with threadpool_limits(threads):
-            values.append(_backprop.penalty(p, 0.5))
+            values.append(_network.penalty(p, 0.5))
     assert values[0] == values[1] == values[2]
     assert values[0] == pytest.approx(0.25 * (p.W1**2).sum() + 0.25 * (p.W2**2).sum())
