@@ -1,7 +1,7 @@
 """The fast full-batch pass: the loss and gradient of many rows, block by block.
 
-It computes the notes' backpropagation in matrix form (the user guide's four
-matrix lines) on the network of `_network`; what it adds is speed. The rows are
+It computes what `_network.loss_gradient` computes -- the notes' backpropagation
+in matrix form -- and is tested against it; what it adds is speed. The rows are
 visited in blocks, on the chunks and threads of a `_workspace.Workspace`; each
 block's forward and backward pass is fused into a few in-place NumPy and BLAS
 calls on scratch arrays, with no copy of ``X`` and float32 kept as float32.

@@ -1,9 +1,12 @@
-"""The lecture notes' network in plain NumPy: its weights, forward pass and loss.
+"""The notes' network in plain NumPy: weights, forward pass, loss and gradient.
 
 This module is the mathematics of the user guide, one function per formula:
 `forward` computes ``h`` and ``Z``, `output` the output units ``o``,
-`cross_entropy` and `penalty` the loss. Prediction runs on these functions;
-training runs on the fast pass of `_backprop`.
+`cross_entropy` and `penalty` the loss, and `loss_gradient` the notes'
+backpropagation as four lines of matrix algebra. Prediction runs on these
+functions. Training runs on the fast passes of `_backprop` (for batches and for
+single items), which compute what `loss_gradient` computes and are tested
+against it.
 
 Pure NumPy and SciPy; nothing here imports scikit-learn or the rest of the
 package, keeps global state or draws random numbers except from the generator it
@@ -224,3 +227,65 @@ def loss(theta, layout, X, Y, s, l2, activation):
     p = layout.unpack(theta)
     _, Z = forward(X, p)
     return float(s @ cross_entropy(Z, Y, activation) + penalty(p, l2))
+
+
+# --------------------------------------------------------------------------------------
+# Backpropagation
+# --------------------------------------------------------------------------------------
+def loss_gradient(theta, layout, X, Y, s, l2, activation):
+    """Loss and its gradient with respect to ``theta``: the notes' backpropagation.
+
+    The plain matrix form, whole arrays and one line per formula (user guide,
+    "All of it as four matrix products"). `_backprop.loss_gradient` computes the
+    same sums block by block, in place and on several threads, and is tested
+    against this function.
+
+    Parameters
+    ----------
+    theta : ndarray of shape (layout.size,)
+        The weights, laid out as `Layout.unpack` reads them.
+    layout : Layout
+        The network's sizes.
+    X : {ndarray, sparse matrix} of shape (n, m)
+        Inputs.
+    Y : ndarray of shape (n, K')
+        Targets.
+    s : ndarray of shape (n,)
+        Sample weights summing to one: the loss is the weighted mean over items,
+        and with ``s_i = 1/n`` the gradient is the notes' sum divided by n.
+    l2 : float
+        Strength of the L2 term.
+    activation : {"logistic", "softmax"}
+        The output units.
+
+    Returns
+    -------
+    loss : float
+        ``C = sum_i s_i CE_i + (l2 / 2) (|W1|^2 + |W2|^2)``.
+    grad : ndarray of shape (layout.size,)
+        ``dC/dtheta``, a new vector laid out like ``theta``.
+    """
+    W1, b1, W2, b2 = p = layout.unpack(theta)
+
+    # Forward: A1 = X W1 + b1, h = g(A1); Z = h W2 + b2; o = g(Z) or softmax(Z).
+    h, Z = forward(X, p)
+    o = output(Z, activation)
+
+    # The loss, from the logits: CE_i = log(1 + e^z) - y z, or logsumexp(z) - z[y].
+    C = float(s @ cross_entropy(Z, Y, activation) + penalty(p, l2))
+
+    # Output deltas D2 = dC/dZ = S (o - Y), S = diag(s). For sigmoid with binary
+    # cross-entropy and softmax with categorical cross-entropy alike, the
+    # derivative of the link cancels that of the log (the notes' o_i - y_i).
+    D2 = s[:, None] * (o - Y)
+    dW2 = h.T @ D2 + l2 * W2  # dC/dw_jk = sum_i (o_ik - y_ik) h_ij, + l2 W2
+    db2 = D2.sum(axis=0)  # dC/db_k = sum_i (o_ik - y_ik), per output unit k
+
+    # Hidden deltas D1 = dC/dA1: the chain rule back through Z = h W2 + b2 and
+    # h = g(A1), with g'(A1) = g(A1) (1 - g(A1)) = h (1 - h).
+    D1 = (D2 @ W2.T) * h * (1 - h)  # sum_k (o_ik - y_ik) w_jk h_ij (1 - h_ij)
+    dW1 = X.T @ D1 + l2 * W1  # dC/dw_lj = sum_i x_il D1_ij, + l2 W1
+    db1 = D1.sum(axis=0)  # dC/db_j = sum_i D1_ij
+
+    grad = np.concatenate([np.ravel(dW1), db1, np.ravel(dW2), db2])
+    return C, grad
