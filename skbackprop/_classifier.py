@@ -1,8 +1,8 @@
 """The scikit-learn estimator: validation, label encoding and fitted attributes.
 
-The calculus lives in `_network` and `_backprop`, the update rules and the loops
-in `_solvers`; this module only turns scikit-learn inputs into arrays for them and
-their results into fitted attributes.
+The calculus lives in `_network`, `_backprop` and `_online`, the update rules and
+the loops in `_solvers`; this module only turns scikit-learn inputs into arrays
+for them and their results into fitted attributes.
 """
 
 import contextlib
@@ -34,7 +34,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import _backprop, _callbacks, _network, _solvers
+from . import _backprop, _callbacks, _network, _online, _solvers
 from ._workspace import Workspace
 
 _FLOATS = [np.float64, np.float32]
@@ -827,7 +827,7 @@ class TwoLayerClassifier(
         batch_size = min(200, n) if self.batch_size is None else min(self.batch_size, n)
         rng = rng if self.shuffle else None
         if batch_size == 1:
-            item = _backprop.ItemLossGradient(
+            item = _online.ItemLossGradient(
                 data.layout, data.X, data.Y, self.l2, data.activation
             )
             return _solvers.online_epoch(item, data.s, rule, rng)

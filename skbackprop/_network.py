@@ -4,8 +4,8 @@ This module is the mathematics of the user guide, one function per formula:
 `forward` computes ``h`` and ``Z``, `output` the output units ``o``,
 `cross_entropy` and `penalty` the loss, and `loss_gradient` the notes'
 backpropagation as four lines of matrix algebra. Prediction runs on these
-functions. Training runs on the fast passes of `_backprop` (for batches and for
-single items), which compute what `loss_gradient` computes and are tested
+functions. Training runs on the fast passes (`_backprop` for batches, `_online`
+for single items), which compute what `loss_gradient` computes and are tested
 against it.
 
 Pure NumPy and SciPy; nothing here imports scikit-learn or the rest of the

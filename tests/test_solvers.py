@@ -19,7 +19,7 @@ from sklearn.metrics import recall_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from skbackprop import TwoLayerClassifier, _backprop, _network
+from skbackprop import TwoLayerClassifier, _backprop, _network, _online
 
 
 @pytest.fixture(scope="module")
@@ -401,13 +401,13 @@ def test_float32_input_is_not_copied(iris, monkeypatch):
 
     # online learning of two classes reads X through its own gradient object
     items = []
-    real_item = _backprop.ItemLossGradient
+    real_item = _online.ItemLossGradient
 
     def item_spy(layout, X, *args):
         items.append(X is X32 or np.shares_memory(X, X32))
         return real_item(layout, X, *args)
 
-    monkeypatch.setattr(_backprop, "ItemLossGradient", item_spy)
+    monkeypatch.setattr(_online, "ItemLossGradient", item_spy)
     _quiet_fit(TwoLayerClassifier(solver="sgd", batch_size=1, max_iter=2), X32, y == 2)
     assert items == [True]
 
@@ -508,7 +508,7 @@ def test_online_epoch_is_the_minibatch_epoch_with_batches_of_one(n_outputs, mome
             theta, layout, X[rows], Y[rows], s_rows, 0.01, activation
         )
 
-    item = _backprop.ItemLossGradient(layout, X, Y, 0.01, activation)
+    item = _online.ItemLossGradient(layout, X, Y, 0.01, activation)
     thetas, losses = [], []
     for make in (
         lambda rule, rng: _solvers.minibatch_epoch(batch, s, rule, 1, rng),
@@ -579,9 +579,9 @@ def test_online_learning_of_the_notes_network_equals_the_minibatch_path(
         return fitted, partial
 
     items = []
-    kernel = _backprop.ItemLossGradient._sigmoid_item
+    kernel = _online.ItemLossGradient._sigmoid_item
     monkeypatch.setattr(
-        _backprop.ItemLossGradient,
+        _online.ItemLossGradient,
         "_sigmoid_item",
         lambda self, *a: items.append(1) or kernel(self, *a),
     )
