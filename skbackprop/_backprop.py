@@ -35,23 +35,26 @@ def loss_gradient(theta, layout, X, Y, s, l2, activation, *, out=None, work=None
     notes' sum divided by n.
 
     The loss and the gradient are sums over rows, computed block of rows by block
-    of rows with the buffers and threads of ``work``, a `_workspace.Workspace`
-    made for this call when not given (a training loop passes its own). ``out``
-    must be a contiguous vector of ``theta``'s dtype.
+    of rows on the chunks and threads of ``work``, a `_workspace.Workspace` made
+    for this call when not given (a training loop passes its own); the pass
+    keeps its `Scratch` there. ``out`` must be a contiguous vector of
+    ``theta``'s dtype.
     """
     if work is None or not work.fits(layout, X.shape[0], theta.dtype):
         with Workspace(layout, X.shape[0], theta.dtype) as work:
             return loss_gradient(
                 theta, layout, X, Y, s, l2, activation, out=out, work=work
             )
-    p = work.unpack(theta)
+    scratch = work.scratch(Scratch)
+    p = scratch.unpack(theta)
     grad = np.empty_like(theta) if out is None else out
     sparse = not isinstance(X, np.ndarray)  # validated X is an array or sparse
     product = sparse_product if sparse else np.matmul
     rows = work.rows
 
-    def chunk(start, stop, grad, block):
-        g = work.unpack(grad)
+    def chunk(start, stop, grad, slot):
+        g = scratch.unpack(grad)
+        block = scratch.blocks[slot]
         value = 0.0
         for first in range(start, stop, rows):
             i = slice(first, min(first + rows, stop))
@@ -61,7 +64,7 @@ def loss_gradient(theta, layout, X, Y, s, l2, activation, *, out=None, work=None
         return value
 
     value = work.run(chunk, grad, X.shape[0])
-    return with_penalty(value, flat(p), flat(work.unpack(grad)), l2), grad
+    return with_penalty(value, flat(p), flat(scratch.unpack(grad)), l2), grad
 
 
 def with_penalty(value, p, g, l2):
@@ -170,3 +173,48 @@ def _column_sums_into(target, A, ones, add):
         target += ones @ A
     else:
         np.matmul(ones, A, out=target)
+
+
+# --------------------------------------------------------------------------------------
+# Scratch arrays
+# --------------------------------------------------------------------------------------
+class Block:
+    """Scratch arrays for one block of rows: one per thread of a pass."""
+
+    def __init__(self, layout, rows, dtype):
+        m, H, K = layout
+        self.h = np.empty((rows, H), dtype)  # hidden activations, then 1 - h
+        self.D1 = np.empty((rows, H), dtype)  # hidden deltas
+        self.Z = np.empty((rows, K), dtype)  # logits, then output deltas D2
+        self.T = np.empty((rows, K), dtype)  # per-unit cross-entropy and such
+        self.r1, self.r2 = np.empty(rows, dtype), np.empty(rows, dtype)  # per row
+        self.ones = np.ones(max(rows, K), dtype)  # sums as products
+        self.W1 = np.empty((m, H), dtype)  # one block's share of dC/dW1
+        self.W2 = np.empty((H, K), dtype)  # one block's share of dC/dW2
+
+    def rows(self, r):
+        """``(h, D1, Z, T)`` for a block of ``r`` rows."""
+        if r == len(self.h):
+            return self.h, self.D1, self.Z, self.T
+        return self.h[:r], self.D1[:r], self.Z[:r], self.T[:r]
+
+
+class Scratch:
+    """The pass's own arrays in one `Workspace`: a `Block` per thread slot, and
+    the views of the vectors it was handed last."""
+
+    def __init__(self, work):
+        self.layout = work.layout
+        self.blocks = [
+            Block(work.layout, work.rows, work.dtype) for _ in range(work.threads)
+        ]
+        self._views = {}
+
+    def unpack(self, vector):
+        """``layout.unpack(vector)``, remembered for the vectors seen last."""
+        views = self._views.get(id(vector))
+        if views is None or views[0] is not vector:
+            if len(self._views) > 4:
+                self._views.clear()
+            views = self._views[id(vector)] = (vector, self.layout.unpack(vector))
+        return views[1]
