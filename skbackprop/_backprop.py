@@ -53,13 +53,13 @@ def loss_gradient(theta, layout, X, Y, s, l2, activation, *, out=None, work=None
     rows = work.rows
 
     def chunk(start, stop, grad, slot):
-        g = scratch.unpack(grad)
+        dp = scratch.unpack(grad)
         block = scratch.blocks[slot]
         value = 0.0
         for first in range(start, stop, rows):
             i = slice(first, min(first + rows, stop))
             value += _block_loss_gradient(
-                p, X[i], Y[i], s[i], activation, block, g, product, add=first > start
+                p, X[i], Y[i], s[i], activation, block, dp, product, add=first > start
             )
         return value
 
@@ -67,20 +67,20 @@ def loss_gradient(theta, layout, X, Y, s, l2, activation, *, out=None, work=None
     return with_penalty(value, flat(p), flat(scratch.unpack(grad)), l2), grad
 
 
-def with_penalty(value, p, g, l2):
-    """Add the L2 term to the loss ``value`` and its gradient to ``g``; ``p`` and
-    ``g`` are `Params` of the weights and of the gradient, made `flat`."""
+def with_penalty(value, p, dp, l2):
+    """Add the L2 term to the loss ``value`` and its gradient to ``dp``; ``p`` and
+    ``dp`` are `Params` of the weights and of the gradient, made `flat`."""
     if l2:  # d/dW (l2/2)|W|^2 = l2 W
         value += penalty(p, l2)
-        axpy(l2, p.W1, g.W1)
-        axpy(l2, p.W2, g.W2)
+        axpy(l2, p.W1, dp.W1)
+        axpy(l2, p.W2, dp.W2)
     return float(value)
 
 
-def _block_loss_gradient(p, X, Y, s, activation, block, g, product, add=False):
+def _block_loss_gradient(p, X, Y, s, activation, block, dp, product, add=False):
     """The share ``sum_i s_i CE_i`` of the loss of the rows of one block.
 
-    Their gradient is written to the views ``g``, or added to them if ``add``;
+    Their gradient is written to the views ``dp``, or added to them if ``add``;
     ``block`` holds the scratch arrays. ``product`` is `np.matmul`, or
     `sparse_product` for sparse ``X``.
     """
@@ -106,8 +106,8 @@ def _block_loss_gradient(p, X, Y, s, activation, block, g, product, add=False):
     D2 *= s[:, None]  # weighted mean: item i counts s_i
 
     # dC/dW2 = sum_i (o_i - y_i) h_i, dC/db2 = sum_i (o_i - y_i), per output unit k
-    _product_into(g.W2, np.matmul, h.T, D2, block.W2, add)
-    _column_sums_into(g.b2, D2, block.ones[:r], add)
+    _product_into(dp.W2, np.matmul, h.T, D2, block.W2, add)
+    _column_sums_into(dp.b2, D2, block.ones[:r], add)
 
     # Chain rule into the hidden layer: dC/dA1 = (D2 W2^T) * g'(A1), and
     # g'(A1) = g(A1)(1 - g(A1)) = h (1 - h), written from the output h.
@@ -117,8 +117,8 @@ def _block_loss_gradient(p, X, Y, s, activation, block, g, product, add=False):
     D1 *= h
 
     # dC/dW1 = sum_i x_i^T D1_i, dC/db1 = sum_i D1_i
-    _product_into(g.W1, product, X.T, D1, block.W1, add)
-    _column_sums_into(g.b1, D1, block.ones[:r], add)
+    _product_into(dp.W1, product, X.T, D1, block.W1, add)
+    _column_sums_into(dp.b1, D1, block.ones[:r], add)
     return value
 
 

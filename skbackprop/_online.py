@@ -53,12 +53,12 @@ class ItemLossGradient:
         self.per_item = (
             isinstance(X, np.ndarray) and Y.shape[1] == 1 and activation == SIGMOID
         )
-        self.g = g = layout.unpack(self.grad)
+        self.dp = dp = layout.unpack(self.grad)  # views of the gradient
         if self.per_item:
             self.y = Y[:, 0]
             # Contiguous vectors of the gradient's dtype, as BLAS writes them:
-            self.gw = g.W2[:, 0]  # the output unit's weights (K' = 1)
-            self.flat_g = flat(g)
+            self.dw = dp.W2[:, 0]  # dC/dw_j of the output unit's weights (K' = 1)
+            self.flat_dp = flat(dp)
             self.blas = BLAS[self.grad.dtype]
             H = layout.n_hidden
             self.h, self.q = np.empty(H, X.dtype), np.empty(H, X.dtype)  # scratch
@@ -94,7 +94,7 @@ class ItemLossGradient:
             self.flat_p = flat(self.p)
         value = self._sigmoid_item(self.X[i], float(self.y[i]))
         return (
-            _backprop.with_penalty(value, self.flat_p, self.flat_g, self.l2),
+            _backprop.with_penalty(value, self.flat_p, self.flat_dp, self.l2),
             self.grad,
         )
 
@@ -108,7 +108,7 @@ class ItemLossGradient:
         calls: on vectors this short they cost a third to half a NumPy call. The
         loss is a Python float whatever the dtype, as the other passes return.
         """
-        p, g, w, blas = self.p, self.g, self.w, self.blas
+        p, dp, w, blas = self.p, self.dp, self.w, self.blas
         h, q = self.h, self.q
         np.dot(x, p.W1, out=h)  # a_j = sum_l x_l w_lj + b_j
         h += p.b1
@@ -119,13 +119,13 @@ class ItemLossGradient:
         o = 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)  # o = g(z)
         delta = o - y
 
-        blas.scal(delta, blas.copy(h, self.gw))  # dC/dw_j = (o - y) h_j
-        g.b2[0] = delta  # dC/db = o - y
-        d = g.b1  # dC/db_j = (o - y) w_j h_j (1 - h_j), the hidden delta
+        blas.scal(delta, blas.copy(h, self.dw))  # dC/dw_j = (o - y) h_j
+        dp.b2[0] = delta  # dC/db = o - y
+        d = dp.b1  # dC/db_j = (o - y) w_j h_j (1 - h_j), the hidden delta
         np.multiply(h, h, out=q)
         np.subtract(h, q, out=q)  # g'(a_j) = h_j (1 - h_j) = h_j - h_j^2
         np.multiply(w, q, out=d)
         blas.scal(delta, d)
         # dC/dw_lj = x_l (o - y) w_j h_j (1 - h_j): the outer product of x and d
-        np.multiply(x[:, None], d, out=g.W1)
+        np.multiply(x[:, None], d, out=dp.W1)
         return loss

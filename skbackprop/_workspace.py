@@ -244,9 +244,9 @@ class Workspace:
                 wait(futures)  # all inside the section, also when one raises
                 values = [future.result() for future in futures]
         value = values[0]
-        for v, g in zip(values[1:], self._grads, strict=True):
+        for v, grad in zip(values[1:], self._grads, strict=True):
             value += v
-            out += g
+            out += grad
         return value
 
     def _pool(self):
