@@ -125,7 +125,7 @@ def _block_loss_gradient(p, X, Y, s, activation, block, dp, product, add=False):
 def _weighted_cross_entropy_and_residual(Z, Y, s, activation, T, block):
     """Return ``sum_i s_i CE_i`` and replace ``Z`` by the residual ``o - Y``.
 
-    As `cross_entropy` and `output`, sharing the exponentials between them;
+    As `_network.cross_entropy` and `_network.output`, sharing the exponentials;
     ``T`` is scratch shaped like ``Z``. Sums along the short rows of ``Z`` are
     products with a vector of ones: NumPy's row reductions over a few columns
     cost several times more (docs/performance.rst).

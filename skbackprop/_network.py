@@ -277,14 +277,14 @@ def loss_gradient(theta, layout, X, Y, s, l2, activation):
     # Output deltas D2 = dC/dZ = S (o - Y), S = diag(s). For sigmoid with binary
     # cross-entropy and softmax with categorical cross-entropy alike, the
     # derivative of the link cancels that of the log (the notes' o_i - y_i).
-    D2 = s[:, None] * (o - Y)
-    dW2 = h.T @ D2 + l2 * W2  # dC/dw_jk = sum_i (o_ik - y_ik) h_ij, + l2 W2
-    db2 = D2.sum(axis=0)  # dC/db_k = sum_i (o_ik - y_ik), per output unit k
+    D2 = s[:, None] * (o - Y)  # D2_ik = s_i (o_ik - y_ik)
+    dW2 = h.T @ D2 + l2 * W2  # dC/dw_jk = sum_i h_ij D2_ik + l2 w_jk
+    db2 = D2.sum(axis=0)  # dC/db_k = sum_i D2_ik, per output unit k
 
     # Hidden deltas D1 = dC/dA1: the chain rule back through Z = h W2 + b2 and
     # h = g(A1), with g'(A1) = g(A1) (1 - g(A1)) = h (1 - h).
-    D1 = (D2 @ W2.T) * h * (1 - h)  # sum_k (o_ik - y_ik) w_jk h_ij (1 - h_ij)
-    dW1 = X.T @ D1 + l2 * W1  # dC/dw_lj = sum_i x_il D1_ij, + l2 W1
+    D1 = (D2 @ W2.T) * h * (1 - h)  # D1_ij = sum_k D2_ik w_jk h_ij (1 - h_ij)
+    dW1 = X.T @ D1 + l2 * W1  # dC/dw_lj = sum_i x_il D1_ij + l2 w_lj
     db1 = D1.sum(axis=0)  # dC/db_j = sum_i D1_ij
 
     grad = np.concatenate([np.ravel(dW1), db1, np.ravel(dW2), db2])
