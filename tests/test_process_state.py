@@ -108,13 +108,13 @@ def passes(monkeypatch):
             seen.count[work] += 1
             failing = seen.count[work] == seen.fail_at
 
-        def recorded(start, stop, grad, block):
+        def recorded(start, stop, grad, slot):
             with seen.lock:
                 seen.threads.add(threading.current_thread())
                 seen.blas.add(tuple(lib.num_threads for lib in libs))
             if failing and start == work.chunks[1][0]:
                 raise Injected
-            return chunk(start, stop, grad, block)
+            return chunk(start, stop, grad, slot)
 
         return run(work, recorded, out, n_samples)
 
@@ -274,7 +274,7 @@ def test_workspace_made_during_a_pass_counts_the_blas_threads_found(blas_start):
     n = 7188
     seen = []
 
-    def chunk(start, stop, grad, block):
+    def chunk(start, stop, grad, slot):
         with _workspace.Workspace(layout, n, np.float64) as work:
             seen.append(work.threads)
         grad[:] = 0.0
