@@ -50,7 +50,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from . import TwoLayerClassifier, __version__, _backprop
+from . import TwoLayerClassifier, __version__, _network
 
 LEARNING_RATE = 0.1
 
@@ -74,11 +74,11 @@ class Case:
 
     @property
     def layout(self):
-        return _backprop.Layout(self.m, self.H, self.n_outputs)
+        return _network.Layout(self.m, self.H, self.n_outputs)
 
     @property
     def activation(self):
-        return _backprop.SIGMOID if self.K == 2 else _backprop.SOFTMAX
+        return _network.SIGMOID if self.K == 2 else _network.SOFTMAX
 
     @property
     def batch_size(self):
@@ -131,16 +131,16 @@ def make_data(case):
 
 def initial_theta(case):
     layout = case.layout
-    return layout, _backprop.init_params(layout, np.random.RandomState(0), case.dtype)
+    return layout, _network.init_params(layout, np.random.RandomState(0), case.dtype)
 
 
 def training_loss(case, X, y, W1, b1, W2, b2):
     """Mean cross-entropy of the weights on the training data, in float64."""
     theta = np.concatenate([np.ravel(a) for a in (W1, b1, W2, b2)])
-    Y = _backprop.targets(y, case.K, float)
+    Y = _network.targets(y, case.K, float)
     s = np.full(case.n, 1.0 / case.n)
     X, theta = X.astype(float, copy=False), theta.astype(float, copy=False)
-    return _backprop.loss(theta, case.layout, X, Y, s, 0.0, case.activation)
+    return _network.loss(theta, case.layout, X, Y, s, 0.0, case.activation)
 
 
 # --------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _monitor
-from ._backprop import axpy
+from ._blas import axpy
 
 
 # --------------------------------------------------------------------------------------

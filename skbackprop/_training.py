@@ -24,7 +24,7 @@ The callable shapes passed between them:
 import numpy as np
 from scipy.optimize import minimize
 
-from . import _backprop
+from . import _backprop, _online
 from ._monitor import DIVERGED
 from ._workspace import Workspace
 
@@ -110,7 +110,7 @@ def make_epoch(batches, objective, s, rule, batch_size, rng):
     if batches == "full":
         return full_batch_epoch(objective, s, rule)
     if batch_size == 1:
-        item = _backprop.ItemLossGradient(
+        item = _online.ItemLossGradient(
             objective.layout,
             objective.X,
             objective.Y,

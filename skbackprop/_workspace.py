@@ -1,7 +1,9 @@
-"""Where the full-batch pass runs: its scratch buffers, chunks, blocks and threads.
+"""Where the full-batch pass runs: its chunks, blocks and threads.
 
 This module decides nothing about *what* is computed (that is `_backprop`); it
-decides in which order the rows are visited and on which thread.
+decides in which order the rows are visited and on which thread. It knows no
+array of the pass but the gradient vectors it adds up: the pass keeps its own
+scratch in the workspace (`Workspace.scratch`), one per thread slot.
 
 - The rows are split into up to `MAX_CHUNKS` contiguous **chunks** of equal size,
   as many as there is work for (each worth at least `CHUNK_FLOPS`, about a
@@ -148,30 +150,8 @@ def block_rows(layout, dtype):
     return max(64, BLOCK_BYTES // (layout.n_hidden * np.dtype(dtype).itemsize))
 
 
-class Block:
-    """Scratch arrays for one block of rows."""
-
-    def __init__(self, layout, rows, dtype):
-        m, H, K = layout
-        self.h = np.empty((rows, H), dtype)  # hidden activations, then 1 - h
-        self.D1 = np.empty((rows, H), dtype)  # hidden deltas
-        self.Z = np.empty((rows, K), dtype)  # logits, then output deltas D2
-        self.T = np.empty((rows, K), dtype)  # per-unit cross-entropy and such
-        self.r1, self.r2 = np.empty(rows, dtype), np.empty(rows, dtype)  # per row
-        self.ones = np.ones(max(rows, K), dtype)  # sums as products
-        self.W1 = np.empty((m, H), dtype)  # one block's share of dC/dW1
-        self.W2 = np.empty((H, K), dtype)  # one block's share of dC/dW2
-        self.h1, self.q1 = np.empty(H, dtype), np.empty(H, dtype)  # one item
-
-    def rows(self, r):
-        """``(h, D1, Z, T)`` for a block of ``r`` rows."""
-        if r == len(self.h):
-            return self.h, self.D1, self.Z, self.T
-        return self.h[:r], self.D1[:r], self.Z[:r], self.T[:r]
-
-
 class Workspace:
-    """Buffers, block plan and threads for passes over ``n_samples`` rows.
+    """Chunk plan, block size and threads for passes over ``n_samples`` rows.
 
     Parameters
     ----------
@@ -202,24 +182,27 @@ class Workspace:
             if threads is None:
                 threads = blas_threads()
             self.threads = max(1, min(threads, len(self.chunks)))
-        self._blocks = [Block(layout, self.rows, dtype) for _ in range(self.threads)]
-        self.block = self._blocks[0]  # the scratch of a single-chunk pass
-        self._free = queue.SimpleQueue()
-        for block in self._blocks:
-            self._free.put(block)
+        self._free = queue.SimpleQueue()  # the thread slots not in use
+        for slot in range(self.threads):
+            self._free.put(slot)
         # one gradient vector per chunk after the first, which writes to `out`
         self._grads = [np.empty(layout.size, dtype) for _ in self.chunks[1:]]
         self._executor = None
-        self._views = {}
+        self._scratch = {}
 
-    def unpack(self, vector):
-        """``layout.unpack(vector)``, remembered for the vectors seen last."""
-        views = self._views.get(id(vector))
-        if views is None or views[0] is not vector:
-            if len(self._views) > 4:
-                self._views.clear()
-            views = self._views[id(vector)] = (vector, self.layout.unpack(vector))
-        return views[1]
+    def scratch(self, make):
+        """The scratch ``make(self)`` of a pass, made once and kept.
+
+        It is made on the first call with ``make`` and returned by every later
+        one, for the life of the workspace, so no iteration of a training loop
+        allocates it again. A pass keeps there what each of its threads writes
+        to, one per thread slot: `threads` of them, and `run` tells each chunk
+        its slot.
+        """
+        kept = self._scratch.get(make)
+        if kept is None:
+            kept = self._scratch[make] = make(self)
+        return kept
 
     def fits(self, layout, n_samples, dtype):
         """Whether this workspace serves a pass of ``n_samples`` rows."""
@@ -230,25 +213,27 @@ class Workspace:
         )
 
     def run(self, chunk, out, n_samples):
-        """Add up ``chunk(start, stop, grad, block)`` over the chunks of a pass
+        """Add up ``chunk(start, stop, grad, slot)`` over the chunks of a pass
         over ``n_samples`` rows.
 
         ``chunk`` writes the gradient of rows ``start:stop`` into ``grad`` and
-        returns their share of the loss. The chunks' gradients are added into
-        ``out`` and their losses summed, both in chunk order; returns the loss.
+        returns their share of the loss. ``slot``, from 0 to ``threads - 1``, is
+        the thread slot it runs in: no two chunks running at once have the same.
+        The chunks' gradients are added into ``out`` and their losses summed,
+        both in chunk order; returns the loss.
         """
         if len(self.chunks) == 1:
-            return chunk(0, n_samples, out, self._blocks[0])
+            return chunk(0, n_samples, out, 0)
         grads = [out, *self._grads]
         errstate = np.geterr()  # NumPy's error state is per thread: pass it on
 
         def task(i):
-            block = self._free.get()
+            slot = self._free.get()
             try:
                 with np.errstate(**errstate):
-                    return chunk(*self.chunks[i], grads[i], block)
+                    return chunk(*self.chunks[i], grads[i], slot)
             finally:
-                self._free.put(block)
+                self._free.put(slot)
 
         with single_threaded_blas():
             if self.threads == 1:
@@ -259,9 +244,9 @@ class Workspace:
                 wait(futures)  # all inside the section, also when one raises
                 values = [future.result() for future in futures]
         value = values[0]
-        for v, g in zip(values[1:], self._grads, strict=True):
+        for v, grad in zip(values[1:], self._grads, strict=True):
             value += v
-            out += g
+            out += grad
         return value
 
     def _pool(self):

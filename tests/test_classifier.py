@@ -125,8 +125,8 @@ def test_loss_gradient_passes_check_grad(iris):
     clf = _fitted(X, y, n_hidden=5, l2=0.1, max_iter=5)
     w = np.random.default_rng(0).uniform(0.5, 2.0, len(y))
     loss, (coef_grads, intercept_grads) = clf.loss_gradient(X, y, sample_weight=w)
-    assert [g.shape for g in coef_grads] == [W.shape for W in clf.coefs_]
-    assert [g.shape for g in intercept_grads] == [b.shape for b in clf.intercepts_]
+    assert [d.shape for d in coef_grads] == [W.shape for W in clf.coefs_]
+    assert [d.shape for d in intercept_grads] == [b.shape for b in clf.intercepts_]
 
     def set_flat(theta):
         W1, W2 = clf.coefs_
@@ -165,14 +165,14 @@ def test_partial_fit_is_one_step_of_the_notes(binary):
     loss, (cg, ig) = clf.loss_gradient(X, y)
     clf.partial_fit(X, y)
     after = clf.coefs_ + clf.intercepts_
-    for w0, g, w1 in zip(before, cg + ig, after, strict=True):
-        assert_allclose(w1, w0 - 0.7 * g, rtol=0, atol=1e-15)
+    for w0, grad, w1 in zip(before, cg + ig, after, strict=True):
+        assert_allclose(w1, w0 - 0.7 * grad, rtol=0, atol=1e-15)
     assert clf.loss_curve_[-1] == loss
     assert clf.n_iter_ == 2 and clf.t_ == 2 * len(X)
 
 
 def test_partial_fit_matches_one_update_of_the_notes_by_hand():
-    from test_backprop import HAND, notes_update
+    from test_network import HAND, notes_update
 
     d = HAND
     n, alpha = len(d["y"]), 0.3

@@ -24,7 +24,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import ThreadpoolController, threadpool_info, threadpool_limits
 
-from skbackprop import TwoLayerClassifier, _backprop, _workspace
+from skbackprop import TwoLayerClassifier, _network, _workspace
 
 # warnings.catch_warnings is not thread-safe: filter for the whole module.
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -52,7 +52,7 @@ def _estimator(solver="gd", **params):
 
 def test_the_data_make_passes_of_several_chunks(digits4):
     X, _ = digits4
-    layout = _backprop.Layout(X.shape[1], 64, 10)
+    layout = _network.Layout(X.shape[1], 64, 10)
     assert len(_workspace.chunk_bounds(X.shape[0], layout)) == _workspace.MAX_CHUNKS
     assert len(_workspace.chunk_bounds(3600, layout)) > 1
 
@@ -108,13 +108,13 @@ def passes(monkeypatch):
             seen.count[work] += 1
             failing = seen.count[work] == seen.fail_at
 
-        def recorded(start, stop, grad, block):
+        def recorded(start, stop, grad, slot):
             with seen.lock:
                 seen.threads.add(threading.current_thread())
                 seen.blas.add(tuple(lib.num_threads for lib in libs))
             if failing and start == work.chunks[1][0]:
                 raise Injected
-            return chunk(start, stop, grad, block)
+            return chunk(start, stop, grad, slot)
 
         return run(work, recorded, out, n_samples)
 
@@ -270,11 +270,11 @@ def test_failing_fits_leave_blas_as_found(digits4, passes, blas_start, n_threads
 
 def test_workspace_made_during_a_pass_counts_the_blas_threads_found(blas_start):
     # A fit that starts while another fit's pass holds BLAS at one thread.
-    layout = _backprop.Layout(64, 64, 10)
+    layout = _network.Layout(64, 64, 10)
     n = 7188
     seen = []
 
-    def chunk(start, stop, grad, block):
+    def chunk(start, stop, grad, slot):
         with _workspace.Workspace(layout, n, np.float64) as work:
             seen.append(work.threads)
         grad[:] = 0.0

@@ -34,7 +34,7 @@ from hypothesis.extra import numpy as hnp
 from numpy.testing import assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 
-from skbackprop import TwoLayerClassifier, _backprop
+from skbackprop import TwoLayerClassifier, _backprop, _network
 
 SOLVERS = sorted(TwoLayerClassifier._parameter_constraints["solver"][0].options)
 
@@ -310,16 +310,16 @@ def gradient_problems(draw):
     rng = np.random.default_rng(seed)
     scales = 10.0 ** draw(hnp.arrays(np.float64, m, elements=st.floats(-8, 8)))
     X = rng.normal(size=(n, m)) * scales
-    activation = _backprop.SOFTMAX if kind == "softmax" else _backprop.SIGMOID
+    activation = _network.SOFTMAX if kind == "softmax" else _network.SIGMOID
     if kind == "softmax":
-        Y = _backprop.targets(rng.integers(K, size=n), K, np.float64)
+        Y = _network.targets(rng.integers(K, size=n), K, np.float64)
     else:
         Y = rng.integers(2, size=(n, K)).astype(np.float64)
     s = draw(weights(n))
     s = np.ones(n) if s is None else s
     s[draw(st.integers(0, n - 1))] = draw(st.floats(0.5, 10))  # not all zero
     s = s / s.sum()
-    layout = _backprop.Layout(m, H, K)
+    layout = _network.Layout(m, H, K)
     u = rng.normal(size=layout.size)
     u[layout.size - K - H * K :] *= 10.0 ** draw(st.floats(-1, 1))  # W2, b2
     l2 = draw(st.sampled_from([0.0, 0.1, 1.0]))
@@ -335,7 +335,7 @@ def test_gradient_matches_finite_differences(problem):
     layout, X, Y, s, l2, activation, u, D = problem
 
     def f(u):
-        return _backprop.loss(D * u, layout, X, Y, s, l2, activation)
+        return _network.loss(D * u, layout, X, Y, s, l2, activation)
 
     value, grad_theta = _backprop.loss_gradient(D * u, layout, X, Y, s, l2, activation)
     grad = D * grad_theta  # chain rule: d f / d u = D d loss / d theta

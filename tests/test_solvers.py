@@ -19,7 +19,14 @@ from sklearn.metrics import recall_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from skbackprop import TwoLayerClassifier, _backprop, _monitor, _training
+from skbackprop import (
+    TwoLayerClassifier,
+    _backprop,
+    _monitor,
+    _network,
+    _online,
+    _training,
+)
 
 
 @pytest.fixture(scope="module")
@@ -88,14 +95,14 @@ def test_two_momentum_steps_by_hand(iris, nesterov):
     clf.partial_fit(X, y)
 
     # The same two steps by hand, from the same initial weights.
-    layout = _backprop.Layout(4, 4, 3)
-    Y = _backprop.targets(y, 3, float)
+    layout = _network.Layout(4, 4, 3)
+    Y = _network.targets(y, 3, float)
     s = np.full(len(y), 1 / len(y))
 
     def grad(theta):
         return _backprop.loss_gradient(theta, layout, X, Y, s, 0.0, "softmax")[1]
 
-    w0 = _backprop.init_params(layout, np.random.RandomState(0))
+    w0 = _network.init_params(layout, np.random.RandomState(0))
     g0 = grad(w0)
     v1 = -lr * g0  # v1 = mu v0 - lr g0 with v0 = 0
     w1 = w0 + (mu * v1 - lr * g0 if nesterov else v1)
@@ -123,10 +130,10 @@ def test_two_adam_steps_by_hand(iris):
     clf.partial_fit(X, y, classes=[0, 1, 2])
     clf.partial_fit(X, y)
 
-    layout = _backprop.Layout(4, 3, 3)
-    Y = _backprop.targets(y, 3, float)
+    layout = _network.Layout(4, 3, 3)
+    Y = _network.targets(y, 3, float)
     s = np.full(len(y), 1 / len(y))
-    theta = _backprop.init_params(layout, np.random.RandomState(0))
+    theta = _network.init_params(layout, np.random.RandomState(0))
     m = v = 0
     for t in (1, 2):
         g = _backprop.loss_gradient(theta, layout, X, Y, s, 0.0, "softmax")[1]
@@ -401,13 +408,13 @@ def test_float32_input_is_not_copied(iris, monkeypatch):
 
     # online learning of two classes reads X through its own gradient object
     items = []
-    real_item = _backprop.ItemLossGradient
+    real_item = _online.ItemLossGradient
 
     def item_spy(layout, X, *args):
         items.append(X is X32 or np.shares_memory(X, X32))
         return real_item(layout, X, *args)
 
-    monkeypatch.setattr(_backprop, "ItemLossGradient", item_spy)
+    monkeypatch.setattr(_online, "ItemLossGradient", item_spy)
     _quiet_fit(TwoLayerClassifier(solver="sgd", batch_size=1, max_iter=2), X32, y == 2)
     assert items == [True]
 
@@ -492,22 +499,22 @@ def test_online_epoch_is_the_minibatch_epoch_with_batches_of_one(n_outputs, mome
 
     rng = np.random.default_rng(0)
     n, m, H = 50, 4, 6
-    layout = _backprop.Layout(m, H, n_outputs)
+    layout = _network.Layout(m, H, n_outputs)
     X = rng.normal(size=(n, m))
     y = rng.integers(max(n_outputs, 2), size=n)
-    Y = _backprop.targets(y, max(n_outputs, 2), float)
+    Y = _network.targets(y, max(n_outputs, 2), float)
     activation = "logistic" if n_outputs == 1 else "softmax"
     s = rng.uniform(0.5, 2.0, size=n)
     s[[3, 17]] = 0.0  # no step for these
     s /= s.sum()
-    theta0 = _backprop.init_params(layout, np.random.RandomState(0))
+    theta0 = _network.init_params(layout, np.random.RandomState(0))
 
     def batch(theta, rows, s_rows):
         return _backprop.loss_gradient(
             theta, layout, X[rows], Y[rows], s_rows, 0.01, activation
         )
 
-    item = _backprop.ItemLossGradient(layout, X, Y, 0.01, activation)
+    item = _online.ItemLossGradient(layout, X, Y, 0.01, activation)
     thetas, losses = [], []
     for make in (
         lambda rule, rng: _training.minibatch_epoch(batch, s, rule, 1, rng),
@@ -576,9 +583,9 @@ def test_online_learning_of_the_notes_network_equals_the_minibatch_path(
         return fitted, partial
 
     items = []
-    kernel = _backprop.ItemLossGradient._sigmoid_item
+    kernel = _online.ItemLossGradient._sigmoid_item
     monkeypatch.setattr(
-        _backprop.ItemLossGradient,
+        _online.ItemLossGradient,
         "_sigmoid_item",
         lambda self, *a: items.append(1) or kernel(self, *a),
     )

@@ -1,0 +1,50 @@
+"""BLAS level-1 routines on short vectors, for the passes and the update rules.
+
+On vectors of a few dozen numbers a NumPy call costs more than the arithmetic, and
+a call into `scipy.linalg.blas` costs a third to a half of it
+(docs/performance.rst). The online kernel and every update rule step with these
+routines; `axpy` is the one that writes, and it checks that it wrote in place.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+from scipy.linalg import get_blas_funcs
+
+
+class Blas(NamedTuple):
+    """BLAS level-1 routines of one float type, from `scipy.linalg.blas`.
+
+    On short vectors a call costs a third to a half of a NumPy call (0.1-0.25
+    against 0.3-0.55 µs on ten numbers, docs/performance.rst), which counts when
+    a step of online learning is a few dozen calls. ``copy(x, y)`` and
+    ``axpy(x, y, a=a)`` write into ``y``, ``scal(a, x)`` into ``x``, and return
+    it -- or, silently, a copy, if that array is not a contiguous vector of the
+    routine's type; every array they are given here is one (`axpy` checks).
+    OpenBLAS splits a ``dot`` of more than 10000 numbers between threads, which
+    changes its last bits with their number; here it only sees H numbers.
+    """
+
+    dot: object
+    copy: object
+    scal: object
+    axpy: object
+
+
+BLAS = {
+    np.dtype(dtype): Blas(*get_blas_funcs(("dot", "copy", "scal", "axpy"), dtype=dtype))
+    for dtype in (np.float32, np.float64)
+}
+
+
+def axpy(a, x, y):
+    """``y <- y + a x`` in place, for vectors: one BLAS call and no temporary."""
+    if not (x.shape == y.shape == (y.size,) and y.flags.writeable):
+        raise TypeError("axpy needs two vectors of one length, y writeable")
+    if BLAS[y.dtype].axpy(x, y, a=a) is not y:  # scipy copies a y it cannot update
+        raise TypeError("axpy needs a contiguous float32 or float64 vector y")
+
+
+def flat(p):
+    """The `Params` ``p`` with W1 and W2 as flat views, as BLAS takes them."""
+    return p._replace(W1=p.W1.reshape(-1), W2=p.W2.reshape(-1))  # all contiguous

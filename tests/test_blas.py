@@ -1,0 +1,28 @@
+"""The BLAS helpers: updates in place, or an error."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+
+from skbackprop import _blas
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_axpy_updates_in_place_or_refuses(dtype):
+    # scipy's BLAS wrappers silently update a copy of a y they cannot write to;
+    # axpy must either change y itself or raise, never lose the update.
+    x = np.arange(6, dtype=dtype)
+    y = np.ones(6, dtype=dtype)
+    _blas.axpy(-0.5, x, y)
+    assert_array_equal(y, 1 - 0.5 * np.arange(6, dtype=dtype))
+    strided = np.ones(12, dtype=dtype)[::2]
+    with pytest.raises(TypeError, match="contiguous"):
+        _blas.axpy(1.0, x, strided)
+    assert_array_equal(strided, 1)
+    read_only = np.ones(6, dtype=dtype)
+    read_only.flags.writeable = False
+    for a, b in ((x, read_only), (x[:4], y), (x.reshape(2, 3), y.reshape(2, 3))):
+        before = b.copy()
+        with pytest.raises(TypeError, match="vectors of one length"):
+            _blas.axpy(1.0, a, b)
+        assert_array_equal(b, before)
