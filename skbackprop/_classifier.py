@@ -756,7 +756,9 @@ class TwoLayerClassifier(
         )
 
     def _logits(self, X):
-        return _network.forward(self._validate_X(X), self._params())[1]
+        X = self._validate_X(X)
+        with _quiet():
+            return _network.forward(X, self._params())[1]
 
     def _is_multilabel(self):
         return self.out_activation_ == _network.SIGMOID and self.n_outputs_ > 1
@@ -816,7 +818,8 @@ class TwoLayerClassifier(
         """
         check_is_fitted(self)
         Z = self._logits(X)
-        return _network.per_class(_network.output, Z, self.out_activation_)
+        with _quiet():
+            return _network.per_class(_network.output, Z, self.out_activation_)
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities, computed from the logits.
@@ -836,7 +839,8 @@ class TwoLayerClassifier(
         """
         check_is_fitted(self)
         Z = self._logits(X)
-        return _network.per_class(_network.log_output, Z, self.out_activation_)
+        with _quiet():
+            return _network.per_class(_network.log_output, Z, self.out_activation_)
 
     def hidden_activations(self, X):
         """The hidden layer's sigmoid features ``h = g(X W1 + b1)``.
@@ -886,7 +890,9 @@ class TwoLayerClassifier(
         >>> plt.colorbar(label="digit")  # doctest: +SKIP
         """
         check_is_fitted(self)
-        return _network.hidden(self._validate_X(X), self._params())
+        X = self._validate_X(X)
+        with _quiet():
+            return _network.hidden(X, self._params())
 
     def loss_gradient(self, X, y, sample_weight=None):
         """Loss and its gradient at the current weights, by backpropagation.
@@ -922,12 +928,24 @@ class TwoLayerClassifier(
         # At the fitted weights, even if n_hidden was set to another value since.
         n_hidden = self.coefs_[0].shape[1]
         data = self._problem(X, y, sample_weight, self.classes_, n_hidden)
-        with _training.Objective(
-            data.X, data.Y, data.layout, data.activation, self.l2
-        ) as objective:
-            loss, grad = objective(self._theta(X.dtype, data.layout), None, data.s)
-        g = data.layout.unpack(grad)
-        return loss, ([g.W1, g.W2], [g.b1, g.b2])
+        theta = self._theta(X.dtype, data.layout)
+        with (
+            _quiet(),
+            _training.Objective(
+                data.X, data.Y, data.layout, data.activation, self.l2
+            ) as objective,
+        ):
+            loss, grad = objective(theta, None, data.s)
+        dp = data.layout.unpack(grad)
+        return loss, ([dp.W1, dp.W2], [dp.b1, dp.b2])
+
+
+def _quiet():
+    """NumPy's floating-point errors off while the network computes: an
+    exponential that underflows to 0 or overflows to infinity is the exact limit
+    of the sigmoid and the softmax, not an error, whatever `numpy.seterr` the
+    caller has set."""
+    return _training.quiet_floating_point()
 
 
 def _weight_attributes(data, theta):

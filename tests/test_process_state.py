@@ -340,3 +340,21 @@ def test_failing_fit_leaves_no_thread_running(digits4, passes, blas_start, solve
         _estimator(solver).fit(X, y)
     assert _new_threads(before) == []
     _assert_chunk_threads_were_used(passes)
+
+
+def test_the_callers_floating_point_settings_neither_break_nor_change(iris):
+    # numpy.seterr(all="raise") is the strictest setting a caller can have: an
+    # exponential that underflows to 0 in a sigmoid is no error for the
+    # estimator, and the setting is as it was afterwards.
+    from sklearn.datasets import load_breast_cancer
+
+    X, y = load_breast_cancer(return_X_y=True)  # unscaled: large logits
+    with np.errstate(all="raise"):
+        before = np.geterr()
+        clf = TwoLayerClassifier(max_iter=50, random_state=0)
+        clf.fit(X, y)
+        clf.partial_fit(X, y)
+        for method in ["predict", "predict_proba", "predict_log_proba"]:
+            getattr(clf, method)(X)
+        clf.decision_function(X), clf.hidden_activations(X), clf.loss_gradient(X, y)
+        assert np.geterr() == before
