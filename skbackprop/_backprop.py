@@ -105,7 +105,8 @@ def _block_loss_gradient(p, X, Y, s, activation, block, dp, product, add=False):
     D2 = Z
     D2 *= s[:, None]  # weighted mean: item i counts s_i
 
-    # dC/dW2 = sum_i (o_i - y_i) h_i, dC/db2 = sum_i (o_i - y_i), per output unit k
+    # dC/dW2 = sum_i s_i (o_i - y_i) h_i = h^T D2, dC/db2 = sum_i s_i (o_i - y_i),
+    # per output unit k
     _product_into(dp.W2, np.matmul, h.T, D2, block.W2, add)
     _column_sums_into(dp.b2, D2, block.ones[:r], add)
 

@@ -898,7 +898,9 @@ class TwoLayerClassifier(
         """Loss and its gradient at the current weights, by backpropagation.
 
         Lets a student check the notes' formulas, or a user run
-        :func:`scipy.optimize.check_grad`.
+        :func:`scipy.optimize.check_grad`. It runs the fast pass that training
+        uses (``skbackprop/_backprop.py``), which the tests hold to the notes'
+        plain matrix form, ``loss_gradient`` in ``skbackprop/_network.py``.
 
         Parameters
         ----------

@@ -261,7 +261,8 @@ def loss_gradient(theta, layout, X, Y, s, l2, activation):
     Returns
     -------
     loss : float
-        ``C = sum_i s_i CE_i + (l2 / 2) (|W1|^2 + |W2|^2)``.
+        ``C = sum_i s_i CE_i + (l2 / 2) (|W1|^2 + |W2|^2)``: the weighted mean
+        loss (the user guide's L), not the notes' sum over the items.
     grad : ndarray of shape (layout.size,)
         ``dC/dtheta``, a new vector laid out like ``theta``.
     """

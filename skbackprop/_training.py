@@ -121,21 +121,21 @@ def make_epoch(batches, objective, s, rule, batch_size, rng):
     return minibatch_epoch(objective, s, rule, batch_size, rng)
 
 
-def full_batch_epoch(loss_gradient, s, rule):
+def full_batch_epoch(objective, s, rule):
     """One step on all samples; the loss returned is the loss before the step.
 
-    ``loss_gradient`` is an objective (`Objective`).
+    ``objective(theta, rows, s_rows)`` is the loss and gradient (`Objective`).
     """
 
     def epoch(theta):
-        loss, grad = loss_gradient(theta, None, s)
+        loss, grad = objective(theta, None, s)
         rule.step(theta, grad)
         return loss
 
     return epoch
 
 
-def minibatch_epoch(loss_gradient, s, rule, batch_size, rng=None):
+def minibatch_epoch(objective, s, rule, batch_size, rng=None):
     """One pass over the samples in batches of ``batch_size``, a step per batch.
 
     The samples are shuffled with ``rng`` at each epoch unless ``rng`` is None.
@@ -156,7 +156,7 @@ def minibatch_epoch(loss_gradient, s, rule, batch_size, rng=None):
             if mass <= 0:
                 continue
             rows = slice(start, start + batch_size)
-            loss, grad = loss_gradient(
+            loss, grad = objective(
                 theta, rows if order is None else order[rows], s_batches[rows]
             )
             rule.step(theta, grad)
