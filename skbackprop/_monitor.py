@@ -58,8 +58,9 @@ class Monitor:
       convergence.
     - `VALIDATION`, whenever ``validate(theta) -> (loss, score)`` is given: the
       validation score (higher is better), by the rule of `IMPROVEMENT`; the
-      weights of the best epoch are restored at the end. An epoch that scores
-      NaN never counts as the best.
+      weights of the best epoch are restored at the end; of epochs with the
+      same best score, the one with the lowest validation loss. An epoch that
+      scores NaN never counts as the best.
 
     A non-finite or exploding training loss stops at once and restores the
     weights with the lowest loss seen; so does a run that stops far above its
@@ -91,6 +92,7 @@ class Monitor:
         self.initial_theta = theta.copy()
         self.best_loss = math.inf
         self.best_score = -math.inf
+        self.best_tie = -math.inf  # of the best score's epoch (`_track`)
         self.reference = -math.inf  # the score at the last improvement by tol
         self.best_epoch = 0
         self.no_improvement = 0
@@ -136,19 +138,27 @@ class Monitor:
             validation_loss, score = self.validate(theta)
             self.validation_losses.append(validation_loss)
             self.validation_scores.append(score)
-            return self._track(score, epoch, theta)
+            return self._track(score, epoch, theta, tie=-validation_loss)
         improved = self._track(-loss, epoch, theta_of_loss)
         if self.stopping == SETTLED:  # still moving, up or down
             return epoch == 1 or abs(loss - self.losses[-2]) >= self.tol
         return improved
 
-    def _track(self, score, epoch, theta):
-        """Keep the weights of the best score; True if it improved by tol."""
+    def _track(self, score, epoch, theta, tie=-math.inf):
+        """Keep the weights of the best score; True if it improved by tol.
+
+        Of epochs with the same best score, the one with the higher ``tie`` (the
+        negated validation loss) is kept: a score that moves in coarse steps
+        (accuracy on a small set) or not at all (F1 of a class the validation
+        set lacks) often ties, and the first epoch of a tie is seldom the best.
+        """
         improved = score > self.reference + self.tol
         if improved:
             self.reference = score
-        if score > self.best_score:
-            self.best_score, self.best_epoch = score, epoch
+        if score > self.best_score or (
+            score == self.best_score and tie > self.best_tie
+        ):
+            self.best_score, self.best_tie, self.best_epoch = score, tie, epoch
             self.best_theta[...] = theta
         return improved
 

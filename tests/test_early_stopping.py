@@ -227,3 +227,41 @@ def test_a_scorer_unfit_for_the_targets_is_told_so(iris):
     assert message.startswith("scoring='roc_auc' cannot be computed")
     assert "Choose a scoring that suits these targets" in message
     assert "validation_fraction" not in message and ".." not in message
+
+
+# ----------------------------------------------------------------------- ties
+def test_of_epochs_with_the_best_score_the_lowest_validation_loss_is_kept(iris):
+    # A score that never moves (here a constant; in practice F1 of a class the
+    # hold-out lacks, or accuracy on a few samples) ties at every epoch: the
+    # weights kept are those of the lowest validation loss, not of epoch 1.
+    X, y = iris
+
+    def constant(estimator, X_val, y_val):
+        return 1.0
+
+    clf = TwoLayerClassifier(
+        n_hidden=4, early_stopping=True, scoring=constant, random_state=0
+    )
+    clf.set_params(n_iter_no_change=15).fit(X, y)
+    losses = np.array(clf.validation_loss_curve_)
+    assert clf.n_iter_ == 16
+    assert clf.best_iter_ == np.argmin(losses) + 1 > 1
+    assert clf.best_validation_score_ == 1.0
+
+
+def test_a_score_tied_later_keeps_the_epoch_of_lower_validation_loss():
+    from skbackprop import _monitor
+
+    # scores 0.5, 0.9, 0.9, 0.9 with validation losses 1.0, 0.8, 0.5, 0.6: the
+    # best score first comes at epoch 2, but epoch 3 has the lowest loss.
+    scores, losses = [0.5, 0.9, 0.9, 0.9], [1.0, 0.8, 0.5, 0.6]
+    calls = iter(zip(losses, scores, strict=True))
+    theta = np.zeros(1)
+    monitor = _monitor.Monitor(
+        theta, tol=0.0, n_iter_no_change=10, validate=lambda theta: next(calls)
+    )
+    for epoch in range(1, 5):
+        theta[...] = epoch
+        monitor.after_epoch(1.0, theta, theta)
+    monitor.finish(theta)
+    assert monitor.best_epoch == 3 and theta[0] == 3
