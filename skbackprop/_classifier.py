@@ -24,6 +24,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import (
     _callbacks,
+    _distributed,
     _monitor,
     _network,
     _report,
@@ -393,6 +394,9 @@ class TwoLayerClassifier(
         """
         # Before the snapshot below, so that a failed fit still tears callbacks down.
         tasks = _callbacks.FitTasks(self, self.max_iter)
+        if _distributed.is_dask_collection(X):
+            validation = (X_val, y_val, sample_weight_val)
+            return self._fit_on_cluster(X, y, sample_weight, validation, tasks)
         with _unchanged_on_error(self):
             warm = self.warm_start and hasattr(self, "coefs_")
             X, y = self._validate_Xy(X, y, reset=not warm)
@@ -545,6 +549,126 @@ class TwoLayerClassifier(
             self.best_iter_ = int(np.argmin(curve)) + 1
         return self
 
+    # ------------------------------------------------------ training on dask
+    def _fit_on_cluster(self, X, y, sample_weight, validation, tasks):
+        """`fit` on dask collections: the same steps, with the chunks of rows
+        validated, weighted and trained on on the workers (`_distributed`)."""
+        X_val, y_val, sample_weight_val = validation
+        with _unchanged_on_error(self):
+            _distributed.check_full_batch(self.solver, self._solver().batches)
+            client = _distributed.current_client()
+            warm = self.warm_start and hasattr(self, "coefs_")
+            self._check_dask_X(X, reset=not warm)
+            given_val = X_val is not None or y_val is not None
+            if sample_weight_val is not None and not given_val:
+                raise ValueError(
+                    "sample_weight_val is the weights of a validation set: pass "
+                    "X_val and y_val with it."
+                )
+            hold_out = self.early_stopping and not given_val
+            blocks, summaries = _distributed.build(
+                client, X, y, sample_weight, sparse_rows=hold_out
+            )
+            y_like = _distributed.labels_like_y(summaries)
+            if warm:
+                classes = self._check_fitted_targets(y_like, warm_start=True)
+            else:
+                classes = _targets.classes_of(y_like)
+            net = _distributed.network(
+                summaries, classes, _distributed.n_features(X), self.n_hidden
+            )
+            weighting = _distributed.class_weights(self.class_weight, summaries)
+            rng = check_random_state(self.random_state)
+            # The network is known before any hold-out: its weights are drawn
+            # first, so a hold-out changes the training rows, not the start.
+            theta, rule = self._start(
+                _distributed.ClusterProblem.of(net, summaries),
+                rng,
+                warm,
+                "set warm_start=False to train a new model",
+            )
+            held_out, scored = None, None
+            if hold_out:
+                blocks, val_blocks, held_out = _distributed.hold_out(
+                    client, blocks, summaries, self.validation_fraction, rng
+                )
+                summaries = _distributed.summarise(client, blocks)
+                val = _distributed.problem(
+                    client,
+                    val_blocks,
+                    _distributed.summarise(client, val_blocks),
+                    net,
+                    weighting,
+                )
+                scored = _distributed.scored_collections(val)
+            elif given_val:
+                val = self._cluster_validation_set(client, validation, net)
+                scored = validation
+            data = _distributed.problem(client, blocks, summaries, net, weighting)
+            tasks.start(X, y, sample_weight, partial(_weight_attributes, data), theta)
+            validate = None
+            if scored is not None:
+                validate = _validation.validator_of(
+                    self,
+                    data,
+                    val,
+                    _distributed.Objective(val, 0.0).loss,
+                    scored,
+                    theta,
+                    held_out,
+                )
+            monitor = self._monitor(theta, validate, tasks.on_epoch)
+            loss = self._train(theta, data, rule, rng, monitor)
+            _report.report(
+                monitor,
+                theta,
+                data.X,
+                solver=self.solver,
+                learning_rate=self._learning_rate(),
+                max_iter=self.max_iter,
+                unscaled=lambda _: _distributed.unscaled_column(data),
+            )
+            curve, t = (self.loss_curve_, self.t_) if warm else ([], 0)
+            t += monitor.n_iter * data.X.shape[0]
+            self._set_fitted(
+                data, theta, curve + monitor.losses, monitor.n_iter, t, loss
+            )
+            self._optimizer, self._rng = rule, rng
+            self._set_validation(monitor)
+            tasks.finish()
+        return self
+
+    def _check_dask_X(self, X, reset):
+        """Check the feature names and count of a dask ``X`` (sets them if
+        ``reset``), from its metadata: the values are checked on the workers."""
+        meta = X._meta if hasattr(X, "columns") else None
+        if meta is None and X.ndim == 2:
+            meta = np.empty((0, X.shape[1]))
+        if meta is not None:
+            validate_data(self, meta, reset=reset, skip_check_array=True)
+
+    def _cluster_validation_set(self, client, validation, net):
+        """The validation set passed to a fit on a cluster, validated there."""
+        X_val, y_val, sample_weight_val = validation
+        if X_val is None or y_val is None:
+            raise ValueError("X_val and y_val must be passed together.")
+        if not _distributed.is_dask_collection(X_val):
+            raise ValueError(
+                "X_val must be a dask collection, as X is; dask.array.from_array "
+                "makes one of a NumPy array."
+            )
+        self._check_dask_X(X_val, reset=False)
+        blocks, summaries = _distributed.build(client, X_val, y_val, sample_weight_val)
+        classes, layout, activation = net
+        _targets.check_targets(
+            _distributed.labels_like_y(summaries),
+            "y_val",
+            classes,
+            layout.n_outputs > 1 and activation == _network.SIGMOID,
+            owner="y",
+        )
+        return _distributed.problem(client, blocks, summaries, net, (None, None))
+
     # ----------------------------------------------------------- shared steps
     def _solver(self):
         """The row of `_solvers.SOLVERS` for ``solver``."""
@@ -581,9 +705,7 @@ class TwoLayerClassifier(
     def _train(self, theta, data, rule, rng, monitor):
         """Train ``theta`` in place under ``monitor``; return the training loss of
         the weights it ends with (`_training.returned_loss`)."""
-        with _training.Objective(
-            data.X, data.Y, data.layout, data.activation, self.l2
-        ) as objective:
+        with self._objective(data) as objective:
             if self._solver().batches is None:  # L-BFGS takes its own steps
                 _training.lbfgs(
                     theta, objective, data.s, monitor, self.max_iter, self.tol
@@ -592,6 +714,14 @@ class TwoLayerClassifier(
                 epoch = self._epoch(objective, data, rule, rng)
                 _training.descend(theta, epoch, monitor, self.max_iter)
             return _training.returned_loss(monitor, objective, theta, data.s)
+
+    def _objective(self, data):
+        """The objective of the training data: in memory, or on a cluster."""
+        if isinstance(data, _distributed.ClusterProblem):
+            return _distributed.Objective(data, self.l2)
+        return _training.Objective(
+            data.X, data.Y, data.layout, data.activation, self.l2
+        )
 
     def _epoch(self, objective, data, rule, rng):
         n = data.X.shape[0]
@@ -760,6 +890,13 @@ class TwoLayerClassifier(
         with _quiet():
             return _network.forward(X, self._params())[1]
 
+    def _lazily(self, method, X):
+        """``method`` of a dask ``X``: a dask array, computed chunk by chunk by
+        the in-memory method (`_distributed.predict_lazily`); the feature count
+        and names are checked now."""
+        self._check_dask_X(X, reset=False)
+        return _distributed.predict_lazily(self, method, X)
+
     def _is_multilabel(self):
         return self.out_activation_ == _network.SIGMOID and self.n_outputs_ > 1
 
@@ -778,6 +915,8 @@ class TwoLayerClassifier(
             class (or label), in the order of ``classes_``.
         """
         check_is_fitted(self)
+        if _distributed.is_dask_collection(X):
+            return self._lazily("decision_function", X)
         Z = self._logits(X)
         return Z.ravel() if self.n_outputs_ == 1 else Z
 
@@ -796,6 +935,8 @@ class TwoLayerClassifier(
             0/1 indicator of each label (logit above 0).
         """
         check_is_fitted(self)
+        if _distributed.is_dask_collection(X):
+            return self._lazily("predict", X)
         Z = self._logits(X)
         if self._is_multilabel():
             return (Z > 0).astype(int)
@@ -817,6 +958,8 @@ class TwoLayerClassifier(
             multilabel targets, the probability of each label.
         """
         check_is_fitted(self)
+        if _distributed.is_dask_collection(X):
+            return self._lazily("predict_proba", X)
         Z = self._logits(X)
         with _quiet():
             return _network.per_class(_network.output, Z, self.out_activation_)
@@ -838,6 +981,8 @@ class TwoLayerClassifier(
             Log-probability of each class, in the order of ``classes_``.
         """
         check_is_fitted(self)
+        if _distributed.is_dask_collection(X):
+            return self._lazily("predict_log_proba", X)
         Z = self._logits(X)
         with _quiet():
             return _network.per_class(_network.log_output, Z, self.out_activation_)
@@ -890,6 +1035,8 @@ class TwoLayerClassifier(
         >>> plt.colorbar(label="digit")  # doctest: +SKIP
         """
         check_is_fitted(self)
+        if _distributed.is_dask_collection(X):
+            return self._lazily("hidden_activations", X)
         X = self._validate_X(X)
         with _quiet():
             return _network.hidden(X, self._params())

@@ -31,13 +31,14 @@ from ._monitor import DIVERGED, MAX_ITER
 UNSCALED_RMS = 3.0
 
 
-def report(monitor, theta, X, *, solver, learning_rate, max_iter):
+def report(monitor, theta, X, *, solver, learning_rate, max_iter, unscaled=None):
     """Warn if training diverged or reached max_iter, with the advice that fits;
     a divergence that left the initial weights ``theta`` says so.
 
     ``learning_rate`` (the step used; None for L-BFGS, which chooses its own) is
     advised only when there is one, and scaling only when the training data
-    ``X`` looks unscaled (`unscaled_column`, computed only for a warning).
+    ``X`` looks unscaled (``unscaled(X)``, `unscaled_column` when None, computed
+    only for a warning).
     """
     if monitor.status == DIVERGED:
         restored = (
@@ -60,9 +61,9 @@ def report(monitor, theta, X, *, solver, learning_rate, max_iter):
             fixes[0] += " or learning_rate"
     else:
         return
-    unscaled = unscaled_column(X)
-    if unscaled is not None:
-        fixes.append(scaling_advice(X, unscaled))
+    column = (unscaled or unscaled_column)(X)
+    if column is not None:
+        fixes.append(scaling_advice(X, column))
     if fixes:
         advice = ", or ".join(fixes)
         message += f" {advice[0].upper()}{advice[1:]}."

@@ -46,7 +46,15 @@ def validator(estimator, data, validation, theta, held_out):
             theta, val.layout, val.X, val.Y, val.s, 0.0, val.activation
         )
 
-    score = _tried_score(estimator, data, val, sw_val, theta, held_out)
+    return validator_of(estimator, data, val, loss, validation, theta, held_out)
+
+
+def validator_of(estimator, data, val, loss, scored, theta, held_out):
+    """`validator` for a validation set ``val`` (a `Problem`, or the
+    `_distributed.ClusterProblem` of a validation set on a cluster) whose loss
+    is ``loss(theta)`` and on which scorers take ``scored``, ``(X_val, y_val,
+    sample_weight_val)``."""
+    score = _tried_score(estimator, data, val, scored, theta, held_out)
     if score is None:
 
         def validate(theta):
@@ -71,11 +79,11 @@ def validator(estimator, data, validation, theta, held_out):
     return validate
 
 
-def _tried_score(estimator, data, val, sw_val, theta, held_out):
-    """`score_function`, tried at the initial weights ``theta``: an error if it
-    cannot be computed on the validation set, None (with a warning) if it is
-    undefined there, or for ``scoring='loss'``."""
-    score = score_function(estimator, data, val.X, val.y, sw_val)
+def _tried_score(estimator, data, val, scored, theta, held_out):
+    """`score_function` on ``scored``, tried at the initial weights ``theta``: an
+    error if it cannot be computed on the validation set, None (with a warning)
+    if it is undefined there, or for ``scoring='loss'``."""
+    score = score_function(estimator, data, *scored)
     if score is None:
         return None
     scoring = estimator.scoring
