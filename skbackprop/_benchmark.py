@@ -27,6 +27,7 @@ version of everything in well under a minute.
 
 import argparse
 import gc
+import importlib
 import platform
 import statistics
 import time
@@ -110,6 +111,8 @@ QUICK_CASES = [
     )
 ]
 NAMES = [case.name for case in CASES] + ["defaults"]
+# Cases run only when named, each in a module of its own: ``dask`` starts a cluster.
+OPT_IN = {"dask": "skbackprop._bench_dask"}
 
 
 # --------------------------------------------------------------------------------------
@@ -516,9 +519,10 @@ def parse(argv):
     parser.add_argument("--seeds", type=int, help="split seeds of the defaults case")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
     args = parser.parse_args(argv)
-    unknown = set(args.cases) - set(NAMES)
+    unknown = set(args.cases) - set(NAMES) - set(OPT_IN)
     if unknown:
-        parser.error(f"unknown case(s) {sorted(unknown)}; choose from {NAMES}")
+        choices = NAMES + list(OPT_IN)
+        parser.error(f"unknown case(s) {sorted(unknown)}; choose from {choices}")
     return args
 
 
@@ -546,6 +550,9 @@ def main(argv=None):
         print_summary(results)
     if "defaults" in wanted:
         print_defaults(run_defaults(seeds), seeds)
+    for name, module in OPT_IN.items():
+        if name in args.cases:
+            importlib.import_module(module).main(quick=args.quick, rounds=args.rounds)
     return 0
 
 

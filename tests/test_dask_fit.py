@@ -545,3 +545,13 @@ def test_a_lost_scheduler_leaves_the_estimator_as_it_was(data, monkeypatch):
     for got, expected in zip(clf.coefs_, coefs, strict=True):
         assert_array_equal(got, expected)
     assert clf.n_iter_ == 40 and clf.predict(X).shape == (1200,)
+
+
+def test_benchmark_runs_the_dask_case_when_named(capsys):
+    from skbackprop.__main__ import main
+
+    assert main(["bench", "dask", "--quick", "--rounds", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "LocalCluster of 2 worker processes" in out
+    assert "one loss-and-gradient evaluation, by number of chunks" in out
+    assert "communication dominates beyond" in out
