@@ -127,6 +127,8 @@ class TwoLayerClassifier(
         from ``random_state``) and stop when the validation score stops
         improving; the weights of the best epoch are restored. A validation set
         passed to `fit` as ``X_val, y_val`` is used instead of a hold-out.
+        On dask input the hold-out is drawn on the cluster: as many samples
+        of each class, other ones (see "Beyond one machine").
 
     validation_fraction : float, default=0.1
         Share of the training data held out with ``early_stopping``.
@@ -360,7 +362,11 @@ class TwoLayerClassifier(
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data. float32 data trains in float32.
+            Training data. float32 data trains in float32. A dask array or
+            DataFrame chunked by rows trains ``'gd'`` or ``'lbfgs'`` on the
+            current dask.distributed client, each chunk on its worker: the
+            model of the fit in memory, up to the order of summation (see
+            "Beyond one machine" in the documentation).
 
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Target labels of any type, or a 0/1 indicator matrix of labels. With
@@ -906,7 +912,8 @@ class TwoLayerClassifier(
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Input data.
+            Input data. For a dask array or DataFrame, the result is a dask
+            array, computed chunk by chunk when asked for.
 
         Returns
         -------
@@ -926,7 +933,8 @@ class TwoLayerClassifier(
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Input data.
+            Input data. For a dask array or DataFrame, the result is a dask
+            array, computed chunk by chunk when asked for.
 
         Returns
         -------
@@ -949,7 +957,8 @@ class TwoLayerClassifier(
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Input data.
+            Input data. For a dask array or DataFrame, the result is a dask
+            array, computed chunk by chunk when asked for.
 
         Returns
         -------
@@ -973,7 +982,8 @@ class TwoLayerClassifier(
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Input data.
+            Input data. For a dask array or DataFrame, the result is a dask
+            array, computed chunk by chunk when asked for.
 
         Returns
         -------
@@ -993,7 +1003,8 @@ class TwoLayerClassifier(
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Input data.
+            Input data. For a dask array or DataFrame, the result is a dask
+            array, computed chunk by chunk when asked for.
 
         Returns
         -------
