@@ -329,8 +329,16 @@ def make_part(block, classes, labels, class_weights, top, total, dtype):
         s = np.full(len(block.y), 1.0 / total)
     else:
         s = (w / top) / total
-    X = block.X.astype(dtype, copy=False)
-    return Part(X, Y, s.astype(dtype, copy=False), block.y)
+    return Part(_aligned(block.X, dtype), Y, _aligned(s, dtype), block.y)
+
+
+def _aligned(array, dtype):
+    """``array`` of ``dtype``, aligned in memory: NumPy runs a product with an
+    unaligned operand (as a buffer received from another process can be)
+    without BLAS, several times slower."""
+    if not isinstance(array, np.ndarray):
+        return array.astype(dtype, copy=False)  # sparse
+    return np.require(array, dtype, ["ALIGNED"])
 
 
 def part_loss_gradient(theta, part, layout, activation):
@@ -338,6 +346,7 @@ def part_loss_gradient(theta, part, layout, activation):
     L2 term is the client's, added once)."""
     if not len(part.y):
         return 0.0, np.zeros_like(theta)
+    theta = _aligned(theta, theta.dtype)
     return _backprop.loss_gradient(
         theta, layout, part.X, part.Y, part.s, 0.0, activation
     )
@@ -347,6 +356,7 @@ def part_loss(theta, part, layout, activation):
     """The part's share of the cross-entropy, as `_network.loss` computes it."""
     if not len(part.y):
         return 0.0
+    theta = _aligned(theta, theta.dtype)
     return _network.loss(theta, layout, part.X, part.Y, part.s, 0.0, activation)
 
 
