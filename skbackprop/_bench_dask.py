@@ -18,6 +18,7 @@ as many cores). Reported:
 Needs the ``dask`` extra.
 """
 
+import textwrap
 import time
 import warnings
 
@@ -180,8 +181,8 @@ def main(quick=False, rounds=None):
         f"{overhead:>13.1f}{goal:>9.1f}  "
         + ("within the goal" if overhead <= goal else "NOT within the goal")
     )
-    print(
-        f"  (fit s: a fit of {iterations} iterations, with, for dask, validating "
+    _say(
+        f"(fit s: a fit of {iterations} iterations, with, for dask, validating "
         "the chunks and setting up the parts, once per fit; goal: 20 ms plus one "
         "pass over the data in memory)"
     )
@@ -206,22 +207,25 @@ def paper(n, layout, memory_eval, fixed, per_task):
     weights = layout.size * itemsize
     flops = n * flops_per_row(layout)
     rate = flops / memory_eval  # this machine, all cores, in memory
-    print(
-        f"\n  on paper: the weights are {layout.size} numbers, {weights / 1e3:.1f} kB. "
+    print()
+    _say(
+        f"On paper: the weights are {layout.size} numbers, {weights / 1e3:.1f} kB. "
         "A step sends them to each of P chunks and brings P gradients back "
         f"through the tree: 2 P x {weights / 1e3:.1f} kB, whatever n is; a chunk "
-        f"of r rows computes r x {flops_per_row(layout)} FLOPs."
-    )
-    print(
-        f"  measured here: {rate / 1e9:.1f} GFLOP/s in memory, a fixed "
-        f"{1e3 * fixed:.1f} ms and {1e3 * per_task:.2f} ms per chunk a step."
+        f"of r rows computes r x {flops_per_row(layout)} FLOPs. Measured here: "
+        f"{rate / 1e9:.1f} GFLOP/s in memory, a fixed {1e3 * fixed:.1f} ms and "
+        f"{1e3 * per_task:.2f} ms per chunk a step."
     )
     for rows, bandwidth in ((n, 1e9), (100 * n, 1e9), (100 * n, 1.25e8)):
         workers = crossover_workers(
             rows, layout, itemsize, rate / 2, fixed, per_task, bandwidth
         )
-        print(
-            f"  n={rows:,} rows at {bandwidth * 8 / 1e9:g} Gbit/s: communication "
-            f"dominates beyond ~{workers:.0f} workers (one chunk each, "
-            f"{rate / 2e9:.1f} GFLOP/s per worker)"
+        _say(
+            f"n={rows:,} rows at {bandwidth * 8 / 1e9:g} Gbit/s, "
+            f"{rate / 2e9:.1f} GFLOP/s per worker: communication dominates "
+            f"beyond ~{workers:.0f} workers (one chunk each)"
         )
+
+
+def _say(text):
+    print(textwrap.fill(text, 86, initial_indent="  ", subsequent_indent="  "))
