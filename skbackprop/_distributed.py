@@ -6,12 +6,13 @@ the sums of the chunks of rows add up to the full-batch loss and gradient, and a
 fit on dask collections descends the same objective as a fit in memory, up to
 the order of summation:
 
-- `TrainingData.build` validates the chunks of ``X``, ``y`` and
-  ``sample_weight`` on the workers, where they stay, and returns what the
-  client needs to know about them, all of it small: row counts, the labels and
-  their counts per chunk. Classes, class weights, the weights' normalisation and
-  early stopping's hold-out (`hold_out`) are decided from these summaries; the
-  chunks become *parts* ``(X, Y, s, y)`` held on the workers.
+- `build` validates the chunks of ``X``, ``y`` and ``sample_weight`` on the
+  workers, where they stay, and returns what the client needs to know about
+  them, all of it small: row counts, the labels and their counts per chunk
+  (`Summary`). Classes (`network`), class weights (`class_weights`) and early
+  stopping's hold-out (`hold_out`) are decided from these summaries; `problem`
+  normalises the weights over all chunks and makes each chunk a *part*
+  ``(X, Y, s, y)`` held on its worker.
 - `Objective` is `_training.Objective` for parts: it sends the weights to every
   worker, each part computes its share of the loss and gradient with
   `_backprop.loss_gradient` (the in-memory pass, with the L2 term left out), a
@@ -63,10 +64,6 @@ def is_dask_collection(obj):
     import dask
 
     return dask.is_dask_collection(obj)
-
-
-def any_dask(*objects):
-    return any(is_dask_collection(obj) for obj in objects)
 
 
 def current_client():
@@ -274,14 +271,17 @@ def summary(block):
     return Summary(len(y), block.X.dtype, None, labels, counts)
 
 
-def split_block(block, quota, seed, labels):
+def split_block(block, quota, seed, labels, alone):
     """``(training block, validation block)``: ``quota[k]`` rows of label
-    ``labels[k]`` held out (``labels`` None: ``quota[0]`` of any rows), drawn
-    with ``seed``."""
+    ``labels[k]`` held out (``labels`` None: ``quota[0]`` of the rows whose
+    label is not in ``alone``), drawn with ``seed``."""
     rng = np.random.RandomState(seed)
     held = np.zeros(len(block.y), dtype=bool)
     if labels is None:
-        held[rng.choice(len(held), quota[0], replace=False)] = True
+        rows = np.arange(len(held))
+        if len(alone):
+            rows = rows[~np.isin(block.y, alone)]
+        held[rng.choice(rows, quota[0], replace=False)] = True
     else:
         for label, k in zip(labels, quota, strict=True):
             if k:
@@ -514,7 +514,9 @@ def hold_out(client, blocks, summaries, fraction, rng):
         for k in range(len(quota)):
             row_quota[k] = _hypergeometric_share(table, b, k, quota, rng)
         seed = rng.randint(np.iinfo(np.int32).max)
-        split.append(client.submit(split_block, block, row_quota, seed, labels))
+        split.append(
+            client.submit(split_block, block, row_quota, seed, labels, alone)
+        )
         table[b] = 0  # the draws of later chunks are from the rest
         quota = quota - row_quota
     train = client.map(_first, split)
@@ -676,8 +678,10 @@ class Objective:
     their weights).
 
     Each call sends ``theta`` to the workers, adds the parts' shares in chunk
-    order by `tree_sum`, and adds the L2 term here. Close it (or use it in a
-    ``with`` block) to release the weights it scattered.
+    order by `tree_sum`, and adds the L2 term here. It holds no resources of
+    its own (weights sent to the workers go with the futures of the call); it
+    is a context manager, as `_training.Objective`, so that training uses
+    either alike.
     """
 
     def __init__(self, data, l2):

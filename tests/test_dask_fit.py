@@ -310,6 +310,20 @@ def test_early_stopping_holds_out_on_the_cluster(client, data, recorded_hold_out
     assert got.t_ == got.n_iter_ * len(train)
 
 
+@pytest.mark.parametrize("fraction", [0.1, 0.999])  # stratified, and not
+def test_a_class_of_one_sample_stays_in_training(
+    client, data, recorded_hold_out, fraction
+):
+    X, y = data
+    y = y.copy()
+    y[700] = 3  # the only sample of class 3
+    params = dict(PARAMS, max_iter=2, early_stopping=True)
+    TwoLayerClassifier(**params, validation_fraction=fraction).fit(*_dask(X, y))
+    (held,) = recorded_hold_out
+    assert 700 not in held
+    assert len(held) == np.ceil(fraction * (len(y) - 1))
+
+
 def test_early_stopping_with_a_scorer_on_the_hold_out(client, data, recorded_hold_out):
     X, y = data
     params = dict(PARAMS, max_iter=15, early_stopping=True, scoring="balanced_accuracy")
