@@ -66,10 +66,18 @@ def register_onnx_converter():
 
     Examples
     --------
-    >>> import skl2onnx  # doctest: +SKIP
-    >>> from skbackprop import register_onnx_converter
-    >>> register_onnx_converter()  # doctest: +SKIP
-    >>> onx = skl2onnx.to_onnx(pipeline, X[:1].astype("float32"))  # doctest: +SKIP
+    >>> import numpy as np
+    >>> import skl2onnx
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skbackprop import TwoLayerClassifier, register_onnx_converter
+    >>> X, y = load_iris(return_X_y=True)
+    >>> pipeline = make_pipeline(StandardScaler(), TwoLayerClassifier(random_state=0))
+    >>> register_onnx_converter()
+    >>> onx = skl2onnx.to_onnx(pipeline.fit(X, y), X[:1].astype(np.float32))
+    >>> [output.name for output in onx.graph.output]
+    ['output_label', 'output_probability']
     """
     from ._classifier import TwoLayerClassifier
 
@@ -85,10 +93,13 @@ def register_onnx_converter():
 def to_onnx(model, X, **kwargs):
     """Convert a fitted model that contains a `TwoLayerClassifier` to ONNX.
 
-    Registers the converter (`register_onnx_converter`) and calls
-    :func:`skl2onnx.to_onnx`. ``model`` is a fitted `TwoLayerClassifier`, or
-    a pipeline (`~sklearn.pipeline.Pipeline`, `~sklearn.compose.ColumnTransformer`
-    and the other scikit-learn parts skl2onnx converts) that ends in one.
+    Registers the converter (`register_onnx_converter`) and converts with
+    :func:`skl2onnx.convert_sklearn`, the function behind
+    :func:`skl2onnx.to_onnx`, with inputs derived from ``X``. ``model`` is a
+    fitted `TwoLayerClassifier`, or a pipeline
+    (:class:`~sklearn.pipeline.Pipeline`,
+    :class:`~sklearn.compose.ColumnTransformer` and the other scikit-learn parts
+    skl2onnx converts) that ends in one.
 
     Parameters
     ----------
@@ -106,22 +117,27 @@ def to_onnx(model, X, **kwargs):
           of shape ``(None, 1)``: a ``tensor(string)`` for columns of strings
           (object, string or category dtype) and a ``tensor(float)`` for
           numeric ones. This is the form skl2onnx needs for a
-          `~sklearn.compose.ColumnTransformer` that selects columns by name.
-          At prediction, pass each column as a 2-D array: numbers as float32
-          (NaN where missing), strings as ``str`` with ``''`` where missing.
+          :class:`~sklearn.compose.ColumnTransformer` that selects columns by
+          name. At prediction, pass each column as a 2-D array: numbers as
+          float32 (NaN where missing), strings as ``str`` with ``''`` where
+          missing; `onnx_inputs` does it.
 
     **kwargs : dict
-        Passed on to :func:`skl2onnx.to_onnx`: ``options`` (for example
-        ``{"zipmap": False}``), ``target_opset``, ``initial_types`` (which
-        replaces the inputs derived from ``X``) and the others.
+        Passed on to :func:`skl2onnx.convert_sklearn`: ``options`` (for
+        example ``{"zipmap": False}``), ``target_opset``, ``initial_types``
+        (which replaces the inputs derived from ``X``) and the others.
 
     Returns
     -------
     onx : onnx.ModelProto
-        The ONNX model. Its outputs are ``label`` and ``probabilities``; the
-        probabilities are a list of dictionaries ``{class: probability}``
-        unless ``options={"zipmap": False}`` (one array) or
-        ``{"zipmap": "columns"}`` (one array per class).
+        The ONNX model. Its outputs are ``label`` and ``probabilities``
+        (``options={"zipmap": False}``), each row's labels as `predict` gives
+        them (0/1 columns for multilabel targets) and the probabilities in
+        the input's type, as `predict_proba` gives them. By default (zipmap
+        True), as for skl2onnx's classifiers, they are ``output_label`` and
+        ``output_probability``, a list of dictionaries
+        ``{class: probability}`` in float32; ``{"zipmap": "columns"}`` gives
+        one output per class. ``{"nocl": True}`` labels with class indices.
 
     Raises
     ------
@@ -130,17 +146,17 @@ def to_onnx(model, X, **kwargs):
 
     See Also
     --------
+    onnx_inputs : The inputs of the ONNX model, from data like ``X``.
     register_onnx_converter : Make skl2onnx's own functions convert the
         classifier.
 
     Notes
     -----
-    skl2onnx's converter of `~sklearn.impute.SimpleImputer` takes strings only
-    with a string ``missing_values``. For DataFrames, where a missing string
-    is ``NaN`` (scikit-learn's default ``missing_values``), this function
-    converts a string `~sklearn.impute.SimpleImputer` whose ``missing_values``
-    is ``NaN`` or None with ``''`` as the missing string: an ONNX string
-    tensor has no ``NaN``.
+    skl2onnx's converter of :class:`~sklearn.impute.SimpleImputer` takes
+    strings only with a string ``missing_values``. In a DataFrame a missing
+    string is ``NaN``, scikit-learn's default ``missing_values``: this function
+    converts a string imputer whose ``missing_values`` is ``NaN`` or None with
+    ``''`` as the missing string, since an ONNX string tensor has no ``NaN``.
 
     Examples
     --------
@@ -157,7 +173,7 @@ def to_onnx(model, X, **kwargs):
     >>> session = onnxruntime.InferenceSession(
     ...     onx.SerializeToString(), providers=["CPUExecutionProvider"]
     ... )
-    >>> label, proba = session.run(None, {"X": X})
+    >>> label, proba = session.run(None, {"X": X})  # or onnx_inputs(onx, X)
     >>> bool((label == clf.predict(X)).all())
     True
     >>> bool(np.allclose(proba, clf.predict_proba(X), atol=1e-5))
@@ -275,11 +291,28 @@ def onnx_inputs(onx, X):
 
     Examples
     --------
-    >>> import onnxruntime  # doctest: +SKIP
-    >>> session = onnxruntime.InferenceSession(  # doctest: +SKIP
+    >>> import onnxruntime
+    >>> import pandas as pd
+    >>> from sklearn.compose import make_column_transformer
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import OneHotEncoder, StandardScaler
+    >>> from skbackprop import TwoLayerClassifier, onnx_inputs, to_onnx
+    >>> X = pd.DataFrame({"colour": ["red", "blue", "blue", "red"],
+    ...                   "size": [1.0, 2.0, 3.0, 4.0]})
+    >>> preprocess = make_column_transformer(
+    ...     (OneHotEncoder(handle_unknown="ignore"), ["colour"]),
+    ...     (StandardScaler(), ["size"]))
+    >>> model = make_pipeline(preprocess, TwoLayerClassifier(random_state=0))
+    >>> onx = to_onnx(model.fit(X, [0, 0, 1, 1]), X, options={"zipmap": False})
+    >>> inputs = onnx_inputs(onx, X)
+    >>> inputs["colour"].ravel().tolist(), inputs["size"].dtype
+    (['red', 'blue', 'blue', 'red'], dtype('float32'))
+    >>> session = onnxruntime.InferenceSession(
     ...     onx.SerializeToString(), providers=["CPUExecutionProvider"]
     ... )
-    >>> labels, proba = session.run(None, onnx_inputs(onx, X))  # doctest: +SKIP
+    >>> labels, proba = session.run(None, inputs)
+    >>> labels.tolist() == model.predict(X).tolist()
+    True
     """
     inputs = onx.graph.input
     if not (hasattr(X, "columns") and hasattr(X, "dtypes")):
