@@ -16,8 +16,8 @@ and then the outputs of `TwoLayerClassifier.predict` and ``predict_proba``:
   (int64, shape ``(n, n_labels)``), as `predict` decides.
 
 Labels come from the logits, not from rounded probabilities, so the exported
-labels are those of `predict`. skl2onnx's classifier parser adds the ``zipmap``
-option (True, False or ``'columns'``).
+labels are those of `predict`. skl2onnx's classifier parser adds the options
+of its classifiers: ``zipmap`` (True, False or ``'columns'``) and ``nocl``.
 
 skl2onnx, onnx and onnxruntime are the optional extra ``onnx``; they are
 imported only when a function here is called.
@@ -369,7 +369,7 @@ def _calculate_output_shapes(operator):
     model = operator.raw_operator
     n = operator.inputs[0].get_first_dimension()
     label_type, _ = _label_type(_classes(operator.scope_inst, model))
-    label_shape = [n, model.n_outputs_] if _is_multilabel(model) else [n]
+    label_shape = [n, model.n_outputs_] if model._is_multilabel() else [n]
     operator.outputs[0].type = label_type(label_shape)
     proba_type = (
         FloatTensorType if _zipmap_float(operator) else type(operator.inputs[0].type)
@@ -396,10 +396,6 @@ def _classes(scope, model):
     return model.classes_
 
 
-def _is_multilabel(model):
-    return model.out_activation_ == "logistic" and model.n_outputs_ > 1
-
-
 def _label_type(classes):
     """``(tensor type, values)`` of the class labels in ONNX: int64 for numbers
     (classification labels are integers, booleans or integral floats), UTF-8
@@ -407,11 +403,19 @@ def _label_type(classes):
     from skl2onnx.common.data_types import Int64TensorType, StringTensorType
 
     classes = np.asarray(classes)
-    if classes.dtype.kind in "biuf" or all(
-        isinstance(c, (int, np.integer)) for c in classes
+    if not (
+        classes.dtype.kind in "biuf"
+        or all(isinstance(c, (int, np.integer)) for c in classes)
     ):
-        return Int64TensorType, classes.astype(np.int64)
-    return StringTensorType, np.array([str(c).encode("utf-8") for c in classes])
+        return StringTensorType, np.array([str(c).encode("utf-8") for c in classes])
+    with np.errstate(invalid="ignore"):  # a float too large for int64
+        values = classes.astype(np.int64)
+    if not all(int(v) == c for v, c in zip(values, classes, strict=True)):
+        raise ValueError(
+            f"The class labels {classes} do not fit ONNX's int64 labels. Fit "
+            "the model on labels between -2**63 and 2**63 - 1, or on strings."
+        )
+    return Int64TensorType, values
 
 
 # ------------------------------------------------------------------ converter
@@ -432,7 +436,7 @@ def _convert(scope, operator, container):
     label, proba = (output.full_name for output in operator.outputs)
     if _zipmap_float(operator):
         rounded, proba = proba, scope.get_unique_variable_name("probabilities")
-    if _is_multilabel(model):
+    if model._is_multilabel():
         _multilabel_outputs(graph, Z, label, proba)
     else:
         _class_outputs(graph, Z, label, proba, _label_type(_classes(scope, model))[1])

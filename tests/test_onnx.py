@@ -172,6 +172,20 @@ def test_saturated_outputs_stay_finite(onnxruntime, fitted, kind, dtype):
     assert ((expected < 1e-12) | (expected > 1 - 1e-12)).any(axis=1).all()
 
 
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "multilabel"])
+def test_an_older_opset(onnxruntime, fitted, kind):
+    """Opset 13: the first whose Softmax takes the axis as ONNX does today."""
+    X, clf = fitted(kind)
+    X = X.astype(np.float32)
+
+    onx = to_onnx(clf, X[:1], options={"zipmap": False}, target_opset=13)
+    label, proba = run(onnxruntime, onx, X)
+
+    assert {o.domain: o.version for o in onx.opset_import}[""] == 13
+    assert_array_equal(label, clf.predict(X))
+    assert_allclose(proba, clf.predict_proba(X), rtol=0, atol=1e-5)
+
+
 def test_nocl_labels_are_class_indices(onnxruntime, fitted):
     X, clf = fitted("multiclass", "str")
 
@@ -190,6 +204,15 @@ def test_integral_float_labels_become_int64(onnxruntime, fitted):
 
     assert label.dtype == np.int64
     assert_array_equal(label, clf.predict(X))
+
+
+def test_labels_beyond_int64_are_refused(onnxruntime, fitted):
+    X, clf = fitted("binary")
+    y = np.where(clf.predict(X) > 0, 2**63 + 1, 0).astype(np.uint64)
+    clf = TwoLayerClassifier(n_hidden=4, max_iter=20).fit(X, y)
+
+    with pytest.raises(ValueError, match="do not fit ONNX's int64 labels"):
+        to_onnx(clf, X[:1])
 
 
 def test_skl2onnx_converts_a_pipeline_once_registered(onnxruntime):
