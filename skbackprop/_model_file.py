@@ -17,13 +17,16 @@ from pathlib import Path
 # The types that skops does not trust by itself and that a fitted pipeline of
 # TwoLayerClassifier holds, as "module.name" strings (skops' `trusted=`):
 # the estimator, the update rules it keeps so that `partial_fit` continues
-# (the "gd"/"sgd" rule and Adam's), and NumPy's dtype objects, which
-# scikit-learn's SimpleImputer stores.
+# (the "gd"/"sgd" rule and Adam's), NumPy's dtype objects, which
+# scikit-learn's SimpleImputer stores, and the list of left-over columns that
+# ColumnTransformer keeps in scikit-learn 1.6 (a list; later versions keep a
+# plain one).
 TRUSTED_TYPES = [
     "numpy.dtype",
     "skbackprop._classifier.TwoLayerClassifier",
     "skbackprop._solvers.Adam",
     "skbackprop._solvers.GradientDescent",
+    "sklearn.compose._column_transformer._RemainderColsList",
 ]
 
 SKOPS_EXTRA = "pip install 'skbackprop[skops]'"

@@ -465,7 +465,9 @@ def test_penguins_as_shipped(tmp_path, capsys):
     )  # fmt: skip
     assert status == 0, err
     assert "5 numeric, imputed (median) and standardized" in out
-    assert "2 categorical, imputed (most frequent) and one-hot encoded: island, sex" in out
+    assert (
+        "2 categorical, imputed (most frequent) and one-hot encoded: island, sex" in out
+    )
     assert "258 training samples, 86 held out, 7 features, 3 classes" in out
     assert float(re.search(r"Held-out accuracy: ([\d.]+)", out).group(1)) > 0.95
 
@@ -547,7 +549,9 @@ def test_default_grid_contains_the_default_model(iris):
     for candidate in ParameterGrid(search.param_grid):
         net = clone(search.estimator).set_params(**candidate)[-1].fit(X, y)
         same.append(
-            all(np.array_equal(a, b) for a, b in zip(net.coefs_, default.coefs_,
-                                                     strict=True))  # fmt: skip
+            all(
+                np.array_equal(a, b)
+                for a, b in zip(net.coefs_, default.coefs_, strict=True)
+            )  # fmt: skip
         )
     assert sum(same) == 1
