@@ -20,7 +20,7 @@ from pathlib import Path
 # (the "gd"/"sgd" rule and Adam's), NumPy's dtype objects, which
 # scikit-learn's SimpleImputer stores, and the list of left-over columns that
 # ColumnTransformer keeps in scikit-learn 1.6 (a list; later versions keep a
-# plain one).
+# plain one). docs/api.rst lists them, one by one.
 TRUSTED_TYPES = [
     "numpy.dtype",
     "skbackprop._classifier.TwoLayerClassifier",
@@ -141,7 +141,7 @@ def load_model(path):
     >>> model = model.fit(X, y)
     >>> path = os.path.join(tempfile.mkdtemp(), "iris.skops")
     >>> skops.io.dump(model, path)
-    >>> (load_model(path).predict(X) == model.predict(X)).all()
-    np.True_
+    >>> print(bool((load_model(path).predict(X) == model.predict(X)).all()))
+    True
     """
     return FORMATS[model_format(path)][1](path)

@@ -1,6 +1,8 @@
 """Model files: .skops loaded with the trusted types and nothing else, .joblib."""
 
+import re
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -69,6 +71,14 @@ def test_trusted_types_are_exactly_what_these_pipelines_hold():
         needed.add(remainder)
     assert needed == set(TRUSTED_TYPES)
     assert skbackprop.TRUSTED_TYPES is TRUSTED_TYPES
+
+
+def test_the_api_reference_lists_the_trusted_types():
+    api = (Path(__file__).parents[1] / "docs" / "api.rst").read_text()
+    entry = api.split(".. data:: TRUSTED_TYPES")[1].split("\n\n\n")[0]
+    listed = entry.split("\n   * ", 1)[1]  # the bullet list
+    named = re.findall(r'``"([\w.]+)"``', listed)
+    assert sorted(named) == sorted(TRUSTED_TYPES)
 
 
 @pytest.mark.parametrize("suffix", [".skops", ".joblib"])
