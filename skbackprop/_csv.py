@@ -5,6 +5,9 @@ pandas (the ``csv`` extra) reads the file with its C parser, which is strict
 about numbers: ``5_1``, ``1,5`` or ``0x10`` are text, not numbers (unlike
 Python's ``float``, which reads ``5_1`` as 51). What the reader decides:
 
+- **Fields** are separated by commas when the header line has one; else by
+  its most frequent tab, semicolon or ``|``; else by whitespace (`delimiter`).
+
 - **Missing values** are empty cells and pandas' markers (``NA``, ``NaN``,
   ``N/A``, ``null``, ...). In a feature they are left to the pipeline's
   imputers. A row with no label is dropped, and the run says how many were.
@@ -95,19 +98,37 @@ def _pandas():
     return pandas
 
 
-def read_frame(path, text_columns=()):
-    """The CSV file at ``path`` as a DataFrame; ``text_columns`` are read as text.
+def delimiter(path):
+    """The field separator of ``path``, from its header line: a comma if it has
+    one, else the most frequent of tab, semicolon and ``|``, else whitespace."""
+    with open(path, encoding="utf-8-sig", errors="replace") as f:
+        header = f.readline()
+    if "," in header:
+        return ","
+    counts = {sep: header.count(sep) for sep in "\t;|"}
+    sep = max(counts, key=counts.get)
+    return sep if counts[sep] else r"\s+"
 
-    Raises `InputError` for a file that cannot be read or parsed, or that has no
-    data row.
+
+def read_frame(path, text_columns=(), *, all_text=False, nrows=None):
+    """The CSV file at ``path`` as a DataFrame, its column names stripped of
+    surrounding spaces.
+
+    ``text_columns`` are read as text (``all_text``: every column, exactly as
+    written, empty cells as ``""``). Raises `InputError` for a file that cannot
+    be read or parsed, or that has no data row (unless ``nrows=0`` asks for the
+    header alone).
     """
     pd = _pandas()
     try:
-        frame = pd.read_csv(
-            path,
-            dtype=dict.fromkeys(text_columns, str),
-            encoding="utf-8-sig",
-        )
+        options = {"sep": delimiter(path), "encoding": "utf-8-sig"}
+        names = pd.read_csv(path, nrows=0, **options).columns
+        if all_text:
+            options.update(dtype=str, keep_default_na=False)
+        else:
+            wanted = set(text_columns)
+            options["dtype"] = {n: str for n in names if str(n).strip() in wanted}
+        frame = pd.read_csv(path, nrows=nrows, **options)
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read {path}: {exc}") from None
     except pd.errors.EmptyDataError:
@@ -116,7 +137,7 @@ def read_frame(path, text_columns=()):
         message = " ".join(str(exc).split())
         raise InputError(f"cannot parse {path}: {message}") from None
     frame.columns = [str(name).strip() for name in frame.columns]
-    if frame.empty:
+    if frame.empty and nrows != 0:
         raise InputError(f"{path} has a header but no data rows")
     return frame
 
@@ -127,7 +148,7 @@ def read_training_csv(path, target=None, drop=()):
     ``target`` defaults to the last column; ``drop`` names columns to leave out.
     Rows without a label are dropped with a note.
     """
-    header = read_frame_header(path)
+    header = list(read_frame(path, nrows=0).columns)
     target = header[-1] if target is None else target
     if target not in header:
         raise InputError(
@@ -149,9 +170,10 @@ def read_training_csv(path, target=None, drop=()):
     if not labelled.all():
         lines = np.flatnonzero(~labelled) + 2
         shown = ", ".join(map(str, lines[:5])) + (", ..." if len(lines) > 5 else "")
+        where = "line" if len(lines) == 1 else "lines"
         notes.append(
             f"Dropped {_count(len(lines), 'row')} without a label in {target!r} "
-            f"(line {shown})."
+            f"({where} {shown})."
         )
         if labelled.sum() == 0:
             raise InputError(f"{path}: target column {target!r} has no labels")
@@ -165,20 +187,6 @@ def read_training_csv(path, target=None, drop=()):
         )
     X = X[labelled] if not labelled.all() else X
     return Table(X.reset_index(drop=True), y[labelled], target, columns, notes)
-
-
-def read_frame_header(path):
-    """The column names of the CSV file at ``path``."""
-    pd = _pandas()
-    try:
-        header = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from None
-    except pd.errors.EmptyDataError:
-        raise InputError(f"{path} is empty") from None
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise InputError(f"cannot parse {path}: {' '.join(str(exc).split())}") from None
-    return [str(name).strip() for name in header]
 
 
 def labels(texts, path, target):

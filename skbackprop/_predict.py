@@ -22,7 +22,7 @@ from sklearn.pipeline import Pipeline
 
 from . import _model_file
 from ._cli import PROG, check_writable, report_errors
-from ._csv import InputError, read_for_prediction
+from ._csv import InputError, read_for_prediction, read_frame
 
 PREDICTION = "prediction"
 
@@ -131,8 +131,7 @@ def predictions_table(path, classes, predictions, probabilities):
     """The rows of ``path`` as written, then the prediction and probabilities."""
     import pandas as pd
 
-    rows = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    rows.columns = [str(name).strip() for name in rows.columns]
+    rows = read_frame(path, all_text=True)
     names = [PREDICTION, *(f"probability_{c}" for c in classes)]
     clash = [name for name in names if name in rows.columns]
     if clash:

@@ -225,6 +225,24 @@ def test_byte_order_mark_is_not_part_of_the_first_name(tmp_path):
     assert list(read_training_csv(path, None).X.columns) == ["a"]
 
 
+@pytest.mark.parametrize("sep", [";", "\t", "|", " ", "  "])
+def test_field_separator_is_read_from_the_header(tmp_path, sep):
+    lines = ["a,b" + ",label", "1,x,u", "2,y,v", "3,x,u"]
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(line.replace(",", sep) for line in lines) + "\n")
+    table = read_training_csv(path)
+    assert list(table.X.columns) == ["a", "b"]
+    assert table.X["a"].tolist() == [1, 2, 3]
+    assert table.X["b"].tolist() == ["x", "y", "x"]
+    assert table.y.tolist() == ["u", "v", "u"]
+
+
+def test_a_comma_in_the_header_makes_commas_the_separator(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a b,c;d,label\n1,2,u\n3,4,v\n")
+    assert list(read_training_csv(path).X.columns) == ["a b", "c;d"]
+
+
 def one_line_error(status, err, *fragments):
     assert status == 1
     lines = err.strip().splitlines()
@@ -397,7 +415,7 @@ def test_real_world_csv_trains_and_says_what_it_did(mixed_csv, tmp_path, capsys)
     )  # fmt: skip
     assert status == 0, err
     assert "target 'outcome'" in out
-    assert "Dropped 2 rows without a label in 'outcome' (line 9, 42)." in out
+    assert "Dropped 2 rows without a label in 'outcome' (lines 9, 42)." in out
     lines = re.findall(r"^\s+(\d+) (.*?): (.*)$", out, re.M)
     assert lines == [
         ("1", "numeric, imputed (median) and standardized", "size"),
