@@ -190,9 +190,13 @@ def read_training_csv(path, target=None, drop=()):
 
 
 def labels(texts, path, target):
-    """Class labels from the text Series ``texts`` (missing entries become -1s
-    of a code array and are to be dropped): integers when every label is a
-    canonical integer, else the strings as written."""
+    """One class label per entry of the text Series ``texts``: integers when
+    every label is a canonical integer, else the strings as written.
+
+    A missing entry gets an arbitrary label: the caller drops its row. Raises
+    `InputError` for numbers with a fractional part (a regression target) or a
+    single class.
+    """
     pd = _pandas()
     codes, distinct = pd.factorize(texts)
     distinct = [str(label) for label in distinct]
@@ -318,7 +322,7 @@ def read_for_prediction(path, known, numeric=(), categorical=(), target=None):
 
 
 def check_finite(values, path, name):
-    """A numeric column to predict on holds no infinity."""
+    """A numeric column holds no infinity; return it as floats (NaN: missing)."""
     x = values.to_numpy(dtype=float, na_value=np.nan)
     infinite = np.isinf(x)
     if infinite.any():
