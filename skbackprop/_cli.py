@@ -82,7 +82,8 @@ def _parser():
         "--data",
         metavar="FILE.csv",
         type=Path,
-        help="CSV file with a header row; default: scikit-learn's digits",
+        help="CSV file with a header row (read by pandas: the csv extra); "
+        "default: scikit-learn's digits",
     )
     data.add_argument(
         "--target",
@@ -93,6 +94,7 @@ def _parser():
         "--drop",
         metavar="COLUMN",
         nargs="+",
+        action="extend",
         default=[],
         help="columns of --data to leave out of the features",
     )
@@ -446,12 +448,16 @@ class Output:
 
     ``write(model, path, X)`` writes it from the best pipeline ``model``
     (``X``: the training features, for a writer that needs a sample of the
-    input) and returns the line to print.
+    input) and returns the line to print. ``check(path)``, if given, raises
+    an `InputError` when the file could not be written: a suffix that names
+    no format, a missing extra. Both the path and the check are tried before
+    the data is read.
     """
 
     option: str
     path: Path
     write: object
+    check: object = None
 
 
 def planned_outputs(args):
@@ -459,7 +465,9 @@ def planned_outputs(args):
     first, so that a failing plot cannot lose a trained model."""
     outputs = []
     if args.save_model is not None:
-        outputs.append(Output("--save-model", args.save_model, _save))
+        outputs.append(
+            Output("--save-model", args.save_model, _save, _check_model_path)
+        )
     outputs.append(Output("--output", args.output / LOSS_CURVE_PNG, _plot_loss_curve))
     return outputs
 
@@ -469,13 +477,8 @@ def check_outputs(outputs):
     bad path fails at once rather than after the search."""
     for output in outputs:
         check_writable(output.path, output.option)
-        if output.write is _save:
-            try:
-                _model_file.model_format(output.path)
-                if output.path.suffix.lower() == ".skops":
-                    _model_file._skops()
-            except (ValueError, ImportError) as exc:
-                raise InputError(f"--save-model {exc}") from None
+        if output.check is not None:
+            output.check(output.path)
 
 
 def check_writable(path, option):
@@ -566,6 +569,15 @@ def _plot_loss_curve(model, path, X=None):
     finally:
         plt.close("all")
     return f"Loss curve of the best model written to {path}"
+
+
+def _check_model_path(path):
+    """The suffix names a model format, whose extra is installed."""
+    try:
+        if _model_file.model_format(path) == ".skops":
+            _model_file._skops()
+    except (ValueError, ImportError) as exc:
+        raise InputError(f"--save-model {exc}") from None
 
 
 def _save(model, path, X=None):

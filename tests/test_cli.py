@@ -573,3 +573,9 @@ def test_default_grid_contains_the_default_model(iris):
             )  # fmt: skip
         )
     assert sum(same) == 1
+
+
+def test_drop_may_be_repeated():
+    args = _cli._parser().parse_args(["--drop", "a", "--drop", "b c", "d"])
+    assert args.drop == ["a", "b c", "d"]
+    assert _cli._parser().parse_args([]).drop == []
