@@ -10,7 +10,10 @@ import pytest
 REQUIRED = os.environ.get("SKBACKPROP_REQUIRE_OPTIONAL", "") not in ("", "0")
 
 # Module of the package -> (extra, the packages its doctests import).
-EXTRAS = {"_onnx.py": ("onnx", ("skl2onnx", "onnx", "onnxruntime"))}
+EXTRAS = {
+    "_onnx.py": ("onnx", ("skl2onnx", "onnx", "onnxruntime")),
+    "_model_file.py": ("skops", ("skops",)),
+}
 
 
 def pytest_collection_modifyitems(config, items):
