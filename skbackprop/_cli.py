@@ -5,7 +5,7 @@ Searches ``learning_rate x n_hidden`` for a pipeline of preprocessing and
 scikit-learn (preprocessing: a StandardScaler) or on a CSV file (preprocessing:
 `preprocessing`, imputing, standardizing and one-hot encoding the columns that
 `_csv` found); prints the cross-validation table, the best parameters, the
-held-out accuracy and a confusion matrix; then writes its files (`Output`):
+held-out accuracy and a confusion matrix; then writes its files (`_outputs`):
 the model first, so that a failing plot cannot lose it, then the loss curve of
 the best model when matplotlib is installed. Every output path is checked
 before the data is read.
@@ -17,14 +17,11 @@ Problems with the user's input end with a one-line error and exit status 1
 import argparse
 import contextlib
 import math
-import os
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import sklearn
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_digits
 from sklearn.impute import SimpleImputer
@@ -34,9 +31,9 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
-from . import _model_file
 from ._classifier import TwoLayerClassifier
 from ._csv import InputError, Table, read_training_csv
+from ._outputs import LOSS_CURVE_PNG, check_outputs, planned_outputs, write_outputs
 from ._solvers import SOLVERS
 
 PROG = "python -m skbackprop"
@@ -45,7 +42,6 @@ PROG = "python -m skbackprop"
 DEFAULT_LEARNING_RATES = (0.5, SOLVERS["gd"].auto_learning_rate)
 DEFAULT_N_HIDDEN = (16, 32)
 HELD_OUT = 0.25
-LOSS_CURVE_PNG = "loss_curve.png"
 DASK_EXTRA = "pip install 'skbackprop[dask]'"
 
 __all__ = ["InputError", "main"]
@@ -441,73 +437,6 @@ def _header(table, name, n_train, n_test):
     return "\n".join(lines)
 
 
-# ------------------------------------------------------------------ outputs
-@dataclass
-class Output:
-    """A file the run writes once the search is done.
-
-    ``write(model, path, X)`` writes it from the best pipeline ``model``
-    (``X``: the training features, for a writer that needs a sample of the
-    input) and returns the line to print. ``check(path)``, if given, raises
-    an `InputError` when the file could not be written: a suffix that names
-    no format, a missing extra. Both the path and the check are tried before
-    the data is read.
-    """
-
-    option: str
-    path: Path
-    write: object
-    check: object = None
-
-
-def planned_outputs(args):
-    """The files of the run, in the order they are written: the model files
-    first, so that a failing plot cannot lose a trained model."""
-    outputs = []
-    if args.save_model is not None:
-        outputs.append(
-            Output("--save-model", args.save_model, _save, _check_model_path)
-        )
-    outputs.append(Output("--output", args.output / LOSS_CURVE_PNG, _plot_loss_curve))
-    return outputs
-
-
-def check_outputs(outputs):
-    """Every output path can be written: checked before the search, so that a
-    bad path fails at once rather than after the search."""
-    for output in outputs:
-        check_writable(output.path, output.option)
-        if output.check is not None:
-            output.check(output.path)
-
-
-def check_writable(path, option):
-    """``path`` is a file that can be created or overwritten: its nearest
-    existing ancestor is a writable directory. Nothing is created."""
-    path = Path(path)
-    if path.is_dir():
-        raise InputError(f"{option} {path}: is a directory, not a file")
-    ancestor = path.parent
-    while not ancestor.exists() and ancestor != ancestor.parent:
-        ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        raise InputError(f"{option} {path}: {ancestor} is not a directory")
-    writable = os.access(ancestor, os.W_OK | os.X_OK)
-    if not writable or (path.exists() and not os.access(path, os.W_OK)):
-        raise InputError(f"{option} {path}: permission denied")
-
-
-def write_outputs(outputs, model, X):
-    """Write every output in order; an error names the file and ends the run."""
-    for output in outputs:
-        try:
-            output.path.parent.mkdir(parents=True, exist_ok=True)
-            message = output.write(model, output.path, X)
-        except OSError as exc:
-            raise InputError(f"cannot write {output.path}: {exc}") from None
-        print(message)
-
-
 # ------------------------------------------------------------------ reports
 def cv_table(cv_results):
     """The cross-validation results as text, best first."""
@@ -542,48 +471,3 @@ def confusion_table(y_true, y_pred, classes):
             label.rjust(width) + "  " + " ".join(str(n).rjust(width) for n in row)
         )
     return "\n".join(lines)
-
-
-def _plot_loss_curve(model, path, X=None):
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-    except ImportError:
-        return (
-            "No loss-curve plot: matplotlib is not installed "
-            "(pip install 'skbackprop[plot]')."
-        )
-    import matplotlib.pyplot as plt
-
-    from ._plot import LossCurveDisplay
-
-    try:
-        display = LossCurveDisplay.from_estimator(model)
-        net = model[-1]
-        display.ax_.set_title(
-            f"TwoLayerClassifier(learning_rate={net.learning_rate}, "
-            f"n_hidden={net.n_hidden})"
-        )
-        display.figure_.savefig(path, dpi=100)
-    finally:
-        plt.close("all")
-    return f"Loss curve of the best model written to {path}"
-
-
-def _check_model_path(path):
-    """The suffix names a model format, whose extra is installed."""
-    try:
-        if _model_file.model_format(path) == ".skops":
-            _model_file._skops()
-    except (ValueError, ImportError) as exc:
-        raise InputError(f"--save-model {exc}") from None
-
-
-def _save(model, path, X=None):
-    _model_file.save_model(model, path)
-    how = _model_file.FORMATS[_model_file.model_format(path)][2]
-    return (
-        f"Best pipeline saved to {path} (scikit-learn {sklearn.__version__}; "
-        f"load it with {how})"
-    )

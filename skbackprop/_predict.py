@@ -21,8 +21,9 @@ from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 
 from . import _model_file
-from ._cli import PROG, check_writable, report_errors
+from ._cli import PROG, report_errors
 from ._csv import InputError, read_for_prediction, read_frame
+from ._outputs import check_writable
 
 PREDICTION = "prediction"
 

@@ -16,7 +16,7 @@ from sklearn.base import clone
 from sklearn.datasets import load_iris
 from sklearn.model_selection import ParameterGrid
 
-from skbackprop import TwoLayerClassifier, _cli, load_model
+from skbackprop import TwoLayerClassifier, _cli, _outputs, load_model
 from skbackprop.__main__ import main
 from skbackprop._csv import read_training_csv
 
@@ -544,7 +544,7 @@ def test_model_is_saved_before_the_plot(iris_csv, tmp_path, capsys, monkeypatch)
     def failing_plot(model, path, X=None):
         raise OSError("disk full")
 
-    monkeypatch.setattr(_cli, "_plot_loss_curve", failing_plot)
+    monkeypatch.setattr(_outputs, "_plot_loss_curve", failing_plot)
     model_path = tmp_path / "models" / "best.joblib"
     status, out, err = run(
         ["--data", iris_csv, "--target", "species", "--n-hidden", "2",
