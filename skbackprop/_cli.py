@@ -156,6 +156,13 @@ def _parser():
         help="save the best pipeline, refitted on the training split, as a "
         ".skops file (safe to load: the skops extra) or a .joblib file",
     )
+    out.add_argument(
+        "--export-onnx",
+        metavar="PATH",
+        type=Path,
+        help="export the best pipeline, preprocessing included, as an ONNX model "
+        "(the onnx extra)",
+    )
     scale = parser.add_argument_group(
         "scale-out on dask (needs the dask extra: pip install 'skbackprop[dask]')"
     )

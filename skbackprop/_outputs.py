@@ -48,6 +48,10 @@ def planned_outputs(args):
         outputs.append(
             Output("--save-model", args.save_model, _save, _check_model_path)
         )
+    if args.export_onnx is not None:
+        outputs.append(
+            Output("--export-onnx", args.export_onnx, _export_onnx, _check_onnx)
+        )
     outputs.append(Output("--output", args.output / LOSS_CURVE_PNG, _plot_loss_curve))
     return outputs
 
@@ -104,6 +108,24 @@ def _save(model, path, X=None):
         f"Best pipeline saved to {path} (scikit-learn {sklearn.__version__}; "
         f"load it with {how})"
     )
+
+
+def _check_onnx(path):
+    """ONNX export needs the onnx extra."""
+    from ._onnx import _skl2onnx
+
+    try:
+        _skl2onnx()
+    except ImportError as exc:
+        raise InputError(f"--export-onnx {path}: {exc}") from None
+
+
+def _export_onnx(model, path, X):
+    from ._onnx import to_onnx
+
+    onx = to_onnx(model, X[:1], options={"zipmap": False})
+    path.write_bytes(onx.SerializeToString())
+    return f"Best pipeline exported to {path} (ONNX: labels and probabilities)"
 
 
 def _plot_loss_curve(model, path, X=None):

@@ -579,3 +579,49 @@ def test_drop_may_be_repeated():
     args = _cli._parser().parse_args(["--drop", "a", "--drop", "b c", "d"])
     assert args.drop == ["a", "b c", "d"]
     assert _cli._parser().parse_args([]).drop == []
+
+
+def test_onnx_export_after_the_model_and_before_the_plot(
+    mixed_csv, tmp_path, capsys, monkeypatch
+):
+    onnx = require("onnx")
+    onnxruntime = require("onnxruntime")
+    written = []
+    for name in ("_save", "_export_onnx", "_plot_loss_curve"):
+        function = getattr(_outputs, name)
+
+        def recording(model, path, X=None, function=function, name=name):
+            written.append(name)
+            return function(model, path, X)
+
+        monkeypatch.setattr(_outputs, name, recording)
+    model_path, onnx_path = tmp_path / "m.joblib", tmp_path / "onnx" / "m.onnx"
+    status, out, err = run(
+        ["--data", mixed_csv, "--n-hidden", "4", "--learning-rate", "1",
+         "--cv", "2", "--output", tmp_path, "--save-model", model_path,
+         "--export-onnx", onnx_path],
+        capsys,
+    )  # fmt: skip
+    assert status == 0, err
+    assert written == ["_save", "_export_onnx", "_plot_loss_curve"]
+    assert f"Best pipeline exported to {onnx_path}" in out
+
+    from skbackprop import onnx_inputs
+
+    model = joblib.load(model_path)
+    X = read_training_csv(mixed_csv).X
+    session = onnxruntime.InferenceSession(
+        str(onnx_path), providers=["CPUExecutionProvider"]
+    )
+    labels, proba = session.run(None, onnx_inputs(onnx.load(onnx_path), X))
+    assert_array_equal(labels, model.predict(X))
+    np.testing.assert_allclose(proba, model.predict_proba(X), atol=1e-5)
+
+
+def test_onnx_path_is_checked_before_the_search(iris_csv, tmp_path, capsys):
+    a_file = write_csv(tmp_path / "a_file", ["x"], [[1]])
+    status, out, err = run(
+        ["--data", iris_csv, "--export-onnx", a_file / "m.onnx"], capsys
+    )
+    one_line_error(status, err, "--export-onnx", "not a directory")
+    assert out == ""
