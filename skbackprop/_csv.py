@@ -149,10 +149,12 @@ def read_training_csv(path, target=None, drop=()):
     Rows without a label are dropped with a note.
     """
     header = list(read_frame(path, nrows=0).columns)
-    target = header[-1] if target is None else target
+    chosen = target is not None
+    target = target if chosen else header[-1]
     if target not in header:
         raise InputError(
-            f"{path} has no column {target!r}; its columns are: {', '.join(header)}"
+            f"{path} has no column {target!r}; its columns are: "
+            f"{', '.join(map(repr, header))}"
         )
     for name in drop:
         if name == target:
@@ -177,7 +179,15 @@ def read_training_csv(path, target=None, drop=()):
         )
         if labelled.sum() == 0:
             raise InputError(f"{path}: target column {target!r} has no labels")
-    y = labels(frame[target], path, target)
+    try:
+        y = labels(frame[target], path, target)
+    except InputError as exc:
+        if chosen:
+            raise
+        raise InputError(
+            f"{exc} (no --target given, so the last column is the target; "
+            "name another with --target COLUMN)"
+        ) from None
     X = frame.drop(columns=[target])
     columns = classify(X, path, drop)
     if not (columns.numeric or columns.categorical):

@@ -121,11 +121,30 @@ def _check_onnx(path):
 
 
 def _export_onnx(model, path, X):
+    """The ONNX graph takes one input per column the pipeline reads: the
+    columns it drops (identifier-like, empty, ``--drop``) are left out, as the
+    predict command lets them be."""
     from ._onnx import to_onnx
 
+    if hasattr(X, "columns"):
+        X = X[_columns_read(model[0])]
     onx = to_onnx(model, X[:1], options={"zipmap": False})
     path.write_bytes(onx.SerializeToString())
-    return f"Best pipeline exported to {path} (ONNX: labels and probabilities)"
+    inputs = ", ".join(i.name for i in onx.graph.input)
+    return (
+        f"Best pipeline exported to {path} (ONNX: labels and probabilities; "
+        f"inputs: {inputs})"
+    )
+
+
+def _columns_read(preprocess):
+    """The columns a fitted ColumnTransformer passes to a transformer."""
+    return [
+        column
+        for _, transformer, columns in preprocess.transformers_
+        if transformer != "drop"
+        for column in columns
+    ]
 
 
 def _plot_loss_curve(model, path, X=None):

@@ -256,7 +256,7 @@ def one_line_error(status, err, *fragments):
     "header, rows, target, fragments",
     [
         (["a", "b", "y"], [[1, 2, "u"], [3, 4, "v"]], "label",
-         ["no column 'label'", "its columns are: a, b, y"]),
+         ["no column 'label'", "its columns are: 'a', 'b', 'y'"]),
         # Numbers are parsed strictly: 5_1 is not 51 (Python's float says it is).
         (["a", "b", "y"], [[1, 2, "u"], [3, "5_1", "v"], [4, 4, "u"]], "y",
          ["column 'b' is numeric but line 3 holds '5_1'", "--drop b"]),
@@ -289,6 +289,18 @@ def test_bad_csv_gives_one_line_error(tmp_path, capsys, header, rows, target,
     path = write_csv(tmp_path / "bad.csv", header, rows)
     status, _, err = run(["--data", path, "--target", target], capsys)
     one_line_error(status, err, *fragments)
+
+
+def test_a_last_column_that_is_no_target_says_it_was_taken_by_default(
+    tmp_path, capsys
+):
+    rows = [[u, 0.5 + i] for i, u in enumerate("uvuvuv")]
+    path = write_csv(tmp_path / "t.csv", ["y", "score"], rows)
+    status, _, err = run(["--data", path], capsys)
+    one_line_error(status, err, "target column 'score' holds continuous numbers",
+                   "no --target given, so the last column is the target")  # fmt: skip
+    status, _, err = run(["--data", path, "--target", "score"], capsys)
+    assert "no --target given" not in err
 
 
 def test_too_few_samples_per_class_for_the_folds(tmp_path, capsys):
@@ -597,14 +609,18 @@ def test_onnx_export_after_the_model_and_before_the_plot(
         monkeypatch.setattr(_outputs, name, recording)
     model_path, onnx_path = tmp_path / "m.joblib", tmp_path / "onnx" / "m.onnx"
     status, out, err = run(
-        ["--data", mixed_csv, "--n-hidden", "4", "--learning-rate", "1",
-         "--cv", "2", "--output", tmp_path, "--save-model", model_path,
-         "--export-onnx", onnx_path],
+        ["--data", mixed_csv, "--drop", "noise", "--n-hidden", "4",
+         "--learning-rate", "1", "--cv", "2", "--output", tmp_path,
+         "--save-model", model_path, "--export-onnx", onnx_path],
         capsys,
     )  # fmt: skip
     assert status == 0, err
     assert written == ["_save", "_export_onnx", "_plot_loss_curve"]
     assert f"Best pipeline exported to {onnx_path}" in out
+    # the columns the pipeline drops (identifier-like, empty, --drop) are no inputs
+    assert "inputs: size, colour)" in out
+    graph = onnx.load(onnx_path).graph
+    assert [put.name for put in graph.input] == ["size", "colour"]
 
     from skbackprop import onnx_inputs
 
@@ -613,7 +629,8 @@ def test_onnx_export_after_the_model_and_before_the_plot(
     session = onnxruntime.InferenceSession(
         str(onnx_path), providers=["CPUExecutionProvider"]
     )
-    labels, proba = session.run(None, onnx_inputs(onnx.load(onnx_path), X))
+    read = X[["size", "colour"]]
+    labels, proba = session.run(None, onnx_inputs(onnx.load(onnx_path), read))
     assert_array_equal(labels, model.predict(X))
     np.testing.assert_allclose(proba, model.predict_proba(X), atol=1e-5)
 
