@@ -6,21 +6,29 @@ visited in blocks, on the chunks and threads of a `_workspace.Workspace`; each
 block's forward and backward pass is fused into a few in-place NumPy and BLAS
 calls on scratch arrays, with no copy of ``X`` and float32 kept as float32.
 Shapes are those of `_network`.
+
+Sparse ``X`` (wide, with few nonzeros per row) takes the same blocks for
+everything but ``dC/dW1 = X^T D1``: the blocks keep their hidden deltas ``D1``
+and, once all rows are done, one sparse product over the whole of ``X`` writes
+``dC/dW1`` (`_sparse_loss_gradient`). Its work is ``nnz H``, not ``m H`` per
+block, and no chunk or thread needs an array of the size of ``W1``.
 """
 
 import numpy as np
+from scipy.sparse import csr_matrix
 from scipy.special import expit
 
 from ._blas import axpy, flat
 from ._network import (
     SIGMOID,
     SMALL,
+    Layout,
     penalty,
     sigmoid,
     sigmoid_of_negated,
     sparse_product,
 )
-from ._workspace import Workspace
+from ._workspace import Workspace, row_nonzeros
 
 
 # --------------------------------------------------------------------------------------
@@ -41,16 +49,27 @@ def loss_gradient(theta, layout, X, Y, s, l2, activation, *, out=None, work=None
     ``theta``'s dtype.
     """
     if work is None or not work.fits(layout, X.shape[0], theta.dtype):
-        with Workspace(layout, X.shape[0], theta.dtype) as work:
+        with Workspace(
+            layout, X.shape[0], theta.dtype, row_nonzeros=row_nonzeros(X)
+        ) as work:
             return loss_gradient(
                 theta, layout, X, Y, s, l2, activation, out=out, work=work
             )
-    scratch = work.scratch(Scratch)
-    p = scratch.unpack(theta)
     grad = np.empty_like(theta) if out is None else out
-    sparse = not isinstance(X, np.ndarray)  # validated X is an array or sparse
-    product = sparse_product if sparse else np.matmul
-    rows = work.rows
+    if isinstance(X, np.ndarray):  # validated X is an array or sparse
+        scratch = work.scratch(Scratch)
+        value = _dense_loss_gradient(theta, X, Y, s, activation, work, scratch, grad)
+    else:
+        scratch = work.scratch(SparseScratch)
+        value = _sparse_loss_gradient(theta, X, Y, s, activation, work, scratch, grad)
+    p, dp = scratch.unpack(theta), scratch.unpack(grad)
+    return with_penalty(value, flat(p), flat(dp), l2), grad
+
+
+def _dense_loss_gradient(theta, X, Y, s, activation, work, scratch, grad):
+    """``sum_i s_i CE_i``, and its gradient written to ``grad``, for dense ``X``:
+    each chunk sums the whole gradient of its rows."""
+    p, rows = scratch.unpack(theta), work.rows
 
     def chunk(start, stop, grad, slot):
         dp = scratch.unpack(grad)
@@ -59,12 +78,40 @@ def loss_gradient(theta, layout, X, Y, s, l2, activation, *, out=None, work=None
         for first in range(start, stop, rows):
             i = slice(first, min(first + rows, stop))
             value += _block_loss_gradient(
-                p, X[i], Y[i], s[i], activation, block, dp, product, add=first > start
+                p, X[i], Y[i], s[i], activation, block, dp, np.matmul, first > start
             )
         return value
 
-    value = work.run(chunk, grad, X.shape[0])
-    return with_penalty(value, flat(p), flat(scratch.unpack(grad)), l2), grad
+    return work.run(chunk, grad, X.shape[0])
+
+
+def _sparse_loss_gradient(theta, X, Y, s, activation, work, scratch, grad):
+    """``sum_i s_i CE_i``, and its gradient written to ``grad``, for sparse ``X``.
+
+    The chunks sum the gradient of ``b1``, ``W2`` and ``b2`` -- the tail of
+    ``grad``, which does not grow with the number of features -- and leave
+    their rows' hidden deltas in ``scratch.D1``; then ``dC/dW1 = X^T D1`` is
+    one sparse product over all rows, written in place.
+    """
+    p, rows, D1 = scratch.unpack(theta), work.rows, scratch.D1
+    tail = grad[scratch.W1_size :]  # (b1, W2, b2), contiguous after W1
+
+    def chunk(start, stop, tail, slot):
+        dq = scratch.unpack_tail(tail)
+        block = scratch.blocks[slot]
+        value = 0.0
+        for first in range(start, stop, rows):
+            i = slice(first, min(first + rows, stop))
+            value += _block_loss_gradient(
+                p, X[i], Y[i], s[i], activation, block, dq, sparse_product,
+                first > start, D1=D1[i],
+            )  # fmt: skip
+        return value
+
+    value = work.run(chunk, tail, X.shape[0])
+    # dC/dW1 = sum_i x_i^T D1_i = X^T D1
+    scratch.transposed(X).product(D1[: X.shape[0]], scratch.unpack(grad).W1)
+    return value
 
 
 def with_penalty(value, p, dp, l2):
@@ -77,15 +124,19 @@ def with_penalty(value, p, dp, l2):
     return float(value)
 
 
-def _block_loss_gradient(p, X, Y, s, activation, block, dp, product, add=False):
+def _block_loss_gradient(
+    p, X, Y, s, activation, block, dp, product, add=False, D1=None
+):
     """The share ``sum_i s_i CE_i`` of the loss of the rows of one block.
 
     Their gradient is written to the views ``dp``, or added to them if ``add``;
     ``block`` holds the scratch arrays. ``product`` is `np.matmul`, or
-    `sparse_product` for sparse ``X``.
+    `sparse_product` for sparse ``X``. If ``D1`` is given, the hidden deltas
+    are written there and ``dp.W1`` is left to the caller (None).
     """
     r = X.shape[0]
-    h, D1, Z, T = block.rows(r)
+    h, D1_block, Z, T = block.rows(r)
+    D1 = D1_block if D1 is None else D1
 
     product(X, p.W1, out=h)  # A1 = X W1 + b1, h = g(A1)
     if h.size <= SMALL:
@@ -118,7 +169,8 @@ def _block_loss_gradient(p, X, Y, s, activation, block, dp, product, add=False):
     D1 *= h
 
     # dC/dW1 = sum_i x_i^T D1_i, dC/db1 = sum_i D1_i
-    _product_into(dp.W1, product, X.T, D1, block.W1, add)
+    if dp.W1 is not None:
+        _product_into(dp.W1, product, X.T, D1, block.W1, add)
     _column_sums_into(dp.b1, D1, block.ones[:r], add)
     return value
 
@@ -180,17 +232,21 @@ def _column_sums_into(target, A, ones, add):
 # Scratch arrays
 # --------------------------------------------------------------------------------------
 class Block:
-    """Scratch arrays for one block of rows: one per thread of a pass."""
+    """Scratch arrays for one block of rows: one per thread of a pass.
 
-    def __init__(self, layout, rows, dtype):
+    Without ``W1`` (a sparse pass), it has no share of ``dC/dW1`` and no hidden
+    deltas of its own: the pass keeps those of all rows.
+    """
+
+    def __init__(self, layout, rows, dtype, W1=True):
         m, H, K = layout
         self.h = np.empty((rows, H), dtype)  # hidden activations, then 1 - h
-        self.D1 = np.empty((rows, H), dtype)  # hidden deltas
+        self.D1 = np.empty((rows if W1 else 0, H), dtype)  # hidden deltas
         self.Z = np.empty((rows, K), dtype)  # logits, then output deltas D2
         self.T = np.empty((rows, K), dtype)  # per-unit cross-entropy and such
         self.r1, self.r2 = np.empty(rows, dtype), np.empty(rows, dtype)  # per row
         self.ones = np.ones(max(rows, K), dtype)  # sums as products
-        self.W1 = np.empty((m, H), dtype)  # one block's share of dC/dW1
+        self.W1 = np.empty((m, H), dtype) if W1 else None  # a block's dC/dW1
         self.W2 = np.empty((H, K), dtype)  # one block's share of dC/dW2
 
     def rows(self, r):
@@ -213,9 +269,59 @@ class Scratch:
 
     def unpack(self, vector):
         """``layout.unpack(vector)``, remembered for the vectors seen last."""
+        return self._unpack(self.layout, vector)
+
+    def _unpack(self, layout, vector):
         views = self._views.get(id(vector))
         if views is None or views[0] is not vector:
-            if len(self._views) > 4:
+            if len(self._views) > 8:
                 self._views.clear()
-            views = self._views[id(vector)] = (vector, self.layout.unpack(vector))
+            views = self._views[id(vector)] = (vector, layout.unpack(vector))
         return views[1]
+
+
+class SparseScratch(Scratch):
+    """The sparse pass's arrays: `Block` s without a share of ``dC/dW1``, the
+    hidden deltas ``D1`` of all rows, and ``X^T`` of the last ``X`` seen."""
+
+    def __init__(self, work):
+        m, H, K = self.layout = work.layout
+        self.blocks = [
+            Block(work.layout, work.rows, work.dtype, W1=False)
+            for _ in range(work.threads)
+        ]
+        self.D1 = np.empty((work.n_samples, H), work.dtype)
+        self.W1_size = m * H
+        self._tail_layout = Layout(0, H, K)  # (b1, W2, b2) after W1
+        self._views = {}
+        self._transposed = None
+
+    def unpack_tail(self, vector):
+        """`Params` of the tail ``(b1, W2, b2)`` of a vector, with W1 None."""
+        return self._unpack(self._tail_layout, vector)._replace(W1=None)
+
+    def transposed(self, X):
+        """`Transposed` ``X``, made once for the ``X`` of a training loop."""
+        if self._transposed is None or self._transposed.X is not X:
+            self._transposed = Transposed(X)
+        return self._transposed
+
+
+class Transposed:
+    """``X^T`` of a sparse ``X`` as CSR: its rows are ``X``'s columns, so
+    ``X^T D`` is computed feature by feature, each row of the result from the
+    nonzeros of one column, written in place a band of features at a time."""
+
+    BAND_BYTES = 2**22  # of the result, a band of features at a time
+
+    def __init__(self, X):
+        self.X = X
+        self.T = csr_matrix(X.T)  # CSR of X^T: X's columns, indices sorted
+
+    def product(self, D, out):
+        """``out = X^T D``, for ``D`` of shape ``(n, H)``."""
+        m, H = out.shape
+        band = max(1, self.BAND_BYTES // (H * out.itemsize))
+        for start in range(0, m, band):
+            stop = min(start + band, m)
+            out[start:stop] = self.T[start:stop] @ D

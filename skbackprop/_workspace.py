@@ -125,20 +125,33 @@ def _set_blas_counts(counts):
         clear()  # only if this thread had taken control
 
 
-def flops_per_row(layout):
-    """Floating-point operations of one row's forward and backward pass."""
+def flops_per_row(layout, row_nonzeros=None):
+    """Floating-point operations of one row's forward and backward pass.
+
+    The products with ``X`` cost ``H`` per stored entry of a row: ``m`` of them
+    in a dense row, ``row_nonzeros`` (on average) in a sparse one.
+    """
     m, H, K = layout
-    return 6 * (m * H + H * K)
+    entries = m if row_nonzeros is None else row_nonzeros
+    return round(6 * (entries * H + H * K))
 
 
-def chunk_bounds(n_samples, layout, chunks=None):
+def row_nonzeros(X):
+    """Stored entries per row of a sparse ``X``, on average; None if dense."""
+    if isinstance(X, np.ndarray) or not X.shape[0]:
+        return None
+    return X.nnz / X.shape[0]
+
+
+def chunk_bounds(n_samples, layout, chunks=None, row_nonzeros=None):
     """``[(start, stop), ...]``: contiguous runs of rows of (nearly) equal size.
 
     ``chunks`` of them, or as many as have `CHUNK_FLOPS` of work each, at most
-    `MAX_CHUNKS`.
+    `MAX_CHUNKS`; the work of a row is counted by `flops_per_row`.
     """
     if chunks is None:
-        chunks = min(MAX_CHUNKS, n_samples * flops_per_row(layout) // CHUNK_FLOPS)
+        work = n_samples * flops_per_row(layout, row_nonzeros)
+        chunks = min(MAX_CHUNKS, work // CHUNK_FLOPS)
     size = -(-n_samples // max(1, min(chunks, n_samples)))
     return [
         (start, min(start + size, n_samples)) for start in range(0, n_samples, size)
@@ -167,13 +180,24 @@ class Workspace:
         Number of chunks; from the amount of work when None (`chunk_bounds`).
     threads : int, default=None
         Most threads to use; BLAS's thread count when None (`blas_threads`).
+    row_nonzeros : float, default=None
+        For sparse data, the stored entries per row (`row_nonzeros`): the
+        chunks are planned by that work, not by a dense row's.
     """
 
     def __init__(
-        self, layout, n_samples, dtype, *, rows=None, chunks=None, threads=None
+        self,
+        layout,
+        n_samples,
+        dtype,
+        *,
+        rows=None,
+        chunks=None,
+        threads=None,
+        row_nonzeros=None,
     ):
         self.layout, self.n_samples, self.dtype = layout, n_samples, np.dtype(dtype)
-        self.chunks = chunk_bounds(n_samples, layout, chunks)
+        self.chunks = chunk_bounds(n_samples, layout, chunks, row_nonzeros)
         self.single = len(self.chunks) == 1
         longest = max(stop - start for start, stop in self.chunks)
         self.rows = max(1, min(longest, rows or block_rows(layout, dtype)))
@@ -185,8 +209,7 @@ class Workspace:
         self._free = queue.SimpleQueue()  # the thread slots not in use
         for slot in range(self.threads):
             self._free.put(slot)
-        # one gradient vector per chunk after the first, which writes to `out`
-        self._grads = [np.empty(layout.size, dtype) for _ in self.chunks[1:]]
+        self._grads = []  # one per chunk after the first, made by `run`
         self._executor = None
         self._scratch = {}
 
@@ -224,6 +247,9 @@ class Workspace:
         """
         if len(self.chunks) == 1:
             return chunk(0, n_samples, out, 0)
+        if not self._grads or self._grads[0].shape != out.shape:
+            # as long as `out`: all of a gradient, or the part the chunks sum
+            self._grads = [np.empty_like(out) for _ in self.chunks[1:]]
         grads = [out, *self._grads]
         errstate = np.geterr()  # NumPy's error state is per thread: pass it on
 
