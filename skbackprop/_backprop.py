@@ -22,13 +22,18 @@ from ._blas import axpy, flat
 from ._network import (
     SIGMOID,
     SMALL,
+    SOFTMAX,
     Layout,
+    forward,
+    output,
     penalty,
+    per_class,
+    product,
     sigmoid,
     sigmoid_of_negated,
     sparse_product,
 )
-from ._workspace import Workspace, row_nonzeros
+from ._workspace import Workspace, block_rows, row_nonzeros
 
 
 # --------------------------------------------------------------------------------------
@@ -226,6 +231,76 @@ def _column_sums_into(target, A, ones, add):
         target += ones @ A
     else:
         np.matmul(ones, A, out=target)
+
+
+# --------------------------------------------------------------------------------------
+# Prediction
+# --------------------------------------------------------------------------------------
+def probabilities(X, p, activation):
+    """``predict_proba``: `_network.per_class` of the output units, from
+    `logits`. For a softmax on data of more than one block, each block's
+    logits turn into probabilities in place, while in the cache."""
+    if activation == SOFTMAX and X.shape[0] > _forward_rows(X, p):
+        return logits(X, p, _softmax_in_place)
+    return per_class(output, logits(X, p), activation)
+
+
+def _softmax_in_place(Z):
+    """``softmax(Z)`` row by row, in place of the logits ``Z``."""
+    Z -= _row_max(Z, np.empty(len(Z), Z.dtype))[:, None]  # e^z / sum e^z, z - max z
+    np.exp(Z, out=Z)
+    Z /= np.matmul(Z, np.ones(Z.shape[1], Z.dtype))[:, None]
+
+
+def _forward_rows(X, p):
+    """Rows of a block of the forward pass (`_workspace.block_rows`)."""
+    dtype = np.result_type(X.dtype, p.W1.dtype)
+    return block_rows(Layout(*p.W1.shape, p.W2.shape[1]), dtype)
+
+
+def logits(X, p, finish=None):
+    """The logits ``Z = h W2 + b2`` of all rows, as `_network.forward` computes
+    them, a block of rows at a time; ``finish(Z_block)``, if given, is then
+    applied to each block of logits in place.
+
+    Each block's hidden layer ``h = g(X W1 + b1)`` stays in the CPU cache
+    between its product and its sigmoid, instead of a whole ``(n, H)`` array
+    going through memory five times; only ``Z`` is allocated. The blocks run
+    on the chunks and threads of a `_workspace.Workspace`, as a training pass
+    does; the rows do not depend on each other, so neither does the result on
+    the threads. Data of one block or less take `_network.forward` itself, so
+    small predictions are those of the plain network to the bit.
+    """
+    n, (m, H), K = X.shape[0], p.W1.shape, p.W2.shape[1]
+    dtype = np.result_type(X.dtype, p.W1.dtype)
+    layout = Layout(m, H, K)
+    if n <= _forward_rows(X, p):
+        Z = forward(X, p)[1]
+        if finish is not None:
+            finish(Z)
+        return Z
+    Z = np.empty((n, K), np.result_type(dtype, p.W2.dtype))
+    negative_b1 = np.negative(p.b1)
+
+    def chunk(start, stop, _, slot):
+        h = blocks[slot]
+        for first in range(start, stop, work.rows):
+            last = min(first + work.rows, stop)
+            block = h[: last - first]
+            product(X[first:last], p.W1, out=block)  # A1 = X W1 + b1, h = g(A1)
+            np.subtract(negative_b1, block, out=block)  # -A1 = -b1 - X W1
+            sigmoid_of_negated(block)
+            Z_block = Z[first:last]
+            np.matmul(block, p.W2, out=Z_block)  # Z = h W2 + b2
+            Z_block += p.b2
+            if finish is not None:
+                finish(Z_block)
+        return 0.0
+
+    with Workspace(layout, n, dtype, row_nonzeros=row_nonzeros(X)) as work:
+        blocks = [np.empty((work.rows, H), dtype) for _ in range(work.threads)]
+        work.run(chunk, np.empty(0, dtype), n)  # no gradient: nothing to add up
+    return Z
 
 
 # --------------------------------------------------------------------------------------
