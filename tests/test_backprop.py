@@ -220,3 +220,25 @@ def test_blocked_prediction_is_the_plain_forward_pass(n_outputs, activation, spa
             _network.output, _network.forward(Xfast[:1024], p)[1], activation
         ),
     )
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("scale", [1.0, 1e4], ids=["small logits", "huge logits"])
+def test_softmax_pass_is_exact_with_small_and_with_huge_logits(dtype, scale):
+    # Logits near 0 are exponentiated as they are; logits beyond the range of
+    # exp are shifted row by row first. Either way, the loss and the gradient
+    # are the plain formulas', and finite.
+    rng = np.random.default_rng(7)
+    layout, X, Y, s, theta, activation = make_problem(4, rng, n=300, m=5, H=6)
+    p = layout.unpack(theta)
+    p.W2[...] *= scale
+    p.b2[...] = scale * rng.normal(size=4)
+    value, grad = _backprop.loss_gradient(
+        theta.astype(dtype), layout, X.astype(dtype), Y.astype(dtype),
+        s.astype(dtype), 0.0, activation,
+    )  # fmt: skip
+    plain = _network.loss_gradient(theta, layout, X, Y, s, 0.0, activation)
+    assert np.isfinite(value) and np.isfinite(grad).all()
+    rtol = 1e-12 if dtype == np.float64 else 1e-4
+    assert value == pytest.approx(plain[0], rel=rtol)
+    assert_allclose(grad, plain[1], rtol=rtol, atol=rtol * np.abs(plain[1]).max())
