@@ -119,7 +119,7 @@ def _sparse_loss_gradient(theta, X, Y, s, activation, work, scratch, grad):
 
     value = work.run(chunk, tail, X.shape[0])
     # dC/dW1 = sum_i x_i^T D1_i = X^T D1
-    scratch.transposed(X).product(D1[: X.shape[0]], scratch.unpack(grad).W1)
+    scratch.transposed(X).product(D1[: X.shape[0]], scratch.unpack(grad).W1, work)
     return value
 
 
@@ -332,7 +332,7 @@ def logits(X, p, finish=None):
 
     with Workspace(layout, n, dtype, row_nonzeros=row_nonzeros(X)) as work:
         blocks = [np.empty((work.rows, H), dtype) for _ in range(work.threads)]
-        work.run(chunk, np.empty(0, dtype), n)  # no gradient: nothing to add up
+        work.run(chunk, _NOTHING[dtype], n)  # no gradient: nothing to add up
     return Z
 
 
@@ -426,10 +426,23 @@ class Transposed:
         self.X = X
         self.T = csr_matrix(X.T)  # CSR of X^T: X's columns, indices sorted
 
-    def product(self, D, out):
-        """``out = X^T D``, for ``D`` of shape ``(n, H)``."""
-        m, H = out.shape
+    def product(self, D, out, work):
+        """``out = X^T D``, for ``D`` of shape ``(n, H)``, on the chunks and
+        threads of ``work``: chunk ``i`` of the rows takes the same share of
+        the features. Each row of ``out`` is one column's sum, so the result
+        does not depend on the threads."""
+        (m, H), n = out.shape, D.shape[0]
         band = max(1, self.BAND_BYTES // (H * out.itemsize))
-        for start in range(0, m, band):
-            stop = min(start + band, m)
-            out[start:stop] = self.T[start:stop] @ D
+
+        def features(start, stop, _, slot):
+            first, last = start * m // n, stop * m // n
+            for a in range(first, last, band):
+                b = min(a + band, last)
+                out[a:b] = self.T[a:b] @ D
+            return 0.0
+
+        work.run(features, _NOTHING[out.dtype], n)  # nothing to add up
+
+
+# An empty gradient, for passes whose chunks write their results in place.
+_NOTHING = {np.dtype(t): np.empty(0, t) for t in (np.float32, np.float64)}

@@ -209,7 +209,7 @@ class Workspace:
         self._free = queue.SimpleQueue()  # the thread slots not in use
         for slot in range(self.threads):
             self._free.put(slot)
-        self._grads = []  # one per chunk after the first, made by `run`
+        self._grads = {}  # one vector per chunk after the first, by length
         self._executor = None
         self._scratch = {}
 
@@ -247,10 +247,13 @@ class Workspace:
         """
         if len(self.chunks) == 1:
             return chunk(0, n_samples, out, 0)
-        if not self._grads or self._grads[0].shape != out.shape:
-            # as long as `out`: all of a gradient, or the part the chunks sum
-            self._grads = [np.empty_like(out) for _ in self.chunks[1:]]
-        grads = [out, *self._grads]
+        # as long as `out`: all of a gradient, or the part the chunks sum
+        chunk_grads = self._grads.get(out.size)
+        if chunk_grads is None:
+            chunk_grads = self._grads[out.size] = [
+                np.empty_like(out) for _ in self.chunks[1:]
+            ]
+        grads = [out, *chunk_grads]
         errstate = np.geterr()  # NumPy's error state is per thread: pass it on
 
         def task(i):
@@ -270,7 +273,7 @@ class Workspace:
                 wait(futures)  # all inside the section, also when one raises
                 values = [future.result() for future in futures]
         value = values[0]
-        for v, grad in zip(values[1:], self._grads, strict=True):
+        for v, grad in zip(values[1:], chunk_grads, strict=True):
             value += v
             out += grad
         return value
