@@ -14,8 +14,6 @@ and, once all rows are done, one sparse product over the whole of ``X`` writes
 block, and no chunk or thread needs an array of the size of ``W1``.
 """
 
-import math
-
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.special import expit
@@ -200,7 +198,7 @@ def _weighted_cross_entropy_and_residual(Z, Y, s, activation, T, block):
         sigmoid(Z, out=Z)  # o = g(z)
     else:
         r = len(Z)
-        _exponentiable(Z, block.r1[:r])
+        Z -= _row_max(Z, block.r1[:r])[:, None]  # softmax(z) = softmax(z - max z)
         z_y = np.add.reduce(s @ np.multiply(Y, Z, out=T))  # sum_i s_i z_i[y_i]
         np.exp(Z, out=Z)
         total = np.matmul(Z, block.ones[: Z.shape[1]], out=block.r2[:r])  # sum e^z
@@ -208,35 +206,6 @@ def _weighted_cross_entropy_and_residual(Z, Y, s, activation, T, block):
         value = s @ np.log(total, out=total) - z_y  # CE = log sum_l e^{z_l} - z[y]
     Z -= Y
     return value
-
-
-def _exponentiable(Z, out):
-    """Shift the logits ``Z`` in place, if need be, so that ``exp(Z)`` neither
-    overflows nor underflows: each row by its maximum, since softmax(z) =
-    softmax(z - c) and logsumexp(z) - z_y = logsumexp(z - c) - (z_y - c).
-
-    Logits all within `_exponent_bound` of 0 need no shift, and checking that
-    is two reductions over all of ``Z``: on a few hundred rows of a few
-    columns, that costs a tenth of the maximum of each row. ``out`` is scratch
-    of one number per row.
-    """
-    bound = _exponent_bound(Z)
-    if Z.size <= SMALL or not (-bound < Z.min() and Z.max() < bound):
-        Z -= _row_max(Z, out)[:, None]
-
-
-def _exponent_bound(Z):
-    """A bound below which ``e^z`` of every logit is a normal number and the
-    sum of a row of ``e^z`` does not overflow."""
-    log_tiny, log_max = _LOG_RANGE[Z.dtype]
-    return min(-log_tiny, log_max - math.log(Z.shape[1])) - 1.0
-
-
-# log of the smallest normal number and of the largest number, per float type
-_LOG_RANGE = {
-    np.dtype(dtype): (math.log(np.finfo(dtype).tiny), math.log(np.finfo(dtype).max))
-    for dtype in (np.float32, np.float64)
-}
 
 
 def _row_max(Z, out):
@@ -280,7 +249,7 @@ def probabilities(X, p, activation):
 
 def _softmax_in_place(Z):
     """``softmax(Z)`` row by row, in place of the logits ``Z``."""
-    _exponentiable(Z, np.empty(len(Z), Z.dtype))  # e^z / sum e^z, of z - c
+    Z -= _row_max(Z, np.empty(len(Z), Z.dtype))[:, None]  # e^z / sum e^z, z - max z
     np.exp(Z, out=Z)
     Z /= np.matmul(Z, np.ones(Z.shape[1], Z.dtype))[:, None]
 

@@ -226,9 +226,8 @@ def test_blocked_prediction_is_the_plain_forward_pass(n_outputs, activation, spa
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("scale", [1.0, 1e4], ids=["small logits", "huge logits"])
 def test_softmax_pass_is_exact_with_small_and_with_huge_logits(dtype, scale):
-    # Logits near 0 are exponentiated as they are; logits beyond the range of
-    # exp are shifted row by row first. Either way, the loss and the gradient
-    # are the plain formulas', and finite.
+    # Logits near 0, and logits far beyond the range of exp: the loss and the
+    # gradient are the plain formulas', and finite.
     rng = np.random.default_rng(7)
     layout, X, Y, s, theta, activation = make_problem(4, rng, n=300, m=5, H=6)
     p = layout.unpack(theta)
