@@ -87,15 +87,21 @@ def test_fast_core_gives_the_weights_of_the_plain_formulas(
         )
 
 
-def test_blocked_pass_is_bitwise_the_same_on_any_number_of_threads():
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "sparse"])
+def test_blocked_pass_is_bitwise_the_same_on_any_number_of_threads(sparse):
+    from scipy.sparse import csr_matrix
+
     from skbackprop._workspace import Workspace
 
     rng = np.random.default_rng(2)
     layout, X, Y, s, theta, activation = make_problem(5, rng, n=300, m=8, H=16)
+    if sparse:
+        X[rng.uniform(size=X.shape) < 0.5] = 0.0
+        X = csr_matrix(X)
     results = []
     for threads in (1, 2, 3):
         with Workspace(
-            layout, len(X), X.dtype, rows=16, chunks=5, threads=threads
+            layout, X.shape[0], X.dtype, rows=16, chunks=5, threads=threads
         ) as work:
             assert work.threads == threads
             results.append(
