@@ -9,8 +9,9 @@ scratch in the workspace (`Workspace.scratch`), one per thread slot.
   as many as there is work for (each worth at least `CHUNK_FLOPS`, about a
   millisecond). Each chunk sums its gradient into its own vector, and the chunks'
   vectors are added in chunk order. The plan depends only on the number of rows
-  and the network, so the result is the same, bit for bit, whether the chunks run
-  on one thread or several.
+  and the network (and, for sparse data, on the nonzeros per row: the products
+  cost ``H`` per stored entry), so the result is the same, bit for bit, whether
+  the chunks run on one thread or several.
 - With more than one chunk, the chunks run on as many threads as BLAS is allowed
   to use (so ``threadpoolctl`` limits and joblib workers are respected), and BLAS
   itself runs single-threaded inside them. That lets the elementwise work (the
