@@ -109,8 +109,9 @@ def _sparse_loss_gradient(theta, X, Y, s, activation, work, scratch, grad):
         value = 0.0
         for first in range(start, stop, rows):
             i = slice(first, min(first + rows, stop))
+            X_i = rows_of(X, i.start, i.stop)
             value += _block_loss_gradient(
-                p, X[i], Y[i], s[i], activation, block, dq, sparse_product,
+                p, X_i, Y[i], s[i], activation, block, dq, sparse_product,
                 first > start, D1=D1[i],
             )  # fmt: skip
         return value
@@ -119,6 +120,19 @@ def _sparse_loss_gradient(theta, X, Y, s, activation, work, scratch, grad):
     # dC/dW1 = sum_i x_i^T D1_i = X^T D1
     scratch.transposed(X).product(D1[: X.shape[0]], scratch.unpack(grad).W1, work)
     return value
+
+
+def rows_of(X, start, stop):
+    """Rows ``start:stop`` of ``X``: for CSR, a matrix that shares ``X``'s
+    arrays (slicing would copy the nonzeros, a fifth of a product's time
+    here); otherwise ``X[start:stop]``."""
+    if getattr(X, "format", None) != "csr":
+        return X[start:stop]
+    first, last = X.indptr[start], X.indptr[stop]
+    return csr_matrix(
+        (X.data[first:last], X.indices[first:last], X.indptr[start : stop + 1] - first),
+        shape=(stop - start, X.shape[1]),
+    )
 
 
 def with_penalty(value, p, dp, l2):
@@ -289,7 +303,7 @@ def logits(X, p, finish=None):
         for first in range(start, stop, work.rows):
             last = min(first + work.rows, stop)
             block = h[: last - first]
-            product(X[first:last], p.W1, out=block)  # A1 = X W1 + b1, h = g(A1)
+            product(rows_of(X, first, last), p.W1, out=block)  # h = g(X W1 + b1)
             np.subtract(negative_b1, block, out=block)  # -A1 = -b1 - X W1
             sigmoid_of_negated(block)
             Z_block = Z[first:last]
@@ -407,7 +421,7 @@ class Transposed:
             first, last = start * m // n, stop * m // n
             for a in range(first, last, band):
                 b = min(a + band, last)
-                out[a:b] = self.T[a:b] @ D
+                out[a:b] = rows_of(self.T, a, b) @ D
             return 0.0
 
         work.run(features, _NOTHING[out.dtype], n)  # nothing to add up
