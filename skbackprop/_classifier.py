@@ -23,6 +23,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import (
+    _backprop,
     _callbacks,
     _monitor,
     _network,
@@ -758,7 +759,7 @@ class TwoLayerClassifier(
     def _logits(self, X):
         X = self._validate_X(X)
         with _quiet():
-            return _network.forward(X, self._params())[1]
+            return _backprop.logits(X, self._params())
 
     def _is_multilabel(self):
         return self.out_activation_ == _network.SIGMOID and self.n_outputs_ > 1
@@ -817,9 +818,9 @@ class TwoLayerClassifier(
             multilabel targets, the probability of each label.
         """
         check_is_fitted(self)
-        Z = self._logits(X)
+        X = self._validate_X(X)
         with _quiet():
-            return _network.per_class(_network.output, Z, self.out_activation_)
+            return _backprop.probabilities(X, self._params(), self.out_activation_)
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities, computed from the logits.
