@@ -1,8 +1,19 @@
 """skbackprop: the lecture notes' two-layer network as a scikit-learn classifier."""
 
 from ._classifier import TwoLayerClassifier
+from ._model_file import TRUSTED_TYPES, load_model
+from ._onnx import onnx_inputs, register_onnx_converter, to_onnx
 from ._plot import LossCurveDisplay
 
 __version__ = "0.1.0"
 
-__all__ = ["LossCurveDisplay", "TwoLayerClassifier", "__version__"]
+__all__ = [
+    "TRUSTED_TYPES",
+    "LossCurveDisplay",
+    "TwoLayerClassifier",
+    "__version__",
+    "load_model",
+    "onnx_inputs",
+    "register_onnx_converter",
+    "to_onnx",
+]

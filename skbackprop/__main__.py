@@ -1,4 +1,5 @@
-"""The command line: `python -m skbackprop` (the main job) and `... bench`."""
+"""The command line: `python -m skbackprop` (the main job), `... predict` and
+`... bench`."""
 
 import sys
 
@@ -9,6 +10,10 @@ def main(argv=None):
         from ._benchmark import main as bench
 
         return bench(argv[1:])
+    if argv[:1] == ["predict"]:
+        from ._predict import main as predict
+
+        return predict(argv[1:])
     from ._cli import main as search
 
     return search(argv)

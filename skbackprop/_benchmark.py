@@ -2,10 +2,13 @@
 
 Every competitor trains the same network (``m -> H`` sigmoid units ``-> K'``
 outputs, sigmoid or softmax) with the same update rule (plain gradient steps of
-the same size on the mean cross-entropy, no momentum, no penalty, no shuffling)
-on the same standardized ``make_classification`` data, starting from the same
-weights. The final training loss of each competitor is printed next to its time:
-equal losses show that the same computation was timed.
+the same size on the mean cross-entropy, or the same Adam, with no momentum, no
+penalty, no shuffling) on the same data -- standardized ``make_classification``
+data, or sparse TF-IDF-like rows -- starting from the same weights. The final
+training loss of each competitor is printed next to its time: equal losses show
+that the same computation was timed. The ``predict`` case times
+``predict_proba`` with the shared weights instead of training, and prints the
+log-loss of the probabilities it returned.
 
 The competitors run in one process, interleaved: each round times every
 competitor once, in a rotating order, and the tables report medians over rounds.
@@ -36,6 +39,7 @@ import warnings
 from dataclasses import dataclass, replace
 
 import numpy as np
+import scipy.sparse
 import sklearn
 from sklearn.datasets import (
     load_breast_cancer,
@@ -49,11 +53,15 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import StandardScaler, normalize
 
 from . import TwoLayerClassifier, __version__, _network
 
 LEARNING_RATE = 0.1
+# Adam's defaults in both estimators (Kingma and Ba's, scikit-learn's): the step
+# alpha sqrt(1 - beta_2^t) / (1 - beta_1^t) m / (sqrt(v) + epsilon), the same
+# formula in `_solvers.Adam` and MLPClassifier's AdamOptimizer.
+ADAM = dict(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8)
 
 
 @dataclass(frozen=True)
@@ -67,7 +75,10 @@ class Case:
     H: int  # hidden units
     batch: int | None  # None: full batch
     dtype: type
-    epochs: int  # epochs per timed fit
+    epochs: int  # epochs per timed fit (calls of predict_proba if predict)
+    solver: str = "sgd"  # the update rule of a mini-batch case: "sgd" or "adam"
+    density: float | None = None  # CSR input with this fraction of nonzeros
+    predict: bool = False  # time predict_proba instead of training
 
     @property
     def n_outputs(self):
@@ -87,13 +98,32 @@ class Case:
         return self.n if self.batch is None else self.batch
 
     @property
+    def nonzeros(self):
+        """Stored entries of X: ``n m``, or about ``density n m`` if sparse."""
+        if self.density is None:
+            return self.n * self.m
+        return round(self.density * self.n * self.m)
+
+    @property
     def flops_per_epoch(self):
-        """The conventional count ``6 n (m H + H K')``: three products per layer."""
-        return 6 * self.n * (self.m * self.H + self.H * self.n_outputs)
+        """The conventional count ``6 (nnz H + n H K')``: three products per
+        layer, where ``nnz = n m`` for dense X; two products per layer (the
+        forward pass) for prediction."""
+        flops = 2 * (self.nonzeros * self.H + self.n * self.H * self.n_outputs)
+        return flops if self.predict else 3 * flops
 
     @property
     def batch_label(self):
-        return "full" if self.batch is None else str(self.batch)
+        """The batch, then what else sets the case apart: Adam, sparse X,
+        prediction (whose "epochs" are calls of predict_proba)."""
+        label = "full" if self.batch is None else str(self.batch)
+        if self.solver != "sgd":
+            label += f" {self.solver}"
+        if self.density is not None:
+            label += f" csr density={self.density}"
+        if self.predict:
+            label += " predict_proba"
+        return label
 
 
 CASES = [
@@ -102,12 +132,32 @@ CASES = [
     Case("mini32", 20000, 100, 10, 64, 32, np.float64, 2),
     Case("online", 2000, 20, 2, 10, 1, np.float64, 2),
     Case("large32", 100000, 784, 10, 128, None, np.float32, 3),
+    Case("wide64", 10000, 500, 2, 64, None, np.float64, 10),
+    Case("sparse", 4000, 20000, 4, 64, None, np.float64, 10, density=0.005),
+    Case("sparse200k", 400, 200000, 4, 16, None, np.float64, 10, density=0.002),
+    Case("mini200", 30000, 100, 10, 64, 200, np.float64, 2),
+    Case("adam200", 30000, 100, 10, 64, 200, np.float64, 2, solver="adam"),
+    Case("predict", 200000, 100, 10, 64, None, np.float64, 3, predict=True),
 ]
 # The same cases on less data and fewer epochs: (n, epochs) per case.
 QUICK_CASES = [
     replace(case, n=n, epochs=epochs)
     for case, (n, epochs) in zip(
-        CASES, [(4000, 5), (4000, 5), (2000, 1), (400, 1), (10000, 2)], strict=True
+        CASES,
+        [
+            (4000, 5),
+            (4000, 5),
+            (2000, 1),
+            (400, 1),
+            (10000, 2),
+            (4000, 3),
+            (1000, 5),
+            (400, 3),
+            (6000, 1),
+            (6000, 1),
+            (40000, 2),
+        ],
+        strict=True,
     )
 ]
 NAMES = [case.name for case in CASES] + ["defaults"]
@@ -119,7 +169,10 @@ OPT_IN = {"dask": "skbackprop._bench_dask"}
 # Data and the shared starting weights
 # --------------------------------------------------------------------------------------
 def make_data(case):
-    """Standardized ``make_classification`` data of the case's shape and dtype."""
+    """Standardized ``make_classification`` data of the case's shape and dtype,
+    or sparse data if the case has a density (`make_sparse_data`)."""
+    if case.density is not None:
+        return make_sparse_data(case)
     X, y = make_classification(
         n_samples=case.n,
         n_features=case.m,
@@ -130,6 +183,26 @@ def make_data(case):
     )
     X = StandardScaler().fit_transform(X).astype(case.dtype)
     return np.ascontiguousarray(X), y
+
+
+def make_sparse_data(case):
+    """TF-IDF-like CSR data: ``density n m`` positive entries at random places,
+    rows scaled to unit length; the class of a row is the largest of K random
+    linear functions of it."""
+    rng = np.random.RandomState(0)
+    X = scipy.sparse.random(
+        case.n, case.m, density=case.density, format="csr", random_state=rng
+    )
+    X = normalize(X).astype(case.dtype)
+    y = np.asarray(X @ rng.normal(size=(case.m, case.K))).argmax(axis=1)
+    return X, y
+
+
+def data_bytes(X):
+    """Bytes of X's arrays, dense or CSR."""
+    if scipy.sparse.issparse(X):
+        return X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+    return X.nbytes
 
 
 def initial_theta(case):
@@ -144,6 +217,11 @@ def training_loss(case, X, y, W1, b1, W2, b2):
     s = np.full(case.n, 1.0 / case.n)
     X, theta = X.astype(float, copy=False), theta.astype(float, copy=False)
     return _network.loss(theta, case.layout, X, Y, s, 0.0, case.activation)
+
+
+def log_loss(proba, y):
+    """Mean cross-entropy of predicted probabilities, in float64."""
+    return float(-np.mean(np.log(proba[np.arange(len(y)), y].astype(float))))
 
 
 # --------------------------------------------------------------------------------------
@@ -168,9 +246,17 @@ class Competitor:
         """``(W1, b1, W2, b2)`` as NumPy arrays."""
         raise NotImplementedError
 
+    def final_loss(self):
+        """The training loss of the weights ``fit`` ended with (of the
+        probabilities it returned, for prediction)."""
+        return training_loss(self.case, self.X, self.y, *self.weights())
+
 
 class Estimator(Competitor):
-    """A scikit-learn estimator, warm-started from the shared weights."""
+    """A scikit-learn estimator, warm-started from the shared weights.
+
+    Its ``fit`` times ``predict_proba`` instead for a prediction case.
+    """
 
     def make(self, epochs):
         raise NotImplementedError
@@ -189,6 +275,10 @@ class Estimator(Competitor):
         self.model.intercepts_ = [b1.copy(), b2.copy()]
 
     def fit(self, epochs):
+        if self.case.predict:
+            for _ in range(epochs):
+                self.proba = self.model.predict_proba(self.X)
+            return
         self.model.set_params(max_iter=epochs)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -197,6 +287,11 @@ class Estimator(Competitor):
     def weights(self):
         (W1, W2), (b1, b2) = self.model.coefs_, self.model.intercepts_
         return W1, b1, W2, b2
+
+    def final_loss(self):
+        if self.case.predict:
+            return log_loss(self.proba, self.y)
+        return super().final_loss()
 
 
 class Skbackprop(Estimator):
@@ -216,8 +311,16 @@ class Skbackprop(Estimator):
             random_state=0,
         )
         if case.batch is not None:
-            params.update(solver="sgd", batch_size=case.batch, shuffle=False)
+            params.update(solver=case.solver, batch_size=case.batch, shuffle=False)
+        if case.solver == "adam":
+            params.update(ADAM)
         return TwoLayerClassifier(**params)
+
+    def reset(self):
+        super().reset()
+        # A warm start continues the update rule's state (Adam's moments and step
+        # count); MLPClassifier's fit starts a new one: so does this one.
+        self.model._optimizer = None
 
 
 class MLP(Estimator):
@@ -225,12 +328,13 @@ class MLP(Estimator):
 
     def make(self, epochs):
         case = self.case
+        adam = dict(ADAM) if case.solver == "adam" else {}
         return MLPClassifier(
             hidden_layer_sizes=(case.H,),
             activation="logistic",
-            solver="sgd",
+            solver=case.solver,
             learning_rate="constant",
-            learning_rate_init=LEARNING_RATE,
+            learning_rate_init=adam.pop("learning_rate", LEARNING_RATE),
             momentum=0.0,
             alpha=0.0,
             batch_size=case.batch_size,
@@ -240,13 +344,22 @@ class MLP(Estimator):
             max_iter=epochs,
             warm_start=True,
             random_state=0,
+            **adam,
         )
 
 
 class Torch(Competitor):
-    """A hand-written PyTorch CPU loop: nn.Linear, sigmoid, SGD."""
+    """A hand-written PyTorch CPU loop: nn.Linear, sigmoid, SGD.
+
+    It takes part in the dense training cases with plain gradient steps
+    (`takes_part`).
+    """
 
     name = "torch"
+
+    @staticmethod
+    def takes_part(case):
+        return case.density is None and case.solver == "sgd" and not case.predict
 
     def __init__(self, case, X, y, theta0):
         super().__init__(case, X, y, theta0)
@@ -301,9 +414,9 @@ class Torch(Competitor):
         )
 
 
-def competitors(use_torch):
+def competitors(use_torch, case):
     kinds = [Skbackprop, MLP]
-    if use_torch and torch_available():
+    if use_torch and Torch.takes_part(case) and torch_available():
         kinds.append(Torch)
     return kinds
 
@@ -359,7 +472,7 @@ class Result:
 def run_case(case, rounds, use_torch, gemm_size):
     X, y = make_data(case)
     _, theta0 = initial_theta(case)
-    players = [kind(case, X, y, theta0) for kind in competitors(use_torch)]
+    players = [kind(case, X, y, theta0) for kind in competitors(use_torch, case)]
     for player in players:  # warm-up: first calls are slow, torch's especially
         player.reset()
         player.fit(1)
@@ -374,7 +487,7 @@ def run_case(case, rounds, use_torch, gemm_size):
             player.fit(case.epochs)
             times[player.name].append((time.perf_counter() - start) / case.epochs)
         rates.append(gemm_rate(case.dtype, gemm_size))
-    losses = {p.name: training_loss(case, X, y, *p.weights()) for p in players}
+    losses = {p.name: p.final_loss() for p in players}
     memory = {}
     for player in players:
         if isinstance(player, Torch):
@@ -382,7 +495,7 @@ def run_case(case, rounds, use_torch, gemm_size):
         else:
             memory[player.name] = added_peak_memory(player, 1)
     ms = {name: 1e3 * statistics.median(t) for name, t in times.items()}
-    return Result(case, ms, losses, memory, statistics.median(rates)), X.nbytes
+    return Result(case, ms, losses, memory, statistics.median(rates)), data_bytes(X)
 
 
 def print_case(result, x_bytes):

@@ -37,11 +37,31 @@ BLAS = {
 }
 
 
+# OpenBLAS runs an axpy of more than 10000 numbers on several threads: on a
+# memory-bound loop they gain little, and lose much on a busy machine.
+BAND = 8192
+
+
 def axpy(a, x, y):
-    """``y <- y + a x`` in place, for vectors: one BLAS call and no temporary."""
+    """``y <- y + a x`` in place, for vectors: BLAS calls and no temporary.
+
+    A long vector is updated in bands of `BAND` numbers, one BLAS call each, so
+    that BLAS does it on the calling thread; each number is computed as by one
+    call.
+    """
     if not (x.shape == y.shape == (y.size,) and y.flags.writeable):
         raise TypeError("axpy needs two vectors of one length, y writeable")
-    if BLAS[y.dtype].axpy(x, y, a=a) is not y:  # scipy copies a y it cannot update
+    routine = BLAS[y.dtype].axpy
+    if y.size <= BAND:
+        _check_in_place(routine(x, y, a=a), y)
+        return
+    for start in range(0, y.size, BAND):
+        band = y[start : start + BAND]
+        _check_in_place(routine(x[start : start + BAND], band, a=a), band)
+
+
+def _check_in_place(result, y):
+    if result is not y:  # scipy copies a y it cannot update in place
         raise TypeError("axpy needs a contiguous float32 or float64 vector y")
 
 

@@ -23,6 +23,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import (
+    _backprop,
     _callbacks,
     _distributed,
     _monitor,
@@ -894,7 +895,7 @@ class TwoLayerClassifier(
     def _logits(self, X):
         X = self._validate_X(X)
         with _quiet():
-            return _network.forward(X, self._params())[1]
+            return _backprop.logits(X, self._params())
 
     def _lazily(self, method, X):
         """``method`` of a dask ``X``: a dask array, computed chunk by chunk by
@@ -969,9 +970,9 @@ class TwoLayerClassifier(
         check_is_fitted(self)
         if _distributed.is_dask_collection(X):
             return self._lazily("predict_proba", X)
-        Z = self._logits(X)
+        X = self._validate_X(X)
         with _quiet():
-            return _network.per_class(_network.output, Z, self.out_activation_)
+            return _backprop.probabilities(X, self._params(), self.out_activation_)
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities, computed from the logits.

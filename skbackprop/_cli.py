@@ -1,10 +1,14 @@
 """The main job, ``python -m skbackprop``: a grid search of the network.
 
-Searches ``learning_rate x n_hidden`` for ``Pipeline(StandardScaler,
-TwoLayerClassifier)`` by cross-validation on the digits data shipped with
-scikit-learn, or on a CSV file; prints the cross-validation table, the best
-parameters, the held-out accuracy and a confusion matrix; draws the loss curve
-of the best model when matplotlib is installed.
+Searches ``learning_rate x n_hidden`` for a pipeline of preprocessing and
+`TwoLayerClassifier` by cross-validation, on the digits data shipped with
+scikit-learn (preprocessing: a StandardScaler) or on a CSV file (preprocessing:
+`preprocessing`, imputing, standardizing and one-hot encoding the columns that
+`_csv` found); prints the cross-validation table, the best parameters, the
+held-out accuracy and a confusion matrix; then writes its files (`_outputs`):
+the model first, so that a failing plot cannot lose it, then the loss curve of
+the best model when matplotlib is installed. Every output path is checked
+before the data is read.
 
 Problems with the user's input end with a one-line error and exit status 1
 (2 for a malformed command line, as argparse does).
@@ -12,39 +16,47 @@ Problems with the user's input end with a one-line error and exit status 1
 
 import argparse
 import contextlib
-import csv
 import math
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-import sklearn
+from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_digits
+from sklearn.impute import SimpleImputer
 from sklearn.metrics import confusion_matrix
 from sklearn.model_selection import GridSearchCV, train_test_split
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
 from ._classifier import TwoLayerClassifier
+from ._csv import InputError, Table, read_training_csv
+from ._outputs import LOSS_CURVE_PNG, check_outputs, planned_outputs, write_outputs
+from ._solvers import SOLVERS
 
 PROG = "python -m skbackprop"
-DEFAULT_LEARNING_RATES = (0.5, 1.0)
+# The default grid holds the estimator's default model: n_hidden=32 and the
+# step of learning_rate="auto" for the default solver, "gd".
+DEFAULT_LEARNING_RATES = (0.5, SOLVERS["gd"].auto_learning_rate)
 DEFAULT_N_HIDDEN = (16, 32)
 HELD_OUT = 0.25
-LOSS_CURVE_PNG = "loss_curve.png"
+DASK_EXTRA = "pip install 'skbackprop[dask]'"
 
-
-class InputError(Exception):
-    """A problem with the user's data or options, reported in one line."""
+__all__ = ["InputError", "main"]
 
 
 def main(argv=None):
     """Run the main job; return the exit status."""
     args = _parser().parse_args(argv)
+    return report_errors(run, args)
+
+
+def report_errors(command, args):
+    """Run ``command(args)``; an `InputError` becomes one line and status 1."""
     try:
-        return run(args)
+        return command(args)
     except InputError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1
@@ -55,9 +67,10 @@ def _parser():
     parser = argparse.ArgumentParser(
         prog=PROG,
         description=(
-            "Grid search of Pipeline(StandardScaler, TwoLayerClassifier) over "
-            "learning_rate x n_hidden, on digits or on your CSV file. "
-            f"`{PROG} bench` runs the benchmark instead."
+            "Grid search of TwoLayerClassifier after preprocessing (imputing, "
+            "standardizing, one-hot encoding) over learning_rate x n_hidden, on "
+            f"digits or on your CSV file. `{PROG} predict` predicts with a saved "
+            f"model; `{PROG} bench` runs the benchmark."
         ),
     )
     data = parser.add_argument_group("data")
@@ -65,12 +78,21 @@ def _parser():
         "--data",
         metavar="FILE.csv",
         type=Path,
-        help="CSV file with a header row; default: scikit-learn's digits",
+        help="CSV file with a header row (read by pandas: the csv extra); "
+        "default: scikit-learn's digits",
     )
     data.add_argument(
         "--target",
         metavar="COLUMN",
         help="name of the label column of --data (default: its last column)",
+    )
+    data.add_argument(
+        "--drop",
+        metavar="COLUMN",
+        nargs="+",
+        action="extend",
+        default=[],
+        help="columns of --data to leave out of the features",
     )
     grid = parser.add_argument_group("search")
     grid.add_argument(
@@ -131,7 +153,15 @@ def _parser():
         "--save-model",
         metavar="PATH",
         type=Path,
-        help="save the best pipeline, refitted on the training split, with joblib",
+        help="save the best pipeline, refitted on the training split, as a "
+        ".skops file (safe to load: the skops extra) or a .joblib file",
+    )
+    out.add_argument(
+        "--export-onnx",
+        metavar="PATH",
+        type=Path,
+        help="export the best pipeline, preprocessing included, as an ONNX model "
+        "(the onnx extra)",
     )
     scale = parser.add_argument_group(
         "scale-out on dask (needs the dask extra: pip install 'skbackprop[dask]')"
@@ -202,104 +232,14 @@ def _listing(values):
 
 
 # --------------------------------------------------------------------- data
-def load_data(path=None, target=None):
-    """Return ``(X, y, description)``: digits, or the CSV file at ``path``."""
+def load_data(path=None, target=None, drop=()):
+    """Return ``(table, description)``: digits, or the CSV file at ``path``."""
     if path is None:
-        if target is not None:
-            raise InputError("--target needs --data")
+        if target is not None or drop:
+            raise InputError("--target and --drop need --data")
         X, y = load_digits(return_X_y=True)
-        return X, y, "digits"
-    X, y = read_csv(path, target)
-    return X, y, path.name
-
-
-def read_csv(path, target=None):
-    """Features and labels of a CSV file with a header row.
-
-    Every column but ``target`` (default: the last one) must be numeric. Raises
-    `InputError` naming the problem: an unreadable file, a missing column, a
-    non-numeric or empty feature value, labels that are not classes, or a single
-    class.
-    """
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            rows = [row for row in csv.reader(f) if any(cell.strip() for cell in row)]
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from None
-    if not rows:
-        raise InputError(f"{path} is empty")
-    header = [name.strip() for name in rows[0]]
-    records = rows[1:]
-    target = header[-1] if target is None else target
-    if target not in header:
-        raise InputError(
-            f"{path} has no column {target!r}; its columns are: {', '.join(header)}"
-        )
-    if len(header) < 2:
-        raise InputError(f"{path} has no feature column besides {target!r}")
-    if not records:
-        raise InputError(f"{path} has a header but no data rows")
-    for line, row in enumerate(records, start=2):
-        if len(row) != len(header):
-            raise InputError(
-                f"{path}, line {line}: {len(row)} fields, but the header has "
-                f"{len(header)}"
-            )
-    t = header.index(target)
-    features = [j for j in range(len(header)) if j != t]
-    X = np.column_stack(
-        [_numbers([row[j] for row in records], path, header[j]) for j in features]
-    )
-    return X, _labels([row[t].strip() for row in records], path, target)
-
-
-def _numbers(texts, path, column):
-    """A feature column as floats, or an `InputError` naming its first bad value."""
-    try:
-        values = np.array(texts, dtype=float)
-    except ValueError:
-        for line, text in enumerate(texts, start=2):
-            try:
-                float(text)
-            except ValueError:
-                what = "is empty" if not text.strip() else f"holds {text.strip()!r}"
-                raise InputError(
-                    f"{path}: feature column {column!r} is not numeric: "
-                    f"line {line} {what}"
-                ) from None
-        raise  # pragma: no cover - numpy and float() disagree
-    bad = np.flatnonzero(~np.isfinite(values))
-    if bad.size:
-        line = bad[0] + 2
-        raise InputError(
-            f"{path}: feature column {column!r} holds {texts[bad[0]].strip()!r} "
-            f"on line {line}: features must be finite numbers"
-        )
-    return values
-
-
-def _labels(values, path, target):
-    """Class labels: integers when every label is a whole number, else strings."""
-    if any(not v for v in values):
-        raise InputError(f"{path}: target column {target!r} has empty values")
-    try:
-        numbers = np.array(values, dtype=float)
-    except ValueError:
-        y = np.array(values)
-    else:
-        if not np.all(np.isfinite(numbers) & (numbers == np.round(numbers))):
-            raise InputError(
-                f"{path}: target column {target!r} holds continuous numbers, not "
-                "class labels; a classifier needs classes"
-            )
-        y = numbers.astype(int)
-    classes = np.unique(y)
-    if len(classes) < 2:
-        raise InputError(
-            f"{path}: target column {target!r} has a single class "
-            f"({classes[0].item()!r}); a classifier needs at least two"
-        )
-    return y
+        return Table(X, y, target=None, columns=None), "digits"
+    return read_training_csv(path, target, drop), path.name
 
 
 def split(X, y, cv, random_state):
@@ -321,11 +261,39 @@ def split(X, y, cv, random_state):
 
 
 # ------------------------------------------------------------------- search
-def make_search(learning_rates, n_hidden, *, cv, n_jobs, random_state):
-    """The grid search of ``Pipeline(StandardScaler, TwoLayerClassifier)``."""
+def preprocessing(columns=None):
+    """What comes before the network: a StandardScaler for all-numeric arrays
+    (``columns`` None), else a ColumnTransformer of the `_csv.Columns`.
+
+    Numeric columns are imputed with their median and standardized;
+    categorical ones imputed with their most frequent value and one-hot
+    encoded, a category unseen in training becoming all zeros; the columns
+    the model does not use are listed as dropped, so the fitted pipeline
+    says which they were.
+    """
+    if columns is None:
+        return StandardScaler()
+    numeric = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
+    categorical = make_pipeline(
+        SimpleImputer(strategy="most_frequent"),
+        OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+    )
+    return ColumnTransformer(
+        [
+            ("numeric", numeric, columns.numeric),
+            ("categorical", categorical, columns.categorical),
+            ("unused", "drop", columns.unused()),
+        ]
+    )
+
+
+def make_search(learning_rates, n_hidden, *, cv, n_jobs, random_state, columns=None):
+    """The grid search of ``Pipeline(preprocessing, TwoLayerClassifier)``: the
+    preprocessing is refitted on every training fold, so cross-validation
+    scores it with the network."""
     pipeline = Pipeline(
         [
-            ("scale", StandardScaler()),
+            ("prep", preprocessing(columns)),
             ("net", TwoLayerClassifier(random_state=random_state)),
         ]
     )
@@ -357,14 +325,9 @@ def _dask(scheduler=None, n_local_workers=None):
     if scheduler is None and n_local_workers is None:
         yield
         return
-    try:
-        from dask.distributed import Client, LocalCluster
-        from joblib import parallel_backend
-    except ImportError:
-        raise InputError(
-            "--scheduler and --dask-local need dask.distributed: "
-            "pip install 'skbackprop[dask]'"
-        ) from None
+    from dask.distributed import Client, LocalCluster
+    from joblib import parallel_backend
+
     with contextlib.ExitStack() as stack:
         if scheduler is None:
             cluster = stack.enter_context(
@@ -392,24 +355,40 @@ def _dask(scheduler=None, n_local_workers=None):
         yield
 
 
+def check_dask(args):
+    """The dask options need dask.distributed: fail before reading any data."""
+    if args.scheduler is None and args.dask_local is None:
+        return
+    try:
+        import dask.distributed  # noqa: F401
+    except ImportError:
+        raise InputError(
+            f"--scheduler and --dask-local need dask.distributed: {DASK_EXTRA}"
+        ) from None
+
+
 def run(args):
     """The main job, from parsed options; return the exit status."""
     learning_rates = args.learning_rate or DEFAULT_LEARNING_RATES
     n_hidden = args.n_hidden or DEFAULT_N_HIDDEN
-    X, y, name = load_data(args.data, args.target)
-    X_train, X_test, y_train, y_test = split(X, y, args.cv, args.random_state)
+    check_dask(args)
+    outputs = planned_outputs(args)
+    check_outputs(outputs)
+    table, name = load_data(args.data, args.target, args.drop)
+    X_train, X_test, y_train, y_test = split(
+        table.X, table.y, args.cv, args.random_state
+    )
     search = make_search(
         learning_rates,
         n_hidden,
         cv=args.cv,
         n_jobs=args.n_jobs,
         random_state=args.random_state,
+        columns=table.columns,
     )
     n_candidates = len(learning_rates) * len(n_hidden)
+    print(_header(table, name, len(y_train), len(y_test)))
     print(
-        f"Grid search of StandardScaler + TwoLayerClassifier on {name}\n"
-        f"  {len(X_train)} training samples, {len(X_test)} held out, "
-        f"{X.shape[1]} features, {len(np.unique(y))} classes\n"
         f"  {_count(n_candidates, 'candidate')} x {args.cv} folds = "
         f"{_count(n_candidates * args.cv, 'fit')}"
     )
@@ -430,15 +409,39 @@ def run(args):
         f"(cross-validated accuracy {search.best_score_:.4f})"
     )
     model = search.best_estimator_
+    if table.target is not None:
+        # The predict command reads the labels of this column, when a file has it.
+        model.target_name_ = table.target
     y_pred = model.predict(X_test)
     print(f"Held-out accuracy: {np.mean(y_pred == y_test):.4f} ({len(y_test)} samples)")
     print("\nConfusion matrix (rows: true class, columns: predicted class):")
     print(confusion_table(y_test, y_pred, model.classes_))
     print()
-    _plot_loss_curve(model, args.output)
-    if args.save_model is not None:
-        _save(model, args.save_model)
+    write_outputs(outputs, model, X_train)
     return 0
+
+
+def _header(table, name, n_train, n_test):
+    """What the search runs on: data, columns by kind, samples and classes."""
+    n_classes = len(np.unique(table.y))
+    if table.columns is None:
+        return (
+            f"Grid search of StandardScaler + TwoLayerClassifier on {name}\n"
+            f"  {n_train} training samples, {n_test} held out, "
+            f"{table.X.shape[1]} features, {n_classes} classes"
+        )
+    columns = table.columns
+    n_features = len(columns.numeric) + len(columns.categorical)
+    lines = [
+        f"Grid search of preprocessing + TwoLayerClassifier on {name}, "
+        f"target {table.target!r}",
+        *(f"  {note}" for note in table.notes),
+        "  Columns:",
+        *(f"  {line}" for line in columns.summary()),
+        f"  {n_train} training samples, {n_test} held out, "
+        f"{n_features} features, {n_classes} classes",
+    ]
+    return "\n".join(lines)
 
 
 # ------------------------------------------------------------------ reports
@@ -475,49 +478,3 @@ def confusion_table(y_true, y_pred, classes):
             label.rjust(width) + "  " + " ".join(str(n).rjust(width) for n in row)
         )
     return "\n".join(lines)
-
-
-def _plot_loss_curve(model, directory):
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-    except ImportError:
-        print(
-            "No loss-curve plot: matplotlib is not installed "
-            "(pip install 'skbackprop[plot]')."
-        )
-        return
-    import matplotlib.pyplot as plt
-
-    from ._plot import LossCurveDisplay
-
-    path = Path(directory) / LOSS_CURVE_PNG
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        display = LossCurveDisplay.from_estimator(model)
-        net = model[-1]
-        display.ax_.set_title(
-            f"TwoLayerClassifier(learning_rate={net.learning_rate}, "
-            f"n_hidden={net.n_hidden})"
-        )
-        display.figure_.savefig(path, dpi=100)
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc}") from None
-    finally:
-        plt.close("all")
-    print(f"Loss curve of the best model written to {path}")
-
-
-def _save(model, path):
-    import joblib
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        joblib.dump(model, path)
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc}") from None
-    print(
-        f"Best pipeline saved to {path} (scikit-learn {sklearn.__version__}; "
-        "load it with joblib.load)"
-    )

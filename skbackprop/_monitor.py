@@ -8,6 +8,7 @@ converged (`IMPROVEMENT`, `SETTLED` or `VALIDATION`). `Monitor.finish` ends the
 run: it restores the best weights where the rule says so.
 """
 
+import hashlib
 import math
 import time
 from collections.abc import Callable
@@ -39,6 +40,12 @@ def _overshot(loss, best_loss):
     ripple near a minimum stays well inside that, an oversized step does not.
     """
     return loss > 2.0 * best_loss and loss - best_loss > 0.1
+
+
+def _fingerprint(theta):
+    """A digest of the bits of the weights ``theta`` (SHA-1: of the hashes in
+    Python's library, among the fastest on long inputs)."""
+    return hashlib.sha1(np.ascontiguousarray(theta), usedforsecurity=False).digest()
 
 
 class Monitor:
@@ -89,7 +96,7 @@ class Monitor:
         self.on_epoch = on_epoch
         self.losses, self.validation_losses, self.validation_scores = [], [], []
         self.best_theta = theta.copy()
-        self.initial_theta = theta.copy()
+        self._initial = _fingerprint(theta)  # not a copy: weights can be large
         self.best_loss = math.inf
         self.best_score = -math.inf
         self.best_tie = -math.inf  # of the best score's epoch (`_track`)
@@ -103,6 +110,17 @@ class Monitor:
     @property
     def n_iter(self):
         return len(self.losses)
+
+    def keeps(self, loss):
+        """Whether `after_epoch` will keep the weights of an epoch with training
+        loss ``loss`` as the best: it is below every loss so far, and the
+        training loss is what is watched.
+
+        A loop that takes the loss before its step can copy the weights into
+        `best_theta` itself, then, and pass `best_theta` as the weights of the
+        loss, which are read only if kept: one copy of the weights, not two.
+        """
+        return self.stopping != VALIDATION and -loss > self.best_score
 
     def after_epoch(self, loss, theta_of_loss, theta):
         """Record an epoch that ended at ``theta``; return True to stop.
@@ -216,8 +234,9 @@ class Monitor:
         return True
 
     def untrained(self, theta):
-        """Whether ``theta`` are still the weights training started from."""
-        return np.array_equal(theta, self.initial_theta)
+        """Whether ``theta`` are still the weights training started from (the
+        same bits)."""
+        return _fingerprint(theta) == self._initial
 
     def finish(self, theta, converged=None):
         """End of training: restore the best weights when validating, or when

@@ -26,7 +26,7 @@ from scipy.optimize import minimize
 
 from . import _backprop, _online
 from ._monitor import DIVERGED
-from ._workspace import Workspace
+from ._workspace import Workspace, row_nonzeros
 
 
 # --------------------------------------------------------------------------------------
@@ -65,13 +65,16 @@ class Objective:
             l2,
         )
         self.grad = np.empty(layout.size, X.dtype)
+        self.row_nonzeros = row_nonzeros(X)  # of all rows: one plan per batch size
         self.workspaces = {}
 
     def __call__(self, theta, rows=None, s_rows=None):
         X, Y = (self.X, self.Y) if rows is None else (self.X[rows], self.Y[rows])
         n = X.shape[0]
         if n not in self.workspaces:
-            self.workspaces[n] = Workspace(self.layout, n, theta.dtype)
+            self.workspaces[n] = Workspace(
+                self.layout, n, theta.dtype, row_nonzeros=self.row_nonzeros
+            )
         return _backprop.loss_gradient(
             theta,
             self.layout,
@@ -125,13 +128,18 @@ def full_batch_epoch(objective, s, rule):
     """One step on all samples; the loss returned is the loss before the step.
 
     ``objective(theta, rows, s_rows)`` is the loss and gradient (`Objective`).
+    The epoch takes an optional ``keep(loss, theta)``, called with the loss
+    and the weights it was taken at, before the step (`descend`).
     """
 
-    def epoch(theta):
+    def epoch(theta, keep=None):
         loss, grad = objective(theta, None, s)
+        if keep is not None:
+            keep(loss, theta)
         rule.step(theta, grad)
         return loss
 
+    epoch.loss_before_step = True
     return epoch
 
 
@@ -212,13 +220,33 @@ def quiet_floating_point():
 
 
 def descend(theta, epoch, monitor, max_iter):
-    """Run ``epoch(theta)`` up to ``max_iter`` times under ``monitor``, in place."""
-    before = np.empty_like(theta)
+    """Run ``epoch(theta)`` up to ``max_iter`` times under ``monitor``, in place.
+
+    The monitor is told each epoch's loss with the weights it stands for, those
+    before the epoch. A full-batch epoch, whose loss is taken before its step,
+    hands them to the monitor then, if it keeps them (`Monitor.keeps`); other
+    epochs are run on a copy kept of the weights before them.
+    """
+    if getattr(epoch, "loss_before_step", False):
+
+        def keep(loss, theta):
+            if monitor.keeps(loss):
+                monitor.best_theta[...] = theta
+
+        def run(theta):
+            return epoch(theta, keep), monitor.best_theta  # read only if kept
+
+    else:
+        before = np.empty_like(theta)
+
+        def run(theta):
+            before[...] = theta
+            return epoch(theta), before
+
     with quiet_floating_point():
         for _ in range(max_iter):
-            before[...] = theta
-            loss = epoch(theta)
-            if monitor.after_epoch(loss, before, theta):
+            loss, theta_of_loss = run(theta)
+            if monitor.after_epoch(loss, theta_of_loss, theta):
                 break
         monitor.finish(theta)
     return monitor

@@ -9,8 +9,9 @@ scratch in the workspace (`Workspace.scratch`), one per thread slot.
   as many as there is work for (each worth at least `CHUNK_FLOPS`, about a
   millisecond). Each chunk sums its gradient into its own vector, and the chunks'
   vectors are added in chunk order. The plan depends only on the number of rows
-  and the network, so the result is the same, bit for bit, whether the chunks run
-  on one thread or several.
+  and the network (and, for sparse data, on the nonzeros per row: the products
+  cost ``H`` per stored entry), so the result is the same, bit for bit, whether
+  the chunks run on one thread or several.
 - With more than one chunk, the chunks run on as many threads as BLAS is allowed
   to use (so ``threadpoolctl`` limits and joblib workers are respected), and BLAS
   itself runs single-threaded inside them. That lets the elementwise work (the
@@ -125,20 +126,33 @@ def _set_blas_counts(counts):
         clear()  # only if this thread had taken control
 
 
-def flops_per_row(layout):
-    """Floating-point operations of one row's forward and backward pass."""
+def flops_per_row(layout, row_nonzeros=None):
+    """Floating-point operations of one row's forward and backward pass.
+
+    The products with ``X`` cost ``H`` per stored entry of a row: ``m`` of them
+    in a dense row, ``row_nonzeros`` (on average) in a sparse one.
+    """
     m, H, K = layout
-    return 6 * (m * H + H * K)
+    entries = m if row_nonzeros is None else row_nonzeros
+    return round(6 * (entries * H + H * K))
 
 
-def chunk_bounds(n_samples, layout, chunks=None):
+def row_nonzeros(X):
+    """Stored entries per row of a sparse ``X``, on average; None if dense."""
+    if isinstance(X, np.ndarray) or not X.shape[0]:
+        return None
+    return X.nnz / X.shape[0]
+
+
+def chunk_bounds(n_samples, layout, chunks=None, row_nonzeros=None):
     """``[(start, stop), ...]``: contiguous runs of rows of (nearly) equal size.
 
     ``chunks`` of them, or as many as have `CHUNK_FLOPS` of work each, at most
-    `MAX_CHUNKS`.
+    `MAX_CHUNKS`; the work of a row is counted by `flops_per_row`.
     """
     if chunks is None:
-        chunks = min(MAX_CHUNKS, n_samples * flops_per_row(layout) // CHUNK_FLOPS)
+        work = n_samples * flops_per_row(layout, row_nonzeros)
+        chunks = min(MAX_CHUNKS, work // CHUNK_FLOPS)
     size = -(-n_samples // max(1, min(chunks, n_samples)))
     return [
         (start, min(start + size, n_samples)) for start in range(0, n_samples, size)
@@ -167,13 +181,24 @@ class Workspace:
         Number of chunks; from the amount of work when None (`chunk_bounds`).
     threads : int, default=None
         Most threads to use; BLAS's thread count when None (`blas_threads`).
+    row_nonzeros : float, default=None
+        For sparse data, the stored entries per row (`row_nonzeros`): the
+        chunks are planned by that work, not by a dense row's.
     """
 
     def __init__(
-        self, layout, n_samples, dtype, *, rows=None, chunks=None, threads=None
+        self,
+        layout,
+        n_samples,
+        dtype,
+        *,
+        rows=None,
+        chunks=None,
+        threads=None,
+        row_nonzeros=None,
     ):
         self.layout, self.n_samples, self.dtype = layout, n_samples, np.dtype(dtype)
-        self.chunks = chunk_bounds(n_samples, layout, chunks)
+        self.chunks = chunk_bounds(n_samples, layout, chunks, row_nonzeros)
         self.single = len(self.chunks) == 1
         longest = max(stop - start for start, stop in self.chunks)
         self.rows = max(1, min(longest, rows or block_rows(layout, dtype)))
@@ -185,8 +210,7 @@ class Workspace:
         self._free = queue.SimpleQueue()  # the thread slots not in use
         for slot in range(self.threads):
             self._free.put(slot)
-        # one gradient vector per chunk after the first, which writes to `out`
-        self._grads = [np.empty(layout.size, dtype) for _ in self.chunks[1:]]
+        self._grads = {}  # one vector per chunk after the first, by length
         self._executor = None
         self._scratch = {}
 
@@ -224,7 +248,13 @@ class Workspace:
         """
         if len(self.chunks) == 1:
             return chunk(0, n_samples, out, 0)
-        grads = [out, *self._grads]
+        # as long as `out`: all of a gradient, or the part the chunks sum
+        chunk_grads = self._grads.get(out.size)
+        if chunk_grads is None:
+            chunk_grads = self._grads[out.size] = [
+                np.empty_like(out) for _ in self.chunks[1:]
+            ]
+        grads = [out, *chunk_grads]
         errstate = np.geterr()  # NumPy's error state is per thread: pass it on
 
         def task(i):
@@ -244,7 +274,7 @@ class Workspace:
                 wait(futures)  # all inside the section, also when one raises
                 values = [future.result() for future in futures]
         value = values[0]
-        for v, grad in zip(values[1:], self._grads, strict=True):
+        for v, grad in zip(values[1:], chunk_grads, strict=True):
             value += v
             out += grad
         return value

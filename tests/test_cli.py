@@ -4,16 +4,21 @@ import csv
 import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import joblib
 import numpy as np
 import pytest
+from _optional import require
 from numpy.testing import assert_array_equal
+from sklearn.base import clone
 from sklearn.datasets import load_iris
+from sklearn.model_selection import ParameterGrid
 
-from skbackprop import _cli
+from skbackprop import TwoLayerClassifier, _cli, _outputs, load_model
 from skbackprop.__main__ import main
+from skbackprop._csv import read_training_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -79,8 +84,8 @@ def test_csv_run_prints_table_best_params_accuracy_and_confusion_matrix(
     model = joblib.load(model_path)
     net = model[-1]
     assert (str(net.learning_rate), str(net.n_hidden)) == (best_lr, best_h)
-    X, y = _cli.read_csv(iris_csv, "species")
-    _, X_test, _, y_test = _cli.split(X, y, cv=2, random_state=0)
+    table = read_training_csv(iris_csv, "species")
+    _, X_test, _, y_test = _cli.split(table.X, table.y, cv=2, random_state=0)
     accuracy = float(re.search(r"Held-out accuracy: ([\d.]+)", out).group(1))
     assert accuracy == pytest.approx(model.score(X_test, y_test), abs=5e-5)
     assert accuracy > 0.85
@@ -178,23 +183,64 @@ def test_blas_threads_limit_the_search(iris_csv, tmp_path, capsys, monkeypatch,
     assert seen and seen == expected
 
 
-def test_target_defaults_to_last_column(tmp_path, capsys):
+def test_target_defaults_to_last_column(tmp_path):
     X, y = load_iris(return_X_y=True)
-    path = write_csv(tmp_path / "t.csv", ["a", "b", "c", "d", "label"],
-                     np.column_stack([X, y]).tolist())  # fmt: skip
-    X_read, y_read = _cli.read_csv(path)
-    np.testing.assert_allclose(X_read, X)
-    assert_array_equal(y_read, y)  # "0.0", "1.0" read as the integers 0, 1
-    assert y_read.dtype.kind == "i"
+    rows = [[*x, label] for x, label in zip(X.tolist(), y.tolist(), strict=True)]
+    path = write_csv(tmp_path / "t.csv", ["a", "b", "c", "d", "label"], rows)
+    table = read_training_csv(path)
+    np.testing.assert_allclose(table.X.to_numpy(), X)
+    assert_array_equal(table.y, y)  # "0", "1", "2": the integers 0, 1, 2
+    assert table.y.dtype.kind == "i"
+    assert table.target == "label"
+
+
+@pytest.mark.parametrize(
+    "labels, expected",
+    [
+        # Two classes, however equal as numbers: labels are text as written.
+        (["01", "1", "01", "1"], ["01", "1", "01", "1"]),
+        (["1.0", "2.0", "1.0", "2.0"], ["1.0", "2.0", "1.0", "2.0"]),
+        (["+1", "-1", "+1", "-1"], ["+1", "-1", "+1", "-1"]),
+        # Canonical integers are integers, exactly, beyond float64's 2**53.
+        (["9007199254740993", "-4", "0", "-4"], [9007199254740993, -4, 0, -4]),
+        # Beyond 64 bits they stay text.
+        (["9223372036854775808", "1", "1", "1"],
+         ["9223372036854775808", "1", "1", "1"]),
+    ],
+)  # fmt: skip
+def test_labels_are_read_exactly_as_written(tmp_path, labels, expected):
+    rows = [[i, label] for i, label in enumerate(labels)]
+    table = read_training_csv(write_csv(tmp_path / "t.csv", ["a", "y"], rows))
+    assert table.y.tolist() == expected
+    assert len(np.unique(table.y)) == len(set(labels))
 
 
 def test_byte_order_mark_is_not_part_of_the_first_name(tmp_path):
     path = tmp_path / "excel.csv"
     path.write_bytes("\ufeffa,label\n1,u\n2,v\n".encode())
-    X, y = _cli.read_csv(path, "label")
-    assert_array_equal(X, [[1.0], [2.0]])
-    assert_array_equal(y, ["u", "v"])
-    assert_array_equal(_cli.read_csv(path, None)[0], X)  # "a" is a feature
+    table = read_training_csv(path, "label")
+    assert list(table.X.columns) == ["a"]
+    assert_array_equal(table.X["a"], [1.0, 2.0])
+    assert_array_equal(table.y, ["u", "v"])
+    assert list(read_training_csv(path, None).X.columns) == ["a"]
+
+
+@pytest.mark.parametrize("sep", [";", "\t", "|", " ", "  "])
+def test_field_separator_is_read_from_the_header(tmp_path, sep):
+    lines = ["a,b" + ",label", "1,x,u", "2,y,v", "3,x,u"]
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(line.replace(",", sep) for line in lines) + "\n")
+    table = read_training_csv(path)
+    assert list(table.X.columns) == ["a", "b"]
+    assert table.X["a"].tolist() == [1, 2, 3]
+    assert table.X["b"].tolist() == ["x", "y", "x"]
+    assert table.y.tolist() == ["u", "v", "u"]
+
+
+def test_a_comma_in_the_header_makes_commas_the_separator(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a b,c;d,label\n1,2,u\n3,4,v\n")
+    assert list(read_training_csv(path).X.columns) == ["a b", "c;d"]
 
 
 def one_line_error(status, err, *fragments):
@@ -210,19 +256,30 @@ def one_line_error(status, err, *fragments):
     "header, rows, target, fragments",
     [
         (["a", "b", "y"], [[1, 2, "u"], [3, 4, "v"]], "label",
-         ["no column 'label'", "its columns are: a, b, y"]),
-        (["a", "b", "y"], [[1, 2, "u"], [3, "oops", "v"]], "y",
-         ["feature column 'b' is not numeric", "line 3 holds 'oops'"]),
-        (["a", "b", "y"], [[1, "", "u"], [3, 4, "v"]], "y",
-         ["feature column 'b' is not numeric", "line 2 is empty"]),
+         ["no column 'label'", "its columns are: 'a', 'b', 'y'"]),
+        # Numbers are parsed strictly: 5_1 is not 51 (Python's float says it is).
+        (["a", "b", "y"], [[1, 2, "u"], [3, "5_1", "v"], [4, 4, "u"]], "y",
+         ["column 'b' is numeric but line 3 holds '5_1'", "--drop b"]),
+        (["a", "b", "y"], [[1, "1,5", "u"], [3, 2, "v"], [4, 4, "u"]], "y",
+         ["column 'b' is numeric but line 2 holds '1,5'"]),
         (["a", "b", "y"], [[1, "inf", "u"], [3, 4, "v"]], "y",
-         ["feature column 'b' holds 'inf' on line 2"]),
+         ["column 'b' holds inf on line 2: features must be finite"]),
+        (["a", "b", "y"], [[1, "-1e400", "u"], [3, 4, "v"]], "y",
+         ["column 'b' holds -inf on line 2: features must be finite"]),
+        # Finite, but too large for the scaler: its square overflows.
+        (["a", "b", "y"], [[1, "1e308", "u"], [3, 4, "v"], [3, 4, "v"]], "y",
+         ["column 'b' holds 1e+308 on line 2, too large to standardize"]),
+        (["a", "b", "y"], [[1, 4, "u"], [3, "-1e308", "v"], [3, 4, "v"]], "y",
+         ["column 'b' holds -1e+308 on line 3, too large to standardize"]),
         (["a", "b", "y"], [[1, 2, "u"], [3, 4, "u"], [5, 6, "u"]], "y",
          ["target column 'y' has a single class ('u')"]),
         (["a", "b", "y"], [[1, 2, 0.25], [3, 4, 1.5]], "y",
          ["target column 'y' holds continuous numbers"]),
-        (["a", "b", "y"], [[1, 2, "u"], [3, 4]], "y",
-         ["line 3: 2 fields, but the header has 3"]),
+        (["a", "b", "y"], [[1, 2, "u"], [3, 4, "v", 5]], "y",
+         ["cannot parse", "Expected 3 fields in line 3, saw 4"]),
+        (["a", "y"], [[1, ""], [2, "NA"]], "y", ["target column 'y' has no labels"]),
+        (["id", "y"], [["p", "u"], ["q", "v"], ["r", "u"]], "y",
+         ["no feature column left to train on"]),
         (["y"], [["u"], ["v"]], "y", ["no feature column besides 'y'"]),
         (["a", "y"], [], "y", ["has a header but no data rows"]),
     ],
@@ -232,6 +289,18 @@ def test_bad_csv_gives_one_line_error(tmp_path, capsys, header, rows, target,
     path = write_csv(tmp_path / "bad.csv", header, rows)
     status, _, err = run(["--data", path, "--target", target], capsys)
     one_line_error(status, err, *fragments)
+
+
+def test_a_last_column_that_is_no_target_says_it_was_taken_by_default(
+    tmp_path, capsys
+):
+    rows = [[u, 0.5 + i] for i, u in enumerate("uvuvuv")]
+    path = write_csv(tmp_path / "t.csv", ["y", "score"], rows)
+    status, _, err = run(["--data", path], capsys)
+    one_line_error(status, err, "target column 'score' holds continuous numbers",
+                   "no --target given, so the last column is the target")  # fmt: skip
+    status, _, err = run(["--data", path, "--target", "score"], capsys)
+    assert "no --target given" not in err
 
 
 def test_too_few_samples_per_class_for_the_folds(tmp_path, capsys):
@@ -246,7 +315,9 @@ def test_missing_file_and_target_without_data(tmp_path, capsys):
     status, _, err = run(["--data", tmp_path / "nope.csv"], capsys)
     one_line_error(status, err, "cannot read", "nope.csv")
     status, _, err = run(["--target", "y"], capsys)
-    one_line_error(status, err, "--target needs --data")
+    one_line_error(status, err, "--target and --drop need --data")
+    status, _, err = run(["--drop", "y"], capsys)
+    one_line_error(status, err, "--target and --drop need --data")
 
 
 @pytest.mark.parametrize(
@@ -269,17 +340,20 @@ def test_bad_options_are_usage_errors(argv, fragment, capsys):
     assert fragment in capsys.readouterr().err
 
 
-def test_dask_options_without_dask_name_the_extra(iris_csv, capsys, monkeypatch):
+def test_dask_options_without_dask_name_the_extra(tmp_path, capsys, monkeypatch):
+    """Checked first: before the data is read and the run's header printed."""
     monkeypatch.setitem(sys.modules, "dask.distributed", None)
-    status, _, err = run(
-        ["--data", iris_csv, "--target", "species", "--dask-local", "2"], capsys
-    )
-    one_line_error(status, err, "pip install 'skbackprop[dask]'")
+    for where in (["--dask-local", "2"], ["--scheduler", "tcp://127.0.0.1:1"]):
+        status, out, err = run(["--data", tmp_path / "nope.csv", *where], capsys)
+        one_line_error(status, err, "need dask.distributed",
+                       "pip install 'skbackprop[dask]'")  # fmt: skip
+        assert out == ""
 
 
 def test_command_line_exit_status_and_stderr(tmp_path):
     """The real `python -m skbackprop` process: no traceback, non-zero exit."""
-    path = write_csv(tmp_path / "bad.csv", ["a", "y"], [["x", "u"], [1, "v"]])
+    path = write_csv(tmp_path / "bad.csv", ["a", "y"],
+                     [[1, "u"], ["x", "v"], [2, "u"]])  # fmt: skip
     result = subprocess.run(
         [sys.executable, "-m", "skbackprop", "--data", str(path), "--target", "y"],
         capture_output=True,
@@ -289,8 +363,8 @@ def test_command_line_exit_status_and_stderr(tmp_path):
     )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        f"python -m skbackprop: error: {path}: feature column 'a' is not numeric: "
-        "line 2 holds 'x'"
+        f"python -m skbackprop: error: {path}: column 'a' is numeric but line 3 "
+        "holds 'x', which is not a number; correct it or --drop a"
     ]
     assert result.stdout == ""
 
@@ -311,3 +385,260 @@ def _has(module):
         return importlib.util.find_spec(module) is not None
     except ImportError:
         return False
+
+
+# --------------------------------------------------------- real-world files
+def mixed_rows(n=160, seed=0):
+    """Rows of a file as found in the wild: a class that a number and a category
+    predict, missing values, an identifier, an empty column, unlabelled rows."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        label = ["no", "yes"][i % 2]
+        size = rng.normal(3.0 if label == "yes" else 0.0)
+        colour = rng.choice(["red", "green"] if label == "yes" else ["blue", "red"])
+        rows.append([
+            f"r{i:04d}",  # unique on every row
+            "" if i % 13 == 5 else f"{size:.3f}",
+            "NA" if i % 11 == 3 else colour,
+            int(rng.integers(1000)),
+            "",  # empty column
+            "" if i in (7, 40) else label,
+        ])  # fmt: skip
+    return rows
+
+
+MIXED_HEADER = ["name", "size", "colour", "noise", "blank", "outcome"]
+
+
+@pytest.fixture
+def mixed_csv(tmp_path):
+    return write_csv(tmp_path / "mixed.csv", MIXED_HEADER, mixed_rows())
+
+
+def test_real_world_csv_trains_and_says_what_it_did(mixed_csv, tmp_path, capsys):
+    model_path = tmp_path / "m.skops"
+    require("skops")
+    status, out, err = run(
+        ["--data", mixed_csv, "--drop", "noise", "--n-hidden", "4",
+         "--learning-rate", "1", "--cv", "2", "--output", tmp_path,
+         "--save-model", model_path],
+        capsys,
+    )  # fmt: skip
+    assert status == 0, err
+    assert "target 'outcome'" in out
+    assert "Dropped 2 rows without a label in 'outcome' (lines 9, 42)." in out
+    lines = re.findall(r"^\s+(\d+) (.*?): (.*)$", out, re.M)
+    assert lines == [
+        ("1", "numeric, imputed (median) and standardized", "size"),
+        ("1", "categorical, imputed (most frequent) and one-hot encoded", "colour"),
+        ("1", "identifier-like (more distinct values than half the rows), dropped",
+         "name"),
+        ("1", "empty (no value at all), dropped", "blank"),
+        ("1", "dropped by --drop", "noise"),
+    ]  # fmt: skip
+    assert "118 training samples, 40 held out, 2 features, 2 classes" in out
+    accuracy = float(re.search(r"Held-out accuracy: ([\d.]+)", out).group(1))
+    assert accuracy > 0.85
+
+    # The preprocessing is part of the saved pipeline, which names its columns.
+    model = load_model(model_path)
+    prep = model["prep"]
+    assert [(name, list(cols)) for name, _, cols in prep.transformers] == [
+        ("numeric", ["size"]), ("categorical", ["colour"]),
+        ("unused", ["name", "blank", "noise"]),
+    ]  # fmt: skip
+    assert list(model.feature_names_in_) == [c for c in MIXED_HEADER if c != "outcome"]
+    assert model.target_name_ == "outcome"
+    # Predicting on a DataFrame of the same file: no feature-name warning, and
+    # an unseen category or a missing value is no error.
+    pd = require("pandas")
+    frame = pd.read_csv(mixed_csv)
+    frame.loc[0, "colour"] = "purple"
+    frame.loc[1, "size"] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        predicted = model.predict(frame)
+        assert_array_equal(model.predict(frame.drop(columns="outcome")), predicted)
+    assert set(predicted) == {"no", "yes"}
+
+
+def test_preprocessing_is_fitted_inside_cross_validation(mixed_csv):
+    """Each fold's imputer and encoder see that fold's training rows only."""
+    table = read_training_csv(mixed_csv)
+    search = _cli.make_search([1.0], [2], cv=2, n_jobs=None, random_state=0,
+                              columns=table.columns)  # fmt: skip
+    search.set_params(return_train_score=False)
+    fitted = []
+    fit = _cli.ColumnTransformer.fit_transform
+
+    def recording_fit_transform(self, X, *args, **kwargs):
+        fitted.append(len(X))
+        return fit(self, X, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_cli.ColumnTransformer, "fit_transform", recording_fit_transform)
+        search.fit(table.X, table.y)
+    n = len(table.y)
+    assert n == 158
+    assert sorted(fitted) == [79, 79, 158]  # two training folds, then the refit
+
+
+def test_penguins_as_shipped(tmp_path, capsys):
+    """The README's example file: string columns and NA cells, as it comes."""
+    palmerpenguins = require("palmerpenguins")
+    path = Path(palmerpenguins.__file__).parent / "data" / "penguins.csv"
+    status, out, err = run(
+        ["--data", path, "--target", "species", "--n-hidden", "8",
+         "--learning-rate", "1", "--cv", "3", "--output", tmp_path],
+        capsys,
+    )  # fmt: skip
+    assert status == 0, err
+    assert "5 numeric, imputed (median) and standardized" in out
+    assert (
+        "2 categorical, imputed (most frequent) and one-hot encoded: island, sex" in out
+    )
+    assert "258 training samples, 86 held out, 7 features, 3 classes" in out
+    assert float(re.search(r"Held-out accuracy: ([\d.]+)", out).group(1)) > 0.95
+
+
+def test_reading_a_csv_without_pandas_names_the_extra(iris_csv, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    status, out, err = run(["--data", iris_csv], capsys)
+    one_line_error(status, err, "needs pandas", "pip install 'skbackprop[csv]'")
+    assert out == ""
+
+
+def test_drop_names_a_column_of_the_file(iris_csv, capsys):
+    status, _, err = run(["--data", iris_csv, "--drop", "colour"], capsys)
+    one_line_error(status, err, "--drop colour: ", "has no such column")
+    status, _, err = run(["--data", iris_csv, "--drop", "petal width"], capsys)
+    one_line_error(status, err, "--drop petal width: it is the target column")
+
+
+# ------------------------------------------------------------------ outputs
+@pytest.mark.parametrize(
+    "argv, fragments",
+    [
+        (["--save-model", "{file}/model.skops"], ["--save-model", "not a directory"]),
+        (["--save-model", "{dir}"], ["--save-model", "is a directory"]),
+        (["--save-model", "{dir}/model.pkl"], ["ends in .skops or .joblib"]),
+        (["--output", "{file}/plots"], ["--output", "not a directory"]),
+    ],
+)
+def test_output_paths_are_checked_before_the_data_and_search(
+    iris_csv, tmp_path, capsys, monkeypatch, argv, fragments
+):
+    a_file = write_csv(tmp_path / "a_file", ["x"], [[1]])
+    argv = [a.format(file=a_file, dir=tmp_path) for a in argv]
+    searched = []
+    monkeypatch.setattr(_cli.GridSearchCV, "fit", lambda *a, **k: searched.append(1))
+    monkeypatch.setattr(_cli, "read_training_csv", lambda *a: searched.append(1))
+    status, out, err = run(["--data", iris_csv, *argv], capsys)
+    one_line_error(status, err, *fragments)
+    assert searched == [] and out == ""
+
+
+def test_skops_model_without_skops_names_the_extra(iris_csv, tmp_path, capsys,
+                                                    monkeypatch):  # fmt: skip
+    monkeypatch.setitem(sys.modules, "skops", None)
+    monkeypatch.setitem(sys.modules, "skops.io", None)
+    status, out, err = run(
+        ["--data", iris_csv, "--save-model", tmp_path / "m.skops"], capsys
+    )
+    one_line_error(status, err, "need skops", "pip install 'skbackprop[skops]'")
+    assert out == ""
+
+
+def test_model_is_saved_before_the_plot(iris_csv, tmp_path, capsys, monkeypatch):
+    """A plot that fails after the search does not lose the trained model."""
+
+    def failing_plot(model, path, X=None):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(_outputs, "_plot_loss_curve", failing_plot)
+    model_path = tmp_path / "models" / "best.joblib"
+    status, out, err = run(
+        ["--data", iris_csv, "--target", "species", "--n-hidden", "2",
+         "--learning-rate", "1", "--cv", "2", "--output", tmp_path,
+         "--save-model", model_path],
+        capsys,
+    )  # fmt: skip
+    one_line_error(status, err, "cannot write", "loss_curve.png", "disk full")
+    assert f"Best pipeline saved to {model_path}" in out
+    assert joblib.load(model_path)[-1].n_hidden == 2
+
+
+def test_default_grid_contains_the_default_model(iris):
+    """One candidate of the default search is TwoLayerClassifier() itself."""
+    X, y = iris
+    search = _cli.make_search(_cli.DEFAULT_LEARNING_RATES, _cli.DEFAULT_N_HIDDEN,
+                              cv=2, n_jobs=None, random_state=0)  # fmt: skip
+    default = TwoLayerClassifier(random_state=0).fit(X, y)
+    same = []
+    for candidate in ParameterGrid(search.param_grid):
+        net = clone(search.estimator).set_params(**candidate)[-1].fit(X, y)
+        same.append(
+            all(
+                np.array_equal(a, b)
+                for a, b in zip(net.coefs_, default.coefs_, strict=True)
+            )  # fmt: skip
+        )
+    assert sum(same) == 1
+
+
+def test_drop_may_be_repeated():
+    args = _cli._parser().parse_args(["--drop", "a", "--drop", "b c", "d"])
+    assert args.drop == ["a", "b c", "d"]
+    assert _cli._parser().parse_args([]).drop == []
+
+
+def test_onnx_export_after_the_model_and_before_the_plot(
+    mixed_csv, tmp_path, capsys, monkeypatch
+):
+    onnx = require("onnx")
+    onnxruntime = require("onnxruntime")
+    written = []
+    for name in ("_save", "_export_onnx", "_plot_loss_curve"):
+        function = getattr(_outputs, name)
+
+        def recording(model, path, X=None, function=function, name=name):
+            written.append(name)
+            return function(model, path, X)
+
+        monkeypatch.setattr(_outputs, name, recording)
+    model_path, onnx_path = tmp_path / "m.joblib", tmp_path / "onnx" / "m.onnx"
+    status, out, err = run(
+        ["--data", mixed_csv, "--drop", "noise", "--n-hidden", "4",
+         "--learning-rate", "1", "--cv", "2", "--output", tmp_path,
+         "--save-model", model_path, "--export-onnx", onnx_path],
+        capsys,
+    )  # fmt: skip
+    assert status == 0, err
+    assert written == ["_save", "_export_onnx", "_plot_loss_curve"]
+    assert f"Best pipeline exported to {onnx_path}" in out
+    # the columns the pipeline drops (identifier-like, empty, --drop) are no inputs
+    assert "inputs: size, colour)" in out
+    graph = onnx.load(onnx_path).graph
+    assert [put.name for put in graph.input] == ["size", "colour"]
+
+    from skbackprop import onnx_inputs
+
+    model = joblib.load(model_path)
+    X = read_training_csv(mixed_csv).X
+    session = onnxruntime.InferenceSession(
+        str(onnx_path), providers=["CPUExecutionProvider"]
+    )
+    read = X[["size", "colour"]]
+    labels, proba = session.run(None, onnx_inputs(onnx.load(onnx_path), read))
+    assert_array_equal(labels, model.predict(X))
+    np.testing.assert_allclose(proba, model.predict_proba(X), atol=1e-5)
+
+
+def test_onnx_path_is_checked_before_the_search(iris_csv, tmp_path, capsys):
+    a_file = write_csv(tmp_path / "a_file", ["x"], [[1]])
+    status, out, err = run(
+        ["--data", iris_csv, "--export-onnx", a_file / "m.onnx"], capsys
+    )
+    one_line_error(status, err, "--export-onnx", "not a directory")
+    assert out == ""

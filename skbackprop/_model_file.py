@@ -1,0 +1,147 @@
+"""Model files: save a fitted pipeline, and load it back without running code.
+
+Two formats, chosen by the file's suffix (`FORMATS`):
+
+- ``.skops``, skops' format (the ``skops`` extra), the safe choice: loading
+  rebuilds objects from a description and runs no code from the file; only
+  types on a trusted list are built. skops trusts scikit-learn's estimators,
+  NumPy arrays and builtins by itself; `TRUSTED_TYPES` adds what a pipeline of
+  `TwoLayerClassifier` holds besides, and `load_model` passes it, so no user
+  has to write ``trusted=`` by hand. A file holding any other type is refused.
+- ``.joblib``, joblib's pickles: loading one runs whatever code the file
+  names, so load only the files you wrote yourself.
+"""
+
+from pathlib import Path
+
+# The types that skops does not trust by itself and that a fitted pipeline of
+# TwoLayerClassifier holds, as "module.name" strings (skops' `trusted=`):
+# the estimator, the update rules it keeps so that `partial_fit` continues
+# (the "gd"/"sgd" rule and Adam's), NumPy's dtype objects, which
+# scikit-learn's SimpleImputer stores, and the list of left-over columns that
+# ColumnTransformer keeps in scikit-learn 1.6 (a list; later versions keep a
+# plain one). docs/api.rst lists them, one by one.
+TRUSTED_TYPES = [
+    "numpy.dtype",
+    "skbackprop._classifier.TwoLayerClassifier",
+    "skbackprop._solvers.Adam",
+    "skbackprop._solvers.GradientDescent",
+    "sklearn.compose._column_transformer._RemainderColsList",
+]
+
+SKOPS_EXTRA = "pip install 'skbackprop[skops]'"
+
+
+def _skops():
+    try:
+        import skops.io
+    except ImportError:
+        raise ImportError(
+            f"model files in skops' format need skops: {SKOPS_EXTRA}"
+        ) from None
+    return skops.io
+
+
+def _dump_skops(model, path):
+    _skops().dump(model, path)
+
+
+def _dump_joblib(model, path):
+    import joblib
+
+    joblib.dump(model, path)
+
+
+def _load_skops(path):
+    sio = _skops()
+    found = sio.get_untrusted_types(file=path)
+    untrusted = [name for name in found if name not in TRUSTED_TYPES]
+    if untrusted:
+        raise ValueError(
+            f"{path} holds types that skbackprop does not trust: "
+            f"{', '.join(untrusted)}; if you trust the file, load it with "
+            "skops.io.load(path, trusted=...) naming them"
+        )
+    return sio.load(path, trusted=TRUSTED_TYPES)
+
+
+def _load_joblib(path):
+    import joblib
+
+    return joblib.load(path)
+
+
+# suffix: (save, load, how to load it by hand)
+FORMATS = {
+    ".skops": (_dump_skops, _load_skops, "skbackprop.load_model"),
+    ".joblib": (_dump_joblib, _load_joblib, "joblib.load, only if you trust it"),
+}
+
+
+def model_format(path):
+    """The suffix of ``path`` if it names a model format, else a ValueError."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise ValueError(
+            f"{path}: a model file ends in {' or '.join(FORMATS)} "
+            "(.skops is the safe format: loading it runs no code)"
+        )
+    return suffix
+
+
+def save_model(model, path):
+    """Save ``model`` to ``path`` in the format its suffix names."""
+    FORMATS[model_format(path)][0](model, path)
+
+
+def load_model(path):
+    """Load a model saved in skops' format (``.skops``) or with joblib.
+
+    A ``.skops`` file is loaded with `TRUSTED_TYPES`, the types a pipeline of
+    `TwoLayerClassifier` holds beyond those skops trusts by itself
+    (scikit-learn's estimators, NumPy arrays, builtins): loading it runs no
+    code from the file, and a file holding any other type is refused. A
+    ``.joblib`` file is unpickled, which runs whatever code the file names:
+    load only files you wrote yourself.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The model file; its suffix, ``.skops`` or ``.joblib``, says its format.
+
+    Returns
+    -------
+    model : object
+        The saved model, such as the pipeline of ``python -m skbackprop
+        --save-model``.
+
+    Raises
+    ------
+    ValueError
+        If the suffix is neither, or a ``.skops`` file holds a type that is not
+        trusted.
+    ImportError
+        If a ``.skops`` file is given and skops (the ``skops`` extra) is not
+        installed.
+
+    See Also
+    --------
+    TRUSTED_TYPES : The types trusted beyond skops' own.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> import skops.io
+    >>> from skbackprop import TwoLayerClassifier, load_model
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = make_pipeline(StandardScaler(), TwoLayerClassifier(n_hidden=4))
+    >>> model = model.fit(X, y)
+    >>> path = os.path.join(tempfile.mkdtemp(), "iris.skops")
+    >>> skops.io.dump(model, path)
+    >>> print(bool((load_model(path).predict(X) == model.predict(X)).all()))
+    True
+    """
+    return FORMATS[model_format(path)][1](path)

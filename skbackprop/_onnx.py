@@ -1,0 +1,516 @@
+"""Export to ONNX: a skl2onnx converter for `TwoLayerClassifier`.
+
+The converter writes the network's forward pass as ONNX operators, in the
+input's precision (float32, or float64 for a ``DoubleTensorType`` input)::
+
+    h = Sigmoid(X W1 + b1)      Z = h W2 + b2
+
+and then the outputs of `TwoLayerClassifier.predict` and ``predict_proba``:
+
+- two classes: the scores ``S = [-Z, Z]``; ``Sigmoid(S)`` is
+  ``[1 - g(z), g(z)]`` (exact where ``g(z)`` rounds to 1), and the label is
+  the class of ``ArgMax(S)``, the second one exactly when ``z > 0``;
+- more classes: ``S = Z``, ``Softmax(S)`` (ONNX's, which subtracts the row
+  maximum) and ``ArgMax(S)``;
+- multilabel: ``Sigmoid(Z)`` per label, and the 0/1 label matrix ``Z > 0``
+  (int64, shape ``(n, n_labels)``), as `predict` decides.
+
+Labels come from the logits, not from rounded probabilities, so the exported
+labels are those of `predict`. skl2onnx's classifier parser adds the options
+of its classifiers: ``zipmap`` (True, False or ``'columns'``) and ``nocl``.
+
+skl2onnx, onnx and onnxruntime are the optional extra ``onnx``; they are
+imported only when a function here is called.
+"""
+
+import copy
+
+import numpy as np
+
+ALIAS = "SkbackpropTwoLayerClassifier"
+# skl2onnx's options of classifiers: zipmap, and nocl (labels are class indices).
+_OPTIONS = {"zipmap": [True, False, "columns"], "nocl": [False, True]}
+_EXTRA = (
+    "ONNX export needs skl2onnx and onnx (and onnxruntime to run the exported "
+    "model): install the extra with `pip install skbackprop[onnx]`."
+)
+
+
+def _skl2onnx():
+    """The skl2onnx module, or an ImportError naming the extra to install."""
+    try:
+        import onnx  # noqa: F401
+        import skl2onnx
+    except ImportError as error:
+        raise ImportError(f"{_EXTRA} ({error})") from error
+    return skl2onnx
+
+
+def register_onnx_converter():
+    """Register skl2onnx's converter for `TwoLayerClassifier`.
+
+    After this call, :func:`skl2onnx.to_onnx` and
+    :func:`skl2onnx.convert_sklearn` convert a `TwoLayerClassifier`, alone or
+    as a step of a pipeline, with the ``zipmap`` option of skl2onnx's
+    classifiers. Calling it again does nothing new. :func:`to_onnx` calls it
+    for you.
+
+    Raises
+    ------
+    ImportError
+        If skl2onnx or onnx is not installed (the ``onnx`` extra).
+
+    See Also
+    --------
+    to_onnx : Register the converter and convert a model.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import skl2onnx
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skbackprop import TwoLayerClassifier, register_onnx_converter
+    >>> X, y = load_iris(return_X_y=True)
+    >>> pipeline = make_pipeline(StandardScaler(), TwoLayerClassifier(random_state=0))
+    >>> register_onnx_converter()
+    >>> onx = skl2onnx.to_onnx(pipeline.fit(X, y), X[:1].astype(np.float32))
+    >>> [output.name for output in onx.graph.output]
+    ['output_label', 'output_probability']
+    """
+    from ._classifier import TwoLayerClassifier
+
+    _skl2onnx().update_registered_converter(
+        TwoLayerClassifier,
+        ALIAS,
+        _calculate_output_shapes,
+        _convert,
+        options=_OPTIONS,
+    )
+
+
+def to_onnx(model, X, **kwargs):
+    """Convert a fitted model that contains a `TwoLayerClassifier` to ONNX.
+
+    Registers the converter (`register_onnx_converter`) and converts with
+    :func:`skl2onnx.convert_sklearn`, the function behind
+    :func:`skl2onnx.to_onnx`, with inputs derived from ``X``. ``model`` is a
+    fitted `TwoLayerClassifier`, or a pipeline
+    (:class:`~sklearn.pipeline.Pipeline`,
+    :class:`~sklearn.compose.ColumnTransformer` and the other scikit-learn parts
+    skl2onnx converts) that ends in one.
+
+    Parameters
+    ----------
+    model : estimator
+        The fitted classifier or pipeline.
+
+    X : ndarray or pandas.DataFrame
+        Some rows of the data the model takes (one is enough): they fix the
+        inputs of the ONNX graph.
+
+        - An array gives one input ``'X'`` of shape ``(None, n_features)``
+          and of the array's type: float32 computes in float32, float64 in
+          float64.
+        - A DataFrame gives one input per column, named after the column,
+          of shape ``(None, 1)``: a ``tensor(string)`` for columns of strings
+          (object, string or category dtype) and a ``tensor(float)`` for
+          numeric ones. This is the form skl2onnx needs for a
+          :class:`~sklearn.compose.ColumnTransformer` that selects columns by
+          name. At prediction, pass each column as a 2-D array: numbers as
+          float32 (NaN where missing), strings as ``str`` with ``''`` where
+          missing; `onnx_inputs` does it.
+
+    **kwargs : dict
+        Passed on to :func:`skl2onnx.convert_sklearn`: ``options`` (for
+        example ``{"zipmap": False}``), ``target_opset``, ``initial_types``
+        (which replaces the inputs derived from ``X``) and the others.
+
+    Returns
+    -------
+    onx : onnx.ModelProto
+        The ONNX model. Its outputs are ``label`` and ``probabilities``
+        (``options={"zipmap": False}``), each row's labels as `predict` gives
+        them (0/1 columns for multilabel targets) and the probabilities in
+        the input's type, as `predict_proba` gives them. By default (zipmap
+        True), as for skl2onnx's classifiers, they are ``output_label`` and
+        ``output_probability``, a list of dictionaries
+        ``{class: probability}`` in float32; ``{"zipmap": "columns"}`` gives
+        one output per class. ``{"nocl": True}`` labels with class indices.
+
+    Raises
+    ------
+    ImportError
+        If skl2onnx or onnx is not installed (the ``onnx`` extra).
+
+    See Also
+    --------
+    onnx_inputs : The inputs of the ONNX model, from data like ``X``.
+    register_onnx_converter : Make skl2onnx's own functions convert the
+        classifier.
+
+    Notes
+    -----
+    skl2onnx's converter of :class:`~sklearn.impute.SimpleImputer` takes
+    strings only with a string ``missing_values``. In a DataFrame a missing
+    string is ``NaN``, scikit-learn's default ``missing_values``: this function
+    converts a string imputer whose ``missing_values`` is ``NaN`` or None with
+    ``''`` as the missing string, since an ONNX string tensor has no ``NaN``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import onnxruntime
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skbackprop import TwoLayerClassifier, to_onnx
+    >>> X, y = load_iris(return_X_y=True)
+    >>> X = X.astype(np.float32)
+    >>> clf = make_pipeline(StandardScaler(), TwoLayerClassifier(random_state=0))
+    >>> onx = to_onnx(clf.fit(X, y), X[:1], options={"zipmap": False})
+    >>> session = onnxruntime.InferenceSession(
+    ...     onx.SerializeToString(), providers=["CPUExecutionProvider"]
+    ... )
+    >>> label, proba = session.run(None, {"X": X})  # or onnx_inputs(onx, X)
+    >>> bool((label == clf.predict(X)).all())
+    True
+    >>> bool(np.allclose(proba, clf.predict_proba(X), atol=1e-5))
+    True
+    """
+    skl2onnx = _skl2onnx()
+    from sklearn.impute import SimpleImputer
+
+    register_onnx_converter()
+    if kwargs.get("initial_types") is None:
+        kwargs["initial_types"] = _initial_types(X)
+    kwargs.setdefault("name", f"ONNX({type(model).__name__})")
+    kwargs["custom_conversion_functions"] = {
+        SimpleImputer: _convert_simple_imputer,
+        **(kwargs.get("custom_conversion_functions") or {}),
+    }
+    return skl2onnx.convert_sklearn(model, **kwargs)
+
+
+# ----------------------------------------------------------------------- inputs
+def _initial_types(X):
+    """skl2onnx's inputs for data like ``X``: a DataFrame column by column,
+    an array as one input ``'X'``."""
+    from skl2onnx.common.data_types import (
+        DoubleTensorType,
+        FloatTensorType,
+        StringTensorType,
+    )
+
+    if hasattr(X, "columns") and hasattr(X, "dtypes"):
+        types = []
+        for name, dtype in X.dtypes.items():
+            if _is_string_column(dtype):
+                types.append((str(name), StringTensorType([None, 1])))
+            elif _is_number_column(dtype):
+                types.append((str(name), FloatTensorType([None, 1])))
+            else:
+                raise TypeError(
+                    f"Column {name!r} of X has dtype {dtype}, which has no ONNX "
+                    "input here: make it numbers or strings, or drop it."
+                )
+        return types
+    dtype = getattr(X, "dtype", None)
+    if getattr(X, "ndim", None) != 2 or not _is_number_column(dtype):
+        raise TypeError(
+            "X must be a 2-D array of numbers or a pandas DataFrame; got "
+            f"{type(X).__name__}{'' if dtype is None else ' of dtype ' + str(dtype)}."
+        )
+    tensor = FloatTensorType if dtype == np.float32 else DoubleTensorType
+    return [("X", tensor([None, X.shape[1]]))]
+
+
+def _is_string_column(dtype):
+    """Whether a DataFrame column of ``dtype`` holds strings (or categories)."""
+    return getattr(dtype, "kind", None) in ("O", "U") or str(dtype) in (
+        "str",
+        "string",
+        "category",
+    )
+
+
+def _is_number_column(dtype):
+    """Whether a column of ``dtype`` holds integers or floats (not booleans)."""
+    try:
+        return np.dtype(dtype).kind in "iuf"
+    except TypeError:  # a pandas extension dtype
+        return False
+
+
+def _convert_simple_imputer(scope, operator, container):
+    """skl2onnx's converter of `~sklearn.impute.SimpleImputer`, which also takes
+    strings whose missing value is ``NaN`` or None: in an ONNX string tensor,
+    ``''`` is the missing value."""
+    from skl2onnx.common.data_types import StringTensorType
+    from skl2onnx.operator_converters.imputer_op import convert_sklearn_imputer
+
+    imputer = operator.raw_operator
+    missing = imputer.missing_values
+    if isinstance(operator.inputs[0].type, StringTensorType) and (
+        missing is None or (isinstance(missing, float) and np.isnan(missing))
+    ):
+        operator.raw_operator = copy.copy(imputer)
+        operator.raw_operator.missing_values = ""
+    try:
+        convert_sklearn_imputer(scope, operator, container)
+    finally:
+        operator.raw_operator = imputer
+
+
+def onnx_inputs(onx, X):
+    """The inputs of an ONNX model made by `to_onnx`, from data like ``X``.
+
+    Parameters
+    ----------
+    onx : onnx.ModelProto
+        A model made by `to_onnx` from data of the same kind as ``X``.
+
+    X : ndarray or pandas.DataFrame
+        Data to predict: an array for a model with one input, a DataFrame
+        with the columns (in the same order) of the one the model was made
+        from.
+
+    Returns
+    -------
+    inputs : dict
+        ``{input name: 2-D array}``, to pass to
+        ``onnxruntime.InferenceSession.run``: the array in the input's
+        precision, or each column of the DataFrame as a column vector,
+        numbers as float32 (``NaN`` where missing) and strings as ``str``
+        (``''`` where missing).
+
+    See Also
+    --------
+    to_onnx : Convert a model to ONNX.
+
+    Examples
+    --------
+    >>> import onnxruntime
+    >>> import pandas as pd
+    >>> from sklearn.compose import make_column_transformer
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import OneHotEncoder, StandardScaler
+    >>> from skbackprop import TwoLayerClassifier, onnx_inputs, to_onnx
+    >>> X = pd.DataFrame({"colour": ["red", "blue", "blue", "red"],
+    ...                   "size": [1.0, 2.0, 3.0, 4.0]})
+    >>> preprocess = make_column_transformer(
+    ...     (OneHotEncoder(handle_unknown="ignore"), ["colour"]),
+    ...     (StandardScaler(), ["size"]))
+    >>> model = make_pipeline(preprocess, TwoLayerClassifier(random_state=0))
+    >>> onx = to_onnx(model.fit(X, [0, 0, 1, 1]), X, options={"zipmap": False})
+    >>> inputs = onnx_inputs(onx, X)
+    >>> inputs["colour"].ravel().tolist(), inputs["size"].dtype
+    (['red', 'blue', 'blue', 'red'], dtype('float32'))
+    >>> session = onnxruntime.InferenceSession(
+    ...     onx.SerializeToString(), providers=["CPUExecutionProvider"]
+    ... )
+    >>> labels, proba = session.run(None, inputs)
+    >>> labels.tolist() == model.predict(X).tolist()
+    True
+    """
+    inputs = onx.graph.input
+    if not (hasattr(X, "columns") and hasattr(X, "dtypes")):
+        if len(inputs) != 1:
+            raise ValueError(
+                f"The model has {len(inputs)} inputs, one per column of a "
+                "DataFrame: pass X as a DataFrame with these columns."
+            )
+        return {inputs[0].name: np.asarray(X, dtype=_numpy_type(inputs[0]))}
+    if len(inputs) != X.shape[1]:
+        raise ValueError(
+            f"X has {X.shape[1]} columns but the model has {len(inputs)} inputs: "
+            "pass the columns of the DataFrame the model was made from."
+        )
+    return {
+        put.name: _column(X.iloc[:, [j]], _numpy_type(put))
+        for j, put in enumerate(inputs)
+    }
+
+
+def _numpy_type(put):
+    """The NumPy type of an ONNX input: float32, float64 or str."""
+    from onnx import TensorProto
+
+    types = {
+        TensorProto.FLOAT: np.float32,
+        TensorProto.DOUBLE: np.float64,
+        TensorProto.STRING: str,
+    }
+    return types[put.type.tensor_type.elem_type]
+
+
+def _column(column, dtype):
+    """One column of a DataFrame as a column vector of ``dtype``."""
+    if dtype is str:
+        return column.astype(object).fillna("").to_numpy(dtype=str)
+    return column.to_numpy(dtype=dtype)
+
+
+# ------------------------------------------------------------ shape calculator
+def _calculate_output_shapes(operator):
+    """Types of the outputs: the labels, and the probabilities in the input's
+    precision."""
+    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
+    from skl2onnx.common.utils import (
+        check_input_and_output_numbers,
+        check_input_and_output_types,
+    )
+
+    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=2)
+    check_input_and_output_types(
+        operator, good_input_types=[FloatTensorType, DoubleTensorType]
+    )
+    model = operator.raw_operator
+    n = operator.inputs[0].get_first_dimension()
+    label_type, _ = _label_type(_classes(operator.scope_inst, model))
+    label_shape = [n, model.n_outputs_] if model._is_multilabel() else [n]
+    operator.outputs[0].type = label_type(label_shape)
+    proba_type = (
+        FloatTensorType if _zipmap_float(operator) else type(operator.inputs[0].type)
+    )
+    operator.outputs[1].type = proba_type([n, len(model.classes_)])
+
+
+def _zipmap_float(operator):
+    """Whether float64 probabilities go to ONNX's ZipMap, which takes float32
+    only: then they are rounded to float32 at the end."""
+    from skl2onnx.common.data_types import DoubleTensorType
+
+    zipmap = operator.scope_inst.get_options(operator.raw_operator, {"zipmap": True})
+    return zipmap["zipmap"] is True and isinstance(
+        operator.inputs[0].type, DoubleTensorType
+    )
+
+
+def _classes(scope, model):
+    """The labels of the exported model: the classes, or their indices with the
+    option ``nocl``."""
+    if scope.get_options(model, {"nocl": False})["nocl"]:
+        return np.arange(len(model.classes_))
+    return model.classes_
+
+
+def _label_type(classes):
+    """``(tensor type, values)`` of the class labels in ONNX: int64 for numbers
+    (classification labels are integers, booleans or integral floats), UTF-8
+    strings otherwise."""
+    from skl2onnx.common.data_types import Int64TensorType, StringTensorType
+
+    classes = np.asarray(classes)
+    if not (
+        classes.dtype.kind in "biuf"
+        or all(isinstance(c, (int, np.integer)) for c in classes)
+    ):
+        return StringTensorType, np.array([str(c).encode("utf-8") for c in classes])
+    with np.errstate(invalid="ignore"):  # a float too large for int64
+        values = classes.astype(np.int64)
+    if not all(int(v) == c for v, c in zip(values, classes, strict=True)):
+        raise ValueError(
+            f"The class labels {classes} do not fit ONNX's int64 labels. Fit "
+            "the model on labels between -2**63 and 2**63 - 1, or on strings."
+        )
+    return Int64TensorType, values
+
+
+# ------------------------------------------------------------------ converter
+def _convert(scope, operator, container):
+    """The network's forward pass and its outputs, in the input's precision."""
+    from skl2onnx.common.data_types import DoubleTensorType
+
+    model = operator.raw_operator
+    double = isinstance(operator.inputs[0].type, DoubleTensorType)
+    graph = _Graph(scope, container, np.float64 if double else np.float32)
+    W1, W2 = model.coefs_
+    b1, b2 = model.intercepts_
+
+    # h = g(X W1 + b1); Z = h W2 + b2: the two layers of the network.
+    h = graph.node("Sigmoid", graph.affine(operator.inputs[0].full_name, W1, b1))
+    Z = graph.affine(h, W2, b2)
+
+    label, proba = (output.full_name for output in operator.outputs)
+    if _zipmap_float(operator):
+        rounded, proba = proba, scope.get_unique_variable_name("probabilities")
+    if model._is_multilabel():
+        _multilabel_outputs(graph, Z, label, proba)
+    else:
+        _class_outputs(graph, Z, label, proba, _label_type(_classes(scope, model))[1])
+    if _zipmap_float(operator):
+        graph.node("Cast", proba, output=rounded, to=graph.TYPES[np.float32])
+
+
+def _class_outputs(graph, Z, label, proba, classes):
+    """Probabilities and labels of one class per sample."""
+    if len(classes) == 2:
+        # One sigmoid unit: the scores [-z, z] give [g(-z), g(z)] =
+        # [1 - g(z), g(z)], and their ArgMax is class 1 exactly when z > 0.
+        S = graph.node("Concat", [graph.node("Neg", Z), Z], axis=1)
+        graph.node("Sigmoid", S, output=proba)
+    else:
+        S = Z  # the softmax's scores; ONNX's Softmax subtracts the row maximum
+        graph.node("Softmax", S, output=proba, axis=1)
+    index = graph.node("ArgMax", S, axis=1, keepdims=0)
+    graph.node("Gather", [graph.labels(classes), index], output=label, axis=0)
+
+
+def _multilabel_outputs(graph, Z, label, proba):
+    """One sigmoid unit per label; a label is on when its logit is above 0."""
+    graph.node("Sigmoid", Z, output=proba)
+    on = graph.node("Greater", [Z, graph.constant(np.zeros(1))])
+    graph.node("Cast", on, output=label, to=graph.TYPES[np.int64])
+
+
+class _Graph:
+    """Adds the nodes and initializers of the converter to skl2onnx's container,
+    with values in one floating-point type."""
+
+    def __init__(self, scope, container, dtype):
+        from skl2onnx.proto import onnx_proto
+
+        self.scope, self.container, self.dtype = scope, container, dtype
+        self.TYPES = {
+            np.float32: onnx_proto.TensorProto.FLOAT,
+            np.float64: onnx_proto.TensorProto.DOUBLE,
+            np.int64: onnx_proto.TensorProto.INT64,
+            np.bytes_: onnx_proto.TensorProto.STRING,
+        }
+
+    def node(self, op_type, inputs, output=None, **attributes):
+        """Add an ``op_type`` node; return the name of its output."""
+        if output is None:
+            output = self.scope.get_unique_variable_name(op_type.lower())
+        self.container.add_node(
+            op_type,
+            inputs,
+            output,
+            name=self.scope.get_unique_operator_name(op_type),
+            **attributes,
+        )
+        return output
+
+    def constant(self, array):
+        """An initializer holding ``array`` in the graph's floating-point type."""
+        array = np.asarray(array, dtype=self.dtype)
+        name = self.scope.get_unique_variable_name("weights")
+        self.container.add_initializer(
+            name, self.TYPES[self.dtype], array.shape, array.ravel()
+        )
+        return name
+
+    def labels(self, classes):
+        """An initializer holding the class labels (int64 or bytes)."""
+        name = self.scope.get_unique_variable_name("classes")
+        self.container.add_initializer(
+            name, self.TYPES[classes.dtype.type], classes.shape, classes.tolist()
+        )
+        return name
+
+    def affine(self, x, W, b):
+        """``x W + b``."""
+        product = self.node("MatMul", [x, self.constant(W)])
+        return self.node("Add", [product, self.constant(b)])

@@ -1,0 +1,136 @@
+"""Model files: .skops loaded with the trusted types and nothing else, .joblib."""
+
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sklearn.compose
+from _optional import require
+from numpy.testing import assert_array_equal
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from test_cli import mixed_rows
+
+import skbackprop
+from skbackprop import TRUSTED_TYPES, TwoLayerClassifier, load_model
+from skbackprop._cli import make_search
+from skbackprop._csv import Columns
+from skbackprop._model_file import save_model
+
+sio = require("skops.io")
+pd = require("pandas")
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def fitted_pipeline(solver, columns=True, multilabel=False):
+    """A pipeline of the command line's kind, fitted with ``solver``."""
+    rows = mixed_rows(n=60)
+    frame = (
+        pd.DataFrame([r[:3] for r in rows], columns=["name", "size", "colour"])
+        .replace("", np.nan)
+        .astype({"size": float})
+    )
+    y = np.array([r[-1] or "no" for r in rows])
+    if multilabel:
+        y = np.column_stack([y == "yes", frame["colour"] == "red"]).astype(int)
+    spec = (
+        Columns(numeric=["size"], categorical=["colour"], identifier=["name"])
+        if columns
+        else None
+    )
+    if not columns:
+        frame = frame[["size"]].fillna(0).to_numpy()
+    search = make_search([1.0], [3], cv=2, n_jobs=None, random_state=0, columns=spec)
+    pipeline = search.estimator.set_params(net__solver=solver, net__max_iter=5)
+    if solver == "adam":
+        pipeline.set_params(net__early_stopping=True)
+    return pipeline.fit(frame, y), frame
+
+
+SOLVERS = ["gd", "sgd", "adam", "lbfgs"]
+
+
+def test_trusted_types_are_exactly_what_these_pipelines_hold():
+    """Every type a pipeline needs is trusted, and nothing more is."""
+    needed = set()
+    for solver in SOLVERS:
+        for columns in (True, False):
+            pipeline, _ = fitted_pipeline(solver, columns)
+            needed |= set(sio.get_untrusted_types(data=sio.dumps(pipeline)))
+    pipeline, _ = fitted_pipeline("gd", multilabel=True)
+    needed |= set(sio.get_untrusted_types(data=sio.dumps(pipeline)))
+    assert needed <= set(TRUSTED_TYPES)
+    # The one type that depends on the version: scikit-learn 1.6's
+    # ColumnTransformer keeps its left-over columns in a list of its own.
+    remainder = "sklearn.compose._column_transformer._RemainderColsList"
+    if not hasattr(sklearn.compose._column_transformer, "_RemainderColsList"):
+        needed.add(remainder)
+    assert needed == set(TRUSTED_TYPES)
+    assert skbackprop.TRUSTED_TYPES is TRUSTED_TYPES
+
+
+def test_the_api_reference_lists_the_trusted_types():
+    api = (Path(__file__).parents[1] / "docs" / "api.rst").read_text()
+    entry = api.split(".. data:: TRUSTED_TYPES")[1].split("\n\n\n")[0]
+    listed = entry.split("\n   * ", 1)[1]  # the bullet list
+    named = re.findall(r'``"([\w.]+)"``', listed)
+    assert sorted(named) == sorted(TRUSTED_TYPES)
+
+
+@pytest.mark.parametrize("suffix", [".skops", ".joblib"])
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_saved_pipeline_loads_and_predicts_the_same(tmp_path, suffix, solver):
+    pipeline, X = fitted_pipeline(solver)
+    path = tmp_path / f"model{suffix}"
+    save_model(pipeline, path)
+    loaded = load_model(path)
+    assert_array_equal(loaded.predict(X), pipeline.predict(X))
+    assert_array_equal(loaded.predict_proba(X), pipeline.predict_proba(X))
+    if solver != "lbfgs":  # the update rule was saved: training continues
+        net = loaded[-1]
+        n_iter = net.n_iter_
+        net.partial_fit(loaded[0].transform(X), pipeline.predict(X))
+        assert net.n_iter_ == n_iter + 1
+
+
+class Shady(TransformerMixin, BaseEstimator):
+    """A transformer skops does not know: loading it could run its code."""
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return X
+
+
+def test_a_file_with_an_untrusted_type_is_refused(tmp_path):
+    X, y = np.random.default_rng(0).normal(size=(20, 2)), np.arange(20) % 2
+    pipeline = make_pipeline(Shady(), TwoLayerClassifier(n_hidden=2, max_iter=3))
+    path = tmp_path / "shady.skops"
+    sio.dump(pipeline.fit(X, y), path)
+    with pytest.raises(ValueError, match=r"test_model_file\.Shady") as info:
+        load_model(path)
+    assert "does not trust" in str(info.value)
+
+
+def test_a_plain_pipeline_of_the_estimator_loads(tmp_path):
+    X, y = np.random.default_rng(0).normal(size=(20, 2)), np.arange(20) % 2
+    pipeline = make_pipeline(StandardScaler(), TwoLayerClassifier(n_hidden=2))
+    path = tmp_path / "plain.skops"
+    sio.dump(pipeline.fit(X, y), path)
+    assert_array_equal(load_model(path).predict(X), pipeline.predict(X))
+
+
+def test_unknown_suffix_and_missing_skops(tmp_path, monkeypatch):
+    with pytest.raises(ValueError, match="ends in .skops or .joblib"):
+        load_model(tmp_path / "model.pkl")
+    with pytest.raises(ValueError, match="ends in .skops or .joblib"):
+        save_model(object(), tmp_path / "model.pkl")
+    monkeypatch.setitem(sys.modules, "skops", None)
+    monkeypatch.setitem(sys.modules, "skops.io", None)
+    with pytest.raises(ImportError, match=r"pip install 'skbackprop\[skops\]'"):
+        load_model(tmp_path / "model.skops")

@@ -1,0 +1,162 @@
+"""`python -m skbackprop predict`: a saved model's predictions for a CSV file."""
+
+import io
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from _optional import require
+from numpy.testing import assert_allclose, assert_array_equal
+from test_cli import MIXED_HEADER, ROOT, mixed_rows, one_line_error, run, write_csv
+
+from skbackprop import load_model
+from skbackprop.__main__ import main
+
+pd = require("pandas")
+require("skops")
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A model trained by the command line on a file with every kind of column,
+    and a second file of the same kind to predict."""
+    folder = tmp_path_factory.mktemp("predict")
+    train = write_csv(folder / "train.csv", MIXED_HEADER, mixed_rows())
+    model = folder / "model.skops"
+    status = main(["--data", str(train), "--drop", "noise", "--n-hidden", "4",
+                   "--learning-rate", "1", "--cv", "2", "--output", str(folder),
+                   "--save-model", str(model)])  # fmt: skip
+    assert status == 0
+    rows = mixed_rows(n=40, seed=1)
+    rows[0][2] = "purple"  # a category never seen in training
+    new = write_csv(folder / "new.csv", MIXED_HEADER, rows)
+    return model, new, rows
+
+
+def predict(argv, capsys):
+    return run(["predict", *argv], capsys)
+
+
+def test_predictions_follow_the_rows_with_probabilities(trained, capsys):
+    model_path, new, rows = trained
+    status, out, err = predict(["--model", model_path, "--data", new], capsys)
+    assert status == 0, err
+
+    table = pd.read_csv(io.StringIO(out), dtype=str, keep_default_na=False)
+    assert list(table.columns) == [
+        *MIXED_HEADER,
+        "prediction",
+        "probability_no",
+        "probability_yes",
+    ]
+    # The input's rows, in order and as written, then the model's predictions.
+    assert table[MIXED_HEADER].values.tolist() == [[str(v) for v in r] for r in rows]
+    model = load_model(model_path)
+    X = pd.read_csv(new)
+    assert_array_equal(table["prediction"], model.predict(X))
+    probabilities = table[["probability_no", "probability_yes"]].astype(float)
+    assert_allclose(probabilities, model.predict_proba(X), rtol=1e-15)
+    assert_allclose(probabilities.sum(axis=1), 1.0)
+
+    # The target column is no feature; the accuracy on the labelled rows.
+    labelled = [r for r in rows if r[-1] != ""]
+    right = np.mean(model.predict(X)[X["outcome"].notna()] == [r[-1] for r in labelled])
+    assert err.strip().splitlines() == [
+        f"Accuracy on {new}: {right:.4f} ({len(labelled)} labelled rows; "
+        f"{len(rows) - len(labelled)} without a label)"
+    ]
+    assert right > 0.8
+
+
+def test_predictions_to_a_file(trained, tmp_path, capsys):
+    model_path, new, rows = trained
+    output = tmp_path / "out" / "predictions.csv"
+    status, out, err = predict(
+        ["--model", model_path, "--data", new, "--output", output], capsys
+    )
+    assert status == 0, err
+    assert err == ""
+    assert f"Predictions for {len(rows)} rows written to {output}" in out
+    assert "Accuracy on" in out
+    assert len(pd.read_csv(output)) == len(rows)
+
+
+def test_without_the_target_column_no_accuracy(trained, tmp_path, capsys):
+    model_path, _, rows = trained
+    header = MIXED_HEADER[:-1]
+    new = write_csv(tmp_path / "unlabelled.csv", header, [r[:-1] for r in rows])
+    status, out, err = predict(["--model", model_path, "--data", new], capsys)
+    assert status == 0, err
+    assert err == ""
+    assert len(pd.read_csv(io.StringIO(out))) == len(rows)
+
+
+def test_columns_the_model_does_not_use_may_be_left_out(trained, tmp_path, capsys):
+    model_path, _, rows = trained
+    kept = ["size", "colour"]
+    new = write_csv(tmp_path / "lean.csv", kept,
+                    [[r[1], r[2]] for r in rows])  # fmt: skip
+    status, out, err = predict(["--model", model_path, "--data", new], capsys)
+    assert status == 0, err
+    assert list(pd.read_csv(io.StringIO(out)).columns[:2]) == kept
+
+
+@pytest.mark.parametrize(
+    "edit, fragments",
+    [
+        (lambda h, r: ([c for c in h if c != "size"], [x[:1] + x[2:] for x in r]),
+         ["has no column 'size', which the model needs"]),
+        (lambda h, r: ([*h, "extra"], [[*x, 1] for x in r]),
+         ["has a column 'extra' that the model was not trained on"]),
+        (lambda h, r: (h, [x[:1] + ["big"] + x[2:] for x in r]),
+         ["column 'size' must be numeric, but line 2 holds 'big'"]),
+        (lambda h, r: (h, [x[:1] + ["inf"] + x[2:] for x in r]),
+         ["column 'size' holds inf on line 2"]),
+    ],
+)  # fmt: skip
+def test_bad_files_give_one_line_errors(trained, tmp_path, capsys, edit, fragments):
+    model_path, _, rows = trained
+    header, edited = edit(MIXED_HEADER, [list(r) for r in rows])
+    new = write_csv(tmp_path / "bad.csv", header, edited)
+    status, out, err = predict(["--model", model_path, "--data", new], capsys)
+    one_line_error(status, err, *fragments)
+    assert out == ""
+
+
+def test_bad_model_files(trained, tmp_path, capsys):
+    _, new, _ = trained
+    status, _, err = predict(["--model", tmp_path / "m.pkl", "--data", new], capsys)
+    one_line_error(status, err, "ends in .skops or .joblib")
+    garbage = tmp_path / "m.skops"
+    garbage.write_bytes(b"not a zip file")
+    status, _, err = predict(["--model", garbage, "--data", new], capsys)
+    one_line_error(status, err, f"cannot load the model {garbage}")
+
+
+def test_bad_output_path_fails_before_reading_the_model(tmp_path, capsys):
+    a_file = write_csv(tmp_path / "a_file", ["x"], [[1]])
+    status, _, err = predict(
+        ["--model", tmp_path / "missing.skops", "--data", tmp_path / "missing.csv",
+         "--output", a_file / "p.csv"],
+        capsys,
+    )  # fmt: skip
+    one_line_error(status, err, "--output", "not a directory")
+
+
+def test_predict_to_a_closed_pipe_is_no_error(trained, tmp_path):
+    """`predict ... | head -1`: the reader stops early, and that is fine."""
+    model_path, _, _ = trained
+    # Far more than a pipe's buffer of predictions.
+    new = write_csv(tmp_path / "many.csv", MIXED_HEADER, mixed_rows(n=4000, seed=2))
+    command = (
+        f"{sys.executable} -m skbackprop predict --model {model_path} "
+        f"--data {new} | head -1"
+    )
+    result = subprocess.run(command, shell=True, capture_output=True, text=True,
+                            cwd=ROOT, timeout=120)  # fmt: skip
+    assert result.stdout.startswith("name,size,colour")
+    assert "Traceback" not in result.stderr
+    assert "BrokenPipeError" not in result.stderr
