@@ -30,6 +30,7 @@ from . import (
     _targets,
     _training,
     _validation,
+    _workspace,
 )
 from ._solvers import SOLVERS
 
@@ -757,8 +758,13 @@ class TwoLayerClassifier(
 
     def _logits(self, X):
         X = self._validate_X(X)
-        with _quiet():
+        with _quiet(), self._forward_threads(X):
             return _network.forward(X, self._params())[1]
+
+    def _forward_threads(self, X):
+        """BLAS's threads while the network predicts on ``X`` (`_workspace`)."""
+        (m, H), K = self.coefs_[0].shape, self.coefs_[1].shape[1]
+        return _workspace.blas_for_forward(X.shape[0], _network.Layout(m, H, K))
 
     def _is_multilabel(self):
         return self.out_activation_ == _network.SIGMOID and self.n_outputs_ > 1
@@ -891,7 +897,7 @@ class TwoLayerClassifier(
         """
         check_is_fitted(self)
         X = self._validate_X(X)
-        with _quiet():
+        with _quiet(), self._forward_threads(X):
             return _network.hidden(X, self._params())
 
     def loss_gradient(self, X, y, sample_weight=None):

@@ -26,7 +26,7 @@ from scipy.optimize import minimize
 
 from . import _backprop, _online
 from ._monitor import DIVERGED
-from ._workspace import Workspace
+from ._workspace import Workspace, single_threaded_blas
 
 
 # --------------------------------------------------------------------------------------
@@ -105,11 +105,13 @@ def make_epoch(batches, objective, s, rule, batch_size, rng):
 
     A mini-batch epoch takes batches of ``batch_size`` rows, shuffled with
     ``rng`` unless it is None; batches of one row are online learning, which
-    has its own epoch (`online_epoch`).
+    has its own epoch (`online_epoch`). Every epoch runs with BLAS on one
+    thread (`_workspace.single_threaded_blas`), as its passes do: entered once
+    per epoch, the section costs nothing per batch.
     """
     if batches == "full":
-        return full_batch_epoch(objective, s, rule)
-    if batch_size == 1:
+        epoch = full_batch_epoch(objective, s, rule)
+    elif batch_size == 1:
         item = _online.ItemLossGradient(
             objective.layout,
             objective.X,
@@ -117,8 +119,20 @@ def make_epoch(batches, objective, s, rule, batch_size, rng):
             objective.l2,
             objective.activation,
         )
-        return online_epoch(item, s, rule, rng)
-    return minibatch_epoch(objective, s, rule, batch_size, rng)
+        epoch = online_epoch(item, s, rule, rng)
+    else:
+        epoch = minibatch_epoch(objective, s, rule, batch_size, rng)
+    return single_threaded_epoch(epoch)
+
+
+def single_threaded_epoch(epoch):
+    """``epoch`` with BLAS on one thread while it runs; threads are the passes'."""
+
+    def run(theta):
+        with single_threaded_blas():
+            return epoch(theta)
+
+    return run
 
 
 def full_batch_epoch(objective, s, rule):

@@ -1,4 +1,4 @@
-"""Where the full-batch pass runs: its chunks, blocks and threads.
+"""Where the passes run: their chunks, blocks and threads, and BLAS's threads.
 
 This module decides nothing about *what* is computed (that is `_backprop`); it
 decides in which order the rows are visited and on which thread. It knows no
@@ -7,22 +7,30 @@ scratch in the workspace (`Workspace.scratch`), one per thread slot.
 
 - The rows are split into up to `MAX_CHUNKS` contiguous **chunks** of equal size,
   as many as there is work for (each worth at least `CHUNK_FLOPS`, about a
-  millisecond). Each chunk sums its gradient into its own vector, and the chunks'
-  vectors are added in chunk order. The plan depends only on the number of rows
-  and the network, so the result is the same, bit for bit, whether the chunks run
-  on one thread or several.
-- With more than one chunk, the chunks run on as many threads as BLAS is allowed
-  to use (so ``threadpoolctl`` limits and joblib workers are respected), and BLAS
-  itself runs single-threaded inside them. That lets the elementwise work (the
-  sigmoids, the deltas), which is as large as the matrix work and which NumPy does
-  on one thread, run on all cores; and a busy machine hurts a few long-running
-  threads much less than BLAS threads that synchronise at every product.
+  millisecond; `chunk_count`). Each chunk sums its gradient into its own vector,
+  and the chunks' vectors are added in chunk order. The plan depends only on the
+  number of rows and the network, so the result is the same, bit for bit,
+  whether the chunks run on one thread or several.
+- `threads_for` is the one place that decides how many threads a computation
+  runs on: one per chunk, at most as many as BLAS is allowed to use (so
+  ``threadpoolctl`` limits, ``OPENBLAS_NUM_THREADS`` and joblib workers are
+  respected). Inside a pass BLAS always runs single-threaded, also when the pass
+  is a single chunk on the calling thread. Parallel chunks let the elementwise
+  work (the sigmoids, the deltas), which is as large as the matrix work and
+  which NumPy does on one thread, run on all cores; and a busy machine hurts a
+  few long-running threads much less than BLAS threads that synchronise at
+  every product. On small data BLAS's own threads cost far more than they save:
+  each product of a few hundred rows pays a synchronisation of the threads, and
+  many times more when another process keeps a core busy.
+- Prediction runs on the calling thread: `blas_for_forward` keeps BLAS at one
+  thread for a forward pass of one chunk's work or less, and at its own count
+  beyond, where a product is long enough to be worth splitting.
 - OpenBLAS's thread count is a setting of the whole process, and fits may run
-  in several threads at once (joblib's threading backend, dask workers). So the
-  passes of all fits share one `single_threaded_blas` section: the first pass to
-  enter it saves every BLAS library's thread count and sets 1, the last to leave
-  sets the saved counts back, and the chunk threads are counted from the saved
-  counts (`blas_threads`), never from the 1 that another fit has set.
+  in several threads at once (joblib's threading backend, dask workers). So all
+  passes share one `single_threaded_blas` section: the first to enter it saves
+  every BLAS library's thread count and sets 1, the last to leave sets the saved
+  counts back, and threads are counted from the saved counts (`blas_threads`),
+  never from the 1 that another pass has set.
 - Within a chunk the rows are visited in **blocks** of at most `block_rows` rows,
   which bounds the scratch memory and keeps a block's hidden layer in the CPU
   cache between the matrix product and the elementwise work.
@@ -37,7 +45,7 @@ ever read.
 import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import nullcontext
 
 import numpy as np
 
@@ -80,28 +88,50 @@ def blas_threads():
     return max(counts, default=1)
 
 
-@contextmanager
 def single_threaded_blas():
     """Limit BLAS to one thread, in the whole process, while the block runs.
 
-    Safe to enter from several threads at once: the first to enter saves the
-    thread count of every BLAS library and sets 1, the last to leave sets the
-    saved counts back, also when the block raises. In between, the limit stays 1.
+    ``with single_threaded_blas(): ...``. Safe to enter from several threads at
+    once, and to nest: the first to enter saves the thread count of every BLAS
+    library and sets 1, the last to leave sets the saved counts back, also when
+    the block raises. In between, the limit stays 1, and no thread sees some
+    libraries set and others not: setting and restoring happen under one lock.
     """
-    global _blas_passes, _blas_saved
-    with _blas_lock:
-        if not _blas_passes:
-            _blas_saved = _blas_counts()
-            _set_blas_counts([1] * len(_blas_saved))
-        _blas_passes += 1
-    try:
-        yield
-    finally:
+    return _SINGLE_THREADED_BLAS
+
+
+class _SingleThreadedBlas:
+    """The section of `single_threaded_blas`: one object for the whole process.
+
+    A class rather than a generator, because a mini-batch epoch enters it once
+    per batch: a nested entry is a lock and a counter, under a microsecond.
+    """
+
+    def __enter__(self):
+        global _blas_passes, _blas_saved
+        with _blas_lock:
+            if not _blas_passes:
+                saved = _blas_counts()
+                try:
+                    _set_blas_counts([1] * len(saved))
+                except BaseException:
+                    _set_blas_counts(saved)
+                    raise
+                _blas_saved = saved
+            _blas_passes += 1
+        return self
+
+    def __exit__(self, *exc_info):
+        global _blas_passes, _blas_saved
         with _blas_lock:
             _blas_passes -= 1
             if not _blas_passes:
-                _set_blas_counts(_blas_saved)
-                _blas_saved = None
+                saved, _blas_saved = _blas_saved, None
+                _set_blas_counts(saved)
+        return False
+
+
+_SINGLE_THREADED_BLAS = _SingleThreadedBlas()
 
 
 def _blas_counts():
@@ -131,14 +161,42 @@ def flops_per_row(layout):
     return 6 * (m * H + H * K)
 
 
+def chunk_count(flops):
+    """Chunks for ``flops`` of work: one per `CHUNK_FLOPS`, 1 to `MAX_CHUNKS`."""
+    return int(max(1, min(MAX_CHUNKS, flops // CHUNK_FLOPS)))
+
+
+def threads_for(chunks):
+    """The threads that work split into ``chunks`` chunks runs on.
+
+    This is the one place that decides: a thread per chunk, at most as many as
+    BLAS may use (`blas_threads`), with BLAS single-threaded inside each. Work
+    of one chunk (`chunk_count`) runs on the calling thread, on one BLAS thread.
+    """
+    return max(1, min(blas_threads(), chunks))
+
+
+def blas_for_forward(n_samples, layout):
+    """The BLAS threads of a forward pass of ``n_samples`` rows on this thread.
+
+    ``with blas_for_forward(n, layout): ...`` around a prediction: BLAS runs on
+    one thread (`single_threaded_blas`) when the pass is one chunk's work or
+    less (`threads_for`), where its own threads would cost more than they save;
+    otherwise on its own count, unchanged.
+    """
+    flops = n_samples * flops_per_row(layout) // 3  # forward: one of 3 products
+    if threads_for(chunk_count(flops)) == 1:
+        return single_threaded_blas()
+    return nullcontext()
+
+
 def chunk_bounds(n_samples, layout, chunks=None):
     """``[(start, stop), ...]``: contiguous runs of rows of (nearly) equal size.
 
-    ``chunks`` of them, or as many as have `CHUNK_FLOPS` of work each, at most
-    `MAX_CHUNKS`.
+    ``chunks`` of them, or as many as the work makes (`chunk_count`).
     """
     if chunks is None:
-        chunks = min(MAX_CHUNKS, n_samples * flops_per_row(layout) // CHUNK_FLOPS)
+        chunks = chunk_count(n_samples * flops_per_row(layout))
     size = -(-n_samples // max(1, min(chunks, n_samples)))
     return [
         (start, min(start + size, n_samples)) for start in range(0, n_samples, size)
@@ -166,7 +224,7 @@ class Workspace:
     chunks : int, default=None
         Number of chunks; from the amount of work when None (`chunk_bounds`).
     threads : int, default=None
-        Most threads to use; BLAS's thread count when None (`blas_threads`).
+        Most threads to use; decided by `threads_for` when None.
     """
 
     def __init__(
@@ -177,10 +235,9 @@ class Workspace:
         self.single = len(self.chunks) == 1
         longest = max(stop - start for start, stop in self.chunks)
         self.rows = max(1, min(longest, rows or block_rows(layout, dtype)))
-        self.threads = 1
-        if len(self.chunks) > 1:
-            if threads is None:
-                threads = blas_threads()
+        if threads is None:
+            self.threads = threads_for(len(self.chunks))
+        else:
             self.threads = max(1, min(threads, len(self.chunks)))
         self._free = queue.SimpleQueue()  # the thread slots not in use
         for slot in range(self.threads):
@@ -223,7 +280,8 @@ class Workspace:
         both in chunk order; returns the loss.
         """
         if len(self.chunks) == 1:
-            return chunk(0, n_samples, out, 0)
+            with single_threaded_blas():
+                return chunk(0, n_samples, out, 0)
         grads = [out, *self._grads]
         errstate = np.geterr()  # NumPy's error state is per thread: pass it on
 
