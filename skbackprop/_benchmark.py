@@ -351,8 +351,9 @@ def gemm_rate(dtype, size, threads=1):
 
 def pass_threads(case):
     """The threads skbackprop runs one pass (a batch) of ``case`` on."""
-    flops = case.batch_size * _workspace.flops_per_row(case.layout)
-    return _workspace.threads_for(_workspace.chunk_count(flops))
+    n, layout = case.batch_size, case.layout
+    chunks = len(_workspace.chunk_bounds(n, layout))
+    return _workspace.threads_for(n * _workspace.flops_per_row(layout), chunks)
 
 
 def added_peak_memory(competitor, epochs):
@@ -747,7 +748,7 @@ def thread_settings(with_torch):
         if name in os.environ
     ]
     threads = _workspace.blas_threads()
-    chunk_threads = _workspace.threads_for(_workspace.MAX_CHUNKS)
+    chunk_threads = min(threads, _workspace.MAX_CHUNKS)
     return (
         f"BLAS: {'; '.join(libraries) or 'none found'}; thread variables: "
         f"{', '.join(variables) or 'none set'}.\n"

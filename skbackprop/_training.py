@@ -106,8 +106,8 @@ def make_epoch(batches, objective, s, rule, batch_size, rng):
     A mini-batch epoch takes batches of ``batch_size`` rows, shuffled with
     ``rng`` unless it is None; batches of one row are online learning, which
     has its own epoch (`online_epoch`). Every epoch runs with BLAS on one
-    thread (`_workspace.single_threaded_blas`), as its passes do: entered once
-    per epoch, the section costs nothing per batch.
+    thread (`_workspace.single_threaded_blas`), as its passes do: set once per
+    epoch rather than at each of its batches.
     """
     if batches == "full":
         epoch = full_batch_epoch(objective, s, rule)

@@ -12,10 +12,11 @@ scratch in the workspace (`Workspace.scratch`), one per thread slot.
   number of rows and the network, so the result is the same, bit for bit,
   whether the chunks run on one thread or several.
 - `threads_for` is the one place that decides how many threads a computation
-  runs on: one per chunk, at most as many as BLAS is allowed to use (so
-  ``threadpoolctl`` limits, ``OPENBLAS_NUM_THREADS`` and joblib workers are
-  respected). Inside a pass BLAS always runs single-threaded, also when the pass
-  is a single chunk on the calling thread. Parallel chunks let the elementwise
+  runs on: one per `THREAD_FLOPS` of work (about 5 ms of one core), at most one
+  per chunk and at most as many as BLAS is allowed to use (so ``threadpoolctl``
+  limits, ``OPENBLAS_NUM_THREADS`` and joblib workers are respected). Inside a
+  pass BLAS always runs single-threaded, also when the pass runs on the calling
+  thread alone. Parallel chunks let the elementwise
   work (the sigmoids, the deltas), which is as large as the matrix work and
   which NumPy does on one thread, run on all cores; and a busy machine hurts a
   few long-running threads much less than BLAS threads that synchronise at
@@ -23,8 +24,8 @@ scratch in the workspace (`Workspace.scratch`), one per thread slot.
   each product of a few hundred rows pays a synchronisation of the threads, and
   many times more when another process keeps a core busy.
 - Prediction runs on the calling thread: `blas_for_forward` keeps BLAS at one
-  thread for a forward pass of one chunk's work or less, and at its own count
-  beyond, where a product is long enough to be worth splitting.
+  thread for a forward pass that `threads_for` gives one thread, and at its own
+  count beyond, where a product is long enough to be worth splitting.
 - OpenBLAS's thread count is a setting of the whole process, and fits may run
   in several threads at once (joblib's threading backend, dask workers). So all
   passes share one `single_threaded_blas` section: the first to enter it saves
@@ -54,6 +55,10 @@ import numpy as np
 BLOCK_BYTES = 2**19  # hidden activations per block
 CHUNK_FLOPS = 2 * 10**7  # least work worth a chunk of its own
 MAX_CHUNKS = 8
+# Least work worth a thread of its own, about 5 ms of one core: below it, waking
+# a thread and waiting for it costs more than the thread saves, the more so when
+# another process keeps a core busy (docs/performance.rst).
+THREAD_FLOPS = 10**8
 
 _blas_controller = None
 
@@ -94,8 +99,9 @@ def single_threaded_blas():
     ``with single_threaded_blas(): ...``. Safe to enter from several threads at
     once, and to nest: the first to enter saves the thread count of every BLAS
     library and sets 1, the last to leave sets the saved counts back, also when
-    the block raises. In between, the limit stays 1, and no thread sees some
-    libraries set and others not: setting and restoring happen under one lock.
+    the block raises. In between, the limit stays 1. Saving, setting and
+    restoring happen under one lock, which `blas_threads` takes too: no pass
+    counts its threads from a change half done.
     """
     return _SINGLE_THREADED_BLAS
 
@@ -103,8 +109,9 @@ def single_threaded_blas():
 class _SingleThreadedBlas:
     """The section of `single_threaded_blas`: one object for the whole process.
 
-    A class rather than a generator, because a mini-batch epoch enters it once
-    per batch: a nested entry is a lock and a counter, under a microsecond.
+    A class rather than a generator: an epoch enters it once, and each of its
+    passes (one per mini-batch) once more, nested, which costs a lock and a
+    counter, under a microsecond.
     """
 
     def __enter__(self):
@@ -166,26 +173,28 @@ def chunk_count(flops):
     return int(max(1, min(MAX_CHUNKS, flops // CHUNK_FLOPS)))
 
 
-def threads_for(chunks):
-    """The threads that work split into ``chunks`` chunks runs on.
+def threads_for(flops, chunks=MAX_CHUNKS):
+    """The threads a computation of ``flops`` operations in ``chunks`` chunks
+    runs on.
 
-    This is the one place that decides: a thread per chunk, at most as many as
-    BLAS may use (`blas_threads`), with BLAS single-threaded inside each. Work
-    of one chunk (`chunk_count`) runs on the calling thread, on one BLAS thread.
+    This is the one place that decides: a thread per `THREAD_FLOPS` of work, at
+    most one per chunk and at most as many as BLAS may use (`blas_threads`), with
+    BLAS single-threaded inside each. Less work runs on the calling thread, on
+    one BLAS thread.
     """
-    return max(1, min(blas_threads(), chunks))
+    return int(max(1, min(blas_threads(), chunks, flops // THREAD_FLOPS)))
 
 
 def blas_for_forward(n_samples, layout):
     """The BLAS threads of a forward pass of ``n_samples`` rows on this thread.
 
     ``with blas_for_forward(n, layout): ...`` around a prediction: BLAS runs on
-    one thread (`single_threaded_blas`) when the pass is one chunk's work or
-    less (`threads_for`), where its own threads would cost more than they save;
-    otherwise on its own count, unchanged.
+    one thread (`single_threaded_blas`) when `threads_for` gives the pass one
+    thread, where BLAS's own threads would cost more than they save; otherwise
+    on its own count, unchanged.
     """
-    flops = n_samples * flops_per_row(layout) // 3  # forward: one of 3 products
-    if threads_for(chunk_count(flops)) == 1:
+    flops = n_samples * flops_per_row(layout) // 3  # a third of a training pass
+    if threads_for(flops) == 1:
         return single_threaded_blas()
     return nullcontext()
 
@@ -236,7 +245,8 @@ class Workspace:
         longest = max(stop - start for start, stop in self.chunks)
         self.rows = max(1, min(longest, rows or block_rows(layout, dtype)))
         if threads is None:
-            self.threads = threads_for(len(self.chunks))
+            flops = n_samples * flops_per_row(layout)
+            self.threads = threads_for(flops, len(self.chunks))
         else:
             self.threads = max(1, min(threads, len(self.chunks)))
         self._free = queue.SimpleQueue()  # the thread slots not in use

@@ -115,8 +115,8 @@ def test_gemm_reference_runs_as_the_passes_do(monkeypatch, threads):
 
 
 def test_cases_say_the_threads_of_their_passes():
-    case = _benchmark.QUICK_CASES[0]
-    assert case.batch is None and case.n * case.m * case.H > 10**7  # a large pass
+    case = _benchmark.CASES[0]
+    assert case.batch is None and case.n * case.m * case.H > 10**8  # a large pass
     with threadpool_limits(limits=1, user_api="blas"):
         assert _benchmark.pass_threads(case) == 1
     with threadpool_limits(limits=2, user_api="blas"):

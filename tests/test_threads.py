@@ -1,11 +1,12 @@
 """How many threads a computation runs on, and BLAS's threads inside it.
 
-`_workspace.threads_for` decides: a thread per chunk of work, at most as many as
-BLAS may use, and BLAS on one thread inside every pass -- also a pass of one
-chunk on the calling thread, where BLAS's own threads would synchronise at
-every small product. A prediction of one chunk's work or less runs on one BLAS
-thread too; a larger one keeps BLAS's count. Every count is restored exactly,
-library by library, and a limit the user sets with threadpoolctl is respected.
+`_workspace.threads_for` decides: a thread per share of work, at most one per
+chunk and at most as many as BLAS may use, and BLAS on one thread inside every
+pass -- also a pass on the calling thread alone, where BLAS's own threads would
+synchronise at every small product. A prediction too small for a second thread
+runs on one BLAS thread too; a larger one keeps BLAS's count. Every count is
+restored exactly, library by library, and a limit the user sets with
+threadpoolctl is respected.
 
 The tests record BLAS's thread counts inside the computations they watch; none
 times anything.
@@ -100,25 +101,26 @@ def in_forward(monkeypatch):
 # --------------------------------------------------------------------------------------
 # The decision
 # --------------------------------------------------------------------------------------
-def test_work_of_one_chunk_runs_on_one_thread(blas_found):
-    small = _workspace.chunk_count(_workspace.CHUNK_FLOPS - 1)
-    assert small == 1
+def test_small_work_runs_on_one_thread(blas_found):
+    small = _workspace.THREAD_FLOPS - 1
     assert _workspace.threads_for(small) == 1
+    assert _workspace.threads_for(small, chunks=_workspace.MAX_CHUNKS) == 1
 
 
-def test_larger_work_runs_on_a_thread_per_chunk_up_to_blas_threads(blas_found):
-    assert _workspace.chunk_count(2 * _workspace.CHUNK_FLOPS) == 2
-    assert _workspace.threads_for(2) == 2
-    many = _workspace.chunk_count(100 * _workspace.CHUNK_FLOPS)
-    assert many == _workspace.MAX_CHUNKS
-    assert _workspace.threads_for(many) == min(max(blas_found), many)
+def test_larger_work_runs_on_a_thread_per_share_up_to_blas_threads(blas_found):
+    flops = _workspace.THREAD_FLOPS
+    assert _workspace.threads_for(2 * flops) == 2
+    assert _workspace.threads_for(100 * flops) == max(blas_found)
+    # never more threads than chunks
+    assert _workspace.threads_for(100 * flops, chunks=2) == 2
+    assert _workspace.threads_for(100 * flops, chunks=1) == 1
 
 
 @pytest.mark.parametrize("limit", [1, 3])
 def test_a_users_threadpool_limit_is_respected(limit):
-    many = _workspace.MAX_CHUNKS
+    large = 100 * _workspace.THREAD_FLOPS
     with threadpool_limits(limits=limit, user_api="blas"):
-        assert _workspace.threads_for(many) == limit
+        assert _workspace.threads_for(large) == limit
         layout = _network.Layout(64, 64, 10)
         with _workspace.Workspace(layout, 20000, np.float64) as work:
             assert work.threads == limit
@@ -126,11 +128,14 @@ def test_a_users_threadpool_limit_is_respected(limit):
 
 def test_the_workspace_takes_its_threads_from_the_decision(blas_found):
     layout = _network.Layout(64, 64, 10)
-    for n in (100, 2000, 20000):
+    for n in (100, 2000, 8000, 20000):
         with _workspace.Workspace(layout, n, np.float64) as work:
-            assert work.threads == _workspace.threads_for(len(work.chunks))
-    with _workspace.Workspace(layout, 100, np.float64) as work:
-        assert work.threads == 1
+            flops = n * _workspace.flops_per_row(layout)
+            assert work.threads == _workspace.threads_for(flops, len(work.chunks))
+    with _workspace.Workspace(layout, 2000, np.float64) as work:
+        assert len(work.chunks) > 1 and work.threads == 1  # chunks, one thread
+    with _workspace.Workspace(layout, 20000, np.float64) as work:
+        assert work.threads == max(blas_found)
 
 
 # --------------------------------------------------------------------------------------
@@ -148,9 +153,10 @@ def test_the_workspace_takes_its_threads_from_the_decision(blas_found):
 )
 def test_small_passes_run_blas_on_one_thread(digits, in_blocks, blas_found, params):
     X, y = digits
-    layout = _network.Layout(64, 32, 10)
-    assert len(_workspace.chunk_bounds(len(X), layout)) == 1  # what is tested
-    TwoLayerClassifier(n_hidden=32, max_iter=3, random_state=0, **params).fit(X, y)
+    layout = _network.Layout(64, 64, 10)
+    flops = len(X) * _workspace.flops_per_row(layout)
+    assert _workspace.threads_for(flops) == 1  # what is tested
+    TwoLayerClassifier(n_hidden=64, max_iter=3, random_state=0, **params).fit(X, y)
     assert in_blocks.seen
     assert set(in_blocks.seen) == {(1,) * len(blas_found)}
     assert _blas_threads() == blas_found
@@ -233,7 +239,7 @@ def test_large_predictions_keep_blas_threads(
     digits, fitted, in_forward, blas_found, method
 ):
     X, _ = digits
-    X = np.tile(X, (4, 1))  # 7188 rows: more than one chunk's work forward
+    X = np.tile(X, (16, 1))  # 28752 rows: work for more than one thread forward
     getattr(fitted, method)(X)
     assert in_forward.seen
     assert set(in_forward.seen) == {tuple(blas_found)}
