@@ -9,8 +9,12 @@ equal losses show that the same computation was timed.
 
 The competitors run in one process, interleaved: each round times every
 competitor once, in a rotating order, and the tables report medians over rounds.
-A matrix product is timed in every round as well, so each case's GFLOP/s can be
-compared with the machine's GEMM rate under the same load.
+A matrix product is timed in every round as well, under the thread settings of
+skbackprop's passes in that case (as many threads, BLAS on one thread in each),
+so each case's GFLOP/s can be compared with the machine's GEMM rate under the
+same load and the same threads. The first lines of the output say which BLAS
+library the run used, its thread count, the thread variables set, and the
+threads of each competitor.
 
 Memory is measured separately, with `tracemalloc`, as the peak that one short
 fit adds beyond the data (NumPy reports its allocations to tracemalloc; PyTorch
@@ -21,8 +25,14 @@ default ``TwoLayerClassifier()`` and the default ``MLPClassifier()`` on digits,
 breast cancer, iris, wine and two moons: test accuracy (stratified 75/25 splits)
 and fit time, over several split seeds.
 
+The ``threads`` case runs README's example (a grid search on digits) and a grid
+search on breast cancer, each in a fresh process, with BLAS's default threads
+and with one, interleaved, on the machine as it is and with one core kept busy
+by another process (a Python busy loop it starts and stops): the time with the
+defaults over the time with one thread, and the slowest run over the median.
+
 Run ``python -m skbackprop bench --help`` for the options; ``--quick`` runs a small
-version of everything in well under a minute.
+version of everything in about a minute.
 """
 
 import argparse
@@ -752,9 +762,10 @@ def thread_settings(with_torch):
     return (
         f"BLAS: {'; '.join(libraries) or 'none found'}; thread variables: "
         f"{', '.join(variables) or 'none set'}.\n"
-        f"Threads: skbackprop runs a pass on one thread per chunk of work, at "
-        f"most {chunk_threads}, with BLAS at one thread inside (each case says "
-        f"how many; the GEMM reference runs the same way); MLPClassifier on "
+        f"Threads: skbackprop runs a pass on a thread per "
+        f"{_workspace.THREAD_FLOPS:.0e} operations of work, at most "
+        f"{chunk_threads}, with BLAS at one thread inside (each case says how "
+        f"many; the GEMM reference runs the same way); MLPClassifier on "
         f"BLAS's {threads}"
         + (f"; torch on its own {_torch_threads()}." if with_torch else ".")
     )
