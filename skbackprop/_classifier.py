@@ -757,14 +757,15 @@ class TwoLayerClassifier(
         )
 
     def _logits(self, X):
-        X = self._validate_X(X)
-        with _quiet(), self._forward_threads(X):
-            return _network.forward(X, self._params())[1]
+        return self._forward(_network.forward, self._validate_X(X))[1]
 
-    def _forward_threads(self, X):
-        """BLAS's threads while the network predicts on ``X`` (`_workspace`)."""
+    def _forward(self, function, X):
+        """``function(X, params)``, `_network.forward` or `_network.hidden`, on
+        the BLAS threads `_workspace.run_forward` decides."""
         (m, H), K = self.coefs_[0].shape, self.coefs_[1].shape[1]
-        return _workspace.blas_for_forward(X.shape[0], _network.Layout(m, H, K))
+        layout, p = _network.Layout(m, H, K), self._params()
+        with _quiet():
+            return _workspace.run_forward(X.shape[0], layout, function, X, p)
 
     def _is_multilabel(self):
         return self.out_activation_ == _network.SIGMOID and self.n_outputs_ > 1
@@ -896,9 +897,7 @@ class TwoLayerClassifier(
         >>> plt.colorbar(label="digit")  # doctest: +SKIP
         """
         check_is_fitted(self)
-        X = self._validate_X(X)
-        with _quiet(), self._forward_threads(X):
-            return _network.hidden(X, self._params())
+        return self._forward(_network.hidden, self._validate_X(X))
 
     def loss_gradient(self, X, y, sample_weight=None):
         """Loss and its gradient at the current weights, by backpropagation.

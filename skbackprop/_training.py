@@ -21,12 +21,14 @@ The callable shapes passed between them:
 - ``on_epoch``: ``(epoch, theta) -> bool``, True to stop.
 """
 
+from functools import partial
+
 import numpy as np
 from scipy.optimize import minimize
 
 from . import _backprop, _online
 from ._monitor import DIVERGED
-from ._workspace import Workspace, single_threaded_blas
+from ._workspace import Workspace, single_threaded
 
 
 # --------------------------------------------------------------------------------------
@@ -106,7 +108,7 @@ def make_epoch(batches, objective, s, rule, batch_size, rng):
     A mini-batch epoch takes batches of ``batch_size`` rows, shuffled with
     ``rng`` unless it is None; batches of one row are online learning, which
     has its own epoch (`online_epoch`). Every epoch runs with BLAS on one
-    thread (`_workspace.single_threaded_blas`), as its passes do: set once per
+    thread (`_workspace.single_threaded`), as its passes do: set once per
     epoch rather than at each of its batches.
     """
     if batches == "full":
@@ -122,17 +124,7 @@ def make_epoch(batches, objective, s, rule, batch_size, rng):
         epoch = online_epoch(item, s, rule, rng)
     else:
         epoch = minibatch_epoch(objective, s, rule, batch_size, rng)
-    return single_threaded_epoch(epoch)
-
-
-def single_threaded_epoch(epoch):
-    """``epoch`` with BLAS on one thread while it runs; threads are the passes'."""
-
-    def run(theta):
-        with single_threaded_blas():
-            return epoch(theta)
-
-    return run
+    return partial(single_threaded, epoch)
 
 
 def full_batch_epoch(objective, s, rule):

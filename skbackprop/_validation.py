@@ -17,7 +17,7 @@ from sklearn.metrics import check_scoring
 
 from . import _network, _targets
 from ._report import warn_caller
-from ._workspace import blas_for_forward
+from ._workspace import run_forward
 
 
 def validator(estimator, data, validation, theta, held_out):
@@ -43,10 +43,8 @@ def validator(estimator, data, validation, theta, held_out):
     val = _targets.problem(X_val, y_val, sw_val, data.classes, data.layout.n_hidden)
 
     def loss(theta):
-        with blas_for_forward(val.X.shape[0], val.layout):
-            return _network.loss(
-                theta, val.layout, val.X, val.Y, val.s, 0.0, val.activation
-            )
+        args = theta, val.layout, val.X, val.Y, val.s, 0.0, val.activation
+        return run_forward(val.X.shape[0], val.layout, _network.loss, *args)
 
     score = _tried_score(estimator, data, val, sw_val, theta, held_out)
     if score is None:

@@ -23,12 +23,12 @@ scratch in the workspace (`Workspace.scratch`), one per thread slot.
   every product. On small data BLAS's own threads cost far more than they save:
   each product of a few hundred rows pays a synchronisation of the threads, and
   many times more when another process keeps a core busy.
-- Prediction runs on the calling thread: `blas_for_forward` keeps BLAS at one
+- Prediction runs on the calling thread: `run_forward` keeps BLAS at one
   thread for a forward pass that `threads_for` gives one thread, and at its own
   count beyond, where a product is long enough to be worth splitting.
 - OpenBLAS's thread count is a setting of the whole process, and fits may run
   in several threads at once (joblib's threading backend, dask workers). So all
-  passes share one `single_threaded_blas` section: the first to enter it saves
+  passes share one section, `single_threaded`: the first to enter it saves
   every BLAS library's thread count and sets 1, the last to leave sets the saved
   counts back, and threads are counted from the saved counts (`blas_threads`),
   never from the 1 that another pass has set.
@@ -46,7 +46,6 @@ ever read.
 import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor, wait
-from contextlib import nullcontext
 
 import numpy as np
 
@@ -83,62 +82,66 @@ def blas_controller():
 
 
 def blas_threads():
-    """The most threads BLAS may use, as set outside `single_threaded_blas`.
+    """The most threads BLAS may use, as set outside `single_threaded`.
 
     While passes are inside the section, this is the count they will restore, not
     the 1 they have set.
     """
-    with _blas_lock:
-        counts = _blas_saved if _blas_passes else _blas_counts()
+    with _blas_lock: counts = _counts_outside_section()  # noqa: E701  # fmt: skip
     return max(counts, default=1)
 
 
-def single_threaded_blas():
-    """Limit BLAS to one thread, in the whole process, while the block runs.
+def _counts_outside_section():
+    return _blas_counts() if _blas_saved is None else _blas_saved
 
-    ``with single_threaded_blas(): ...``. Safe to enter from several threads at
-    once, and to nest: the first to enter saves the thread count of every BLAS
-    library and sets 1, the last to leave sets the saved counts back, also when
-    the block raises. In between, the limit stays 1. Saving, setting and
-    restoring happen under one lock, which `blas_threads` takes too: no pass
-    counts its threads from a change half done.
+
+def single_threaded(function, *args):
+    """``function(*args)`` with BLAS limited to one thread in the whole process.
+
+    Safe to call from several threads at once, and nested: the first call to
+    enter saves the thread count of every BLAS library and sets 1, the last to
+    leave sets the saved counts back, also when ``function`` raises. In between,
+    the limit stays 1. Saving, setting and restoring happen under one lock,
+    which `blas_threads` takes too: no pass counts its threads from a change
+    half done.
+
+    A KeyboardInterrupt comes between two lines of Python, and may come on any
+    line here too. So each step that changes the section's state is one line
+    (the lock's ``with`` included, so the lock is always let go), and whatever
+    line it interrupts, the process is left as it was found.
     """
-    return _SINGLE_THREADED_BLAS
+    entered = left = False
+    try:
+        with _blas_lock: _enter_section(); entered = True  # noqa: E701, E702  # fmt: skip
+        value = function(*args)
+        with _blas_lock: _leave_section(); left = True  # noqa: E701, E702  # fmt: skip
+    except BaseException:
+        if entered and not left:
+            with _blas_lock: _leave_section()  # noqa: E701  # fmt: skip
+        raise
+    return value
 
 
-class _SingleThreadedBlas:
-    """The section of `single_threaded_blas`: one object for the whole process.
-
-    A class rather than a generator: an epoch enters it once, and each of its
-    passes (one per mini-batch) once more, nested, which costs a lock and a
-    counter, under a microsecond.
-    """
-
-    def __enter__(self):
-        global _blas_passes, _blas_saved
-        with _blas_lock:
-            if not _blas_passes:
-                saved = _blas_counts()
-                try:
-                    _set_blas_counts([1] * len(saved))
-                except BaseException:
-                    _set_blas_counts(saved)
-                    raise
-                _blas_saved = saved
-            _blas_passes += 1
-        return self
-
-    def __exit__(self, *exc_info):
-        global _blas_passes, _blas_saved
-        with _blas_lock:
-            _blas_passes -= 1
-            if not _blas_passes:
-                saved, _blas_saved = _blas_saved, None
-                _set_blas_counts(saved)
-        return False
+def _enter_section():
+    """One more call in the section: the first saves the counts and sets 1."""
+    global _blas_passes, _blas_saved
+    _blas_saved, _blas_passes = _blas_to_one_thread() if not _blas_passes else _blas_saved, _blas_passes + 1  # noqa: E501  # fmt: skip
 
 
-_SINGLE_THREADED_BLAS = _SingleThreadedBlas()
+def _leave_section():
+    """One call less: the last sets the saved counts back."""
+    global _blas_passes, _blas_saved
+    _blas_passes, _blas_saved = (0, _set_blas_counts(_blas_saved)) if _blas_passes == 1 else (_blas_passes - 1, _blas_saved)  # noqa: E501  # fmt: skip
+
+
+def _blas_to_one_thread():
+    """Set every BLAS library to one thread; return their counts before."""
+    saved = _blas_counts()
+    try:
+        return _set_blas_counts([1] * len(saved)) or saved
+    except BaseException:  # some set, some not: set them all back
+        _set_blas_counts(saved)
+        raise
 
 
 def _blas_counts():
@@ -185,18 +188,18 @@ def threads_for(flops, chunks=MAX_CHUNKS):
     return int(max(1, min(blas_threads(), chunks, flops // THREAD_FLOPS)))
 
 
-def blas_for_forward(n_samples, layout):
-    """The BLAS threads of a forward pass of ``n_samples`` rows on this thread.
+def run_forward(n_samples, layout, function, *args):
+    """``function(*args)``, a forward pass of ``n_samples`` rows on this thread
+    (a prediction), on the BLAS threads it is worth.
 
-    ``with blas_for_forward(n, layout): ...`` around a prediction: BLAS runs on
-    one thread (`single_threaded_blas`) when `threads_for` gives the pass one
+    One BLAS thread (`single_threaded`) when `threads_for` gives the pass one
     thread, where BLAS's own threads would cost more than they save; otherwise
-    on its own count, unchanged.
+    BLAS's own count, unchanged.
     """
     flops = n_samples * flops_per_row(layout) // 3  # a third of a training pass
     if threads_for(flops) == 1:
-        return single_threaded_blas()
-    return nullcontext()
+        return single_threaded(function, *args)
+    return function(*args)
 
 
 def chunk_bounds(n_samples, layout, chunks=None):
@@ -290,8 +293,7 @@ class Workspace:
         both in chunk order; returns the loss.
         """
         if len(self.chunks) == 1:
-            with single_threaded_blas():
-                return chunk(0, n_samples, out, 0)
+            return single_threaded(chunk, 0, n_samples, out, 0)
         grads = [out, *self._grads]
         errstate = np.geterr()  # NumPy's error state is per thread: pass it on
 
@@ -303,19 +305,21 @@ class Workspace:
             finally:
                 self._free.put(slot)
 
-        with single_threaded_blas():
-            if self.threads == 1:
-                values = [task(i) for i in range(len(self.chunks))]
-            else:
-                pool = self._pool()
-                futures = [pool.submit(task, i) for i in range(len(self.chunks))]
-                wait(futures)  # all inside the section, also when one raises
-                values = [future.result() for future in futures]
+        values = single_threaded(self._run_tasks, task)
         value = values[0]
         for v, grad in zip(values[1:], self._grads, strict=True):
             value += v
             out += grad
         return value
+
+    def _run_tasks(self, task):
+        """``[task(i) for each chunk i]``, on the threads of the workspace."""
+        if self.threads == 1:
+            return [task(i) for i in range(len(self.chunks))]
+        pool = self._pool()
+        futures = [pool.submit(task, i) for i in range(len(self.chunks))]
+        wait(futures)  # all inside the section, also when one raises
+        return [future.result() for future in futures]
 
     def _pool(self):
         if self._executor is None:

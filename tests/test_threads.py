@@ -12,6 +12,7 @@ The tests record BLAS's thread counts inside the computations they watch; none
 times anything.
 """
 
+import sys
 import threading
 
 import numpy as np
@@ -180,11 +181,12 @@ def test_an_epoch_of_many_batches_sets_blas_once(digits, monkeypatch, blas_found
     X, y = digits
     calls = []
     set_counts = _workspace._set_blas_counts
-    monkeypatch.setattr(
-        _workspace,
-        "_set_blas_counts",
-        lambda counts: (calls.append(list(counts)), set_counts(counts)),
-    )
+
+    def recording_set_counts(counts):
+        calls.append(list(counts))
+        set_counts(counts)
+
+    monkeypatch.setattr(_workspace, "_set_blas_counts", recording_set_counts)
     epochs = 2
     TwoLayerClassifier(
         solver="sgd", batch_size=10, max_iter=epochs, random_state=0
@@ -279,4 +281,53 @@ def test_predictions_in_threads_at_once_leave_blas_as_found(digits, fitted, blas
     for thread in threads:
         thread.join()
     assert not errors, errors
+    assert _blas_threads() == blas_found
+
+
+# --------------------------------------------------------------------------------------
+# An interrupt anywhere in the section
+# --------------------------------------------------------------------------------------
+class _InterruptAt:
+    """A trace function raising KeyboardInterrupt at the k-th line run in
+    `_workspace` (CPython raises a KeyboardInterrupt between lines)."""
+
+    def __init__(self, k):
+        self.k, self.lines = k, 0
+
+    def __call__(self, frame, event, arg):
+        return self._local if frame.f_code.co_filename == _workspace.__file__ else None
+
+    def _local(self, frame, event, arg):
+        if event == "line":
+            self.lines += 1
+            if self.lines == self.k:
+                raise KeyboardInterrupt(f"line {self.k}")
+        return self._local
+
+
+def _nested_sections():
+    # an epoch and a pass inside it
+    _workspace.single_threaded(_workspace.single_threaded, lambda: None)
+
+
+def _traced(tracer):
+    previous = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        _nested_sections()
+    finally:
+        sys.settrace(previous)
+
+
+def test_an_interrupt_at_any_line_leaves_blas_and_the_section_as_found(blas_found):
+    counter = _InterruptAt(0)
+    _traced(counter)
+    assert counter.lines > 10  # the trace saw the section's lines
+    for k in range(1, counter.lines + 1):
+        with pytest.raises(KeyboardInterrupt, match=f"line {k}$"):
+            _traced(_InterruptAt(k))
+        assert _blas_threads() == blas_found, k
+        assert not _workspace._blas_lock.locked(), k
+        assert _workspace.blas_threads() == max(blas_found), k
+    _nested_sections()  # and the section still works
     assert _blas_threads() == blas_found
