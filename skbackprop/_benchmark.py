@@ -335,7 +335,7 @@ def torch_available():
 def gemm_rate(dtype, size, threads=1):
     """GFLOP/s of ``threads`` products of ``size x size`` matrices at once, each
     on its own thread with BLAS at one thread, as skbackprop's passes run their
-    chunks (best of three)."""
+    chunks (best of five)."""
     rng = np.random.default_rng(0)
     operands = []
     for _ in range(threads):  # each thread its own matrices, as each chunk
@@ -347,9 +347,9 @@ def gemm_rate(dtype, size, threads=1):
         A, B, C = operand
         np.matmul(A, B, out=C)
 
-    def best_of_three(pool):
+    def best_of_five(pool):
         best = np.inf
-        for _ in range(3):
+        for _ in range(5):
             start = time.perf_counter()
             if threads == 1:
                 product(operands[0])
@@ -359,7 +359,7 @@ def gemm_rate(dtype, size, threads=1):
         return best
 
     with ThreadPoolExecutor(threads) as pool:
-        best = _workspace.single_threaded(best_of_three, pool)
+        best = _workspace.single_threaded(best_of_five, pool)
     return threads * 2 * size**3 / best / 1e9
 
 
