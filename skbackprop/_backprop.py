@@ -33,7 +33,7 @@ from ._network import (
     sigmoid_of_negated,
     sparse_product,
 )
-from ._workspace import Workspace, block_rows, row_nonzeros
+from ._workspace import Workspace, block_rows, row_nonzeros, run_forward
 
 
 # --------------------------------------------------------------------------------------
@@ -291,7 +291,7 @@ def logits(X, p, finish=None):
     dtype = np.result_type(X.dtype, p.W1.dtype)
     layout = Layout(m, H, K)
     if n <= _forward_rows(X, p):
-        Z = forward(X, p)[1]
+        Z = run_forward(n, layout, forward, X, p)[1]
         if finish is not None:
             finish(Z)
         return Z

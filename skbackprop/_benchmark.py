@@ -12,8 +12,12 @@ log-loss of the probabilities it returned.
 
 The competitors run in one process, interleaved: each round times every
 competitor once, in a rotating order, and the tables report medians over rounds.
-A matrix product is timed in every round as well, so each case's GFLOP/s can be
-compared with the machine's GEMM rate under the same load.
+A matrix product is timed in every round as well, under the thread settings of
+skbackprop's passes in that case (as many threads, BLAS on one thread in each),
+so each case's GFLOP/s can be compared with the machine's GEMM rate under the
+same load and the same threads. The first lines of the output say which BLAS
+library the run used, its thread count, the thread variables set, and the
+threads of each competitor.
 
 Memory is measured separately, with `tracemalloc`, as the peak that one short
 fit adds beyond the data (NumPy reports its allocations to tracemalloc; PyTorch
@@ -24,18 +28,30 @@ default ``TwoLayerClassifier()`` and the default ``MLPClassifier()`` on digits,
 breast cancer, iris, wine and two moons: test accuracy (stratified 75/25 splits)
 and fit time, over several split seeds.
 
+The ``threads`` case runs README's example (a grid search on digits) and a grid
+search on breast cancer, each in a fresh process, with BLAS's default threads
+and with one, interleaved, on the machine as it is and with one core kept busy
+by another process (a Python busy loop it starts and stops): the time with the
+defaults over the time with one thread, and the slowest run over the median.
+
 Run ``python -m skbackprop bench --help`` for the options; ``--quick`` runs a small
-version of everything in well under a minute.
+version of everything in about a minute.
 """
 
 import argparse
 import gc
 import importlib
+import json
+import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 import tracemalloc
 import warnings
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -55,7 +71,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler, normalize
 
-from . import TwoLayerClassifier, __version__, _network
+from . import TwoLayerClassifier, __version__, _network, _workspace
 
 LEARNING_RATE = 0.1
 # Adam's defaults in both estimators (Kingma and Ba's, scikit-learn's): the step
@@ -160,7 +176,7 @@ QUICK_CASES = [
         strict=True,
     )
 ]
-NAMES = [case.name for case in CASES] + ["defaults"]
+NAMES = [case.name for case in CASES] + ["defaults", "threads"]
 # Cases run only when named, each in a module of its own: ``dask`` starts a cluster.
 OPT_IN = {"dask": "skbackprop._bench_dask"}
 
@@ -432,18 +448,44 @@ def torch_available():
 # --------------------------------------------------------------------------------------
 # Measurements
 # --------------------------------------------------------------------------------------
-def gemm_rate(dtype, size):
-    """GFLOP/s of one ``size x size`` matrix product (best of three)."""
+def gemm_rate(dtype, size, threads=1):
+    """GFLOP/s of ``threads`` products of ``size x size`` matrices at once, each
+    on its own thread with BLAS at one thread, as skbackprop's passes run their
+    chunks (best of five)."""
     rng = np.random.default_rng(0)
-    A = rng.normal(size=(size, size)).astype(dtype)
-    B = rng.normal(size=(size, size)).astype(dtype)
-    C = np.empty_like(A)
-    best = np.inf
-    for _ in range(3):
-        start = time.perf_counter()
+    operands = []
+    for _ in range(threads):  # each thread its own matrices, as each chunk
+        A = rng.normal(size=(size, size)).astype(dtype)
+        B = rng.normal(size=(size, size)).astype(dtype)
+        operands.append((A, B, np.empty_like(A)))
+
+    def product(operand):
+        A, B, C = operand
         np.matmul(A, B, out=C)
-        best = min(best, time.perf_counter() - start)
-    return 2 * size**3 / best / 1e9
+
+    def best_of_five(pool):
+        best = np.inf
+        for _ in range(5):
+            start = time.perf_counter()
+            if threads == 1:
+                product(operands[0])
+            else:
+                list(pool.map(product, operands))
+            best = min(best, time.perf_counter() - start)
+        return best
+
+    with ThreadPoolExecutor(threads) as pool:
+        best = _workspace.single_threaded(best_of_five, pool)
+    return threads * 2 * size**3 / best / 1e9
+
+
+def pass_threads(case):
+    """The threads skbackprop runs one pass (a batch) of ``case`` on."""
+    n, layout = case.batch_size, case.layout
+    per_row = None if case.density is None else case.nonzeros / case.n
+    chunks = len(_workspace.chunk_bounds(n, layout, row_nonzeros=per_row))
+    flops = n * _workspace.flops_per_row(layout, per_row)
+    return _workspace.threads_for(flops, chunks)
 
 
 def added_peak_memory(competitor, epochs):
@@ -467,6 +509,7 @@ class Result:
     loss: dict  # competitor name -> final training loss
     memory: dict  # competitor name -> added peak bytes (or None)
     gemm: float  # median GFLOP/s of the matrix product
+    threads: int = 1  # threads of skbackprop's passes, and of the GEMM reference
 
 
 def run_case(case, rounds, use_torch, gemm_size):
@@ -477,7 +520,7 @@ def run_case(case, rounds, use_torch, gemm_size):
         player.reset()
         player.fit(1)
     times = {player.name: [] for player in players}
-    rates = []
+    rates, threads = [], pass_threads(case)
     for r in range(rounds):
         order = players[r % len(players) :] + players[: r % len(players)]
         for player in order:
@@ -486,7 +529,7 @@ def run_case(case, rounds, use_torch, gemm_size):
             start = time.perf_counter()
             player.fit(case.epochs)
             times[player.name].append((time.perf_counter() - start) / case.epochs)
-        rates.append(gemm_rate(case.dtype, gemm_size))
+        rates.append(gemm_rate(case.dtype, gemm_size, threads))
     losses = {p.name: p.final_loss() for p in players}
     memory = {}
     for player in players:
@@ -495,7 +538,8 @@ def run_case(case, rounds, use_torch, gemm_size):
         else:
             memory[player.name] = added_peak_memory(player, 1)
     ms = {name: 1e3 * statistics.median(t) for name, t in times.items()}
-    return Result(case, ms, losses, memory, statistics.median(rates)), data_bytes(X)
+    gemm = statistics.median(rates)
+    return Result(case, ms, losses, memory, gemm, threads), data_bytes(X)
 
 
 def print_case(result, x_bytes):
@@ -504,7 +548,9 @@ def print_case(result, x_bytes):
     print(
         f"\n{case.name}: n={case.n} m={case.m} K={case.K} H={case.H} "
         f"batch={case.batch_label} {np.dtype(case.dtype).name}, "
-        f"{case.epochs} epochs per fit; GEMM {result.gemm:.0f} GFLOP/s"
+        f"{case.epochs} epochs per fit; skbackprop's passes on "
+        f"{result.threads} thread(s); GEMM on as many, one BLAS thread each: "
+        f"{result.gemm:.0f} GFLOP/s"
     )
     bound = 3 * case.n * (case.H + case.n_outputs) * np.dtype(case.dtype).itemsize
     print(
@@ -617,6 +663,154 @@ def print_defaults(rows, seeds):
 
 
 # --------------------------------------------------------------------------------------
+# The threads case: default BLAS threads against one, in fresh processes
+# --------------------------------------------------------------------------------------
+# Each search as a user runs it: README's example, and the same on breast cancer.
+SEARCHES = {
+    "digits": ("load_digits", {"learning_rate": [0.1, 0.5], "n_hidden": [16, 64]}, 3),
+    "breast cancer": (
+        "load_breast_cancer",
+        {"learning_rate": [1.0, 2.0], "n_hidden": [16, 64]},
+        5,
+    ),
+}
+SEARCH_PROGRAM = """
+import json, time, warnings
+from sklearn.datasets import {loader}
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_info
+from skbackprop import TwoLayerClassifier
+
+X, y = {loader}(return_X_y=True)
+pipe = Pipeline(
+    [("scale", StandardScaler()), ("clf", TwoLayerClassifier(random_state=0))]
+)
+grid = {grid}
+warnings.simplefilter("ignore")
+start = time.perf_counter()
+GridSearchCV(pipe, grid, cv={cv}).fit(X, y)
+seconds = time.perf_counter() - start
+blas = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+print(json.dumps({{"seconds": seconds, "blas": blas}}))
+"""
+# Variables that set BLAS's threads: none in the default runs, all 1 in the others.
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
+SETTINGS = ("default", "1 thread")
+MACHINE_STATES = ("no added load", "one core busy")
+
+
+def search_program(name):
+    loader, grid, cv = SEARCHES[name]
+    grid = {f"clf__{key}": values for key, values in grid.items()}
+    return SEARCH_PROGRAM.format(loader=loader, grid=grid, cv=cv)
+
+
+def search_environment(setting):
+    """The environment of a fresh process: this package first on the path, and
+    BLAS's thread variables unset (default) or 1."""
+    env = {k: v for k, v in os.environ.items() if k not in THREAD_VARIABLES}
+    if setting != "default":
+        env.update(dict.fromkeys(THREAD_VARIABLES, "1"))
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env["PYTHONPATH"] = os.pathsep.join(
+        [package_root, *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
+    return env
+
+
+def timed_search(name, setting):
+    """``(seconds of GridSearchCV.fit, BLAS thread counts)`` in a fresh process."""
+    done = subprocess.run(
+        [sys.executable, "-c", search_program(name)],
+        env=search_environment(setting),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    return report["seconds"], report["blas"]
+
+
+class busy_core:
+    """Keep one core busy with another process (a Python busy loop) meanwhile."""
+
+    def __enter__(self):
+        self.process = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        time.sleep(0.5)  # let it start spinning
+        return self
+
+    def __exit__(self, *exc_info):
+        self.process.kill()
+        self.process.wait()
+        return False
+
+
+def run_threads(rounds, states=MACHINE_STATES):
+    """Seconds per search, machine state and setting: ``{(state, name,
+    setting): [seconds, ...]}``, the runs of each state interleaved in a
+    rotating order; with the load average before each state and the BLAS thread
+    counts the processes found."""
+    runs = [(name, setting) for name in SEARCHES for setting in SETTINGS]
+    times, loads, blas = {}, {}, {}
+    for state in states:
+        loads[state] = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+        with busy_core() if state == "one core busy" else nullcontext():
+            for r in range(rounds):
+                for name, setting in runs[r % len(runs) :] + runs[: r % len(runs)]:
+                    seconds, counts = timed_search(name, setting)
+                    times.setdefault((state, name, setting), []).append(seconds)
+                    blas.setdefault(setting, set()).update(counts)
+    return times, loads, blas
+
+
+def print_threads(times, loads, blas, rounds):
+    searches = ", ".join(
+        f"{name} ({len(grid['learning_rate']) * len(grid['n_hidden'])} candidates "
+        f"x {cv} folds)"
+        for name, (_, grid, cv) in SEARCHES.items()
+    )
+    print(
+        "\nthreads: GridSearchCV over StandardScaler + TwoLayerClassifier as in "
+        f"README's example, on {searches}, each run in a fresh process. default: "
+        f"BLAS's own thread count ({_counts(blas.get('default'))}); 1 thread: "
+        f"{'='.join(THREAD_VARIABLES)}=1. Median seconds of fit over {rounds} "
+        "interleaved round(s), and the slowest run over the median"
+    )
+    print(
+        f"  {'machine':<15}{'search':<15}{'default s':>11}{'1 thread s':>12}"
+        f"{'default/1':>11}{'max/med default':>17}{'max/med 1':>11}"
+    )
+    for state in loads:
+        for name in SEARCHES:
+            runs = {
+                setting: times[(state, name, setting)]
+                for setting in SETTINGS
+                if (state, name, setting) in times
+            }
+            median = {k: statistics.median(v) for k, v in runs.items()}
+            spread = {k: max(v) / median[k] for k, v in runs.items()}
+            print(
+                f"  {state:<15}{name:<15}{median['default']:>11.2f}"
+                f"{median['1 thread']:>12.2f}"
+                f"{median['default'] / median['1 thread']:>11.2f}"
+                f"{spread['default']:>17.2f}{spread['1 thread']:>11.2f}"
+            )
+    load = ", ".join(
+        f"{value:.2f} before the {state} runs"
+        for state, value in loads.items()
+        if value is not None
+    )
+    if load:
+        print(f"  load average (1 min): {load}")
+
+
+def _counts(counts):
+    return "/".join(map(str, sorted(counts))) if counts else "?"
+
+
+# --------------------------------------------------------------------------------------
 # Command line
 # --------------------------------------------------------------------------------------
 def parse(argv):
@@ -653,20 +847,60 @@ def main(argv=None):
         + f"{platform.machine()}, {_cpu_count()} CPUs; "
         f"{rounds} rounds{' (quick)' if args.quick else ''}"
     )
+    print(thread_settings(use_torch and torch_available()))
     results = []
     for case in cases:
         if case.name in wanted:
-            result = run_case(case, rounds, use_torch, 256 if args.quick else 1024)
+            result = run_case(case, rounds, use_torch, 512 if args.quick else 1024)
             print_case(*result)
             results.append(result)
     if results:
         print_summary(results)
     if "defaults" in wanted:
         print_defaults(run_defaults(seeds), seeds)
+    if "threads" in wanted:
+        thread_rounds = args.rounds or (2 if args.quick else 5)
+        print_threads(*run_threads(thread_rounds), thread_rounds)
     for name, module in OPT_IN.items():
         if name in args.cases:
             importlib.import_module(module).main(quick=args.quick, rounds=args.rounds)
     return 0
+
+
+def thread_settings(with_torch):
+    """Which BLAS the run uses and with how many threads, and the threads of
+    each competitor."""
+    from threadpoolctl import threadpool_info
+
+    libraries = [
+        f"{lib['internal_api']} {lib['version']} ({lib.get('threading_layer')}"
+        f" threading, {lib.get('architecture')}) at {lib['num_threads']} threads"
+        for lib in threadpool_info()
+        if lib["user_api"] == "blas"
+    ]
+    variables = [
+        f"{name}={os.environ[name]}"
+        for name in (*THREAD_VARIABLES, "OMP_NUM_THREADS")
+        if name in os.environ
+    ]
+    threads = _workspace.blas_threads()
+    chunk_threads = min(threads, _workspace.MAX_CHUNKS)
+    return (
+        f"BLAS: {'; '.join(libraries) or 'none found'}; thread variables: "
+        f"{', '.join(variables) or 'none set'}.\n"
+        f"Threads: skbackprop runs a pass on a thread per "
+        f"{_workspace.THREAD_FLOPS:.0e} operations of work, at most "
+        f"{chunk_threads}, with BLAS at one thread inside (each case says how "
+        f"many; the GEMM reference runs the same way); MLPClassifier on "
+        f"BLAS's {threads}"
+        + (f"; torch on its own {_torch_threads()}." if with_torch else ".")
+    )
+
+
+def _torch_threads():
+    import torch
+
+    return torch.get_num_threads()
 
 
 def _torch_version():
@@ -676,6 +910,4 @@ def _torch_version():
 
 
 def _cpu_count():
-    import os
-
     return os.cpu_count()

@@ -32,6 +32,7 @@ from . import (
     _targets,
     _training,
     _validation,
+    _workspace,
 )
 from ._solvers import SOLVERS
 
@@ -897,6 +898,14 @@ class TwoLayerClassifier(
         with _quiet():
             return _backprop.logits(X, self._params())
 
+    def _forward(self, function, X):
+        """``function(X, params)``, such as `_network.hidden`, on the BLAS
+        threads `_workspace.run_forward` decides."""
+        (m, H), K = self.coefs_[0].shape, self.coefs_[1].shape[1]
+        layout, p = _network.Layout(m, H, K), self._params()
+        with _quiet():
+            return _workspace.run_forward(X.shape[0], layout, function, X, p)
+
     def _lazily(self, method, X):
         """``method`` of a dask ``X``: a dask array, computed chunk by chunk by
         the in-memory method (`_distributed.predict_lazily`); the feature count
@@ -1049,9 +1058,7 @@ class TwoLayerClassifier(
         check_is_fitted(self)
         if _distributed.is_dask_collection(X):
             return self._lazily("hidden_activations", X)
-        X = self._validate_X(X)
-        with _quiet():
-            return _network.hidden(X, self._params())
+        return self._forward(_network.hidden, self._validate_X(X))
 
     def loss_gradient(self, X, y, sample_weight=None):
         """Loss and its gradient at the current weights, by backpropagation.

@@ -21,12 +21,13 @@ The callable shapes passed between them:
 - ``on_epoch``: ``(epoch, theta) -> bool``, True to stop.
 """
 
+
 import numpy as np
 from scipy.optimize import minimize
 
 from . import _backprop, _online
 from ._monitor import DIVERGED
-from ._workspace import Workspace, row_nonzeros
+from ._workspace import Workspace, row_nonzeros, single_threaded
 
 
 # --------------------------------------------------------------------------------------
@@ -108,11 +109,13 @@ def make_epoch(batches, objective, s, rule, batch_size, rng):
 
     A mini-batch epoch takes batches of ``batch_size`` rows, shuffled with
     ``rng`` unless it is None; batches of one row are online learning, which
-    has its own epoch (`online_epoch`).
+    has its own epoch (`online_epoch`). Every epoch runs with BLAS on one
+    thread (`_workspace.single_threaded`), as its passes do: set once per
+    epoch rather than at each of its batches.
     """
     if batches == "full":
-        return full_batch_epoch(objective, s, rule)
-    if batch_size == 1:
+        epoch = full_batch_epoch(objective, s, rule)
+    elif batch_size == 1:
         item = _online.ItemLossGradient(
             objective.layout,
             objective.X,
@@ -120,8 +123,16 @@ def make_epoch(batches, objective, s, rule, batch_size, rng):
             objective.l2,
             objective.activation,
         )
-        return online_epoch(item, s, rule, rng)
-    return minibatch_epoch(objective, s, rule, batch_size, rng)
+        epoch = online_epoch(item, s, rule, rng)
+    else:
+        epoch = minibatch_epoch(objective, s, rule, batch_size, rng)
+
+    def in_one_blas_thread(theta, *args):
+        return single_threaded(epoch, theta, *args)
+
+    # a full-batch epoch's `keep` and loss before the step (`descend`) pass through
+    in_one_blas_thread.loss_before_step = getattr(epoch, "loss_before_step", False)
+    return in_one_blas_thread
 
 
 def full_batch_epoch(objective, s, rule):

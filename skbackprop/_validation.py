@@ -17,6 +17,7 @@ from sklearn.metrics import check_scoring
 
 from . import _network, _targets
 from ._report import warn_caller
+from ._workspace import run_forward
 
 
 def validator(estimator, data, validation, theta, held_out):
@@ -42,9 +43,8 @@ def validator(estimator, data, validation, theta, held_out):
     val = _targets.problem(X_val, y_val, sw_val, data.classes, data.layout.n_hidden)
 
     def loss(theta):
-        return _network.loss(
-            theta, val.layout, val.X, val.Y, val.s, 0.0, val.activation
-        )
+        args = theta, val.layout, val.X, val.Y, val.s, 0.0, val.activation
+        return run_forward(val.X.shape[0], val.layout, _network.loss, *args)
 
     return validator_of(estimator, data, val, loss, validation, theta, held_out)
 

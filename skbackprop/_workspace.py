@@ -1,4 +1,4 @@
-"""Where the full-batch pass runs: its chunks, blocks and threads.
+"""Where the passes run: their chunks, blocks and threads, and BLAS's threads.
 
 This module decides nothing about *what* is computed (that is `_backprop`); it
 decides in which order the rows are visited and on which thread. It knows no
@@ -7,23 +7,32 @@ scratch in the workspace (`Workspace.scratch`), one per thread slot.
 
 - The rows are split into up to `MAX_CHUNKS` contiguous **chunks** of equal size,
   as many as there is work for (each worth at least `CHUNK_FLOPS`, about a
-  millisecond). Each chunk sums its gradient into its own vector, and the chunks'
-  vectors are added in chunk order. The plan depends only on the number of rows
-  and the network (and, for sparse data, on the nonzeros per row: the products
-  cost ``H`` per stored entry), so the result is the same, bit for bit, whether
-  the chunks run on one thread or several.
-- With more than one chunk, the chunks run on as many threads as BLAS is allowed
-  to use (so ``threadpoolctl`` limits and joblib workers are respected), and BLAS
-  itself runs single-threaded inside them. That lets the elementwise work (the
-  sigmoids, the deltas), which is as large as the matrix work and which NumPy does
-  on one thread, run on all cores; and a busy machine hurts a few long-running
-  threads much less than BLAS threads that synchronise at every product.
+  millisecond; `chunk_count`). Each chunk sums its gradient into its own vector,
+  and the chunks' vectors are added in chunk order. The plan depends only on the
+  number of rows and the network (and, for sparse data, on the nonzeros per row:
+  the products cost ``H`` per stored entry), so the result is the same, bit for
+  bit, whether the chunks run on one thread or several.
+- `threads_for` is the one place that decides how many threads a computation
+  runs on: one per `THREAD_FLOPS` of work (about 5 ms of one core), at most one
+  per chunk and at most as many as BLAS is allowed to use (so ``threadpoolctl``
+  limits, ``OPENBLAS_NUM_THREADS`` and joblib workers are respected). Inside a
+  pass BLAS always runs single-threaded, also when the pass runs on the calling
+  thread alone. Parallel chunks let the elementwise
+  work (the sigmoids, the deltas), which is as large as the matrix work and
+  which NumPy does on one thread, run on all cores; and a busy machine hurts a
+  few long-running threads much less than BLAS threads that synchronise at
+  every product. On small data BLAS's own threads cost far more than they save:
+  each product of a few hundred rows pays a synchronisation of the threads, and
+  many times more when another process keeps a core busy.
+- Prediction runs on the calling thread: `run_forward` keeps BLAS at one
+  thread for a forward pass that `threads_for` gives one thread, and at its own
+  count beyond, where a product is long enough to be worth splitting.
 - OpenBLAS's thread count is a setting of the whole process, and fits may run
-  in several threads at once (joblib's threading backend, dask workers). So the
-  passes of all fits share one `single_threaded_blas` section: the first pass to
-  enter it saves every BLAS library's thread count and sets 1, the last to leave
-  sets the saved counts back, and the chunk threads are counted from the saved
-  counts (`blas_threads`), never from the 1 that another fit has set.
+  in several threads at once (joblib's threading backend, dask workers). So all
+  passes share one section, `single_threaded`: the first to enter it saves
+  every BLAS library's thread count and sets 1, the last to leave sets the saved
+  counts back, and threads are counted from the saved counts (`blas_threads`),
+  never from the 1 that another pass has set.
 - Within a chunk the rows are visited in **blocks** of at most `block_rows` rows,
   which bounds the scratch memory and keeps a block's hidden layer in the CPU
   cache between the matrix product and the elementwise work.
@@ -38,7 +47,6 @@ ever read.
 import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor, wait
-from contextlib import contextmanager
 
 import numpy as np
 
@@ -47,6 +55,10 @@ import numpy as np
 BLOCK_BYTES = 2**19  # hidden activations per block
 CHUNK_FLOPS = 2 * 10**7  # least work worth a chunk of its own
 MAX_CHUNKS = 8
+# Least work worth a thread of its own, about 5 ms of one core: below it, waking
+# a thread and waiting for it costs more than the thread saves, the more so when
+# another process keeps a core busy (docs/performance.rst).
+THREAD_FLOPS = 10**8
 
 _blas_controller = None
 
@@ -71,38 +83,66 @@ def blas_controller():
 
 
 def blas_threads():
-    """The most threads BLAS may use, as set outside `single_threaded_blas`.
+    """The most threads BLAS may use, as set outside `single_threaded`.
 
     While passes are inside the section, this is the count they will restore, not
     the 1 they have set.
     """
-    with _blas_lock:
-        counts = _blas_saved if _blas_passes else _blas_counts()
+    with _blas_lock: counts = _counts_outside_section()  # noqa: E701  # fmt: skip
     return max(counts, default=1)
 
 
-@contextmanager
-def single_threaded_blas():
-    """Limit BLAS to one thread, in the whole process, while the block runs.
+def _counts_outside_section():
+    return _blas_counts() if _blas_saved is None else _blas_saved
 
-    Safe to enter from several threads at once: the first to enter saves the
-    thread count of every BLAS library and sets 1, the last to leave sets the
-    saved counts back, also when the block raises. In between, the limit stays 1.
+
+def single_threaded(function, *args):
+    """``function(*args)`` with BLAS limited to one thread in the whole process.
+
+    Safe to call from several threads at once, and nested: the first call to
+    enter saves the thread count of every BLAS library and sets 1, the last to
+    leave sets the saved counts back, also when ``function`` raises. In between,
+    the limit stays 1. Saving, setting and restoring happen under one lock,
+    which `blas_threads` takes too: no pass counts its threads from a change
+    half done.
+
+    A KeyboardInterrupt comes between two lines of Python, and may come on any
+    line here too. So each step that changes the section's state is one line
+    (the lock's ``with`` included, so the lock is always let go), and whatever
+    line it interrupts, the process is left as it was found.
     """
-    global _blas_passes, _blas_saved
-    with _blas_lock:
-        if not _blas_passes:
-            _blas_saved = _blas_counts()
-            _set_blas_counts([1] * len(_blas_saved))
-        _blas_passes += 1
+    entered = left = False
     try:
-        yield
-    finally:
-        with _blas_lock:
-            _blas_passes -= 1
-            if not _blas_passes:
-                _set_blas_counts(_blas_saved)
-                _blas_saved = None
+        with _blas_lock: _enter_section(); entered = True  # noqa: E701, E702  # fmt: skip
+        value = function(*args)
+        with _blas_lock: _leave_section(); left = True  # noqa: E701, E702  # fmt: skip
+    except BaseException:
+        if entered and not left:
+            with _blas_lock: _leave_section()  # noqa: E701  # fmt: skip
+        raise
+    return value
+
+
+def _enter_section():
+    """One more call in the section: the first saves the counts and sets 1."""
+    global _blas_passes, _blas_saved
+    _blas_saved, _blas_passes = _blas_to_one_thread() if not _blas_passes else _blas_saved, _blas_passes + 1  # noqa: E501  # fmt: skip
+
+
+def _leave_section():
+    """One call less: the last sets the saved counts back."""
+    global _blas_passes, _blas_saved
+    _blas_passes, _blas_saved = (0, _set_blas_counts(_blas_saved)) if _blas_passes == 1 else (_blas_passes - 1, _blas_saved)  # noqa: E501  # fmt: skip
+
+
+def _blas_to_one_thread():
+    """Set every BLAS library to one thread; return their counts before."""
+    saved = _blas_counts()
+    try:
+        return _set_blas_counts([1] * len(saved)) or saved
+    except BaseException:  # some set, some not: set them all back
+        _set_blas_counts(saved)
+        raise
 
 
 def _blas_counts():
@@ -144,15 +184,45 @@ def row_nonzeros(X):
     return X.nnz / X.shape[0]
 
 
+def chunk_count(flops):
+    """Chunks for ``flops`` of work: one per `CHUNK_FLOPS`, 1 to `MAX_CHUNKS`."""
+    return int(max(1, min(MAX_CHUNKS, flops // CHUNK_FLOPS)))
+
+
+def threads_for(flops, chunks=MAX_CHUNKS):
+    """The threads a computation of ``flops`` operations in ``chunks`` chunks
+    runs on.
+
+    This is the one place that decides: a thread per `THREAD_FLOPS` of work, at
+    most one per chunk and at most as many as BLAS may use (`blas_threads`), with
+    BLAS single-threaded inside each. Less work runs on the calling thread, on
+    one BLAS thread.
+    """
+    return int(max(1, min(blas_threads(), chunks, flops // THREAD_FLOPS)))
+
+
+def run_forward(n_samples, layout, function, *args):
+    """``function(*args)``, a forward pass of ``n_samples`` rows on this thread
+    (a prediction), on the BLAS threads it is worth.
+
+    One BLAS thread (`single_threaded`) when `threads_for` gives the pass one
+    thread, where BLAS's own threads would cost more than they save; otherwise
+    BLAS's own count, unchanged.
+    """
+    flops = n_samples * flops_per_row(layout) // 3  # a third of a training pass
+    if threads_for(flops) == 1:
+        return single_threaded(function, *args)
+    return function(*args)
+
+
 def chunk_bounds(n_samples, layout, chunks=None, row_nonzeros=None):
     """``[(start, stop), ...]``: contiguous runs of rows of (nearly) equal size.
 
-    ``chunks`` of them, or as many as have `CHUNK_FLOPS` of work each, at most
-    `MAX_CHUNKS`; the work of a row is counted by `flops_per_row`.
+    ``chunks`` of them, or as many as the work makes (`chunk_count`); the work
+    of a row is counted by `flops_per_row`.
     """
     if chunks is None:
-        work = n_samples * flops_per_row(layout, row_nonzeros)
-        chunks = min(MAX_CHUNKS, work // CHUNK_FLOPS)
+        chunks = chunk_count(n_samples * flops_per_row(layout, row_nonzeros))
     size = -(-n_samples // max(1, min(chunks, n_samples)))
     return [
         (start, min(start + size, n_samples)) for start in range(0, n_samples, size)
@@ -180,10 +250,10 @@ class Workspace:
     chunks : int, default=None
         Number of chunks; from the amount of work when None (`chunk_bounds`).
     threads : int, default=None
-        Most threads to use; BLAS's thread count when None (`blas_threads`).
+        Most threads to use; decided by `threads_for` when None.
     row_nonzeros : float, default=None
         For sparse data, the stored entries per row (`row_nonzeros`): the
-        chunks are planned by that work, not by a dense row's.
+        chunks and threads are planned by that work, not by a dense row's.
     """
 
     def __init__(
@@ -202,10 +272,10 @@ class Workspace:
         self.single = len(self.chunks) == 1
         longest = max(stop - start for start, stop in self.chunks)
         self.rows = max(1, min(longest, rows or block_rows(layout, dtype)))
-        self.threads = 1
-        if len(self.chunks) > 1:
-            if threads is None:
-                threads = blas_threads()
+        if threads is None:
+            flops = n_samples * flops_per_row(layout, row_nonzeros)
+            self.threads = threads_for(flops, len(self.chunks))
+        else:
             self.threads = max(1, min(threads, len(self.chunks)))
         self._free = queue.SimpleQueue()  # the thread slots not in use
         for slot in range(self.threads):
@@ -247,7 +317,7 @@ class Workspace:
         both in chunk order; returns the loss.
         """
         if len(self.chunks) == 1:
-            return chunk(0, n_samples, out, 0)
+            return single_threaded(chunk, 0, n_samples, out, 0)
         # as long as `out`: all of a gradient, or the part the chunks sum
         chunk_grads = self._grads.get(out.size)
         if chunk_grads is None:
@@ -265,19 +335,21 @@ class Workspace:
             finally:
                 self._free.put(slot)
 
-        with single_threaded_blas():
-            if self.threads == 1:
-                values = [task(i) for i in range(len(self.chunks))]
-            else:
-                pool = self._pool()
-                futures = [pool.submit(task, i) for i in range(len(self.chunks))]
-                wait(futures)  # all inside the section, also when one raises
-                values = [future.result() for future in futures]
+        values = single_threaded(self._run_tasks, task)
         value = values[0]
         for v, grad in zip(values[1:], chunk_grads, strict=True):
             value += v
             out += grad
         return value
+
+    def _run_tasks(self, task):
+        """``[task(i) for each chunk i]``, on the threads of the workspace."""
+        if self.threads == 1:
+            return [task(i) for i in range(len(self.chunks))]
+        pool = self._pool()
+        futures = [pool.submit(task, i) for i in range(len(self.chunks))]
+        wait(futures)  # all inside the section, also when one raises
+        return [future.result() for future in futures]
 
     def _pool(self):
         if self._executor is None:

@@ -1,19 +1,24 @@
 """`python -m skbackprop bench`: a smoke test of --quick, and the honesty of the
-comparison (every competitor computes the same thing). No timing assertions."""
+comparison (every competitor computes the same thing, the GEMM reference runs as
+skbackprop's passes do, the settings of the run are printed). No timing
+assertions."""
 
+import threading
 from dataclasses import replace
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from skbackprop import _benchmark
 from skbackprop.__main__ import main
 
 
 def test_quick_benchmark_prints_every_case(capsys):
-    assert (
-        main(["bench", "--quick", "--no-torch", "--rounds", "1", "--seeds", "1"]) == 0
-    )
+    # All but the threads case, which runs searches in fresh processes (below).
+    cases = [name for name in _benchmark.NAMES if name != "threads"]
+    argv = ["bench", "--quick", "--no-torch", "--rounds", "1", "--seeds", "1"]
+    assert main([*argv, *cases]) == 0
     out = capsys.readouterr().out
     for case in _benchmark.QUICK_CASES:
         assert f"\n{case.name}: n={case.n} m={case.m}" in out
@@ -100,3 +105,83 @@ def test_sparse_fit_adds_no_more_memory_than_mlpclassifier(case):
     mlp = _benchmark.MLP(case, X, y, theta0)
     ours_peak = _benchmark.added_peak_memory(ours, 2)
     assert ours_peak <= _benchmark.added_peak_memory(mlp, 2)
+
+def test_the_settings_of_the_run_are_printed(capsys):
+    assert main(["bench", "--quick", "--no-torch", "--rounds", "1", "online"]) == 0
+    out = capsys.readouterr().out
+    blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas"]
+    assert blas
+    for lib in blas:
+        assert f"{lib['internal_api']} {lib['version']} (" in out
+        assert f"at {lib['num_threads']} threads" in out
+    assert "thread variables:" in out
+    assert "with BLAS at one thread inside" in out
+    assert "skbackprop's passes on 1 thread(s); GEMM on as many" in out
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_gemm_reference_runs_as_the_passes_do(monkeypatch, threads):
+    # ``threads`` products at once, each on its own thread, BLAS at one thread
+    # inside each; BLAS as it was afterwards.
+    libs = _benchmark._workspace.blas_controller().lib_controllers
+    before = [lib.num_threads for lib in libs]
+    seen = []
+    matmul = np.matmul
+
+    def recording_matmul(*args, **kwargs):
+        seen.append((threading.get_ident(), tuple(lib.num_threads for lib in libs)))
+        return matmul(*args, **kwargs)
+
+    monkeypatch.setattr(_benchmark.np, "matmul", recording_matmul)
+    rate = _benchmark.gemm_rate(np.float64, 32, threads)
+    monkeypatch.undo()
+    assert rate > 0
+    assert len(seen) == 5 * threads  # best of five
+    assert {counts for _, counts in seen} == {(1,) * len(libs)}
+    assert len({thread for thread, _ in seen}) == threads
+    assert [lib.num_threads for lib in libs] == before
+
+
+def test_cases_say_the_threads_of_their_passes():
+    case = _benchmark.CASES[0]
+    assert case.batch is None and case.n * case.m * case.H > 10**8  # a large pass
+    with threadpool_limits(limits=1, user_api="blas"):
+        assert _benchmark.pass_threads(case) == 1
+    with threadpool_limits(limits=2, user_api="blas"):
+        assert _benchmark.pass_threads(case) == 2
+    mini = next(c for c in _benchmark.QUICK_CASES if c.batch and c.batch > 1)
+    assert _benchmark.pass_threads(mini) == 1
+
+
+def test_threads_case_runs_each_search_in_fresh_processes(capsys, monkeypatch):
+    # A tiny search keeps this quick; what is checked is that each setting ran
+    # with the BLAS threads it claims, on both machine states, and that the
+    # process that kept a core busy is gone afterwards.
+    monkeypatch.setattr(
+        _benchmark,
+        "SEARCHES",
+        {"iris": ("load_iris", {"learning_rate": [1.0], "n_hidden": [4]}, 2)},
+    )
+    busy = []
+    enter = _benchmark.busy_core.__enter__
+
+    def recording_enter(self):
+        busy.append(enter(self).process)
+        return self
+
+    monkeypatch.setattr(_benchmark.busy_core, "__enter__", recording_enter)
+    times, loads, blas = _benchmark.run_threads(rounds=2)
+    assert set(times) == {
+        (state, "iris", setting)
+        for state in _benchmark.MACHINE_STATES
+        for setting in _benchmark.SETTINGS
+    }
+    assert all(len(t) == 2 and min(t) > 0 for t in times.values())
+    assert blas["1 thread"] == {1}
+    assert blas["default"] and min(blas["default"]) >= 1
+    assert len(busy) == 1 and busy[0].poll() is not None  # killed
+    _benchmark.print_threads(times, loads, blas, 2)
+    out = capsys.readouterr().out
+    assert "iris (1 candidates x 2 folds)" in out
+    for state in _benchmark.MACHINE_STATES:
+        assert f"  {state:<15}iris" in out

@@ -7,7 +7,8 @@ together, a dask worker's threads) and also when they raise, every library's
 thread count is the one before. And no thread a fit starts is alive after it
 returns.
 
-The data make passes of several chunks (digits four times over, 64 hidden units);
+The data make passes of several chunks and threads (digits four times over, 128
+hidden units);
 the `passes` fixture records the chunks as they run, so each test checks that it
 saw chunk threads and BLAS at one thread, and cannot pass for want of them.
 """
@@ -34,6 +35,7 @@ SOLVERS = {
     "lbfgs": {},
     "adam": {"batch_size": 3600},  # two mini-batches of several chunks each
 }
+H = 128  # hidden units: work for more than one thread in every pass
 
 
 @pytest.fixture(scope="module")
@@ -46,15 +48,17 @@ def digits4():
 
 def _estimator(solver="gd", **params):
     return TwoLayerClassifier(
-        n_hidden=64, max_iter=5, solver=solver, random_state=0, **SOLVERS[solver]
+        n_hidden=H, max_iter=5, solver=solver, random_state=0, **SOLVERS[solver]
     ).set_params(**params)
 
 
-def test_the_data_make_passes_of_several_chunks(digits4):
+def test_the_data_make_passes_of_several_chunks(digits4, blas_start):
     X, _ = digits4
-    layout = _network.Layout(X.shape[1], 64, 10)
+    layout = _network.Layout(X.shape[1], H, 10)
     assert len(_workspace.chunk_bounds(X.shape[0], layout)) == _workspace.MAX_CHUNKS
     assert len(_workspace.chunk_bounds(3600, layout)) > 1
+    for n in (X.shape[0], 3600):
+        assert _workspace.threads_for(n * _workspace.flops_per_row(layout)) > 1
 
 
 # --------------------------------------------------------------------------------------
@@ -87,7 +91,9 @@ class Passes:
         ``blas_threads``, and that BLAS ran on one thread inside every chunk."""
         assert self.workspaces
         for work in self.workspaces:
-            assert work.threads == min(blas_threads, len(work.chunks))
+            flops = work.n_samples * _workspace.flops_per_row(work.layout)
+            share = flops // _workspace.THREAD_FLOPS  # a thread per share of work
+            assert work.threads == max(1, min(blas_threads, len(work.chunks), share))
         assert self.blas == {(1,) * len(_blas_threads())}
 
 
@@ -208,7 +214,7 @@ def test_fits_in_joblib_threads_leave_blas_as_found(digits4, passes, blas_start)
     # GridSearchCV in joblib's threading backend: two fits at a time.
     X, y = digits4
     before = _thread_counts()
-    search = GridSearchCV(_estimator(), {"n_hidden": [32, 64]}, cv=2, n_jobs=2)
+    search = GridSearchCV(_estimator(), {"n_hidden": [H, 192]}, cv=2, n_jobs=2)
     with parallel_config(backend="threading"):
         search.fit(X, y)
     assert _thread_counts() == before
@@ -271,7 +277,7 @@ def test_failing_fits_leave_blas_as_found(digits4, passes, blas_start, n_threads
 def test_workspace_made_during_a_pass_counts_the_blas_threads_found(blas_start):
     # A fit that starts while another fit's pass holds BLAS at one thread.
     layout = _network.Layout(64, 64, 10)
-    n = 7188
+    n = 28752  # work for 8 threads
     seen = []
 
     def chunk(start, stop, grad, slot):
