@@ -27,7 +27,9 @@ if __name__ == "__main__":  # worker processes import this file
         y = X.map_blocks(labels, drop_axis=1, dtype=int)
         X, y = client.persist([X, y])  # computed once, kept on the workers
 
-        clf = TwoLayerClassifier(n_hidden=8, solver="lbfgs", max_iter=200)
+        clf = TwoLayerClassifier(
+            n_hidden=8, solver="lbfgs", max_iter=200, random_state=0
+        )
         clf.fit(X, y)  # each chunk's loss and gradient on its worker
 
         # An ordinary fitted estimator, with NumPy weights:

@@ -662,10 +662,20 @@ class TwoLayerClassifier(
             raise ValueError("X_val and y_val must be passed together.")
         if not _distributed.is_dask_collection(X_val):
             raise ValueError(
-                "X_val must be a dask collection, as X is; dask.array.from_array "
-                "makes one of a NumPy array."
+                "X_val must be a dask collection, as X is: dask.array.from_array "
+                "makes one of a NumPy array, dask.dataframe.from_pandas of a "
+                "pandas DataFrame."
             )
         self._check_dask_X(X_val, reset=False)
+        if self.scoring != "loss" and not all(
+            _distributed.known_rows(v) for v in validation if v is not None
+        ):
+            raise ValueError(
+                f"scoring={self.scoring!r} needs the rows of each chunk of X_val "
+                "and y_val, and a dask DataFrame or Series does not know them: "
+                "pass X_val.to_dask_array(lengths=True) and "
+                "y_val.to_dask_array(lengths=True), or scoring='loss'."
+            )
         blocks, summaries = _distributed.build(client, X_val, y_val, sample_weight_val)
         classes, layout, activation = net
         _targets.check_targets(

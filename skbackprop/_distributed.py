@@ -53,6 +53,13 @@ INCREMENTAL_ADVICE = (
 # --------------------------------------------------------------------------------------
 # dask, imported lazily
 # --------------------------------------------------------------------------------------
+def known_rows(collection):
+    """Whether the rows of each chunk of a dask collection are known, as
+    scikit-learn's metrics need (a dask DataFrame's, or Series', are not)."""
+    chunks = getattr(collection, "chunks", None)
+    return chunks is not None and not np.isnan(chunks[0]).any()
+
+
 def is_dask_collection(obj):
     """Whether ``obj`` is a dask collection (array, DataFrame, Series).
 
@@ -809,9 +816,10 @@ def predict_lazily(estimator, method, X):
     import dask.array as da
 
     width = _output_width(estimator, method)
-    meta_dtype = estimator.classes_.dtype if method == "predict" else np.float64
-    if method == "predict" and estimator._is_multilabel():
-        meta_dtype = np.dtype(int)
+    meta_dtype = _output_dtype(estimator, method, X)
+    # an empty array of the output's type and width: dask takes the columns of
+    # every chunk from it
+    meta = np.empty((0,) if width is None else (0, width), meta_dtype)
     if isinstance(X, da.Array):
         if X.ndim == 2 and X.numblocks[1] > 1:
             X = X.rechunk({1: -1})
@@ -819,15 +827,20 @@ def predict_lazily(estimator, method, X):
             {"drop_axis": 1} if width is None else {"chunks": (X.chunks[0], (width,))}
         )
         return X.map_blocks(
-            _predict_block,
-            estimator,
-            method,
-            dtype=meta_dtype,
-            meta=np.empty((0,) * (1 if width is None else 2), meta_dtype),
-            **kwargs,
+            _predict_block, estimator, method, dtype=meta_dtype, meta=meta, **kwargs
         )
-    meta = np.empty((0,) * (1 if width is None else 2), meta_dtype)
     return X.map_partitions(_predict_block, estimator, method, meta=meta)
+
+
+def _output_dtype(estimator, method, X):
+    """The dtype of ``estimator.method(X)``: the labels' for `predict` (0/1
+    integers for multilabel targets), else the floats of the data and weights,
+    as the in-memory method computes them."""
+    if method == "predict":
+        return np.dtype(int) if estimator._is_multilabel() else estimator.classes_.dtype
+    dtypes = list(X.dtypes) if hasattr(X, "dtypes") else [X.dtype]
+    data = np.float32 if all(np.dtype(d) == np.float32 for d in dtypes) else float
+    return np.result_type(data, estimator.coefs_[0].dtype)
 
 
 def _predict_block(X, estimator, method):

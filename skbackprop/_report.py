@@ -53,7 +53,8 @@ def report(monitor, theta, X, *, solver, learning_rate, max_iter, unscaled=None)
             fixes.append("lower learning_rate")
     elif monitor.status == MAX_ITER:
         message = (
-            f"solver={solver!r} reached max_iter={max_iter} epochs "
+            f"solver={solver!r} reached max_iter={max_iter} "
+            f"{'iterations' if solver == 'lbfgs' else 'epochs'} "
             "before the loss stopped improving by tol."
         )
         fixes = ["increase max_iter"]

@@ -264,6 +264,27 @@ def test_dask_validation_set(client, data, scoring):
     )
 
 
+def test_a_scorer_on_a_dask_dataframe_validation_set_says_what_to_pass(
+    client, data
+):
+    # scikit-learn's metrics need the rows of each chunk, which a dask
+    # DataFrame does not know: a clear error before training, nothing changed
+    X, y = data
+    X_val = dd.from_pandas(pd.DataFrame(X[900:]), npartitions=2)
+    y_val = dd.from_pandas(pd.Series(y[900:]), npartitions=2)
+    clf = TwoLayerClassifier(**dict(PARAMS, scoring="accuracy"))
+    with pytest.raises(ValueError, match=r"needs the rows of each chunk of X_val"):
+        clf.fit(*_dask(X[:900], y[:900]), X_val=X_val, y_val=y_val)
+    assert not hasattr(clf, "coefs_")
+    known = [v.to_dask_array(lengths=True) for v in (X_val, y_val)]
+    fitted = clf.fit(*_dask(X[:900], y[:900]), X_val=known[0], y_val=known[1])
+    assert len(fitted.validation_scores_) == fitted.n_iter_
+    loss = clf.set_params(scoring="loss").fit(
+        *_dask(X[:900], y[:900]), X_val=X_val, y_val=y_val
+    )
+    assert len(loss.validation_scores_) == loss.n_iter_
+
+
 def _row_ids(X):
     return np.rint((X[:, 0] + 0.5) * 1200).astype(int)
 
@@ -363,7 +384,32 @@ def test_prediction_is_lazy_and_chunked(client, data, method, n_classes):
     computed = got.compute()
     expected = getattr(clf, method)(X)
     assert computed.shape == expected.shape and computed.dtype == expected.dtype
+    assert got.shape == expected.shape and got.dtype == expected.dtype  # declared
     assert_allclose(computed, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "method",
+    ["predict", "predict_proba", "predict_log_proba", "decision_function",
+     "hidden_activations"],
+)  # fmt: skip
+def test_prediction_on_a_dataframe_declares_its_columns_and_type(
+    client, data, method, dtype
+):
+    X, y = data
+    X = X.astype(dtype)
+    columns = [f"f{j}" for j in range(X.shape[1])]
+    clf = TwoLayerClassifier(**PARAMS).fit(pd.DataFrame(X, columns=columns), y)
+    frame = dd.from_pandas(pd.DataFrame(X, columns=columns), npartitions=3)
+    got = getattr(clf, method)(frame)
+    expected = getattr(clf, method)(pd.DataFrame(X, columns=columns))
+    # rows per partition are unknown until computed; columns and type are not
+    assert got.shape[1:] == expected.shape[1:] and got.dtype == expected.dtype
+    if got.ndim == 2:
+        assert_allclose(got[:, -1].compute(), expected[:, -1], rtol=1e-6)
+    else:
+        assert_array_equal(got.compute(), expected)
 
 
 @pytest.mark.filterwarnings("ignore:X does not have valid feature names")
