@@ -59,6 +59,9 @@ MAX_CHUNKS = 8
 # a thread and waiting for it costs more than the thread saves, the more so when
 # another process keeps a core busy (docs/performance.rst).
 THREAD_FLOPS = 10**8
+# A stored entry of sparse X costs about ten dense multiply-adds of time: scipy's
+# sparse products run at a tenth of BLAS's rate or less (docs/performance.rst).
+SPARSE_ENTRY_COST = 10
 
 _blas_controller = None
 
@@ -167,13 +170,15 @@ def _set_blas_counts(counts):
 
 
 def flops_per_row(layout, row_nonzeros=None):
-    """Floating-point operations of one row's forward and backward pass.
+    """Work of one row's forward and backward pass, in floating-point
+    operations at the rate of dense products.
 
     The products with ``X`` cost ``H`` per stored entry of a row: ``m`` of them
-    in a dense row, ``row_nonzeros`` (on average) in a sparse one.
+    in a dense row, ``row_nonzeros`` (on average) in a sparse one, each of which
+    takes the time of `SPARSE_ENTRY_COST` dense ones.
     """
     m, H, K = layout
-    entries = m if row_nonzeros is None else row_nonzeros
+    entries = m if row_nonzeros is None else SPARSE_ENTRY_COST * row_nonzeros
     return round(6 * (entries * H + H * K))
 
 

@@ -122,6 +122,22 @@ def test_larger_work_runs_on_a_thread_per_share_up_to_blas_threads(blas_found):
     assert _workspace.threads_for(100 * flops, chunks=1) == 1
 
 
+def test_sparse_work_is_counted_at_the_rate_of_sparse_products():
+    # TF-IDF-like X, 4000 x 20000 with 100 stored entries a row: its products
+    # are a tenth of the dense ones' operations, but take most of their time,
+    # so the pass gets the threads a dense pass of about that time gets.
+    layout = _network.Layout(20000, 64, 4)
+    dense_like = _network.Layout(1000, 64, 4)  # as many operations a row
+    with threadpool_limits(limits=2, user_api="blas"):
+        sparse = _workspace.Workspace(layout, 4000, np.float64, row_nonzeros=100)
+        dense = _workspace.Workspace(dense_like, 4000, np.float64)
+        assert sparse.threads == dense.threads == 2
+        assert len(sparse.chunks) == len(dense.chunks) > 1
+        # with as few entries as a dense row of 100 features, one thread
+        few = _workspace.Workspace(layout, 4000, np.float64, row_nonzeros=10)
+        assert few.threads == 1
+
+
 @pytest.mark.parametrize("limit", [1, 3])
 def test_a_users_threadpool_limit_is_respected(limit):
     large = 100 * _workspace.THREAD_FLOPS
