@@ -24,10 +24,12 @@ imported only when a function here is called.
 """
 
 import copy
+import json
 
 import numpy as np
 
 ALIAS = "SkbackpropTwoLayerClassifier"
+_COLUMNS = "skbackprop.columns"  # metadata: the DataFrame column of each input
 # skl2onnx's options of classifiers: zipmap, and nocl (labels are class indices).
 _OPTIONS = {"zipmap": [True, False, "columns"], "nocl": [False, True]}
 _EXTRA = (
@@ -183,14 +185,23 @@ def to_onnx(model, X, **kwargs):
     from sklearn.impute import SimpleImputer
 
     register_onnx_converter()
+    columns = None
     if kwargs.get("initial_types") is None:
         kwargs["initial_types"] = _initial_types(X)
+        if hasattr(X, "columns"):
+            columns = [str(name) for name in X.columns]
     kwargs.setdefault("name", f"ONNX({type(model).__name__})")
     kwargs["custom_conversion_functions"] = {
         SimpleImputer: _convert_simple_imputer,
         **(kwargs.get("custom_conversion_functions") or {}),
     }
-    return skl2onnx.convert_sklearn(model, **kwargs)
+    onx = skl2onnx.convert_sklearn(model, **kwargs)
+    if columns is not None:
+        # the DataFrame's column of each input, in the inputs' order: ONNX names
+        # may differ from them (`onnx_inputs` reads this)
+        entry = onx.metadata_props.add()
+        entry.key, entry.value = _COLUMNS, json.dumps(columns)
+    return onx
 
 
 # ----------------------------------------------------------------------- inputs
@@ -272,9 +283,11 @@ def onnx_inputs(onx, X):
         A model made by `to_onnx` from data of the same kind as ``X``.
 
     X : ndarray or pandas.DataFrame
-        Data to predict: an array for a model with one input, a DataFrame
-        with the columns (in the same order) of the one the model was made
-        from.
+        Data to predict: an array for a model with one input, or a
+        DataFrame. For a model `to_onnx` made from a DataFrame, its inputs are
+        taken from the columns of the same names, in any order, and other
+        columns (the target, say) are left out; otherwise the DataFrame has
+        the columns of the one the model was made from, in the same order.
 
     Returns
     -------
@@ -322,6 +335,18 @@ def onnx_inputs(onx, X):
                 "DataFrame: pass X as a DataFrame with these columns."
             )
         return {inputs[0].name: np.asarray(X, dtype=_numpy_type(inputs[0]))}
+    columns = _input_columns(onx)
+    if columns is not None:
+        missing = [name for name in columns if name not in X.columns]
+        if missing:
+            raise ValueError(
+                f"X has no column {missing[0]!r}, which the model takes; its "
+                f"inputs are the columns {', '.join(map(repr, columns))}."
+            )
+        return {
+            put.name: _column(X[[name]], _numpy_type(put))
+            for name, put in zip(columns, inputs, strict=True)
+        }
     if len(inputs) != X.shape[1]:
         raise ValueError(
             f"X has {X.shape[1]} columns but the model has {len(inputs)} inputs: "
@@ -331,6 +356,15 @@ def onnx_inputs(onx, X):
         put.name: _column(X.iloc[:, [j]], _numpy_type(put))
         for j, put in enumerate(inputs)
     }
+
+
+def _input_columns(onx):
+    """The DataFrame column of each input, as `to_onnx` recorded them; None
+    for a model made otherwise."""
+    for entry in onx.metadata_props:
+        if entry.key == _COLUMNS:
+            return json.loads(entry.value)
+    return None
 
 
 def _numpy_type(put):

@@ -293,6 +293,27 @@ def test_mixed_type_csv_pipeline(onnxruntime, penguins, string_dtype):
         assert_allclose(proba, pipeline.predict_proba(rows), rtol=0, atol=1e-5)
 
 
+def test_inputs_are_taken_from_the_dataframe_by_column_name(onnxruntime, penguins):
+    """skl2onnx renames columns whose names ONNX does not allow; the inputs
+    still come from the columns of the model's DataFrame, in any order, and the
+    columns the model does not take (the target, say) are left out."""
+    X, y = penguins
+    X = X.rename(columns={"body_mass_g": "body mass (g)"})
+    strings = ["island", "sex"]
+    numbers = [c for c in X.columns if c not in strings]
+    pipeline = csv_pipeline(strings, numbers).fit(X, y)
+    taken = X[numbers + strings]  # another order than the file's
+    onx = to_onnx(pipeline, taken, options={"zipmap": False})
+    assert "body mass (g)" not in [put.name for put in onx.graph.input]
+
+    as_read = X.assign(species=y)  # the file's order, and its target column
+    label, proba = run(onnxruntime, onx, as_read)
+    assert_array_equal(label, pipeline.predict(X))
+    assert_allclose(proba, pipeline.predict_proba(X), rtol=0, atol=1e-5)
+    with pytest.raises(ValueError, match="no column 'body mass \\(g\\)'"):
+        onnx_inputs(onx, X.drop(columns="body mass (g)"))
+
+
 def test_dataframe_column_of_another_kind_is_named(onnxruntime, penguins):
     X, y = penguins
     X = X.assign(when=np.datetime64("2007-11-10"))
