@@ -414,12 +414,7 @@ class TwoLayerClassifier(
                 classes = self._check_fitted_targets(y, warm_start=True)
             else:
                 classes = _targets.classes_of(y)
-            given_val = X_val is not None or y_val is not None
-            if sample_weight_val is not None and not given_val:
-                raise ValueError(
-                    "sample_weight_val is the weights of a validation set: pass "
-                    "X_val and y_val with it."
-                )
+            given_val = _given_validation_set(X_val, y_val, sample_weight_val)
             rng = check_random_state(self.random_state)
             sample_weight = _targets.class_weighted(self.class_weight, y, sample_weight)
             validation, held_out = None, None  # held_out: classes it cannot take
@@ -441,27 +436,37 @@ class TwoLayerClassifier(
                 validate = _validation.validator(
                     self, data, validation, theta, held_out
                 )
-            monitor = self._monitor(theta, validate, tasks.on_epoch)
-            loss = self._train(theta, data, rule, rng, monitor)
-            # Still inside the block: an exception (Ctrl-C) while the attributes
-            # are written restores the old ones instead of leaving a mixture.
-            _report.report(
-                monitor,
-                theta,
-                data.X,
-                solver=self.solver,
-                learning_rate=self._learning_rate(),
-                max_iter=self.max_iter,
-            )
-            curve, t = (self.loss_curve_, self.t_) if warm else ([], 0)
-            t += monitor.n_iter * X.shape[0]
-            self._set_fitted(
-                data, theta, curve + monitor.losses, monitor.n_iter, t, loss
-            )
-            self._optimizer, self._rng = rule, rng  # partial_fit continues from both
-            self._set_validation(monitor)
-            tasks.finish()
+            self._train_and_set(data, theta, rule, rng, validate, tasks, warm)
         return self
+
+    def _train_and_set(
+        self, data, theta, rule, rng, validate, tasks, warm, unscaled=None
+    ):
+        """Train from ``theta``, warn as `_report.report` finds, and set the
+        fitted attributes; the last steps of `fit`, in memory or on a cluster.
+
+        Called inside `_unchanged_on_error`: an exception (Ctrl-C) while the
+        attributes are written restores the old ones instead of leaving a
+        mixture. ``unscaled`` finds a column that needs scaling, for the
+        warnings (`_report.unscaled_column` by default).
+        """
+        monitor = self._monitor(theta, validate, tasks.on_epoch)
+        loss = self._train(theta, data, rule, rng, monitor)
+        _report.report(
+            monitor,
+            theta,
+            data.X,
+            solver=self.solver,
+            learning_rate=self._learning_rate(),
+            max_iter=self.max_iter,
+            unscaled=unscaled,
+        )
+        curve, t = (self.loss_curve_, self.t_) if warm else ([], 0)
+        t += monitor.n_iter * data.X.shape[0]
+        self._set_fitted(data, theta, curve + monitor.losses, monitor.n_iter, t, loss)
+        self._optimizer, self._rng = rule, rng  # partial_fit continues from both
+        self._set_validation(monitor)
+        tasks.finish()
 
     def _check_incremental(self):
         solver = SOLVERS.get(self.solver)  # an unknown one fails its validation
@@ -567,12 +572,7 @@ class TwoLayerClassifier(
             client = _distributed.current_client()
             warm = self.warm_start and hasattr(self, "coefs_")
             self._check_dask_X(X, reset=not warm)
-            given_val = X_val is not None or y_val is not None
-            if sample_weight_val is not None and not given_val:
-                raise ValueError(
-                    "sample_weight_val is the weights of a validation set: pass "
-                    "X_val and y_val with it."
-                )
+            given_val = _given_validation_set(X_val, y_val, sample_weight_val)
             hold_out = self.early_stopping and not given_val
             blocks, summaries = _distributed.build(
                 client, X, y, sample_weight, sparse_rows=hold_out
@@ -625,25 +625,16 @@ class TwoLayerClassifier(
                     theta,
                     held_out,
                 )
-            monitor = self._monitor(theta, validate, tasks.on_epoch)
-            loss = self._train(theta, data, rule, rng, monitor)
-            _report.report(
-                monitor,
+            self._train_and_set(
+                data,
                 theta,
-                data.X,
-                solver=self.solver,
-                learning_rate=self._learning_rate(),
-                max_iter=self.max_iter,
+                rule,
+                rng,
+                validate,
+                tasks,
+                warm,
                 unscaled=lambda _: _distributed.unscaled_column(data),
             )
-            curve, t = (self.loss_curve_, self.t_) if warm else ([], 0)
-            t += monitor.n_iter * data.X.shape[0]
-            self._set_fitted(
-                data, theta, curve + monitor.losses, monitor.n_iter, t, loss
-            )
-            self._optimizer, self._rng = rule, rng
-            self._set_validation(monitor)
-            tasks.finish()
         return self
 
     def _check_dask_X(self, X, reset):
@@ -1124,6 +1115,17 @@ def _quiet():
     of the sigmoid and the softmax, not an error, whatever `numpy.seterr` the
     caller has set."""
     return _training.quiet_floating_point()
+
+
+def _given_validation_set(X_val, y_val, sample_weight_val):
+    """Whether a validation set is passed; ``sample_weight_val`` only with one."""
+    given = X_val is not None or y_val is not None
+    if sample_weight_val is not None and not given:
+        raise ValueError(
+            "sample_weight_val is the weights of a validation set: pass X_val "
+            "and y_val with it."
+        )
+    return given
 
 
 def _weight_attributes(data, theta):

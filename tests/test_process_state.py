@@ -18,12 +18,13 @@ from functools import partial
 
 import numpy as np
 import pytest
+from _blas_threads import blas_threads, set_blas_threads
 from _optional import require
 from joblib import parallel_config
 from sklearn.datasets import load_digits
 from sklearn.model_selection import GridSearchCV
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import ThreadpoolController, threadpool_info, threadpool_limits
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from skbackprop import TwoLayerClassifier, _network, _workspace
 
@@ -86,15 +87,15 @@ class Passes:
     def chunk_threads(self):
         return {t for t in self.threads if t.name.startswith("skbackprop")}
 
-    def assert_threads_from(self, blas_threads):
+    def assert_threads_from(self, count):
         """Assert that every workspace counted its chunk threads from BLAS's count
-        ``blas_threads``, and that BLAS ran on one thread inside every chunk."""
+        ``count``, and that BLAS ran on one thread inside every chunk."""
         assert self.workspaces
         for work in self.workspaces:
             flops = work.n_samples * _workspace.flops_per_row(work.layout)
             share = flops // _workspace.THREAD_FLOPS  # a thread per share of work
-            assert work.threads == max(1, min(blas_threads, len(work.chunks), share))
-        assert self.blas == {(1,) * len(_blas_threads())}
+            assert work.threads == max(1, min(count, len(work.chunks), share))
+        assert self.blas == {(1,) * len(blas_threads())}
 
 
 @pytest.fixture
@@ -136,28 +137,6 @@ def _thread_counts():
     }
 
 
-def _blas_threads():
-    return [
-        lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"
-    ]
-
-
-def _set_blas_threads(counts):
-    """Set the BLAS libraries' thread counts as ``OPENBLAS_NUM_THREADS`` would.
-
-    From a thread of its own that then ends: threadpoolctl 3.8 lets only one
-    thread at a time set OpenBLAS's count, the first to set it, until it ends or
-    leaves a ``with threadpool_limits()`` block.
-    """
-
-    def set_counts():
-        libs = ThreadpoolController().select(user_api="blas").lib_controllers
-        for lib, count in zip(libs, counts, strict=True):
-            lib.set_num_threads(count)
-
-    thread = threading.Thread(target=set_counts)
-    thread.start()
-    thread.join()
 
 
 @pytest.fixture(params=[2, 3])
@@ -167,11 +146,11 @@ def blas_start(request):
     More than one thread, so that limiting BLAS to one changes something, whatever
     the machine.
     """
-    before = _blas_threads()
-    _set_blas_threads([request.param] * len(before))
-    assert _blas_threads() == [request.param] * len(before)
+    before = blas_threads()
+    set_blas_threads([request.param] * len(before))
+    assert blas_threads() == [request.param] * len(before)
     yield request.param
-    _set_blas_threads(before)
+    set_blas_threads(before)
 
 
 def _in_threads(functions):
@@ -207,7 +186,7 @@ def test_fit_in_the_main_thread_leaves_blas_as_found(digits4, passes, solver, li
         _estimator(solver).fit(X, y)
         assert _thread_counts() == before
     assert _thread_counts() == found
-    passes.assert_threads_from(limits or max(_blas_threads()))
+    passes.assert_threads_from(limits or max(blas_threads()))
 
 
 def test_fits_in_joblib_threads_leave_blas_as_found(digits4, passes, blas_start):

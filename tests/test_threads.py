@@ -17,9 +17,10 @@ import threading
 
 import numpy as np
 import pytest
+from _blas_threads import blas_threads, set_blas_threads
 from sklearn.datasets import load_digits
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import ThreadpoolController, threadpool_limits
+from threadpoolctl import threadpool_limits
 
 from skbackprop import TwoLayerClassifier, _backprop, _network, _workspace
 
@@ -33,35 +34,18 @@ def digits():
     return StandardScaler().fit_transform(X), y
 
 
-def _blas_threads():
-    return [lib.num_threads for lib in _workspace.blas_controller().lib_controllers]
-
-
-def _set_blas_threads(counts):
-    """Set each BLAS library's thread count, from a thread that then ends (the
-    way ``OPENBLAS_NUM_THREADS`` would; threadpoolctl 3.8 lets one thread at a
-    time set OpenBLAS's count)."""
-
-    def set_counts():
-        libs = ThreadpoolController().select(user_api="blas").lib_controllers
-        for lib, count in zip(libs, counts, strict=True):
-            lib.set_num_threads(count)
-
-    thread = threading.Thread(target=set_counts)
-    thread.start()
-    thread.join()
 
 
 @pytest.fixture
 def blas_found():
     """BLAS's libraries at 2, 3, ... threads (a different count each, so that a
     restore that mixed them up is seen), then as before."""
-    before = _blas_threads()
+    before = blas_threads()
     counts = [2 + i for i in range(len(before))]
-    _set_blas_threads(counts)
-    assert _blas_threads() == counts
+    set_blas_threads(counts)
+    assert blas_threads() == counts
     yield counts
-    _set_blas_threads(before)
+    set_blas_threads(before)
 
 
 class Recorder:
@@ -74,7 +58,7 @@ class Recorder:
     def wrap(self, function):
         def recorded(*args, **kwargs):
             with self.lock:
-                self.seen.append(tuple(_blas_threads()))
+                self.seen.append(tuple(blas_threads()))
             return function(*args, **kwargs)
 
         return recorded
@@ -181,7 +165,7 @@ def test_small_passes_run_blas_on_one_thread(digits, in_blocks, blas_found, para
     TwoLayerClassifier(n_hidden=64, max_iter=3, random_state=0, **params).fit(X, y)
     assert in_blocks.seen
     assert set(in_blocks.seen) == {(1,) * len(blas_found)}
-    assert _blas_threads() == blas_found
+    assert blas_threads() == blas_found
 
 
 def test_a_failing_small_pass_restores_blas(digits, monkeypatch, blas_found):
@@ -193,7 +177,7 @@ def test_a_failing_small_pass_restores_blas(digits, monkeypatch, blas_found):
     monkeypatch.setattr(_backprop, "_block_loss_gradient", fail)
     with pytest.raises(ZeroDivisionError):
         TwoLayerClassifier(max_iter=3).fit(X, y)
-    assert _blas_threads() == blas_found
+    assert blas_threads() == blas_found
 
 
 def test_an_epoch_of_many_batches_sets_blas_once(digits, monkeypatch, blas_found):
@@ -225,7 +209,7 @@ def test_online_epochs_run_blas_on_one_thread(digits, monkeypatch, blas_found):
     TwoLayerClassifier(solver="sgd", batch_size=1, max_iter=1).fit(X, y)
     assert seen.seen
     assert set(seen.seen) == {(1,) * len(blas_found)}
-    assert _blas_threads() == blas_found
+    assert blas_threads() == blas_found
 
 
 # --------------------------------------------------------------------------------------
@@ -254,7 +238,7 @@ def test_small_predictions_run_blas_on_one_thread(
     getattr(fitted, method)(X[:500])
     assert in_forward.seen
     assert set(in_forward.seen) == {(1,) * len(blas_found)}
-    assert _blas_threads() == blas_found
+    assert blas_threads() == blas_found
 
 
 @pytest.mark.parametrize("method", PREDICTIONS)
@@ -272,12 +256,12 @@ def test_large_predictions_leave_blas_threads_as_found(
         assert set(in_forward.seen) == {tuple(blas_found)}
     else:
         assert set(in_forward.seen) == {(1,) * len(blas_found)}
-    assert _blas_threads() == blas_found
+    assert blas_threads() == blas_found
     in_forward.seen.clear()
     with threadpool_limits(limits=1, user_api="blas"):
         getattr(fitted, method)(X)
     assert set(in_forward.seen) == {(1,) * len(blas_found)}
-    assert _blas_threads() == blas_found
+    assert blas_threads() == blas_found
 
 
 def test_validation_loss_runs_blas_on_one_thread(digits, in_forward, blas_found):
@@ -308,7 +292,7 @@ def test_predictions_in_threads_at_once_leave_blas_as_found(digits, fitted, blas
     for thread in threads:
         thread.join()
     assert not errors, errors
-    assert _blas_threads() == blas_found
+    assert blas_threads() == blas_found
 
 
 # --------------------------------------------------------------------------------------
@@ -353,8 +337,8 @@ def test_an_interrupt_at_any_line_leaves_blas_and_the_section_as_found(blas_foun
     for k in range(1, counter.lines + 1):
         with pytest.raises(KeyboardInterrupt, match=f"line {k}$"):
             _traced(_InterruptAt(k))
-        assert _blas_threads() == blas_found, k
+        assert blas_threads() == blas_found, k
         assert not _workspace._blas_lock.locked(), k
         assert _workspace.blas_threads() == max(blas_found), k
     _nested_sections()  # and the section still works
-    assert _blas_threads() == blas_found
+    assert blas_threads() == blas_found
