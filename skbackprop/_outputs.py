@@ -20,6 +20,7 @@ from . import _model_file
 from ._csv import InputError
 
 LOSS_CURVE_PNG = "loss_curve.png"
+CONFUSION_CSV = "confusion_matrix.csv"
 
 
 @dataclass
@@ -52,6 +53,9 @@ def planned_outputs(args):
         outputs.append(
             Output("--export-onnx", args.export_onnx, _export_onnx, _check_onnx)
         )
+    outputs.append(
+        Output("--output", args.output / CONFUSION_CSV, write_confusion_matrix)
+    )
     outputs.append(Output("--output", args.output / LOSS_CURVE_PNG, _plot_loss_curve))
     return outputs
 
@@ -145,6 +149,14 @@ def _columns_read(preprocess):
         if transformer != "drop"
         for column in columns
     ]
+
+
+def write_confusion_matrix(model, path, X=None, held_out=None):
+    """The held-out confusion matrix in full: ``held_out`` is ``(y_test,
+    y_pred)``, which the run binds once it has predicted the held-out set."""
+    from ._cli_report import write_confusion_matrix
+
+    return write_confusion_matrix(path, *held_out, model.classes_)
 
 
 def _plot_loss_curve(model, path, X=None):
