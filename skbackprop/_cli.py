@@ -44,7 +44,7 @@ from ._outputs import (
     write_outputs,
 )
 from ._solvers import SOLVERS
-from ._text import count, listing
+from ._text import count, listing, wrapped
 
 PROG = "python -m skbackprop"
 # The default grid holds the estimator's default model: n_hidden=32 and the
@@ -413,7 +413,7 @@ def run(args):
     print(report.header(table, name, len(data.y_train), len(data.y_test)))
     note = unscored_note(data.unscored, data.least, args.cv)
     if note:
-        print(report.wrapped(f"  {note}", "    "))
+        print(wrapped(f"  {note}", "    "))
     print(
         f"  {count(n_candidates, 'candidate')} x {args.cv} folds = "
         f"{count(n_candidates * args.cv, 'fit')}"

@@ -17,7 +17,6 @@ classes or the length of their names: lists are cut by `_text.listing`.
 """
 
 import contextlib
-import textwrap
 import warnings
 
 import numpy as np
@@ -25,23 +24,17 @@ from sklearn.exceptions import ConvergenceWarning, UndefinedMetricWarning
 from sklearn.metrics import balanced_accuracy_score, confusion_matrix, recall_score
 
 from ._cli_split import stopped_at_limit
-from ._text import count, short
+from ._text import WIDTH, count, short, wrapped
 
-WIDTH = 120
 TABLE_CLASSES = 12
 # Classes are skewed, and accuracy alone flatters, when the smallest held-out
 # class has fewer than this fraction of the rows of the largest: for two
 # classes, a majority of two thirds or more.
 SKEWED = 0.5
 # Labels in the confusion table and the per-class lists are cut to this width.
-LABEL_WIDTH = 16
+LABEL_WIDTH = 24
 # Warnings the search's own scorer and notes count; other ones are summarised.
 COUNTED = (ConvergenceWarning, UndefinedMetricWarning)
-
-
-def wrapped(text, indent="  "):
-    """``text`` cut into lines of at most `WIDTH` characters."""
-    return textwrap.fill(text, WIDTH, subsequent_indent=indent, break_on_hyphens=False)
 
 
 def header(table, name, n_train, n_test):
@@ -62,8 +55,11 @@ def header(table, name, n_train, n_test):
         *(wrapped(f"  {note}", "    ") for note in table.notes),
         "  Columns:",
         *(wrapped(f"  {line}", "       ") for line in columns.summary()),
-        f"  {n_train} training samples, {n_test} held out, "
-        f"{n_features} features, {classes_line(table.y)}",
+        wrapped(
+            f"  {n_train} training samples, {n_test} held out, "
+            f"{n_features} features, {classes_line(table.y)}",
+            "    ",
+        ),
     ]
     return "\n".join(lines)
 

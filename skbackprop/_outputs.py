@@ -18,6 +18,7 @@ import sklearn
 
 from . import _model_file
 from ._csv import InputError
+from ._text import listing, wrapped
 
 LOSS_CURVE_PNG = "loss_curve.png"
 CONFUSION_CSV = "confusion_matrix.csv"
@@ -93,7 +94,7 @@ def write_outputs(outputs, model, X):
             message = output.write(model, output.path, X)
         except OSError as exc:
             raise InputError(f"cannot write {output.path}: {exc}") from None
-        print(message)
+        print(wrapped(message))
 
 
 def _check_model_path(path):
@@ -134,7 +135,7 @@ def _export_onnx(model, path, X):
         X = X[_columns_read(model[0])]
     onx = to_onnx(model, X[:1], options={"zipmap": False})
     path.write_bytes(onx.SerializeToString())
-    inputs = ", ".join(i.name for i in onx.graph.input)
+    inputs = listing(i.name for i in onx.graph.input)
     return (
         f"Best pipeline exported to {path} (ONNX: labels and probabilities; "
         f"inputs: {inputs})"

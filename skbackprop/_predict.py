@@ -22,10 +22,9 @@ from sklearn.pipeline import Pipeline
 
 from . import _model_file
 from ._cli import PROG, report_errors
-from ._cli_report import wrapped
 from ._csv import InputError, read_for_prediction, read_frame
 from ._outputs import check_writable
-from ._text import short
+from ._text import short, wrapped
 
 PREDICTION = "prediction"
 
@@ -74,7 +73,8 @@ def run(args):
         probabilities = model.predict_proba(X)
         predictions = model.predict(X)
     except ValueError as exc:
-        raise InputError(f"{args.data}: {' '.join(str(exc).split())}") from None
+        message = short(" ".join(str(exc).split()), 300)
+        raise InputError(f"{args.data}: {message}") from None
     table = predictions_table(args.data, model.classes_, predictions, probabilities)
     report = sys.stdout if args.output is not None else sys.stderr
     if args.output is None:

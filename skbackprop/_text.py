@@ -4,14 +4,31 @@ A file may hold thousands of classes or columns, and a label or a column name
 may be thousands of characters long; every list of them that goes into a
 message or a report is written by `listing`, which shows the first few,
 each cut to a readable length, and says how many there are in all, so that no
-message grows with the data. `count` writes "1 row" and "3 rows".
+message grows with the data. `wrapped` cuts a long line into lines of at
+most `WIDTH` characters; `count` writes "1 row" and "3 rows".
 """
+
+import textwrap
 
 import numpy as np
 
+# No line the command line prints is longer than this.
+WIDTH = 120
 # How many items a listing shows, and how many characters of each.
 SHOWN = 6
 ITEM_WIDTH = 30
+
+
+def wrapped(text, indent="  "):
+    """``text`` cut into lines of at most `WIDTH` characters, the lines after
+    the first indented by ``indent``; words (a path, a label) are not split."""
+    return textwrap.fill(
+        text,
+        WIDTH,
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 def count(n, noun):
