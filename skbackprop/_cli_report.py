@@ -50,8 +50,10 @@ def header(table, name, n_train, n_test):
     columns = table.columns
     n_features = len(columns.numeric) + len(columns.categorical)
     lines = [
-        f"Grid search of preprocessing + TwoLayerClassifier on {name}, "
-        f"target {short(repr(table.target))}",
+        wrapped(
+            f"Grid search of preprocessing + TwoLayerClassifier on {name}, "
+            f"target {short(repr(table.target))}"
+        ),
         *(wrapped(f"  {note}", "    ") for note in table.notes),
         "  Columns:",
         *(wrapped(f"  {line}", "       ") for line in columns.summary()),

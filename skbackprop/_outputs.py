@@ -18,7 +18,7 @@ import sklearn
 
 from . import _model_file
 from ._csv import InputError
-from ._text import listing, wrapped
+from ._text import listing
 
 LOSS_CURVE_PNG = "loss_curve.png"
 CONFUSION_CSV = "confusion_matrix.csv"
@@ -94,7 +94,7 @@ def write_outputs(outputs, model, X):
             message = output.write(model, output.path, X)
         except OSError as exc:
             raise InputError(f"cannot write {output.path}: {exc}") from None
-        print(wrapped(message))
+        print(message)
 
 
 def _check_model_path(path):
