@@ -4,9 +4,12 @@ Searches ``learning_rate x n_hidden`` for a pipeline of preprocessing and
 `TwoLayerClassifier` by cross-validation, on the digits data shipped with
 scikit-learn (preprocessing: a StandardScaler) or on a CSV file (preprocessing:
 `preprocessing`, imputing, standardizing and one-hot encoding the columns that
-`_csv` found); prints the cross-validation table, the best parameters, the
-held-out accuracy and a confusion matrix; then writes its files (`_outputs`):
-the model first, so that a failing plot cannot lose it, then the loss curve of
+`_csv` found), on the training split and folds of `_cli_split.split`, ranked by
+``--scoring``; prints what `_cli_report` makes of it (the cross-validation
+table, the best parameters, the held-out scores, notes on the fits and the
+confusion matrix); records on the best pipeline what the predict command tells
+about it; then writes its files (`_outputs`): the model first, so that a
+failing plot cannot lose it, the full confusion matrix, then the loss curve of
 the best model when matplotlib is installed. Every output path is checked
 before the data is read.
 
