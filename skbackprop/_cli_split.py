@@ -153,7 +153,8 @@ def classification_scorers():
 
 def check_scoring(scoring, y_train, y_test):
     """Raise an `InputError` when ``scoring`` cannot score this target (a
-    binary scorer on several classes, a positive label the target lacks):
+    binary scorer on several classes, a positive label the target lacks, a
+    scorer of probabilities when some classes are trained on and not scored):
     tried on a model that predicts the class frequencies."""
     dummy = DummyClassifier(strategy="stratified", random_state=0)
     dummy.fit(np.zeros((len(y_train), 1)), y_train)
@@ -163,8 +164,14 @@ def check_scoring(scoring, y_train, y_test):
             get_scorer(scoring)(dummy, np.zeros((len(y_test), 1)), y_test)
     except (ValueError, TypeError) as exc:
         reason = short(" ".join(str(exc).split()), 160)
+        unscored = set(np.unique(y_train)) - set(np.unique(y_test))
+        why = (
+            f" (the model knows {count(len(unscored), 'class')} that no scored row has)"
+            if unscored
+            else ""
+        )
         raise InputError(
-            f"--scoring {scoring} cannot score this target ({reason}); choose "
+            f"--scoring {scoring} cannot score this target{why}: {reason}; choose "
             "another, e.g. balanced_accuracy or f1_macro"
         ) from None
 

@@ -93,7 +93,7 @@ def run(args):
         print(f"Predictions for {len(table)} rows written to {args.output}")
     if labels is not None:
         print(accuracy_line(args.data, target, labels, predictions), file=report)
-        for line in held_out_lines(model, args.data):
+        for line in record_lines(model, args.data):
             print(wrapped(line), file=report)
     return 0
 
@@ -168,7 +168,7 @@ def accuracy_line(path, target, labels, predictions):
     )
 
 
-def held_out_lines(model, path):
+def record_lines(model, path):
     """What the accuracy on ``path`` means beside the model's own record: the
     rows it was fitted on and its held-out scores (which the command line
     saves with the model), and a caveat when ``path`` may hold rows the model

@@ -207,14 +207,24 @@ def test_unknown_scoring_is_a_usage_error(scoring, fragment, capsys):
     assert fragment in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    "scoring, lonely, fragment",
+    [
+        ("f1", False, "--scoring f1 cannot score this target: "),
+        ("neg_log_loss", True, "--scoring neg_log_loss cannot score this target "
+         "(the model knows 1 class that no scored row has): "),
+    ],
+)  # fmt: skip
 def test_a_scorer_that_cannot_score_the_target_fails_before_the_search(
-    tmp_path, capsys, monkeypatch
+    tmp_path, capsys, monkeypatch, scoring, lonely, fragment
 ):
-    path = write_csv(tmp_path / "iris.csv", ["a", "b", "c", "d", "s"], iris_rows())
+    extra = [[5.0, 3.0, 1.0, 0.2, "lonely"]] if lonely else []
+    rows = iris_rows(extra)
+    path = write_csv(tmp_path / "iris.csv", ["a", "b", "c", "d", "s"], rows)
     monkeypatch.setattr(GridSearchCV, "fit", lambda *a, **k: pytest.fail("searched"))
-    status, _, err = run(["--data", path, *QUICK, "--scoring", "f1"], capsys)
+    status, _, err = run(["--data", path, *QUICK, "--scoring", scoring], capsys)
     assert status == 1 and err.count("\n") == 1, err
-    assert "--scoring f1 cannot score this target" in err
+    assert fragment in err and "choose another" in err
 
 
 # ------------------------------------------------------------ readable output
