@@ -422,37 +422,44 @@ def run(args):
         f"{count(n_candidates * args.cv, 'fit')}"
     )
     seconds, caught = _search(search, data, args)
+    model = search.best_estimator_
+    y_pred = model.predict(data.X_test)
+    _report(search, data, y_pred, args, seconds, caught)
+    _record(model, table, name, len(data.y_train), data.y_test, y_pred)
+    write_outputs(_bind_held_out(outputs, data.y_test, y_pred), model, data.X_train)
+    return 0
+
+
+def _report(search, data, y_pred, args, seconds, caught):
+    """Print the results: the cross-validation table, the best parameters, the
+    held-out scores, notes on the fits and the confusion matrix."""
     print(
         f"\nCross-validated {args.scoring} ({args.cv} folds, {seconds:.1f} s in all):"
     )
     print(report.cv_table(search.cv_results_, args.scoring))
     print()
     print(report.best_line(search, args.scoring))
-    model = search.best_estimator_
-    y_pred = model.predict(data.X_test)
-    for line in report.held_out_lines(data.y_test, y_pred):
-        print(line)
-    for line in report.search_notes(search, args.cv, caught):
-        print(line)
-    print()
-    csv_path = args.output / CONFUSION_CSV
-    print(
-        "\n".join(report.confusion_lines(data.y_test, y_pred, model.classes_, csv_path))
-    )
-    print()
-    _record(model, table, name, len(data.y_train), data.y_test, y_pred, args.scoring)
-    bound = (data.y_test, y_pred)
-    write_outputs(
-        [
-            replace(o, write=partial(o.write, held_out=bound))
-            if o.write is write_confusion_matrix
-            else o
-            for o in outputs
-        ],
-        model,
-        data.X_train,
-    )
-    return 0
+    lines = [
+        *report.held_out_lines(data.y_test, y_pred),
+        *report.search_notes(search, args.cv, caught),
+        "",
+        *report.confusion_lines(
+            data.y_test, y_pred, search.classes_, args.output / CONFUSION_CSV
+        ),
+        "",
+    ]
+    print("\n".join(lines))
+
+
+def _bind_held_out(outputs, y_test, y_pred):
+    """The outputs, the confusion-matrix file given the held-out labels and
+    predictions it writes."""
+    return [
+        replace(o, write=partial(o.write, held_out=(y_test, y_pred)))
+        if o.write is write_confusion_matrix
+        else o
+        for o in outputs
+    ]
 
 
 def _search(search, data, args):
@@ -468,7 +475,7 @@ def _search(search, data, args):
     return time.perf_counter() - start, caught
 
 
-def _record(model, table, name, n_train, y_test, y_pred, scoring):
+def _record(model, table, name, n_train, y_test, y_pred):
     """What the predict command tells about the model: the label column, the
     file and rows it was fitted on, and its held-out scores."""
     if table.target is not None:
