@@ -4,9 +4,12 @@ Searches ``learning_rate x n_hidden`` for a pipeline of preprocessing and
 `TwoLayerClassifier` by cross-validation, on the digits data shipped with
 scikit-learn (preprocessing: a StandardScaler) or on a CSV file (preprocessing:
 `preprocessing`, imputing, standardizing and one-hot encoding the columns that
-`_csv` found); prints the cross-validation table, the best parameters, the
-held-out accuracy and a confusion matrix; then writes its files (`_outputs`):
-the model first, so that a failing plot cannot lose it, then the loss curve of
+`_csv` found), on the training split and folds of `_cli_split.split`, ranked by
+``--scoring``; prints what `_cli_report` makes of it (the cross-validation
+table, the best parameters, the held-out scores, notes on the fits and the
+confusion matrix); records on the best pipeline what the predict command tells
+about it; then writes its files (`_outputs`): the model first, so that a
+failing plot cannot lose it, the full confusion matrix, then the loss curve of
 the best model when matplotlib is installed. Every output path is checked
 before the data is read.
 
@@ -19,32 +22,41 @@ import contextlib
 import math
 import sys
 import time
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
-import numpy as np
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_digits
 from sklearn.impute import SimpleImputer
-from sklearn.metrics import confusion_matrix
-from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
+from . import _cli_report as report
 from ._classifier import TwoLayerClassifier
+from ._cli_split import SearchScorer, check_scoring, scoring_name, split, unscored_note
 from ._csv import InputError, Table, read_training_csv
-from ._outputs import LOSS_CURVE_PNG, check_outputs, planned_outputs, write_outputs
+from ._outputs import (
+    CONFUSION_CSV,
+    LOSS_CURVE_PNG,
+    check_outputs,
+    planned_outputs,
+    write_confusion_matrix,
+    write_outputs,
+)
 from ._solvers import SOLVERS
+from ._text import count, listing, wrapped
 
 PROG = "python -m skbackprop"
 # The default grid holds the estimator's default model: n_hidden=32 and the
 # step of learning_rate="auto" for the default solver, "gd".
 DEFAULT_LEARNING_RATES = (0.5, SOLVERS["gd"].auto_learning_rate)
 DEFAULT_N_HIDDEN = (16, 32)
-HELD_OUT = 0.25
 DASK_EXTRA = "pip install 'skbackprop[dask]'"
 
-__all__ = ["InputError", "main"]
+__all__ = ["InputError", "main", "split"]
 
 
 def main(argv=None):
@@ -102,7 +114,7 @@ def _parser():
         type=_comma_list(POSITIVE_FLOAT),
         action=_Extend,
         help="learning rates to try, e.g. 0.1 0.5 1 or 0.1,0.5,1 "
-        f"(default: {_listing(DEFAULT_LEARNING_RATES)})",
+        f"(default: {listing(DEFAULT_LEARNING_RATES)})",
     )
     grid.add_argument(
         "--n-hidden",
@@ -110,7 +122,7 @@ def _parser():
         nargs="+",
         type=_comma_list(POSITIVE_INT),
         action=_Extend,
-        help=f"numbers of hidden units to try (default: {_listing(DEFAULT_N_HIDDEN)})",
+        help=f"numbers of hidden units to try (default: {listing(DEFAULT_N_HIDDEN)})",
     )
     grid.add_argument(
         "--cv",
@@ -118,6 +130,29 @@ def _parser():
         type=FOLDS,
         default=3,
         help="number of cross-validation folds (default: 3)",
+    )
+    grid.add_argument(
+        "--scoring",
+        metavar="NAME",
+        type=scoring_name,
+        default="accuracy",
+        help="the score that ranks the candidates: a scikit-learn scorer for "
+        "classification, e.g. balanced_accuracy, f1_macro, roc_auc_ovr, neg_log_loss "
+        "(default: accuracy)",
+    )
+    grid.add_argument(
+        "--class-weight",
+        choices=["balanced"],
+        help="balanced: weigh each class inversely to its number of rows, so that "
+        "a rare class counts as much as a frequent one (default: every row alike)",
+    )
+    grid.add_argument(
+        "--min-class-size",
+        metavar="N",
+        type=POSITIVE_INT,
+        help="classes with fewer rows are trained on but not scored (default and "
+        "least: the rows a class needs for one held-out row and one row in each "
+        "--cv fold, 4 for --cv 3)",
     )
     grid.add_argument(
         "--n-jobs",
@@ -147,7 +182,8 @@ def _parser():
         metavar="DIR",
         type=Path,
         default=Path("."),
-        help=f"directory for {LOSS_CURVE_PNG} (default: the current directory)",
+        help=f"directory for {LOSS_CURVE_PNG} and {CONFUSION_CSV} (default: the "
+        "current directory)",
     )
     out.add_argument(
         "--save-model",
@@ -223,14 +259,6 @@ class _Extend(argparse.Action):
         setattr(namespace, self.dest, flat)
 
 
-def _count(n, noun):
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def _listing(values):
-    return ", ".join(map(str, values))
-
-
 # --------------------------------------------------------------------- data
 def load_data(path=None, target=None, drop=()):
     """Return ``(table, description)``: digits, or the CSV file at ``path``."""
@@ -240,24 +268,6 @@ def load_data(path=None, target=None, drop=()):
         X, y = load_digits(return_X_y=True)
         return Table(X, y, target=None, columns=None), "digits"
     return read_training_csv(path, target, drop), path.name
-
-
-def split(X, y, cv, random_state):
-    """Stratified training and held-out sets, with enough samples per class."""
-    try:
-        X_train, X_test, y_train, y_test = train_test_split(
-            X, y, test_size=HELD_OUT, stratify=y, random_state=random_state
-        )
-    except ValueError as exc:
-        raise InputError(f"cannot hold out a stratified test set: {exc}") from None
-    classes, counts = np.unique(y_train, return_counts=True)
-    if counts.min() < cv:
-        raise InputError(
-            f"class {classes[counts.argmin()].item()!r} has {counts.min()} training "
-            f"sample(s), fewer than the {cv} cross-validation folds: lower --cv or "
-            "add data"
-        )
-    return X_train, X_test, y_train, y_test
 
 
 # ------------------------------------------------------------------- search
@@ -287,18 +297,33 @@ def preprocessing(columns=None):
     )
 
 
-def make_search(learning_rates, n_hidden, *, cv, n_jobs, random_state, columns=None):
+def make_search(
+    learning_rates,
+    n_hidden,
+    *,
+    cv,
+    n_jobs,
+    random_state,
+    columns=None,
+    scoring="accuracy",
+    class_weight=None,
+):
     """The grid search of ``Pipeline(preprocessing, TwoLayerClassifier)``: the
     preprocessing is refitted on every training fold, so cross-validation
-    scores it with the network."""
-    pipeline = Pipeline(
-        [
-            ("prep", preprocessing(columns)),
-            ("net", TwoLayerClassifier(random_state=random_state)),
-        ]
-    )
+    scores it with the network. ``cv`` is a number of folds or the folds
+    themselves; the candidates are ranked by the scorer named ``scoring``
+    (`SearchScorer`, which also notes the fits that reach their limit)."""
+    net = TwoLayerClassifier(random_state=random_state, class_weight=class_weight)
+    pipeline = Pipeline([("prep", preprocessing(columns)), ("net", net)])
     grid = {"net__learning_rate": list(learning_rates), "net__n_hidden": list(n_hidden)}
-    return GridSearchCV(pipeline, grid, cv=cv, n_jobs=n_jobs)
+    return GridSearchCV(
+        pipeline,
+        grid,
+        cv=cv,
+        n_jobs=n_jobs,
+        scoring=SearchScorer(scoring),
+        refit="score",
+    )
 
 
 def _show_progress(search, remote):
@@ -375,106 +400,87 @@ def run(args):
     outputs = planned_outputs(args)
     check_outputs(outputs)
     table, name = load_data(args.data, args.target, args.drop)
-    X_train, X_test, y_train, y_test = split(
-        table.X, table.y, args.cv, args.random_state
-    )
+    data = split(table.X, table.y, args.cv, args.random_state, args.min_class_size)
+    check_scoring(args.scoring, data.y_train, data.y_test)
     search = make_search(
         learning_rates,
         n_hidden,
-        cv=args.cv,
+        cv=data.folds,
         n_jobs=args.n_jobs,
         random_state=args.random_state,
         columns=table.columns,
+        scoring=args.scoring,
+        class_weight=args.class_weight,
     )
     n_candidates = len(learning_rates) * len(n_hidden)
-    print(_header(table, name, len(y_train), len(y_test)))
+    print(report.header(table, name, len(data.y_train), len(data.y_test)))
+    note = unscored_note(data.unscored, data.least, args.cv)
+    if note:
+        print(wrapped(f"  {note}", "    "))
     print(
-        f"  {_count(n_candidates, 'candidate')} x {args.cv} folds = "
-        f"{_count(n_candidates * args.cv, 'fit')}"
+        f"  {count(n_candidates, 'candidate')} x {args.cv} folds = "
+        f"{count(n_candidates * args.cv, 'fit')}"
     )
+    seconds, caught = _search(search, data, args)
+    model = search.best_estimator_
+    y_pred = model.predict(data.X_test)
+    _report(search, data, y_pred, args, seconds, caught)
+    _record(model, table, name, len(data.y_train), data.y_test, y_pred)
+    write_outputs(_bind_held_out(outputs, data.y_test, y_pred), model, data.X_train)
+    return 0
+
+
+def _report(search, data, y_pred, args, seconds, caught):
+    """Print the results: the cross-validation table, the best parameters, the
+    held-out scores, notes on the fits and the confusion matrix."""
+    print(
+        f"\nCross-validated {args.scoring} ({args.cv} folds, {seconds:.1f} s in all):"
+    )
+    print(report.cv_table(search.cv_results_, args.scoring))
+    print()
+    print(report.best_line(search, args.scoring))
+    lines = [
+        *report.held_out_lines(data.y_test, y_pred),
+        *report.search_notes(search, args.cv, caught),
+        "",
+        *report.confusion_lines(
+            data.y_test, y_pred, search.classes_, args.output / CONFUSION_CSV
+        ),
+        "",
+    ]
+    print("\n".join(lines))
+
+
+def _bind_held_out(outputs, y_test, y_pred):
+    """The outputs, the confusion-matrix file given the held-out labels and
+    predictions it writes."""
+    return [
+        replace(o, write=partial(o.write, held_out=(y_test, y_pred)))
+        if o.write is write_confusion_matrix
+        else o
+        for o in outputs
+    ]
+
+
+def _search(search, data, args):
+    """Fit ``search`` on the training split; its seconds and warnings."""
     start = time.perf_counter()
     with (
         threadpool_limits(limits=args.blas_threads, user_api="blas"),
         _dask(args.scheduler, args.dask_local),
+        report.collecting_warnings() as caught,
     ):
         _show_progress(search, remote=args.scheduler is not None)
-        search.fit(X_train, y_train)
-    seconds = time.perf_counter() - start
-    print(f"\nCross-validated accuracy ({args.cv} folds, {seconds:.1f} s in all):")
-    print(cv_table(search.cv_results_))
-    best = search.best_params_
-    print(
-        f"\nBest parameters: learning_rate={best['net__learning_rate']}, "
-        f"n_hidden={best['net__n_hidden']} "
-        f"(cross-validated accuracy {search.best_score_:.4f})"
-    )
-    model = search.best_estimator_
+        search.fit(data.X_train, data.y_train)
+    return time.perf_counter() - start, caught
+
+
+def _record(model, table, name, n_train, y_test, y_pred):
+    """What the predict command tells about the model: the label column, the
+    file and rows it was fitted on, and its held-out scores."""
     if table.target is not None:
         # The predict command reads the labels of this column, when a file has it.
         model.target_name_ = table.target
-    y_pred = model.predict(X_test)
-    print(f"Held-out accuracy: {np.mean(y_pred == y_test):.4f} ({len(y_test)} samples)")
-    print("\nConfusion matrix (rows: true class, columns: predicted class):")
-    print(confusion_table(y_test, y_pred, model.classes_))
-    print()
-    write_outputs(outputs, model, X_train)
-    return 0
-
-
-def _header(table, name, n_train, n_test):
-    """What the search runs on: data, columns by kind, samples and classes."""
-    n_classes = len(np.unique(table.y))
-    if table.columns is None:
-        return (
-            f"Grid search of StandardScaler + TwoLayerClassifier on {name}\n"
-            f"  {n_train} training samples, {n_test} held out, "
-            f"{table.X.shape[1]} features, {n_classes} classes"
-        )
-    columns = table.columns
-    n_features = len(columns.numeric) + len(columns.categorical)
-    lines = [
-        f"Grid search of preprocessing + TwoLayerClassifier on {name}, "
-        f"target {table.target!r}",
-        *(f"  {note}" for note in table.notes),
-        "  Columns:",
-        *(f"  {line}" for line in columns.summary()),
-        f"  {n_train} training samples, {n_test} held out, "
-        f"{n_features} features, {n_classes} classes",
-    ]
-    return "\n".join(lines)
-
-
-# ------------------------------------------------------------------ reports
-def cv_table(cv_results):
-    """The cross-validation results as text, best first."""
-    order = np.argsort(cv_results["rank_test_score"], kind="stable")
-    rows = [("rank", "learning_rate", "n_hidden", "accuracy (mean ± std)", "fit time")]
-    for i in order:
-        rows.append(
-            (
-                str(cv_results["rank_test_score"][i]),
-                str(cv_results["param_net__learning_rate"][i]),
-                str(cv_results["param_net__n_hidden"][i]),
-                f"{cv_results['mean_test_score'][i]:.4f} ± "
-                f"{cv_results['std_test_score'][i]:.4f}",
-                f"{cv_results['mean_fit_time'][i]:.2f} s",
-            )
-        )
-    widths = [max(len(row[j]) for row in rows) for j in range(len(rows[0]))]
-    return "\n".join(
-        "  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True))
-        for row in rows
-    )
-
-
-def confusion_table(y_true, y_pred, classes):
-    """The confusion matrix as text, labelled by class."""
-    counts = confusion_matrix(y_true, y_pred, labels=classes)
-    labels = [str(c) for c in classes]
-    width = max(max(map(len, labels)), len(str(counts.max())))
-    lines = [" " * width + "  " + " ".join(label.rjust(width) for label in labels)]
-    for label, row in zip(labels, counts, strict=True):
-        lines.append(
-            label.rjust(width) + "  " + " ".join(str(n).rjust(width) for n in row)
-        )
-    return "\n".join(lines)
+    model.training_file_ = str(name)
+    model.training_rows_ = int(n_train)
+    model.held_out_scores_ = report.held_out_scores(y_test, y_pred)

@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._text import listing, short
+
 # An integer written the canonical way: what str(int(text)) gives back.
 CANONICAL_INTEGER = re.compile(r"-?(0|[1-9][0-9]*)\Z")
 INT64 = np.iinfo(np.int64)
@@ -154,7 +156,7 @@ def read_training_csv(path, target=None, drop=()):
     if target not in header:
         raise InputError(
             f"{path} has no column {target!r}; its columns are: "
-            f"{', '.join(map(repr, header))}"
+            f"{listing(header, quote=True)}"
         )
     for name in drop:
         if name == target:
@@ -162,7 +164,7 @@ def read_training_csv(path, target=None, drop=()):
         if name not in header:
             raise InputError(
                 f"--drop {name}: {path} has no such column; its columns are: "
-                f"{', '.join(header)}"
+                f"{listing(header)}"
             )
     if len(header) < 2:
         raise InputError(f"{path} has no feature column besides {target!r}")
@@ -223,7 +225,7 @@ def labels(texts, path, target):
     if len(values) < 2:
         raise InputError(
             f"{path}: target column {target!r} has a single class "
-            f"({values[0].item()!r}); a classifier needs at least two"
+            f"({short(repr(values[0].item()))}); a classifier needs at least two"
         )
     y = values[np.maximum(codes, 0)]
     return y
@@ -308,13 +310,13 @@ def read_for_prediction(path, known, numeric=(), categorical=(), target=None):
     if missing:
         raise InputError(
             f"{path} has no column {missing[0]!r}, which the model needs "
-            f"(it reads: {', '.join(needed)})"
+            f"(it reads: {listing(needed)})"
         )
     extra = [name for name in frame.columns if name not in known and name != target]
     if extra:
         raise InputError(
             f"{path} has a column {extra[0]!r} that the model was not trained on "
-            f"(its columns: {', '.join(known)}"
+            f"(its columns: {listing(known)}"
             + (f", and the target {target!r})" if target is not None else ")")
         )
     for name in numeric:

@@ -18,8 +18,10 @@ import sklearn
 
 from . import _model_file
 from ._csv import InputError
+from ._text import listing
 
 LOSS_CURVE_PNG = "loss_curve.png"
+CONFUSION_CSV = "confusion_matrix.csv"
 
 
 @dataclass
@@ -52,6 +54,9 @@ def planned_outputs(args):
         outputs.append(
             Output("--export-onnx", args.export_onnx, _export_onnx, _check_onnx)
         )
+    outputs.append(
+        Output("--output", args.output / CONFUSION_CSV, write_confusion_matrix)
+    )
     outputs.append(Output("--output", args.output / LOSS_CURVE_PNG, _plot_loss_curve))
     return outputs
 
@@ -130,7 +135,7 @@ def _export_onnx(model, path, X):
         X = X[_columns_read(model[0])]
     onx = to_onnx(model, X[:1], options={"zipmap": False})
     path.write_bytes(onx.SerializeToString())
-    inputs = ", ".join(i.name for i in onx.graph.input)
+    inputs = listing(i.name for i in onx.graph.input)
     return (
         f"Best pipeline exported to {path} (ONNX: labels and probabilities; "
         f"inputs: {inputs})"
@@ -145,6 +150,14 @@ def _columns_read(preprocess):
         if transformer != "drop"
         for column in columns
     ]
+
+
+def write_confusion_matrix(model, path, X=None, held_out=None):
+    """The held-out confusion matrix in full: ``held_out`` is ``(y_test,
+    y_pred)``, which the run binds once it has predicted the held-out set."""
+    from ._cli_report import write_confusion_matrix
+
+    return write_confusion_matrix(path, *held_out, model.classes_)
 
 
 def _plot_loss_curve(model, path, X=None):

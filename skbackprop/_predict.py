@@ -24,6 +24,7 @@ from . import _model_file
 from ._cli import PROG, report_errors
 from ._csv import InputError, read_for_prediction, read_frame
 from ._outputs import check_writable
+from ._text import short, wrapped
 
 PREDICTION = "prediction"
 
@@ -72,7 +73,8 @@ def run(args):
         probabilities = model.predict_proba(X)
         predictions = model.predict(X)
     except ValueError as exc:
-        raise InputError(f"{args.data}: {' '.join(str(exc).split())}") from None
+        message = short(" ".join(str(exc).split()), 300)
+        raise InputError(f"{args.data}: {message}") from None
     table = predictions_table(args.data, model.classes_, predictions, probabilities)
     report = sys.stdout if args.output is not None else sys.stderr
     if args.output is None:
@@ -91,6 +93,8 @@ def run(args):
         print(f"Predictions for {len(table)} rows written to {args.output}")
     if labels is not None:
         print(accuracy_line(args.data, target, labels, predictions), file=report)
+        for line in record_lines(model, args.data):
+            print(wrapped(line), file=report)
     return 0
 
 
@@ -162,3 +166,37 @@ def accuracy_line(path, target, labels, predictions):
         f"Accuracy on {path}: {right.mean():.4f} "
         f"({labelled.sum()} labelled rows{unlabelled})"
     )
+
+
+def record_lines(model, path):
+    """What the accuracy on ``path`` means beside the model's own record: the
+    rows it was fitted on and its held-out scores (which the command line
+    saves with the model), and a caveat when ``path`` may hold rows the model
+    was trained on. Nothing for a model without that record."""
+    scores = getattr(model, "held_out_scores_", None)
+    rows = getattr(model, "training_rows_", None)
+    if not isinstance(scores, dict) or rows is None:
+        return [
+            "This model does not record its held-out scores; if the file holds rows "
+            "it was trained on, this accuracy overstates how it does on new rows."
+        ]
+    trained_on = getattr(model, "training_file_", None)
+    lines = [
+        f"The model was fitted on {rows} rows of {short(trained_on, 60)}; on the "
+        f"{scores['rows']} rows held out from it, its accuracy was "
+        f"{scores['accuracy']:.4f} and its balanced accuracy "
+        f"{scores['balanced_accuracy']:.4f}."
+    ]
+    if trained_on is not None and Path(path).name == trained_on:
+        lines.append(
+            f"Caveat: {short(Path(path).name, 60)} has the name of the file the "
+            f"model was trained on; if it is that file, {rows} of its rows were "
+            "seen in training and the accuracy above overstates how the model does "
+            "on new rows: the held-out scores are the honest estimate."
+        )
+    else:
+        lines.append(
+            "If this file holds rows the model was trained on, the accuracy above "
+            "overstates how it does on new rows."
+        )
+    return lines

@@ -64,10 +64,10 @@ def test_predictions_follow_the_rows_with_probabilities(trained, capsys):
     # The target column is no feature; the accuracy on the labelled rows.
     labelled = [r for r in rows if r[-1] != ""]
     right = np.mean(model.predict(X)[X["outcome"].notna()] == [r[-1] for r in labelled])
-    assert err.strip().splitlines() == [
+    assert err.strip().splitlines()[0] == (
         f"Accuracy on {new}: {right:.4f} ({len(labelled)} labelled rows; "
         f"{len(rows) - len(labelled)} without a label)"
-    ]
+    )
     assert right > 0.8
 
 

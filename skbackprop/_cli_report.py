@@ -1,0 +1,284 @@
+"""What the main job prints: a report that stays readable and does not flatter.
+
+- `header`: what the search runs on;
+- `cv_table` and `best_line`: the cross-validation results, by the chosen score;
+- `held_out_lines`: the held-out accuracy, and beside it the balanced accuracy
+  and the recall of each class when the classes are skewed (`SKEWED`), and a
+  plain warning when the model predicts one class for every held-out row;
+- `confusion_lines`: the confusion matrix as a table up to `TABLE_CLASSES`
+  classes and `WIDTH` characters, else a summary (the classes of lowest recall,
+  the most frequent confusions), the full matrix going to a CSV file
+  (`write_confusion_matrix`);
+- `search_notes`: what the fits of the search warned about, counted in one line
+  each rather than printed as Python warnings.
+
+No line is longer than about `WIDTH` characters, whatever the number of
+classes or the length of their names: lists are cut by `_text.listing`.
+"""
+
+import contextlib
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning, UndefinedMetricWarning
+from sklearn.metrics import balanced_accuracy_score, confusion_matrix, recall_score
+
+from ._cli_split import stopped_at_limit
+from ._text import WIDTH, count, short, wrapped
+
+TABLE_CLASSES = 12
+# Classes are skewed, and accuracy alone flatters, when the smallest held-out
+# class has fewer than this fraction of the rows of the largest: for two
+# classes, a majority of two thirds or more.
+SKEWED = 0.5
+# Labels in the confusion table and the per-class lists are cut to this width.
+LABEL_WIDTH = 24
+# Warnings the search's own scorer and notes count; other ones are summarised.
+COUNTED = (ConvergenceWarning, UndefinedMetricWarning)
+
+
+def header(table, name, n_train, n_test):
+    """What the search runs on: data, columns by kind, samples and classes."""
+    n_classes = len(np.unique(table.y))
+    name = short(name, 60)
+    if table.columns is None:
+        return (
+            f"Grid search of StandardScaler + TwoLayerClassifier on {name}\n"
+            f"  {n_train} training samples, {n_test} held out, "
+            f"{table.X.shape[1]} features, {n_classes} classes"
+        )
+    columns = table.columns
+    n_features = len(columns.numeric) + len(columns.categorical)
+    lines = [
+        wrapped(
+            f"Grid search of preprocessing + TwoLayerClassifier on {name}, "
+            f"target {short(repr(table.target))}"
+        ),
+        *(wrapped(f"  {note}", "    ") for note in table.notes),
+        "  Columns:",
+        *(wrapped(f"  {line}", "       ") for line in columns.summary()),
+        wrapped(
+            f"  {n_train} training samples, {n_test} held out, "
+            f"{n_features} features, {classes_line(table.y)}",
+            "    ",
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def classes_line(y, shown=10):
+    """The number of classes; beyond ``shown``, "1000 classes; the 10 most frequent:
+    ..." with their numbers of rows."""
+    classes, counts = np.unique(y, return_counts=True)
+    if len(classes) <= shown:
+        return count(len(classes), "class")
+    order = np.argsort(-counts, kind="stable")[:shown]
+    top = [
+        f"{short(repr(classes[i].item()), LABEL_WIDTH)} ({counts[i]})" for i in order
+    ]
+    return f"{len(classes)} classes; the {shown} most frequent: {', '.join(top)}"
+
+
+# ------------------------------------------------------------------ search
+def cv_table(cv_results, scoring="accuracy"):
+    """The cross-validation results as text, best first."""
+    order = np.argsort(cv_results["rank_test_score"], kind="stable")
+    rows = [
+        ("rank", "learning_rate", "n_hidden", f"{scoring} (mean ± std)", "fit time")
+    ]
+    for i in order:
+        rows.append(
+            (
+                str(cv_results["rank_test_score"][i]),
+                str(cv_results["param_net__learning_rate"][i]),
+                str(cv_results["param_net__n_hidden"][i]),
+                f"{cv_results['mean_test_score'][i]:.4f} ± "
+                f"{cv_results['std_test_score'][i]:.4f}",
+                f"{cv_results['mean_fit_time'][i]:.2f} s",
+            )
+        )
+    widths = [max(len(row[j]) for row in rows) for j in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True))
+        for row in rows
+    )
+
+
+def best_line(search, scoring="accuracy"):
+    """The best parameters by the chosen score."""
+    best = search.best_params_
+    return (
+        f"Best parameters: learning_rate={best['net__learning_rate']}, "
+        f"n_hidden={best['net__n_hidden']} "
+        f"(cross-validated {scoring} {search.best_score_:.4f})"
+    )
+
+
+def search_notes(search, n_folds, caught=()):
+    """One line per kind of trouble the search met, in the run's words:
+    fits that stopped at the iteration limit, undefined scores, and the
+    other warnings ``caught`` while it ran (grouped by category)."""
+    results = search.cv_results_
+    n_fits = len(results["params"]) * n_folds
+    notes = []
+    at_limit = round(np.nansum(results["mean_test_at_limit"]) * n_folds)
+    if at_limit:
+        best = (
+            "; so did the best model, refitted on the training split"
+            if stopped_at_limit(search.best_estimator_)
+            else ""
+        )
+        notes.append(
+            f"{at_limit} of {n_fits} fits stopped at the iteration limit before "
+            f"converging (their scores are those of the unfinished networks){best}."
+        )
+    undefined = round(np.nansum(results["mean_test_undefined"]) * n_folds)
+    if undefined:
+        notes.append(
+            f"{undefined} of {n_fits} scores were undefined and counted as 0 (a "
+            "class that a fold's model never predicts, or never sees)."
+        )
+    failed = int(np.isnan(results["mean_test_score"]).sum())
+    if failed:
+        notes.append(
+            f"{count(failed, 'candidate')} failed in at least one fold; "
+            "its score is nan."
+        )
+    others = {}
+    for warning in caught:
+        if not issubclass(warning.category, COUNTED):
+            others.setdefault(warning.category.__name__, []).append(warning)
+    for name, found in others.items():
+        message = short(" ".join(str(found[0].message).split()), 70)
+        notes.append(f"{count(len(found), 'warning')} ({name}), the first: {message}")
+    return [wrapped(f"Note: {note}", "  ") for note in notes]
+
+
+@contextlib.contextmanager
+def collecting_warnings():
+    """Record the warnings of the search instead of printing them: those of
+    the iteration limit and of undefined scores, counted by the scorer
+    (`_cli_split.SearchScorer`), are ignored here and in the workers, which
+    get these filters; the others are recorded, for `search_notes`."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for category in COUNTED:
+            warnings.simplefilter("ignore", category)
+        yield caught
+
+
+# ---------------------------------------------------------------- held out
+def held_out_scores(y_test, y_pred):
+    """The held-out scores the run prints and the model records."""
+    return {
+        "rows": int(len(y_test)),
+        "accuracy": float(np.mean(y_pred == y_test)),
+        "balanced_accuracy": float(balanced_accuracy_score(y_test, y_pred)),
+    }
+
+
+def held_out_lines(y_test, y_pred):
+    """Accuracy; balanced accuracy and recall per class when the classes are
+    skewed or the model predicts one class; a warning in that last case."""
+    scores = held_out_scores(y_test, y_pred)
+    lines = [f"Held-out accuracy: {scores['accuracy']:.4f} ({len(y_test)} samples)"]
+    classes, counts = np.unique(y_test, return_counts=True)
+    predicted = np.unique(y_pred)
+    one_class = len(predicted) == 1
+    if one_class or counts.min() < SKEWED * counts.max():
+        lines.append(
+            f"Held-out balanced accuracy: {scores['balanced_accuracy']:.4f} (the mean "
+            "recall of the classes; accuracy flatters when classes are skewed)"
+        )
+        if len(classes) <= TABLE_CLASSES:  # else the confusion summary shows it
+            lines.append(wrapped(recall_line(y_test, y_pred, classes, counts)))
+    if one_class:
+        label = predicted[0].item()
+        share = np.mean(y_test == predicted[0])
+        lines.append(
+            wrapped(
+                f"Warning: the model predicts {short(repr(label))} for every held-out "
+                f"row: its accuracy is the share of that class ({share:.4f}). Try "
+                "--class-weight balanced, or --scoring balanced_accuracy."
+            )
+        )
+    return lines
+
+
+def recall_line(y_test, y_pred, classes, counts, shown=TABLE_CLASSES):
+    """The recall of each held-out class (the ``shown`` lowest beyond that)."""
+    recall = recall_score(y_test, y_pred, labels=classes, average=None, zero_division=0)
+    order = np.argsort(recall, kind="stable")
+    which = "Recall per class"
+    if len(classes) > shown:
+        order = order[: shown - 2]
+        which = (
+            f"Recall of the {len(order)} classes of lowest recall, of {len(classes)}"
+        )
+    items = [
+        f"{short(repr(classes[i].item()), LABEL_WIDTH)} {recall[i]:.2f} ({counts[i]})"
+        for i in order
+    ]
+    return f"{which} (held-out rows): {', '.join(items)}"
+
+
+# --------------------------------------------------------------- confusion
+def confusion_lines(y_test, y_pred, classes, csv_path=None):
+    """The confusion matrix as a table when it fits `WIDTH` and has at most
+    `TABLE_CLASSES` classes, else its summary; ``csv_path`` holds it in full."""
+    counts = confusion_matrix(y_test, y_pred, labels=classes)
+    labels = [
+        short(c.item() if hasattr(c, "item") else c, LABEL_WIDTH) for c in classes
+    ]
+    width = max(max(map(len, labels)), len(str(counts.max())))
+    where = f"; also in {csv_path}" if csv_path is not None else ""
+    if len(classes) <= TABLE_CLASSES and (width + 1) * (len(classes) + 1) <= WIDTH:
+        title = f"Confusion matrix (rows: true class, columns: predicted class{where}):"
+        lines = [wrapped(title)]
+        lines.append(" " * width + "  " + " ".join(lb.rjust(width) for lb in labels))
+        for label, row in zip(labels, counts, strict=True):
+            lines.append(
+                label.rjust(width) + "  " + " ".join(str(n).rjust(width) for n in row)
+            )
+        return lines
+    classes_seen, n_rows = np.unique(y_test, return_counts=True)
+    return [
+        wrapped(f"Confusion matrix: {len(classes)} classes, too many to show{where}."),
+        wrapped(recall_line(y_test, y_pred, classes_seen, n_rows)),
+        *(wrapped(line) for line in top_confusions(counts, classes)),
+    ]
+
+
+def top_confusions(counts, classes, shown=10):
+    """The most frequent confusions: true class -> predicted class: rows."""
+    off = counts.copy()
+    np.fill_diagonal(off, 0)
+    flat = np.argsort(-off, axis=None, kind="stable")[:shown]
+    pairs = [np.unravel_index(i, off.shape) for i in flat if off.flat[i] > 0]
+    if not pairs:
+        return ["No held-out row is confused with another class."]
+    items = [
+        f"{_label(classes[t])} -> {_label(classes[p])}: {off[t, p]}" for t, p in pairs
+    ]
+    return [
+        f"The most frequent confusions (true -> predicted: rows): {', '.join(items)}"
+    ]
+
+
+def _label(value):
+    return short(repr(value.item() if hasattr(value, "item") else value), LABEL_WIDTH)
+
+
+def write_confusion_matrix(path, y_test, y_pred, classes):
+    """Write the held-out confusion matrix to the CSV file ``path``: a row per
+    true class, a column per predicted class, headed by the labels."""
+    import csv
+
+    counts = confusion_matrix(y_test, y_pred, labels=classes)
+    labels = [c.item() if hasattr(c, "item") else c for c in classes]
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["true \\ predicted", *labels])
+        for label, row in zip(labels, counts, strict=True):
+            writer.writerow([label, *row.tolist()])
+    return f"Held-out confusion matrix written to {path}"

@@ -1,0 +1,206 @@
+"""How the main job splits its data and scores its candidates.
+
+`split` holds out a stratified quarter of the rows and makes the
+cross-validation folds of the rest. A class with too few rows to have a row in
+the held-out set and in every fold (`least_class_size`, or ``--min-class-size``)
+cannot be scored fairly: its rows all go to the training split and to every
+training fold, so the model learns it, and no score counts it. The folds are a
+plain list of index pairs, which GridSearchCV takes as ``cv`` and which
+travels to joblib's and dask's workers as data.
+
+`SearchScorer` scores a candidate with the chosen scikit-learn scorer and, on
+the side, records whether the fit stopped at its iteration limit and whether
+the scorer found the score undefined, so that the run can say so in one line
+however many fits ran, in threads, processes or on a cluster. `check_scoring`
+tries the scorer on the data before the search, so that a scorer that cannot
+score the target fails at once.
+"""
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.dummy import DummyClassifier
+from sklearn.exceptions import UndefinedMetricWarning
+from sklearn.metrics import get_scorer, get_scorer_names
+from sklearn.model_selection import StratifiedKFold, train_test_split
+
+from ._csv import InputError
+from ._text import count, listing, short
+
+HELD_OUT = 0.25
+# Scorers of other tasks: regression errors and clustering agreements.
+_NOT_CLASSIFICATION = ("sklearn.metrics._regression", "sklearn.metrics.cluster")
+
+
+@dataclass
+class Split:
+    """The training and held-out sets, the folds of the training set, and
+    the classes kept in training only, with their numbers of rows."""
+
+    X_train: object
+    X_test: object
+    y_train: np.ndarray
+    y_test: np.ndarray
+    folds: list
+    unscored: dict = field(default_factory=dict)
+    least: int = 0
+
+
+def least_class_size(cv):
+    """The fewest rows a class needs to be scored: one in the held-out set
+    and, of the rest, one in each of the ``cv`` folds."""
+    return max(math.ceil(1 / HELD_OUT), math.ceil(cv / (1 - HELD_OUT)))
+
+
+def split(X, y, cv, random_state, min_class_size=None):
+    """The `Split` of ``(X, y)``: the classes of fewer than ``min_class_size``
+    rows (at least `least_class_size`) are trained on and not scored."""
+    least = max(least_class_size(cv), min_class_size or 0)
+    classes, counts = np.unique(y, return_counts=True)
+    if (counts >= least).sum() < 2:
+        raise InputError(
+            f"fewer than two classes have the {least} rows a class needs to be "
+            f"scored (the largest: {listing(_largest(classes, counts))}"
+            "); lower --cv or --min-class-size, or add data"
+        )
+    rare = np.isin(y, classes[counts < least])
+    rows = np.arange(len(y))
+    train, test = train_test_split(
+        rows[~rare],
+        test_size=HELD_OUT,
+        stratify=y[~rare],
+        random_state=random_state,
+    )
+    train = np.concatenate([train, rows[rare]])
+    folds, few = cv_folds(y[train], cv)
+    unscored = {
+        c.item(): int(n) for c, n in zip(classes, counts, strict=True) if n < least
+    }
+    for label, n in few.items():
+        unscored.setdefault(label, n)
+    return Split(
+        _rows(X, train), _rows(X, test), y[train], y[test], folds, unscored, least
+    )
+
+
+def cv_folds(y, cv):
+    """Stratified ``cv`` folds of ``y`` as ``[(train, test), ...]``, and the
+    classes of fewer than ``cv`` rows, which are in every training fold and
+    no test fold, with their numbers of rows."""
+    classes, counts = np.unique(y, return_counts=True)
+    few = np.isin(y, classes[counts < cv])
+    rows = np.arange(len(y))
+    rest = rows[~few]
+    folds = [
+        (np.concatenate([rest[train], rows[few]]), rest[test])
+        for train, test in StratifiedKFold(cv).split(rest, y[rest])
+    ]
+    return folds, {
+        c.item(): int(n) for c, n in zip(classes, counts, strict=True) if n < cv
+    }
+
+
+def _rows(X, index):
+    return X.iloc[index] if hasattr(X, "iloc") else X[index]
+
+
+def _largest(classes, counts, n=3):
+    order = np.argsort(-counts, kind="stable")[:n]
+    return [f"{classes[i].item()!r}: {counts[i]}" for i in order]
+
+
+def unscored_note(unscored, least, cv):
+    """One line naming the classes kept in training only, and why."""
+    if not unscored:
+        return None
+    rows = sum(unscored.values())
+    by_size = sorted(unscored.items(), key=lambda item: (-item[1], str(item[0])))
+    shown = listing((f"{short(repr(c))} ({n})" for c, n in by_size), quote=False)
+    return (
+        f"Trained on, not scored: {count(len(unscored), 'class')}, "
+        f"{count(rows, 'row')} (fewer than the {least} a class needs for a held-out "
+        f"row and one in each of {cv} folds): {shown}"
+    )
+
+
+# ------------------------------------------------------------------ scoring
+def scoring_name(text):
+    """An argparse type: the name of a scikit-learn scorer for classification."""
+    import argparse
+
+    valid = classification_scorers()
+    if text not in valid:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a scikit-learn scorer for classification; valid "
+            "names include accuracy, balanced_accuracy, f1_macro, roc_auc_ovr, "
+            f"neg_log_loss ({len(valid)} in all: sklearn.metrics.get_scorer_names())"
+        )
+    return text
+
+
+def classification_scorers():
+    """The names of scikit-learn's scorers that score class predictions."""
+    return [
+        name
+        for name in get_scorer_names()
+        if not getattr(get_scorer(name), "_score_func", None).__module__.startswith(
+            _NOT_CLASSIFICATION
+        )
+    ]
+
+
+def check_scoring(scoring, y_train, y_test):
+    """Raise an `InputError` when ``scoring`` cannot score this target (a
+    binary scorer on several classes, a positive label the target lacks, a
+    scorer of probabilities when some classes are trained on and not scored):
+    tried on a model that predicts the class frequencies."""
+    dummy = DummyClassifier(strategy="stratified", random_state=0)
+    dummy.fit(np.zeros((len(y_train), 1)), y_train)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            get_scorer(scoring)(dummy, np.zeros((len(y_test), 1)), y_test)
+    except (ValueError, TypeError) as exc:
+        reason = short(" ".join(str(exc).split()), 160)
+        unscored = set(np.unique(y_train)) - set(np.unique(y_test))
+        why = (
+            f" (the model knows {count(len(unscored), 'class')} that no scored row has)"
+            if unscored
+            else ""
+        )
+        raise InputError(
+            f"--scoring {scoring} cannot score this target{why}: {reason}; choose "
+            "another, e.g. balanced_accuracy or f1_macro"
+        ) from None
+
+
+class SearchScorer:
+    """The chosen scorer, with what the run reports about each fit besides.
+
+    Returns ``{"score": ..., "at_limit": 1.0 if the network stopped at its
+    iteration limit, "undefined": 1.0 if the scorer warned that the score is
+    undefined}``; the search refits on ``"score"``, so its ``cv_results_``
+    have ``mean_test_score`` and ``rank_test_score`` as for a single score.
+    """
+
+    def __init__(self, scoring):
+        self.scoring = scoring
+
+    def __call__(self, estimator, X, y):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UndefinedMetricWarning)
+            score = get_scorer(self.scoring)(estimator, X, y)
+        undefined = any(issubclass(w.category, UndefinedMetricWarning) for w in caught)
+        return {
+            "score": score,
+            "at_limit": float(stopped_at_limit(estimator)),
+            "undefined": float(undefined),
+        }
+
+
+def stopped_at_limit(model):
+    """Whether the network of ``model`` trained for all of its ``max_iter``."""
+    net = model[-1] if hasattr(model, "steps") else model
+    return net.n_iter_ >= net.max_iter

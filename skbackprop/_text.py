@@ -1,0 +1,55 @@
+"""Bounded text for the command line's messages.
+
+A file may hold thousands of classes or columns, and a label or a column name
+may be thousands of characters long; every list of them that goes into a
+message or a report is written by `listing`, which shows the first few,
+each cut to a readable length, and says how many there are in all, so that no
+message grows with the data. `wrapped` cuts a long line into lines of at
+most `WIDTH` characters; `count` writes "1 row" and "3 rows".
+"""
+
+import textwrap
+
+import numpy as np
+
+# No line the command line prints is longer than this.
+WIDTH = 120
+# How many items a listing shows, and how many characters of each.
+SHOWN = 6
+ITEM_WIDTH = 30
+
+
+def wrapped(text, indent="  "):
+    """``text`` cut into lines of at most `WIDTH` characters, the lines after
+    the first indented by ``indent``; words (a path, a label) are not split."""
+    return textwrap.fill(
+        text,
+        WIDTH,
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
+def count(n, noun):
+    """``n`` and ``noun``, plural when ``n`` is not 1: "1 row", "3 rows",
+    "2 classes"."""
+    if n == 1:
+        return f"{n} {noun}"
+    return f"{n} {noun}es" if noun.endswith(("s", "x", "ch", "sh")) else f"{n} {noun}s"
+
+
+def short(text, width=ITEM_WIDTH):
+    """``text`` cut to ``width`` characters, the cut marked by "..."."""
+    text = str(text)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def listing(values, limit=SHOWN, *, quote=False, width=ITEM_WIDTH):
+    """The first ``limit`` of ``values``, comma-separated, each cut to
+    ``width`` characters (and written with ``repr`` when ``quote``), then
+    ", ... (N in all)" when some are left out."""
+    values = [v.item() if isinstance(v, np.generic) else v for v in values]
+    shown = [short(repr(v) if quote else v, width) for v in values[:limit]]
+    more = f", ... ({len(values)} in all)" if len(values) > limit else ""
+    return ", ".join(shown) + more
