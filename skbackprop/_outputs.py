@@ -88,30 +88,36 @@ def check_outputs(outputs, inputs=()):
     """Every output can be written and overwrites nothing it should not.
 
     Checked before the data is read, so that a bad path fails at once rather
-    than after the search. ``inputs`` are the run's ``(option, path)`` input
-    files (a path None is no file).
+    than after the search: first that no output is an input or another output
+    (``inputs``: the run's ``(option, path)`` input files, a path None being
+    none), then, output by output, its own check, its suffix and its folder.
     """
     inputs = [(option, path) for option, path in inputs if path is not None]
     for i, output in enumerate(outputs):
         _check_kind(output.path, output.option)
-        for option, path in inputs:
-            if same_file(output.path, path):
-                raise InputError(
-                    f"{output.option} {output.path} is the {option} file "
-                    f"{path}: writing it would overwrite an input; give the "
-                    "output a path of its own"
-                )
-        for earlier in outputs[:i]:
-            if same_file(output.path, earlier.path):
-                raise InputError(
-                    f"{output.option} {output.path} is the same file as "
-                    f"{earlier.option} {earlier.path}: give each output a path "
-                    "of its own"
-                )
+        _check_apart(output, inputs, outputs[:i])
+    for output in outputs:
         if output.check is not None:
             output.check(output.path)
         _check_suffix(output)
         try_writing(output.path, output.option)
+
+
+def _check_apart(output, inputs, earlier):
+    """``output`` is none of the ``inputs`` and none of the ``earlier`` outputs."""
+    for option, path in inputs:
+        if same_file(output.path, path):
+            raise InputError(
+                f"{output.option} {output.path} is the {option} file {path}: "
+                "writing it would overwrite an input; give the output a path of "
+                "its own"
+            )
+    for other in earlier:
+        if same_file(output.path, other.path):
+            raise InputError(
+                f"{output.option} {output.path} is the same file as "
+                f"{other.option} {other.path}: give each output a path of its own"
+            )
 
 
 def same_file(a, b):
