@@ -75,8 +75,8 @@ def atomic_path(path):
     temporary = _create_temporary(target)
     try:
         yield temporary
-        _keep_mode(target, temporary)
         _sync(temporary)
+        _keep_mode(target, temporary)
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -96,8 +96,9 @@ def _keep_mode(target, temporary):
 
 def _sync(path):
     """Flush ``path``'s data to disk, so that a crash after the rename cannot
-    leave an empty file under the old file's name."""
-    fd = os.open(path, os.O_RDONLY)
+    leave an empty file under the old file's name. (Opened for writing:
+    Windows flushes only such a file.)"""
+    fd = os.open(path, os.O_RDWR)
     try:
         os.fsync(fd)
     finally:

@@ -73,9 +73,9 @@ def _parser():
     parser.add_argument(
         "--trust-pickle",
         action="store_true",
-        help="load a .joblib model, a pickle, although loading it runs whatever "
-        "code the file holds: only for a file you wrote or whose source you "
-        "trust",
+        help="load a .joblib model: .joblib and .pkl files are pickles, and "
+        "loading one runs whatever code the file holds; only for a file you "
+        "wrote or whose source you trust",
     )
     return parser
 

@@ -555,7 +555,10 @@ def test_help_readme_and_docstring_say_that_pickles_run_code(capsys):
         main(["predict", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert ".joblib (a pickle: loading it runs code from the file" in text
-    assert "--trust-pickle" in text
+    assert (
+        "--trust-pickle load a .joblib model: .joblib and .pkl files are pickles, "
+        "and loading one runs whatever code the file holds" in text
+    )
     doc = " ".join(load_model.__doc__.split())
     assert "``.joblib`` and ``.pkl`` files are pickles: loading one runs code" in doc
     readme = " ".join((ROOT / "README.md").read_text().split())
