@@ -202,11 +202,16 @@ def _make_folders(folder, created, what):
         created.append(folder)
 
 
+def make_folder(path):
+    """Create the folder of the file ``path`` names, following a link."""
+    Path(os.path.realpath(path)).parent.mkdir(parents=True, exist_ok=True)
+
+
 def write_outputs(outputs, model, X):
     """Write every output in order; an error names the file and ends the run."""
     for output in outputs:
         try:
-            output.path.parent.mkdir(parents=True, exist_ok=True)
+            make_folder(output.path)
             message = output.write(model, output.path, X)
         except OSError as exc:
             raise InputError(f"cannot write {output.path}: {exc}") from None

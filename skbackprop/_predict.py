@@ -29,7 +29,7 @@ from . import _model_file
 from ._atomic import atomic_path
 from ._cli import PROG, report_errors
 from ._csv import InputError, read_for_prediction, read_frame
-from ._outputs import Output, check_outputs
+from ._outputs import Output, check_outputs, make_folder
 
 PREDICTION = "prediction"
 # The endings of a predictions file: comma-separated text, whatever it is called.
@@ -105,7 +105,7 @@ def run(args):
             return 0
     else:
         try:
-            args.output.parent.mkdir(parents=True, exist_ok=True)
+            make_folder(args.output)
             with atomic_path(args.output) as temporary:
                 table.to_csv(temporary, index=False)
         except OSError as exc:

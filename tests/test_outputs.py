@@ -350,6 +350,16 @@ def test_every_output_replaces_its_file_rather_than_writing_in_it(in_folder, cap
     assert temporaries(in_folder) == []
 
 
+def test_a_link_to_a_file_in_a_new_folder_is_written_through(in_folder, capsys):
+    train_csv(in_folder)
+    (in_folder / "current.joblib").symlink_to("models/v2/m.joblib")
+    status, _, err = run(["--data", "train.csv", *TINY, "--save-model",
+                          "current.joblib"], capsys)  # fmt: skip
+    assert status == 0, err
+    assert (in_folder / "current.joblib").is_symlink()
+    assert hasattr(joblib.load(in_folder / "models/v2/m.joblib"), "predict")
+
+
 def model_writer_fails(monkeypatch, suffix):
     save, load, how = _model_file.FORMATS[suffix]
 
