@@ -11,7 +11,7 @@ confusion matrix); records on the best pipeline what the predict command tells
 about it; then writes its files (`_outputs`): the model first, so that a
 failing plot cannot lose it, the full confusion matrix, then the loss curve of
 the best model when matplotlib is installed. Every output path is checked
-before the data is read.
+before the data is read: no output may be an input or another output.
 
 Problems with the user's input end with a one-line error and exit status 1
 (2 for a malformed command line, as argparse does).
@@ -190,14 +190,15 @@ def _parser():
         metavar="PATH",
         type=Path,
         help="save the best pipeline, refitted on the training split, as a "
-        ".skops file (safe to load: the skops extra) or a .joblib file",
+        ".skops file (safe to load: the skops extra) or a .joblib file (a "
+        "pickle: loading it runs code from the file)",
     )
     out.add_argument(
         "--export-onnx",
         metavar="PATH",
         type=Path,
         help="export the best pipeline, preprocessing included, as an ONNX model "
-        "(the onnx extra)",
+        "to a .onnx file (the onnx extra)",
     )
     scale = parser.add_argument_group(
         "scale-out on dask (needs the dask extra: pip install 'skbackprop[dask]')"
@@ -398,7 +399,7 @@ def run(args):
     n_hidden = args.n_hidden or DEFAULT_N_HIDDEN
     check_dask(args)
     outputs = planned_outputs(args)
-    check_outputs(outputs)
+    check_outputs(outputs, inputs=[("--data", args.data)])
     table, name = load_data(args.data, args.target, args.drop)
     data = split(table.X, table.y, args.cv, args.random_state, args.min_class_size)
     check_scoring(args.scoring, data.y_train, data.y_test)

@@ -281,4 +281,3 @@ def write_confusion_matrix(path, y_test, y_pred, classes):
         writer.writerow(["true \\ predicted", *labels])
         for label, row in zip(labels, counts, strict=True):
             writer.writerow([label, *row.tolist()])
-    return f"Held-out confusion matrix written to {path}"

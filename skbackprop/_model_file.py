@@ -9,10 +9,17 @@ Two formats, chosen by the file's suffix (`FORMATS`):
   `TwoLayerClassifier` holds besides, and `load_model` passes it, so no user
   has to write ``trusted=`` by hand. A file holding any other type is refused.
 - ``.joblib``, joblib's pickles: loading one runs whatever code the file
-  names, so load only the files you wrote yourself.
+  names, so load only the files you wrote yourself. `load_model` loads one
+  only if ``allow_pickle`` is true (its default), and the predict command
+  only with ``--trust-pickle``.
+
+`save_model` writes through `_atomic.atomic_path`: a model file is replaced
+whole or not at all.
 """
 
 from pathlib import Path
+
+from ._atomic import atomic_path
 
 # The types that skops does not trust by itself and that a fitted pipeline of
 # TwoLayerClassifier holds, as "module.name" strings (skops' `trusted=`):
@@ -76,6 +83,8 @@ FORMATS = {
     ".skops": (_dump_skops, _load_skops, "skbackprop.load_model"),
     ".joblib": (_dump_joblib, _load_joblib, "joblib.load, only if you trust it"),
 }
+# The formats whose files are pickles: loading one runs code from the file.
+PICKLES = (".joblib",)
 
 
 def model_format(path):
@@ -89,25 +98,40 @@ def model_format(path):
     return suffix
 
 
+def is_pickle(path):
+    """Whether loading the model file ``path`` would unpickle it."""
+    return Path(path).suffix.lower() in PICKLES
+
+
 def save_model(model, path):
-    """Save ``model`` to ``path`` in the format its suffix names."""
-    FORMATS[model_format(path)][0](model, path)
+    """Save ``model`` to ``path`` in the format its suffix names.
+
+    The file is written to a temporary file next to it and renamed into place,
+    so an earlier file at ``path`` stays whole if saving fails.
+    """
+    dump = FORMATS[model_format(path)][0]
+    with atomic_path(path) as temporary:
+        dump(model, temporary)
 
 
-def load_model(path):
+def load_model(path, *, allow_pickle=True):
     """Load a model saved in skops' format (``.skops``) or with joblib.
 
     A ``.skops`` file is loaded with `TRUSTED_TYPES`, the types a pipeline of
     `TwoLayerClassifier` holds beyond those skops trusts by itself
     (scikit-learn's estimators, NumPy arrays, builtins): loading it runs no
     code from the file, and a file holding any other type is refused. A
-    ``.joblib`` file is unpickled, which runs whatever code the file names:
-    load only files you wrote yourself.
+    ``.joblib`` file is a pickle: unpickling it runs whatever code the file
+    names, so load only files you wrote yourself or whose source you trust,
+    and pass ``allow_pickle=False`` where the path comes from someone else.
 
     Parameters
     ----------
     path : str or path-like
         The model file; its suffix, ``.skops`` or ``.joblib``, says its format.
+    allow_pickle : bool, default=True
+        Whether a pickle (``.joblib``) may be loaded. False refuses one with a
+        ValueError before the file is opened; ``.skops`` files load either way.
 
     Returns
     -------
@@ -118,11 +142,17 @@ def load_model(path):
     Raises
     ------
     ValueError
-        If the suffix is neither, or a ``.skops`` file holds a type that is not
-        trusted.
+        If the suffix is neither, a ``.skops`` file holds a type that is not
+        trusted, or the file is a pickle and ``allow_pickle`` is false.
     ImportError
         If a ``.skops`` file is given and skops (the ``skops`` extra) is not
         installed.
+
+    Warnings
+    --------
+    ``.joblib`` and ``.pkl`` files are pickles: loading one runs code from the
+    file, with your permissions. skbackprop loads ``.joblib`` ones (a ``.pkl``
+    file is refused by its suffix); prefer ``.skops``, which runs no code.
 
     See Also
     --------
@@ -144,4 +174,11 @@ def load_model(path):
     >>> print(bool((load_model(path).predict(X) == model.predict(X)).all()))
     True
     """
-    return FORMATS[model_format(path)][1](path)
+    suffix = model_format(path)
+    if suffix in PICKLES and not allow_pickle:
+        raise ValueError(
+            f"{path} is a pickle ({suffix}), and loading a pickle runs code from "
+            "the file: pass allow_pickle=True only if you trust the file, or "
+            "save models as .skops, which loads without running code"
+        )
+    return FORMATS[suffix][1](path)

@@ -1,22 +1,29 @@
 """The files a run of ``python -m skbackprop`` writes, and when.
 
-Each file is an `Output`: its option, its path, the function that writes it
-and, if needed, a check of what it takes besides a writable path (a suffix
-that names a model format, an installed extra). `planned_outputs` lists them
-in the order they are written: the model files first, so that a failing plot
-cannot lose a trained model, the loss-curve plot last. `check_outputs` tries
-every path and check before the data is read, so that a bad path fails at
-once rather than after the search; `write_outputs` writes them once the
-search is done. A new output is one entry of `planned_outputs` and its writer.
+Each file is an `Output`: its option, its path, the suffixes its name may end
+in, the function that writes it and, if needed, a check of what it takes
+besides (an installed extra). `planned_outputs` lists them in the order they
+are written: the model files first, so that a failing plot cannot lose a
+trained model, the loss-curve plot last. `check_outputs` checks every output
+before the data is read, the same way for each: it is no input of the run and
+no other output, its name ends in one of its suffixes, and a file can really be
+created in its folder; so a bad path fails at once rather than after the
+search, and no file the user has is overwritten but the ones named as outputs.
+`write_outputs` writes them once the search is done, each through
+`_atomic.atomic_path`, so that a failed write leaves the earlier file whole.
+A new output is one entry of `planned_outputs` and its writer.
 """
 
+import contextlib
 import os
-from dataclasses import dataclass
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sklearn
 
 from . import _model_file
+from ._atomic import atomic_path, create_new, temporary_name
 from ._csv import InputError
 from ._text import listing
 
@@ -30,16 +37,18 @@ class Output:
 
     ``write(model, path, X)`` writes it from the best pipeline ``model``
     (``X``: the training features, for a writer that needs a sample of the
-    input) and returns the line to print. ``check(path)``, if given, raises
-    an `InputError` when the file could not be written: a suffix that names
-    no format, a missing extra. Both the path and the check are tried before
-    the data is read.
+    input), through `atomic_path`, and returns the line to print.
+    ``check(path)``, if given, raises an `InputError` when the file could not
+    be written for a reason of its own (a missing extra). ``suffixes`` are the
+    endings its name may have, in lower case. `check_outputs` tries all of
+    it before the data is read.
     """
 
     option: str
     path: Path
     write: object
     check: object = None
+    suffixes: tuple = field(kw_only=True)
 
 
 def planned_outputs(args):
@@ -48,49 +57,171 @@ def planned_outputs(args):
     outputs = []
     if args.save_model is not None:
         outputs.append(
-            Output("--save-model", args.save_model, _save, _check_model_path)
+            Output(
+                "--save-model",
+                args.save_model,
+                _save,
+                _check_model_path,
+                suffixes=tuple(_model_file.FORMATS),
+            )
         )
     if args.export_onnx is not None:
         outputs.append(
-            Output("--export-onnx", args.export_onnx, _export_onnx, _check_onnx)
+            Output(
+                "--export-onnx",
+                args.export_onnx,
+                _export_onnx,
+                _check_onnx,
+                suffixes=(".onnx",),
+            )
         )
     outputs.append(
-        Output("--output", args.output / CONFUSION_CSV, write_confusion_matrix)
+        Output(
+            "--output",
+            args.output / CONFUSION_CSV,
+            write_confusion_matrix,
+            suffixes=(".csv",),
+        )
     )
-    outputs.append(Output("--output", args.output / LOSS_CURVE_PNG, _plot_loss_curve))
+    outputs.append(
+        Output(
+            "--output",
+            args.output / LOSS_CURVE_PNG,
+            _plot_loss_curve,
+            suffixes=(".png",),
+        )
+    )
     return outputs
 
 
-def check_outputs(outputs):
-    """Every output path can be written: checked before the search, so that a
-    bad path fails at once rather than after the search."""
+def check_outputs(outputs, inputs=()):
+    """Every output can be written and overwrites nothing it should not.
+
+    Checked before the data is read, so that a bad path fails at once rather
+    than after the search: first that no output is an input or another output
+    (``inputs``: the run's ``(option, path)`` input files, a path None being
+    none), then, output by output, its own check, its suffix and its folder.
+    """
+    inputs = [(option, path) for option, path in inputs if path is not None]
+    for i, output in enumerate(outputs):
+        _check_kind(output.path, output.option)
+        _check_apart(output, inputs, outputs[:i])
     for output in outputs:
-        check_writable(output.path, output.option)
         if output.check is not None:
             output.check(output.path)
+        _check_suffix(output)
+        try_writing(output.path, output.option)
 
 
-def check_writable(path, option):
-    """``path`` is a file that can be created or overwritten: its nearest
-    existing ancestor is a writable directory. Nothing is created."""
-    path = Path(path)
-    if path.is_dir():
+def _check_apart(output, inputs, earlier):
+    """``output`` is none of the ``inputs`` and none of the ``earlier`` outputs."""
+    for option, path in inputs:
+        if same_file(output.path, path):
+            raise InputError(
+                f"{output.option} {output.path} is the {option} file {path}: "
+                "writing it would overwrite an input; give the output a path of "
+                "its own"
+            )
+    for other in earlier:
+        if same_file(output.path, other.path):
+            raise InputError(
+                f"{output.option} {output.path} is the same file as "
+                f"{other.option} {other.path}: give each output a path of its own"
+            )
+
+
+def same_file(a, b):
+    """Whether the paths ``a`` and ``b`` name one file: the same file when
+    both exist (through links, hard or symbolic), else the same resolved
+    path."""
+    with contextlib.suppress(OSError):
+        return os.path.samefile(a, b)
+    return os.path.normcase(os.path.realpath(a)) == os.path.normcase(
+        os.path.realpath(b)
+    )
+
+
+def _check_kind(path, option):
+    """``path`` is a regular file, or nothing yet; not a read-only file."""
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return  # nothing there yet; `try_writing` tries its folder
+    except OSError as exc:
+        raise InputError(
+            f"{option} {path}: cannot be written: {exc.strerror or exc}"
+        ) from None
+    if stat.S_ISDIR(mode):
         raise InputError(f"{option} {path}: is a directory, not a file")
-    ancestor = path.parent
-    while not ancestor.exists() and ancestor != ancestor.parent:
-        ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        raise InputError(f"{option} {path}: {ancestor} is not a directory")
-    writable = os.access(ancestor, os.W_OK | os.X_OK)
-    if not writable or (path.exists() and not os.access(path, os.W_OK)):
-        raise InputError(f"{option} {path}: permission denied")
+    if not stat.S_ISREG(mode):
+        raise InputError(
+            f"{option} {path}: is not a regular file (a device, a pipe); give "
+            "a path for a file"
+        )
+    if not os.access(path, os.W_OK):
+        raise InputError(
+            f"{option} {path}: is read-only; make it writable to replace it, or "
+            "choose another path"
+        )
+
+
+def _check_suffix(output):
+    if Path(output.path).suffix.lower() not in output.suffixes:
+        raise InputError(
+            f"{output.option} {output.path}: the file name must end in "
+            f"{' or '.join(output.suffixes)}"
+        )
+
+
+def try_writing(path, option):
+    """Create ``path``'s missing folders, a temporary file in its folder and,
+    if it does not exist, ``path`` itself; remove all of them again.
+
+    So a folder that cannot be created or written, and a name the file system
+    refuses (too long, say), fail here, before any work. What did not exist
+    before does not exist after, whether the check passes or fails: the
+    folders are made again when the file is written.
+    """
+    target = Path(os.path.realpath(path))
+    created = []
+    try:
+        _make_folders(target.parent, created, f"{option} {path}")
+        create_new(temporary_name(target)).unlink()
+        if not os.path.lexists(target):
+            create_new(target).unlink()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise InputError(f"{option} {path}: cannot be written: {reason}") from None
+    finally:
+        for folder in reversed(created):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+
+
+def _make_folders(folder, created, what):
+    """Create ``folder`` and its missing parents, appending each to
+    ``created``, outermost first; ``what`` names the output in an error."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    if not folder.is_dir():
+        raise InputError(f"{what}: {folder} is not a directory")
+    for folder in reversed(missing):
+        folder.mkdir()
+        created.append(folder)
+
+
+def make_folder(path):
+    """Create the folder of the file ``path`` names, following a link."""
+    Path(os.path.realpath(path)).parent.mkdir(parents=True, exist_ok=True)
 
 
 def write_outputs(outputs, model, X):
     """Write every output in order; an error names the file and ends the run."""
     for output in outputs:
         try:
-            output.path.parent.mkdir(parents=True, exist_ok=True)
+            make_folder(output.path)
             message = output.write(model, output.path, X)
         except OSError as exc:
             raise InputError(f"cannot write {output.path}: {exc}") from None
@@ -134,7 +265,8 @@ def _export_onnx(model, path, X):
     if hasattr(X, "columns"):
         X = X[_columns_read(model[0])]
     onx = to_onnx(model, X[:1], options={"zipmap": False})
-    path.write_bytes(onx.SerializeToString())
+    with atomic_path(path) as temporary:
+        temporary.write_bytes(onx.SerializeToString())
     inputs = listing(i.name for i in onx.graph.input)
     return (
         f"Best pipeline exported to {path} (ONNX: labels and probabilities; "
@@ -157,7 +289,9 @@ def write_confusion_matrix(model, path, X=None, held_out=None):
     y_pred)``, which the run binds once it has predicted the held-out set."""
     from ._cli_report import write_confusion_matrix
 
-    return write_confusion_matrix(path, *held_out, model.classes_)
+    with atomic_path(path) as temporary:
+        write_confusion_matrix(temporary, *held_out, model.classes_)
+    return f"Held-out confusion matrix written to {path}"
 
 
 def _plot_loss_curve(model, path, X=None):
@@ -181,7 +315,8 @@ def _plot_loss_curve(model, path, X=None):
             f"TwoLayerClassifier(learning_rate={net.learning_rate}, "
             f"n_hidden={net.n_hidden})"
         )
-        display.figure_.savefig(path, dpi=100)
+        with atomic_path(path) as temporary:
+            display.figure_.savefig(temporary, dpi=100)
     finally:
         plt.close("all")
     return f"Loss curve of the best model written to {path}"

@@ -9,6 +9,11 @@ the predictions go to standard output).
 The model is a pipeline fitted on a DataFrame (it knows its columns' names),
 such as the one ``python -m skbackprop --save-model`` writes; ``.skops`` files
 are loaded with `_model_file.TRUSTED_TYPES`, running no code from the file.
+A ``.joblib`` file is a pickle, which runs code when loaded: it is loaded only
+with ``--trust-pickle``. The ``--output`` file is checked as the main job's
+outputs are, before the model is loaded (it is neither ``--model`` nor
+``--data``, ends in ``.csv`` or ``.txt``, and can be created), and written
+whole or not at all.
 """
 
 import argparse
@@ -21,12 +26,15 @@ from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 
 from . import _model_file
+from ._atomic import atomic_path
 from ._cli import PROG, report_errors
 from ._csv import InputError, read_for_prediction, read_frame
-from ._outputs import check_writable
+from ._outputs import Output, check_outputs, make_folder
 from ._text import short, wrapped
 
 PREDICTION = "prediction"
+# The endings of a predictions file: comma-separated text, whatever it is called.
+OUTPUT_SUFFIXES = (".csv", ".txt")
 
 
 def main(argv=None):
@@ -44,7 +52,9 @@ def _parser():
         metavar="PATH",
         type=Path,
         required=True,
-        help="a model saved by --save-model (.skops or .joblib)",
+        help="a model saved by --save-model: .skops (safe: loading it runs no "
+        "code) or .joblib (a pickle: loading it runs code from the file, so it "
+        "is loaded only with --trust-pickle)",
     )
     parser.add_argument(
         "--data",
@@ -57,16 +67,27 @@ def _parser():
         "--output",
         metavar="PATH",
         type=Path,
-        help="CSV file for the predictions (default: standard output)",
+        help="CSV file for the predictions, ending in .csv or .txt; an existing "
+        "file is replaced once the predictions are whole (default: standard "
+        "output)",
+    )
+    parser.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="load a .joblib model: .joblib and .pkl files are pickles, and "
+        "loading one runs whatever code the file holds; only for a file you "
+        "wrote or whose source you trust",
     )
     return parser
 
 
 def run(args):
     """The predict command, from parsed options; return the exit status."""
+    check_trust(args.model, args.trust_pickle)
     if args.output is not None:
-        check_writable(args.output, "--output")
-    model = load(args.model)
+        output = Output("--output", args.output, None, suffixes=OUTPUT_SUFFIXES)
+        check_outputs([output], inputs=[("--model", args.model), ("--data", args.data)])
+    model = load(args.model, allow_pickle=args.trust_pickle)
     known, numeric, categorical, target = model_columns(model, args.model)
     X, labels = read_for_prediction(args.data, known, numeric, categorical, target)
     try:
@@ -86,8 +107,9 @@ def run(args):
             return 0
     else:
         try:
-            args.output.parent.mkdir(parents=True, exist_ok=True)
-            table.to_csv(args.output, index=False)
+            make_folder(args.output)
+            with atomic_path(args.output) as temporary:
+                table.to_csv(temporary, index=False)
         except OSError as exc:
             raise InputError(f"cannot write {args.output}: {exc}") from None
         print(f"Predictions for {len(table)} rows written to {args.output}")
@@ -98,10 +120,20 @@ def run(args):
     return 0
 
 
-def load(path):
+def check_trust(path, trust_pickle):
+    """A pickle is loaded only when the user says they trust it."""
+    if _model_file.is_pickle(path) and not trust_pickle:
+        raise InputError(
+            f"--model {path} is a pickle, and loading it runs whatever code the "
+            "file holds: add --trust-pickle if you wrote it or trust its source, "
+            "or save the model as .skops, which loads without running code"
+        )
+
+
+def load(path, allow_pickle=False):
     """The model at ``path``, or an `InputError` saying why not."""
     try:
-        return _model_file.load_model(path)
+        return _model_file.load_model(path, allow_pickle=allow_pickle)
     except (ValueError, ImportError) as exc:
         raise InputError(str(exc)) from None
     except Exception as exc:  # a corrupt file: whatever its loader raises

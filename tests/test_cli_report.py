@@ -332,7 +332,9 @@ def test_predict_prints_the_held_out_scores_beside_its_accuracy(
     assert fitted.training_rows_ == 150 and scores["rows"] == 50
     assert f"Held-out accuracy: {scores['accuracy']:.4f} (50 samples)" in out
 
-    status, _, err = run(["predict", "--model", model, "--data", train], capsys)
+    trust = ["--trust-pickle"] if suffix == ".joblib" else []
+    argv = ["predict", "--model", model, "--data", train, *trust]
+    status, _, err = run(argv, capsys)
     assert status == 0, err
     text = " ".join(err.split())
     assert (
@@ -345,7 +347,7 @@ def test_predict_prints_the_held_out_scores_beside_its_accuracy(
 
     other = tmp_path / "later.csv"
     other.write_text(train.read_text())
-    status, _, err = run(["predict", "--model", model, "--data", other], capsys)
+    status, _, err = run(["predict", "--model", model, "--data", other, *trust], capsys)
     assert status == 0, err
     assert "Caveat" not in err
     assert "If this file holds rows the model was trained on" in " ".join(err.split())
@@ -364,7 +366,8 @@ def test_predict_with_a_model_that_records_nothing_says_so(tmp_path, capsys):
     model.target_name_ = "default"
     joblib.dump(model, tmp_path / "m.joblib")
     status, _, err = run(
-        ["predict", "--model", tmp_path / "m.joblib", "--data", path], capsys
+        ["predict", "--model", tmp_path / "m.joblib", "--data", path, "--trust-pickle"],
+        capsys,
     )
     assert status == 0, err
     assert "This model does not record its held-out scores" in err
