@@ -33,6 +33,7 @@ from threadpoolctl import threadpool_limits
 
 from ._classifier import TwoLayerClassifier
 from ._csv import InputError, Table, read_training_csv
+from ._dates import DateFeatures, refuse_onnx
 from ._outputs import LOSS_CURVE_PNG, check_outputs, planned_outputs, write_outputs
 from ._solvers import SOLVERS
 
@@ -78,8 +79,8 @@ def _parser():
         "--data",
         metavar="FILE.csv",
         type=Path,
-        help="CSV file with a header row (read by pandas: the csv extra); "
-        "default: scikit-learn's digits",
+        help="CSV file with a header row (read by pandas: the csv extra), or - "
+        "for standard input; default: scikit-learn's digits",
     )
     data.add_argument(
         "--target",
@@ -93,6 +94,33 @@ def _parser():
         action="extend",
         default=[],
         help="columns of --data to leave out of the features",
+    )
+    data.add_argument(
+        "--keep",
+        metavar="COLUMN",
+        nargs="+",
+        action="extend",
+        default=[],
+        help="columns of --data to use although they look like identifiers "
+        "(row numbers, IDs)",
+    )
+    data.add_argument(
+        "--categorical",
+        metavar="COLUMN",
+        nargs="+",
+        action="extend",
+        default=[],
+        help="columns of --data to one-hot encode as categories, such as numeric codes",
+    )
+    data.add_argument(
+        "--na-values",
+        metavar="TEXT",
+        nargs="+",
+        type=_comma_list(str),
+        action="extend",
+        default=[],
+        help="cell values that mean missing in features, e.g. NA,? (default: "
+        "only empty cells; labels are missing only when empty)",
     )
     grid = parser.add_argument_group("search")
     grid.add_argument(
@@ -232,14 +260,23 @@ def _listing(values):
 
 
 # --------------------------------------------------------------------- data
-def load_data(path=None, target=None, drop=()):
-    """Return ``(table, description)``: digits, or the CSV file at ``path``."""
+def load_data(path=None, target=None, drop=(), **reading):
+    """Return ``(table, description)``: digits, or the CSV file at ``path``
+    (``reading``: `read_training_csv`'s keep, categorical, na_values)."""
     if path is None:
-        if target is not None or drop:
-            raise InputError("--target and --drop need --data")
+        if target is not None or drop or any(reading.values()):
+            raise InputError(
+                "--target, --drop, --keep, --categorical and --na-values need --data"
+            )
         X, y = load_digits(return_X_y=True)
         return Table(X, y, target=None, columns=None), "digits"
-    return read_training_csv(path, target, drop), path.name
+    reading["na_values"] = [  # --na-values A,B C: ["A", "B", "C"]
+        value
+        for group in reading.get("na_values", ())
+        for value in ([group] if isinstance(group, str) else group)
+    ]
+    name = "standard input" if str(path) == "-" else path.name
+    return read_training_csv(path, target, drop, **reading), name
 
 
 def split(X, y, cv, random_state):
@@ -269,7 +306,8 @@ def preprocessing(columns=None):
     categorical ones imputed with their most frequent value and one-hot
     encoded, a category unseen in training becoming all zeros; the columns
     the model does not use are listed as dropped, so the fitted pipeline
-    says which they were.
+    says which they were. Date columns, if any, become numbers
+    (`_dates.DateFeatures`), imputed with their median and standardized.
     """
     if columns is None:
         return StandardScaler()
@@ -278,10 +316,14 @@ def preprocessing(columns=None):
         SimpleImputer(strategy="most_frequent"),
         OneHotEncoder(handle_unknown="ignore", sparse_output=False),
     )
+    dates = make_pipeline(
+        DateFeatures(), SimpleImputer(strategy="median"), StandardScaler()
+    )
     return ColumnTransformer(
         [
             ("numeric", numeric, columns.numeric),
             ("categorical", categorical, columns.categorical),
+            *([("dates", dates, columns.date)] if columns.date else []),
             ("unused", "drop", columns.unused()),
         ]
     )
@@ -374,7 +416,12 @@ def run(args):
     check_dask(args)
     outputs = planned_outputs(args)
     check_outputs(outputs)
-    table, name = load_data(args.data, args.target, args.drop)
+    table, name = load_data(
+        args.data, args.target, args.drop,
+        keep=args.keep, categorical=args.categorical, na_values=args.na_values,
+    )  # fmt: skip
+    if args.export_onnx is not None and table.columns is not None:
+        refuse_onnx(table.columns.date, args.export_onnx)
     X_train, X_test, y_train, y_test = split(
         table.X, table.y, args.cv, args.random_state
     )
@@ -412,6 +459,8 @@ def run(args):
     if table.target is not None:
         # The predict command reads the labels of this column, when a file has it.
         model.target_name_ = table.target
+        # ... and reads as missing the feature cells that training did.
+        model.na_values_ = list(table.na_values)
     y_pred = model.predict(X_test)
     print(f"Held-out accuracy: {np.mean(y_pred == y_test):.4f} ({len(y_test)} samples)")
     print("\nConfusion matrix (rows: true class, columns: predicted class):")
