@@ -480,7 +480,7 @@ def _header(table, name, n_train, n_test):
             f"{table.X.shape[1]} features, {n_classes} classes"
         )
     columns = table.columns
-    n_features = len(columns.numeric) + len(columns.categorical)
+    n_features = len(columns.numeric) + len(columns.categorical) + len(columns.date)
     lines = [
         f"Grid search of preprocessing + TwoLayerClassifier on {name}, "
         f"target {table.target!r}",

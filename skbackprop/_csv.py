@@ -59,7 +59,9 @@ SEPARATORS = ",\t;|"
 SAMPLE_LINES = 50
 # What pandas and R head a column of row names with, as pandas reads it.
 ROW_NAME_HEADERS = {"Unnamed: 0", "rownames", "row.names", "row_names", "index"}
-ID_NAME = re.compile(r"(?i)(.*[^a-z])?ids?\Z|.*[a-z0-9_ ]IDs?\Z")
+# Names of identifiers: "id", "ID", "sample_id", "Patient ID", "sampleID"; not
+# "acid" or "paid".
+ID_NAME = re.compile(r"((.*[^A-Za-z])?(id|Id|ID)|.*[a-z0-9]I[Dd])s?\Z")
 # Integer columns with this many distinct values, and this many rows per
 # value, may be category codes: a note suggests --categorical.
 FEW_CODES = range(3, 11)
@@ -70,10 +72,9 @@ SHOWN = 6
 KINDS = {
     "numeric": "numeric, imputed (median) and standardized",
     "categorical": "categorical, imputed (most frequent) and one-hot encoded",
-    "date": "dates, as day, year, month, weekday (and hour), imputed (median) "
-    "and standardized",
-    "identifier": "identifier-like (row numbers, IDs, text unique on most rows), "
-    "dropped (--keep uses one)",
+    "date": "dates as day, year, month, weekday (and hour), imputed, standardized",
+    "identifier": "identifier-like (row numbers, IDs, mostly unique text), dropped; "
+    "--keep overrides",
     "empty": "empty (no value at all), dropped",
     "dropped": "dropped by --drop",
 }
@@ -440,14 +441,15 @@ def classify(X, path, drop=(), keep=(), categorical=()):
 
 def _kind(values, path, name, position, keep, categorical):
     """The kind of a column with values that the user did not drop."""
-    if not (_is_numeric(values) or name in categorical):
-        _refuse_mixed(values, path, name)
-    if name not in (*keep, *categorical) and is_identifier(values, name, position):
-        return "identifier"
     if name in categorical:
         return "categorical"
     if _is_numeric(values):
         check_numbers(values, path, name)
+    else:
+        _refuse_mixed(values, path, name)
+    if name not in keep and is_identifier(values, name, position):
+        return "identifier"
+    if _is_numeric(values):
         return "numeric"
     return "date" if is_date_column(values) else "categorical"
 
@@ -528,7 +530,7 @@ def read_for_prediction(path, known, numeric=(), categorical=(), target=None,
     labels (a text Series, None where missing: only empty cells are) are
     returned when the target is a column of the file.
     """
-    text = [*categorical, *dates]
+    text = [*categorical, *dates, *([target] if target is not None else [])]
     frame = read_frame(path, text_columns=text, na_values=na_values)
     needed = [*numeric, *categorical, *dates] or list(known)
     missing = [name for name in needed if name not in frame.columns]

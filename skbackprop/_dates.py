@@ -1,11 +1,12 @@
 """Dates as numbers: the `DateFeatures` transformer of the command line's
 pipelines, and the test that says which text columns hold dates.
 
-A date column is one whose every value is written the ISO way: a date
-``YYYY-MM-DD``, or a date-time ``YYYY-MM-DDTHH:MM`` (a space may stand for the
-``T``), with optional seconds and fractions of a second, and no time zone.
-Nothing else is a date, so that a code such as ``2020-13`` or ``20200101`` is
-never mistaken for one. Each date column becomes four numbers: the day
+A date column is one whose every value is written year first, the ISO way: a
+date ``YYYY-MM-DD`` (or ``YYYY/MM/DD``), or a date-time ``YYYY-MM-DDTHH:MM``
+(a space may stand for the ``T``), with optional seconds and fractions of a
+second, and no time zone, each a date that exists. Nothing else is a date, so
+that a code such as ``2020-13``, ``20200101`` or ``12/01/2020`` is never
+mistaken for one. Each date column becomes four numbers: the day
 (days since 1970-01-01, so a later date is a larger number, and a date after
 those of training extrapolates rather than being unknown), the year, the month
 and the weekday (0 is Monday); a column that holds times gets a fifth, the hour
@@ -24,11 +25,11 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 DATE = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"[0-9]{4}(?P<sep>[-/])[0-9]{2}(?P=sep)[0-9]{2}"
     r"(?P<time>[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?)?\Z"
 )
 PARTS = ("day", "year", "month", "weekday")
-FORMS = "YYYY-MM-DD, or YYYY-MM-DDTHH:MM[:SS[.ffffff]]"
+FORMS = "YYYY-MM-DD or YYYY/MM/DD, and a time THH:MM[:SS[.ffffff]] if any"
 
 
 def is_date_column(values):
@@ -48,8 +49,10 @@ def is_date_column(values):
 
 
 def _parse(texts):
-    """``texts`` as datetime64[us] (a space may stand for the ``T``)."""
-    return np.array([t.replace(" ", "T") for t in texts], dtype="datetime64[us]")
+    """``texts`` as datetime64[us] (``/`` may stand for ``-``, a space for the
+    ``T``)."""
+    texts = [t.replace("/", "-").replace(" ", "T") for t in texts]
+    return np.array(texts, dtype="datetime64[us]")
 
 
 def _is_missing(value):
@@ -60,10 +63,11 @@ class DateFeatures(TransformerMixin, BaseEstimator):
     """ISO dates and date-times as numbers: day, year, month, weekday, and the
     hour of the day for a column that holds times.
 
-    Each input column is text. Its values are dates ``YYYY-MM-DD`` or
-    date-times ``YYYY-MM-DDTHH:MM[:SS[.ffffff]]`` (a space may stand for the
-    ``T``); None, NaN and ``''`` are missing and give NaN. The day is the
-    number of days since 1970-01-01; the weekday is 0 for Monday.
+    Each input column is text. Its values are dates ``YYYY-MM-DD`` (or
+    ``YYYY/MM/DD``) or date-times ``YYYY-MM-DDTHH:MM[:SS[.ffffff]]`` (a space
+    may stand for the ``T``); None, NaN and ``''`` are missing and give NaN.
+    The day is the number of days since 1970-01-01; the weekday is 0 for
+    Monday.
 
     Attributes
     ----------

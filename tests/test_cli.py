@@ -441,8 +441,8 @@ def test_real_world_csv_trains_and_says_what_it_did(mixed_csv, tmp_path, capsys)
     assert lines == [
         ("1", "numeric, imputed (median) and standardized", "size"),
         ("1", "categorical, imputed (most frequent) and one-hot encoded", "colour"),
-        ("1", "identifier-like (row numbers, IDs, text unique on most rows), "
-         "dropped (--keep uses one)", "name"),
+        ("1", "identifier-like (row numbers, IDs, mostly unique text), dropped; "
+         "--keep overrides", "name"),
         ("1", "empty (no value at all), dropped", "blank"),
         ("1", "dropped by --drop", "noise"),
     ]  # fmt: skip
