@@ -54,6 +54,8 @@ from ._dates import is_date_column
 # An integer written the canonical way: what str(int(text)) gives back.
 CANONICAL_INTEGER = re.compile(r"(0|-?[1-9][0-9]*)\Z")
 INT64 = np.iinfo(np.int64)
+# A decimal number as pandas' C parser writes them (no "_", "inf" or "nan").
+DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\Z")
 STDIN = "-"
 SEPARATORS = ",\t;|"
 SAMPLE_LINES = 50
@@ -504,9 +506,9 @@ def _refuse_mixed(values, path, name):
     number rather than one-hot encode the column."""
     pd = _pandas()
     distinct = pd.Series(values.dropna().unique()).astype(str)
-    numbers = pd.to_numeric(distinct, errors="coerce")
-    if 2 * numbers.notna().sum() > len(distinct):
-        bad = distinct[numbers.isna()].iloc[0]
+    numbers = _to_numbers(distinct)
+    if 2 * (~np.isnan(numbers)).sum() > len(distinct):
+        bad = distinct[np.isnan(numbers)].iloc[0]
         line = int(np.flatnonzero((values.astype(str) == bad).to_numpy())[0]) + 2
         raise InputError(
             f"{path}: column {name!r} is numeric but line {line} holds {bad!r}, "
@@ -564,9 +566,7 @@ def _numbers_for_prediction(values, path, name):
         return values
     numbers = _as_numbers(values)
     if numbers is None:
-        pd = _pandas()
-        parsed = pd.to_numeric(values.astype(str), errors="coerce")
-        bad = np.flatnonzero((parsed.isna() & values.notna()).to_numpy())[0]
+        bad = np.flatnonzero(np.isnan(_to_numbers(values)) & values.notna())[0]
         raise InputError(
             f"{path}: column {name!r} must be numeric, but line {bad + 2} holds "
             f"{values.iloc[bad]!r} (only empty cells are missing, and those "
@@ -578,14 +578,28 @@ def _numbers_for_prediction(values, path, name):
 def _as_numbers(values):
     """A text column every value of which is a number that pandas' reader left
     as text (such as ``-1e400``, which overflows), as floats; else None."""
-    pd = _pandas()
-    present = values.dropna()
-    numbers = pd.to_numeric(present.astype(str), errors="coerce")
-    if numbers.isna().any():
+    numbers = _to_numbers(values)
+    if np.isnan(numbers[values.notna().to_numpy()]).any():
         return None
-    return pd.to_numeric(values.astype(object).where(values.notna(), None)).astype(
-        float
-    )
+    return values.__class__(numbers, index=values.index, name=values.name)
+
+
+def _to_numbers(values):
+    """The values of a Series as floats, NaN where missing or not a number.
+
+    A number is what pandas reads as one, or a decimal number beyond float64's
+    range, which pandas reads as ``inf``, ``0`` or text depending on its
+    version: here always the ``±inf`` or ``0.0`` of Python's float.
+    """
+    pd = _pandas()
+    texts = values.astype(object).where(values.notna(), None)
+    numbers = pd.to_numeric(texts.astype(str).where(texts.notna()), errors="coerce")
+    numbers = numbers.to_numpy(dtype=float, na_value=np.nan)
+    for i in np.flatnonzero(np.isnan(numbers)):
+        text = texts.iloc[i]
+        if isinstance(text, str) and DECIMAL.match(text.strip()):
+            numbers[i] = float(text)
+    return numbers
 
 
 def _check_dates(values, path, name):
