@@ -578,10 +578,10 @@ def _numbers_for_prediction(values, path, name):
 def _as_numbers(values):
     """A text column every value of which is a number that pandas' reader left
     as text (such as ``-1e400``, which overflows), as floats; else None."""
-    numbers = _to_numbers(values)
-    if np.isnan(numbers[values.notna().to_numpy()]).any():
+    distinct = values.__class__(values.dropna().unique())
+    if distinct.empty or np.isnan(_to_numbers(distinct)).any():
         return None
-    return values.__class__(numbers, index=values.index, name=values.name)
+    return values.__class__(_to_numbers(values), index=values.index, name=values.name)
 
 
 def _to_numbers(values):
@@ -595,10 +595,10 @@ def _to_numbers(values):
     texts = values.astype(object).where(values.notna(), None)
     numbers = pd.to_numeric(texts.astype(str).where(texts.notna()), errors="coerce")
     numbers = numbers.to_numpy(dtype=float, na_value=np.nan)
+    texts = texts.to_numpy(dtype=object)
     for i in np.flatnonzero(np.isnan(numbers)):
-        text = texts.iloc[i]
-        if isinstance(text, str) and DECIMAL.match(text.strip()):
-            numbers[i] = float(text)
+        if isinstance(texts[i], str) and DECIMAL.match(texts[i].strip()):
+            numbers[i] = float(texts[i])
     return numbers
 
 

@@ -35,10 +35,9 @@ FORMS = "YYYY-MM-DD or YYYY/MM/DD, and a time THH:MM[:SS[.ffffff]] if any"
 def is_date_column(values):
     """Whether every non-missing value of the text Series ``values`` is an ISO
     date or date-time that exists (no month 13, no February 30)."""
-    present = values.dropna()
-    if present.empty or not all(isinstance(v, str) for v in present):
+    distinct = values.dropna().unique()
+    if not len(distinct) or not all(isinstance(v, str) for v in distinct):
         return False
-    distinct = present.unique()
     if not all(DATE.match(text) for text in distinct):
         return False
     try:
