@@ -32,7 +32,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
 from ._classifier import TwoLayerClassifier
-from ._csv import InputError, Table, read_training_csv
+from ._csv import InputError, Table, add_reading_options, read_training_csv
 from ._dates import DateFeatures, refuse_onnx
 from ._outputs import LOSS_CURVE_PNG, check_outputs, planned_outputs, write_outputs
 from ._solvers import SOLVERS
@@ -95,33 +95,7 @@ def _parser():
         default=[],
         help="columns of --data to leave out of the features",
     )
-    data.add_argument(
-        "--keep",
-        metavar="COLUMN",
-        nargs="+",
-        action="extend",
-        default=[],
-        help="columns of --data to use although they look like identifiers "
-        "(row numbers, IDs)",
-    )
-    data.add_argument(
-        "--categorical",
-        metavar="COLUMN",
-        nargs="+",
-        action="extend",
-        default=[],
-        help="columns of --data to one-hot encode as categories, such as numeric codes",
-    )
-    data.add_argument(
-        "--na-values",
-        metavar="TEXT",
-        nargs="+",
-        type=_comma_list(str),
-        action="extend",
-        default=[],
-        help="cell values that mean missing in features, e.g. NA,? (default: "
-        "only empty cells; labels are missing only when empty)",
-    )
+    add_reading_options(data)
     grid = parser.add_argument_group("search")
     grid.add_argument(
         "--learning-rate",
@@ -270,11 +244,6 @@ def load_data(path=None, target=None, drop=(), **reading):
             )
         X, y = load_digits(return_X_y=True)
         return Table(X, y, target=None, columns=None), "digits"
-    reading["na_values"] = [  # --na-values A,B C: ["A", "B", "C"]
-        value
-        for group in reading.get("na_values", ())
-        for value in ([group] if isinstance(group, str) else group)
-    ]
     name = "standard input" if str(path) == "-" else path.name
     return read_training_csv(path, target, drop, **reading), name
 

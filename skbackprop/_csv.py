@@ -139,6 +139,26 @@ def _pandas():
     return pandas
 
 
+def add_reading_options(group):
+    """The options of how ``--data`` is read, on the argparse ``group``:
+    ``--keep``, ``--categorical`` and ``--na-values``, each a list."""
+    for option, helped in [
+        ("--keep", "to use although they look like identifiers (row numbers, IDs)"),
+        ("--categorical", "to one-hot encode as categories, such as numeric codes"),
+    ]:
+        group.add_argument(option, metavar="COLUMN", nargs="+", action="extend",
+                           default=[], help=f"columns of --data {helped}")  # fmt: skip
+    group.add_argument(
+        "--na-values",
+        metavar="TEXT",
+        nargs="+",
+        action="extend",
+        default=[],
+        help="cell values that mean missing in features, e.g. NA,? (default: "
+        "only empty cells; labels are missing only when empty)",
+    )
+
+
 # ------------------------------------------------------------------ reading
 def source(path):
     """What pandas reads for ``path``: the path of a regular file, or the text
@@ -282,8 +302,8 @@ def read_training_csv(path, target=None, drop=(), keep=(), categorical=(),
     ``target`` defaults to the last column; ``drop`` names columns to leave
     out, ``keep`` columns to use even if identifier-like, ``categorical``
     numeric columns to one-hot encode; ``na_values`` are read as missing in
-    features, besides empty cells. Rows without a label are dropped with a
-    note.
+    features, besides empty cells (each may list several: ``"NA,?"``). Rows
+    without a label are dropped with a note.
     """
     header = list(read_frame(path, nrows=0).columns)
     chosen = target is not None
@@ -296,7 +316,7 @@ def read_training_csv(path, target=None, drop=(), keep=(), categorical=(),
     _check_named(path, header, target, drop=drop, keep=keep, categorical=categorical)
     if len(header) < 2:
         raise InputError(f"{path} has no feature column besides {target!r}")
-    na_values = list(na_values)
+    na_values = [v for text in na_values for v in text.split(",") if v]
     frame = read_frame(path, [target, *categorical], na_values=na_values)
     if na_values:
         frame[target] = read_frame(path, [target])[target]
