@@ -37,7 +37,8 @@ from threadpoolctl import threadpool_limits
 from . import _cli_report as report
 from ._classifier import TwoLayerClassifier
 from ._cli_split import SearchScorer, check_scoring, scoring_name, split, unscored_note
-from ._csv import InputError, Table, read_training_csv
+from ._csv import InputError, Table, add_reading_options, read_training_csv
+from ._dates import DateFeatures, refuse_onnx
 from ._outputs import (
     CONFUSION_CSV,
     LOSS_CURVE_PNG,
@@ -90,8 +91,8 @@ def _parser():
         "--data",
         metavar="FILE.csv",
         type=Path,
-        help="CSV file with a header row (read by pandas: the csv extra); "
-        "default: scikit-learn's digits",
+        help="CSV file with a header row (read by pandas: the csv extra), or - "
+        "for standard input; default: scikit-learn's digits",
     )
     data.add_argument(
         "--target",
@@ -106,6 +107,7 @@ def _parser():
         default=[],
         help="columns of --data to leave out of the features",
     )
+    add_reading_options(data)
     grid = parser.add_argument_group("search")
     grid.add_argument(
         "--learning-rate",
@@ -261,14 +263,18 @@ class _Extend(argparse.Action):
 
 
 # --------------------------------------------------------------------- data
-def load_data(path=None, target=None, drop=()):
-    """Return ``(table, description)``: digits, or the CSV file at ``path``."""
+def load_data(path=None, target=None, drop=(), **reading):
+    """Return ``(table, description)``: digits, or the CSV file at ``path``
+    (``reading``: `read_training_csv`'s keep, categorical, na_values)."""
     if path is None:
-        if target is not None or drop:
-            raise InputError("--target and --drop need --data")
+        if target is not None or drop or any(reading.values()):
+            raise InputError(
+                "--target, --drop, --keep, --categorical and --na-values need --data"
+            )
         X, y = load_digits(return_X_y=True)
         return Table(X, y, target=None, columns=None), "digits"
-    return read_training_csv(path, target, drop), path.name
+    name = "standard input" if str(path) == "-" else path.name
+    return read_training_csv(path, target, drop, **reading), name
 
 
 # ------------------------------------------------------------------- search
@@ -280,7 +286,8 @@ def preprocessing(columns=None):
     categorical ones imputed with their most frequent value and one-hot
     encoded, a category unseen in training becoming all zeros; the columns
     the model does not use are listed as dropped, so the fitted pipeline
-    says which they were.
+    says which they were. Date columns, if any, become numbers
+    (`_dates.DateFeatures`), imputed with their median and standardized.
     """
     if columns is None:
         return StandardScaler()
@@ -289,10 +296,14 @@ def preprocessing(columns=None):
         SimpleImputer(strategy="most_frequent"),
         OneHotEncoder(handle_unknown="ignore", sparse_output=False),
     )
+    dates = make_pipeline(
+        DateFeatures(), SimpleImputer(strategy="median"), StandardScaler()
+    )
     return ColumnTransformer(
         [
             ("numeric", numeric, columns.numeric),
             ("categorical", categorical, columns.categorical),
+            *([("dates", dates, columns.date)] if columns.date else []),
             ("unused", "drop", columns.unused()),
         ]
     )
@@ -400,7 +411,12 @@ def run(args):
     check_dask(args)
     outputs = planned_outputs(args)
     check_outputs(outputs, inputs=[("--data", args.data)])
-    table, name = load_data(args.data, args.target, args.drop)
+    table, name = load_data(
+        args.data, args.target, args.drop,
+        keep=args.keep, categorical=args.categorical, na_values=args.na_values,
+    )  # fmt: skip
+    if args.export_onnx is not None and table.columns is not None:
+        refuse_onnx(table.columns.date, args.export_onnx)
     data = split(table.X, table.y, args.cv, args.random_state, args.min_class_size)
     check_scoring(args.scoring, data.y_train, data.y_test)
     search = make_search(
@@ -482,6 +498,8 @@ def _record(model, table, name, n_train, y_test, y_pred):
     if table.target is not None:
         # The predict command reads the labels of this column, when a file has it.
         model.target_name_ = table.target
+        # ... and reads as missing the feature cells that training did.
+        model.na_values_ = list(table.na_values)
     model.training_file_ = str(name)
     model.training_rows_ = int(n_train)
     model.held_out_scores_ = report.held_out_scores(y_test, y_pred)

@@ -48,7 +48,7 @@ def header(table, name, n_train, n_test):
             f"{table.X.shape[1]} features, {n_classes} classes"
         )
     columns = table.columns
-    n_features = len(columns.numeric) + len(columns.categorical)
+    n_features = len(columns.numeric) + len(columns.categorical) + len(columns.date)
     lines = [
         wrapped(
             f"Grid search of preprocessing + TwoLayerClassifier on {name}, "

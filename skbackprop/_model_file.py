@@ -23,7 +23,8 @@ from ._atomic import atomic_path
 
 # The types that skops does not trust by itself and that a fitted pipeline of
 # TwoLayerClassifier holds, as "module.name" strings (skops' `trusted=`):
-# the estimator, the update rules it keeps so that `partial_fit` continues
+# the estimator, the transformer of its date columns (dates as numbers),
+# the update rules it keeps so that `partial_fit` continues
 # (the "gd"/"sgd" rule and Adam's), NumPy's dtype objects, which
 # scikit-learn's SimpleImputer stores, and the list of left-over columns that
 # ColumnTransformer keeps in scikit-learn 1.6 (a list; later versions keep a
@@ -31,6 +32,7 @@ from ._atomic import atomic_path
 TRUSTED_TYPES = [
     "numpy.dtype",
     "skbackprop._classifier.TwoLayerClassifier",
+    "skbackprop._dates.DateFeatures",
     "skbackprop._solvers.Adam",
     "skbackprop._solvers.GradientDescent",
     "sklearn.compose._column_transformer._RemainderColsList",

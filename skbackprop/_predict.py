@@ -61,7 +61,8 @@ def _parser():
         metavar="FILE.csv",
         type=Path,
         required=True,
-        help="CSV file with a header row and the model's columns",
+        help="CSV file with a header row and the model's columns, or - for "
+        "standard input",
     )
     parser.add_argument(
         "--output",
@@ -89,7 +90,9 @@ def run(args):
         check_outputs([output], inputs=[("--model", args.model), ("--data", args.data)])
     model = load(args.model, allow_pickle=args.trust_pickle)
     known, numeric, categorical, target = model_columns(model, args.model)
-    X, labels = read_for_prediction(args.data, known, numeric, categorical, target)
+    X, labels = read_for_prediction(
+        args.data, known, numeric, categorical, target, **model_reading(model)
+    )
     try:
         probabilities = model.predict_proba(X)
         predictions = model.predict(X)
@@ -162,6 +165,18 @@ def model_columns(model, path):
         numeric = columns.get("numeric", [])
         categorical = columns.get("categorical", [])
     return list(known), numeric, categorical, getattr(model, "target_name_", None)
+
+
+def model_reading(model):
+    """How the file is read for ``model``: its date columns, read as text,
+    and the markers read as missing in features when it was trained (None,
+    pandas' default markers, for a model that did not record them)."""
+    first = model[0] if isinstance(model, Pipeline) else None
+    dates = []
+    if isinstance(first, ColumnTransformer):
+        dates = [c for name, _, cols in first.transformers_ if name == "dates"
+                 for c in cols]  # fmt: skip
+    return {"dates": dates, "na_values": getattr(model, "na_values_", None)}
 
 
 def predictions_table(path, classes, predictions, probabilities):

@@ -202,6 +202,10 @@ def test_target_defaults_to_last_column(tmp_path):
         (["01", "1", "01", "1"], ["01", "1", "01", "1"]),
         (["1.0", "2.0", "1.0", "2.0"], ["1.0", "2.0", "1.0", "2.0"]),
         (["+1", "-1", "+1", "-1"], ["+1", "-1", "+1", "-1"]),
+        # -0 is not how an integer is written: "-0" and "0" are two classes.
+        (["-0", "0", "-0", "0"], ["-0", "0", "-0", "0"]),
+        # pandas' missing-value markers are labels like any other.
+        (["None", "NA", "null", "NaN"], ["None", "NA", "null", "NaN"]),
         # Canonical integers are integers, exactly, beyond float64's 2**53.
         (["9007199254740993", "-4", "0", "-4"], [9007199254740993, -4, 0, -4]),
         # Beyond 64 bits they stay text.
@@ -210,7 +214,7 @@ def test_target_defaults_to_last_column(tmp_path):
     ],
 )  # fmt: skip
 def test_labels_are_read_exactly_as_written(tmp_path, labels, expected):
-    rows = [[i, label] for i, label in enumerate(labels)]
+    rows = [[i % 2 + 0.5, label] for i, label in enumerate(labels)]
     table = read_training_csv(write_csv(tmp_path / "t.csv", ["a", "y"], rows))
     assert table.y.tolist() == expected
     assert len(np.unique(table.y)) == len(set(labels))
@@ -228,12 +232,12 @@ def test_byte_order_mark_is_not_part_of_the_first_name(tmp_path):
 
 @pytest.mark.parametrize("sep", [";", "\t", "|", " ", "  "])
 def test_field_separator_is_read_from_the_header(tmp_path, sep):
-    lines = ["a,b" + ",label", "1,x,u", "2,y,v", "3,x,u"]
+    lines = ["a,b" + ",label", "1,x,u", "2,y,v", "2,x,u"]
     path = tmp_path / "t.csv"
     path.write_text("\n".join(line.replace(",", sep) for line in lines) + "\n")
     table = read_training_csv(path)
     assert list(table.X.columns) == ["a", "b"]
-    assert table.X["a"].tolist() == [1, 2, 3]
+    assert table.X["a"].tolist() == [1, 2, 2]
     assert table.X["b"].tolist() == ["x", "y", "x"]
     assert table.y.tolist() == ["u", "v", "u"]
 
@@ -278,7 +282,9 @@ def one_line_error(status, err, *fragments):
          ["target column 'y' holds continuous numbers"]),
         (["a", "b", "y"], [[1, 2, "u"], [3, 4, "v", 5]], "y",
          ["cannot parse", "Expected 3 fields in line 3, saw 4"]),
-        (["a", "y"], [[1, ""], [2, "NA"]], "y", ["target column 'y' has no labels"]),
+        (["a", "y"], [[1, ""], [2, ""]], "y", ["target column 'y' has no labels"]),
+        (["a", "y"], [[1, "NA"], [2, "NA"]], "y",
+         ["target column 'y' has a single class ('NA')"]),
         (["id", "y"], [["p", "u"], ["q", "v"], ["r", "u"]], "y",
          ["no feature column left to train on"]),
         (["y"], [["u"], ["v"]], "y", ["no feature column besides 'y'"]),
@@ -322,9 +328,11 @@ def test_missing_file_and_target_without_data(tmp_path, capsys):
     status, _, err = run(["--data", tmp_path / "nope.csv"], capsys)
     one_line_error(status, err, "cannot read", "nope.csv")
     status, _, err = run(["--target", "y"], capsys)
-    one_line_error(status, err, "--target and --drop need --data")
-    status, _, err = run(["--drop", "y"], capsys)
-    one_line_error(status, err, "--target and --drop need --data")
+    one_line_error(status, err, "--target, --drop, --keep, --categorical and "
+                   "--na-values need --data")  # fmt: skip
+    for option in ["--drop", "--keep", "--categorical", "--na-values"]:
+        status, _, err = run([option, "y"], capsys)
+        one_line_error(status, err, "need --data")
 
 
 @pytest.mark.parametrize(
@@ -371,7 +379,8 @@ def test_command_line_exit_status_and_stderr(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         f"python -m skbackprop: error: {path}: column 'a' is numeric but line 3 "
-        "holds 'x', which is not a number; correct it or --drop a"
+        "holds 'x', which is not a number; correct it, name it missing with "
+        "--na-values x (only empty cells are missing), or --drop a"
     ]
     assert result.stdout == ""
 
@@ -439,8 +448,8 @@ def test_real_world_csv_trains_and_says_what_it_did(mixed_csv, tmp_path, capsys)
     assert lines == [
         ("1", "numeric, imputed (median) and standardized", "size"),
         ("1", "categorical, imputed (most frequent) and one-hot encoded", "colour"),
-        ("1", "identifier-like (more distinct values than half the rows), dropped",
-         "name"),
+        ("1", "identifier-like (row numbers, IDs, mostly unique text), dropped; "
+         "--keep overrides", "name"),
         ("1", "empty (no value at all), dropped", "blank"),
         ("1", "dropped by --drop", "noise"),
     ]  # fmt: skip
@@ -492,15 +501,20 @@ def test_preprocessing_is_fitted_inside_cross_validation(mixed_csv):
 
 
 def test_penguins_as_shipped(tmp_path, capsys):
-    """The README's example file: string columns and NA cells, as it comes."""
+    """The README's example file: string columns and NA cells, as it comes.
+    Only empty cells are missing unless --na-values says otherwise."""
     palmerpenguins = require("palmerpenguins")
     path = Path(palmerpenguins.__file__).parent / "data" / "penguins.csv"
-    status, out, err = run(
-        ["--data", path, "--target", "species", "--n-hidden", "8",
-         "--learning-rate", "1", "--cv", "3", "--output", tmp_path],
-        capsys,
-    )  # fmt: skip
+    argv = ["--data", path, "--target", "species", "--n-hidden", "8",
+            "--learning-rate", "1", "--cv", "3", "--output", tmp_path]  # fmt: skip
+    status, out, err = run(argv, capsys)
+    one_line_error(status, err, "column 'bill_length_mm' is numeric but line 5 "
+                   "holds 'NA'", "--na-values NA")  # fmt: skip
+    status, out, err = run([*argv, "--na-values", "NA"], capsys)
     assert status == 0, err
+    # year (2007, 2008, 2009) may be a code: the run suggests --categorical.
+    assert re.search(r"^  Integer columns of 3 to 10 values, perhaps category "
+                     r"codes: year \(--categorical", out, re.M)  # fmt: skip
     assert "5 numeric, imputed (median) and standardized" in out
     assert (
         "2 categorical, imputed (most frequent) and one-hot encoded: island, sex" in out

@@ -13,6 +13,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from test_cli import mixed_rows
+from test_csv import dated_pipeline
 
 import skbackprop
 from skbackprop import TRUSTED_TYPES, TwoLayerClassifier, load_model
@@ -62,6 +63,8 @@ def test_trusted_types_are_exactly_what_these_pipelines_hold():
             pipeline, _ = fitted_pipeline(solver, columns)
             needed |= set(sio.get_untrusted_types(data=sio.dumps(pipeline)))
     pipeline, _ = fitted_pipeline("gd", multilabel=True)
+    needed |= set(sio.get_untrusted_types(data=sio.dumps(pipeline)))
+    pipeline, _ = dated_pipeline()
     needed |= set(sio.get_untrusted_types(data=sio.dumps(pipeline)))
     assert needed <= set(TRUSTED_TYPES)
     # The one type that depends on the version: scikit-learn 1.6's
