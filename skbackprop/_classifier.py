@@ -839,9 +839,12 @@ class TwoLayerClassifier(
 
     # ------------------------------------------------------ fitted attributes
     def _snapshot(self, data, theta):
-        """A fitted copy of this estimator with weights ``theta``, for scorers."""
+        """A fitted copy of this estimator with a copy of the weights ``theta``
+        and of the classes, for scorers: what a scorer does to it cannot reach
+        the training, which goes on changing ``theta`` in place."""
         estimator = type(self)(**self.get_params(deep=False))
-        estimator._set_fitted(data, theta, [], 0, 0)
+        estimator._set_fitted(data, theta.copy(), [], 0, 0)
+        estimator.classes_ = copy.copy(data.classes)
         estimator.n_features_in_ = data.layout.n_features
         return estimator
 
