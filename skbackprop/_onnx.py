@@ -204,6 +204,7 @@ def to_onnx(model, X, *, dtype=None, **kwargs):
 
     if dtype is not None and np.dtype(dtype) not in (np.float32, np.float64):
         raise ValueError(f"dtype={dtype!r}: pass numpy.float32, numpy.float64 or None.")
+    dtype = None if dtype is None else np.dtype(dtype)
     register_onnx_converter()
     columns = None
     if kwargs.get("initial_types") is None:

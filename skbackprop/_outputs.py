@@ -10,6 +10,7 @@ once rather than after the search; `write_outputs` writes them once the
 search is done. A new output is one entry of `planned_outputs` and its writer.
 """
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,9 +50,10 @@ def planned_outputs(args):
             Output("--save-model", args.save_model, _save, _check_model_path)
         )
     if args.export_onnx is not None:
-        outputs.append(
-            Output("--export-onnx", args.export_onnx, _export_onnx, _check_onnx)
-        )
+        export = _export_onnx
+        if getattr(args, "onnx_dtype", None) is not None:
+            export = functools.partial(_export_onnx, dtype=args.onnx_dtype)
+        outputs.append(Output("--export-onnx", args.export_onnx, export, _check_onnx))
     outputs.append(Output("--output", args.output / LOSS_CURVE_PNG, _plot_loss_curve))
     return outputs
 
@@ -120,20 +122,22 @@ def _check_onnx(path):
         raise InputError(f"--export-onnx {path}: {exc}") from None
 
 
-def _export_onnx(model, path, X):
+def _export_onnx(model, path, X, dtype=None):
     """The ONNX graph takes one input per column the pipeline reads: the
     columns it drops (identifier-like, empty, ``--drop``) are left out, as the
-    predict command lets them be."""
+    predict command lets them be. ``dtype`` (``--onnx-dtype``) is the type
+    of its numeric inputs, None for `to_onnx`'s default."""
     from ._onnx import to_onnx
 
     if hasattr(X, "columns"):
         X = X[_columns_read(model[0])]
-    onx = to_onnx(model, X[:1], options={"zipmap": False})
+    onx = to_onnx(model, X[:1], dtype=dtype, options={"zipmap": False})
     path.write_bytes(onx.SerializeToString())
     inputs = ", ".join(i.name for i in onx.graph.input)
+    precision = dtype or ("float32" if hasattr(X, "columns") else X.dtype)
     return (
-        f"Best pipeline exported to {path} (ONNX: labels and probabilities; "
-        f"inputs: {inputs})"
+        f"Best pipeline exported to {path} (ONNX, {precision}: labels and "
+        f"probabilities; inputs: {inputs})"
     )
 
 

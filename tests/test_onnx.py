@@ -517,3 +517,35 @@ def test_boolean_classes_are_booleans(onnxruntime, fitted, kind):
     label, _ = run(onnxruntime, to_onnx(clf, X[:1]), X)
     assert label.dtype == np.int64
     assert_array_equal(label, clf.predict(X).astype(np.int64))
+
+
+@pytest.mark.parametrize("onnx_dtype", [None, "float32", "float64"])
+def test_the_command_line_exports_boolean_columns(
+    onnxruntime, tmp_path, capsys, onnx_dtype
+):
+    """A True/False column of a CSV file trains as numbers and exports, in the
+    precision that ``--onnx-dtype`` asks for."""
+    from skbackprop import load_model
+    from skbackprop._cli import main
+
+    X, y = _frame(120)
+    X = X.drop(columns="colour").assign(target=y)
+    data = tmp_path / "flags.csv"
+    X.to_csv(data, index=False)
+    model, onnx_file = tmp_path / "m.skops", tmp_path / "m.onnx"
+    option = [] if onnx_dtype is None else ["--onnx-dtype", onnx_dtype]
+    argv = ["--data", data, "--n-hidden", "4", "--learning-rate", "1", "--cv", "2",
+            "--output", tmp_path, "--save-model", model, "--export-onnx", onnx_file,
+            *option]  # fmt: skip
+    assert main([str(a) for a in argv]) == 0
+    out = capsys.readouterr().out
+    assert f"(ONNX, {onnx_dtype or 'float32'}: labels" in out
+    assert (tmp_path / "loss_curve.png").exists()
+
+    onnx = require("onnx")
+    onx, pipeline = onnx.load(onnx_file), load_model(model)
+    X = X.drop(columns="target")
+    label, proba = run(onnxruntime, onx, X)
+    assert_array_equal(label, pipeline.predict(X))
+    atol = 1e-10 if onnx_dtype == "float64" else 0.05  # float32 rounds longitudes
+    assert_allclose(proba, pipeline.predict_proba(X), rtol=0, atol=atol)
