@@ -15,6 +15,14 @@ and then the outputs of `TwoLayerClassifier.predict` and ``predict_proba``:
 - multilabel: ``Sigmoid(Z)`` per label, and the 0/1 label matrix ``Z > 0``
   (int64, shape ``(n, n_labels)``), as `predict` decides.
 
+Labels are int64 for numeric classes, booleans for boolean ones, strings
+otherwise. `to_onnx` derives the inputs from data (an array, or a DataFrame
+column by column for a pipeline that begins with a ColumnTransformer), in
+float32 or float64, and converts `~sklearn.impute.SimpleImputer` where
+skl2onnx cannot: strings whose missing value is ``NaN`` (a marker string
+stands for it, ``''`` unless that is a category of the model), and float64
+numbers. `onnx_inputs` makes the inputs of such a model from data.
+
 Labels come from the logits, not from rounded probabilities, so the exported
 labels are those of `predict`. skl2onnx's classifier parser adds the options
 of its classifiers: ``zipmap`` (True, False or ``'columns'``) and ``nocl``.
@@ -361,7 +369,7 @@ def _convert_simple_imputer(scope, operator, container, missing=""):
         _impute_doubles(scope, operator, container)
         return
     if isinstance(operator.inputs[0].type, StringTensorType) and (
-        value is None or (isinstance(value, float) and np.isnan(value))
+        value is None or _is_nan(value)
     ):
         operator.raw_operator = copy.copy(imputer)
         operator.raw_operator.missing_values = missing
