@@ -16,6 +16,7 @@ Problems with the user's input end with a one-line error and exit status 1
 
 import argparse
 import contextlib
+import dataclasses
 import math
 import sys
 import time
@@ -250,6 +251,36 @@ def load_data(path=None, target=None, drop=()):
     return read_training_csv(path, target, drop), path.name
 
 
+def booleans_as_numbers(table):
+    """``table`` with its True/False columns numeric, empty cells included.
+
+    pandas reads a True/False column with an empty cell as objects, which
+    `_csv.classify` finds categorical: one-hot encoded, its categories would
+    be the booleans ``True`` and ``False``, not the text the predict command
+    reads, and no ONNX input takes them. Such a column becomes pandas'
+    ``boolean`` dtype and numeric (``True`` is 1, an empty cell is imputed), as
+    a True/False column without empty cells is.
+    """
+    columns = table.columns
+    if columns is None:
+        return table
+    booleans = [
+        name
+        for name in columns.categorical
+        if table.X[name].dropna().map(lambda v: isinstance(v, (bool, np.bool_))).all()
+    ]
+    if not booleans:
+        return table
+    numeric = set(columns.numeric) | set(booleans)
+    columns = dataclasses.replace(
+        columns,
+        numeric=[name for name in table.X.columns if name in numeric],
+        categorical=[name for name in columns.categorical if name not in booleans],
+    )
+    X = table.X.astype(dict.fromkeys(booleans, "boolean"))
+    return dataclasses.replace(table, X=X, columns=columns)
+
+
 def split(X, y, cv, random_state):
     """Stratified training and held-out sets, with enough samples per class."""
     try:
@@ -383,6 +414,7 @@ def run(args):
     outputs = planned_outputs(args)
     check_outputs(outputs)
     table, name = load_data(args.data, args.target, args.drop)
+    table = booleans_as_numbers(table)
     X_train, X_test, y_train, y_test = split(
         table.X, table.y, args.cv, args.random_state
     )

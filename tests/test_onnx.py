@@ -2,6 +2,7 @@
 probabilities of the estimator; pipelines, DataFrames and a missing extra."""
 
 import copy
+import io
 import subprocess
 import sys
 
@@ -519,17 +520,22 @@ def test_boolean_classes_are_booleans(onnxruntime, fitted, kind):
     assert_array_equal(label, clf.predict(X).astype(np.int64))
 
 
+@pytest.mark.parametrize("empty_cell", [False, True])
 @pytest.mark.parametrize("onnx_dtype", [None, "float32", "float64"])
 def test_the_command_line_exports_boolean_columns(
-    onnxruntime, tmp_path, capsys, onnx_dtype
+    onnxruntime, tmp_path, capsys, onnx_dtype, empty_cell
 ):
-    """A True/False column of a CSV file trains as numbers and exports, in the
-    precision that ``--onnx-dtype`` asks for."""
+    """A True/False column of a CSV file, with an empty cell or not, trains as
+    numbers and exports, in the precision that ``--onnx-dtype`` asks for; the
+    predict command gives the model's predictions."""
     from skbackprop import load_model
-    from skbackprop._cli import main
+    from skbackprop.__main__ import main
 
     X, y = _frame(120)
     X = X.drop(columns="colour").assign(target=y)
+    if empty_cell:
+        X["flag"] = X["flag"].astype(object)
+        X.loc[3, "flag"] = None
     data = tmp_path / "flags.csv"
     X.to_csv(data, index=False)
     model, onnx_file = tmp_path / "m.skops", tmp_path / "m.onnx"
@@ -539,13 +545,20 @@ def test_the_command_line_exports_boolean_columns(
             *option]  # fmt: skip
     assert main([str(a) for a in argv]) == 0
     out = capsys.readouterr().out
+    assert "numeric, imputed (median) and standardized: longitude, year, flag" in out
     assert f"(ONNX, {onnx_dtype or 'float32'}: labels" in out
     assert (tmp_path / "loss_curve.png").exists()
 
     onnx = require("onnx")
     onx, pipeline = onnx.load(onnx_file), load_model(model)
-    X = X.drop(columns="target")
+    X = X.drop(columns="target").astype({"flag": "boolean"})
     label, proba = run(onnxruntime, onx, X)
     assert_array_equal(label, pipeline.predict(X))
     atol = 1e-10 if onnx_dtype == "float64" else 0.05  # float32 rounds longitudes
     assert_allclose(proba, pipeline.predict_proba(X), rtol=0, atol=atol)
+
+    complete = tmp_path / "complete.csv"  # the rows without an empty cell
+    X.dropna().to_csv(complete, index=False)
+    assert main(["predict", "--model", str(model), "--data", str(complete)]) == 0
+    predicted = require("pandas").read_csv(io.StringIO(capsys.readouterr().out))
+    assert_array_equal(predicted["prediction"], pipeline.predict(X.dropna()))
