@@ -148,9 +148,9 @@ def predictions_table(path, classes, predictions, probabilities):
             f"{path} already has a column {clash[0]!r}; rename it to keep it apart "
             "from the predictions"
         )
-    added = pd.DataFrame(dict(zip(predicted, predictions.T, strict=True)))
-    added[names[len(predicted) :]] = probabilities
-    return pd.concat([rows, added], axis=1)
+    labels = pd.DataFrame(dict(zip(predicted, predictions.T, strict=True)))
+    added = pd.DataFrame(probabilities, columns=names[len(predicted) :])
+    return pd.concat([rows, labels, added], axis=1)
 
 
 def accuracy_line(path, target, labels, predictions):
