@@ -264,10 +264,12 @@ def booleans_as_numbers(table):
     columns = table.columns
     if columns is None:
         return table
+    from pandas.api.types import infer_dtype
+
     booleans = [
         name
         for name in columns.categorical
-        if table.X[name].dropna().map(lambda v: isinstance(v, (bool, np.bool_))).all()
+        if infer_dtype(table.X[name], skipna=True) == "boolean"
     ]
     if not booleans:
         return table
