@@ -839,9 +839,12 @@ class TwoLayerClassifier(
 
     # ------------------------------------------------------ fitted attributes
     def _snapshot(self, data, theta):
-        """A fitted copy of this estimator with weights ``theta``, for scorers."""
+        """A fitted copy of this estimator with a copy of the weights ``theta``
+        and of the classes, for scorers: what a scorer does to it cannot reach
+        the training, which goes on changing ``theta`` in place."""
         estimator = type(self)(**self.get_params(deep=False))
-        estimator._set_fitted(data, theta, [], 0, 0)
+        estimator._set_fitted(data, theta.copy(), [], 0, 0)
+        estimator.classes_ = copy.copy(data.classes)
         estimator.n_features_in_ = data.layout.n_features
         return estimator
 
@@ -911,6 +914,7 @@ class TwoLayerClassifier(
         """``method`` of a dask ``X``: a dask array, computed chunk by chunk by
         the in-memory method (`_distributed.predict_lazily`); the feature count
         and names are checked now."""
+        _distributed.check_2d(X)
         self._check_dask_X(X, reset=False)
         return _distributed.predict_lazily(self, method, X)
 
@@ -1007,6 +1011,33 @@ class TwoLayerClassifier(
         Z = self._logits(X)
         with _quiet():
             return _network.per_class(_network.log_output, Z, self.out_activation_)
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy of `predict` on ``X`` against ``y``, as scikit-learn's
+        classifiers compute it (subset accuracy for multilabel targets).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples. With dask collections (``X``, ``y`` or
+            ``sample_weight``), the predictions are computed chunk by chunk,
+            and they, the labels and the weights are gathered: dask
+            DataFrames and Series, whose chunks' row counts are unknown,
+            work as dask arrays do.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True labels of ``X``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            Mean accuracy of ``self.predict(X)`` with respect to ``y``.
+        """
+        if any(map(_distributed.is_dask_collection, (X, y, sample_weight))):
+            check_is_fitted(self)
+            return _distributed.score(self, X, y, sample_weight)
+        return super().score(X, y, sample_weight=sample_weight)
 
     def hidden_activations(self, X):
         """The hidden layer's sigmoid features ``h = g(X W1 + b1)``.

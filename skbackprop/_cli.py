@@ -202,6 +202,14 @@ def _parser():
         help="export the best pipeline, preprocessing included, as an ONNX model "
         "to a .onnx file (the onnx extra)",
     )
+    out.add_argument(
+        "--onnx-dtype",
+        choices=["float32", "float64"],
+        help="precision of the ONNX model's numeric inputs and computation "
+        "(default: float32 for a CSV file's columns; float64 gives the model's "
+        "probabilities exactly where columns hold large values, such as years "
+        "or longitudes)",
+    )
     scale = parser.add_argument_group(
         "scale-out on dask (needs the dask extra: pip install 'skbackprop[dask]')"
     )

@@ -133,13 +133,16 @@ def block_lengths(blocks, client):
     return tuple(client.compute([dask.delayed(len)(b) for b in blocks], sync=True))
 
 
-def aligned_blocks(obj, X_blocks, X_lengths, client, name):
+def aligned_blocks(obj, X_blocks, X_lengths, client, name, X_divisions=None):
     """The row chunks of ``obj`` (``y``, a weight) that go with ``X_blocks``.
 
-    A dask collection with as many chunks as ``X`` is taken chunk by chunk (their
-    lengths are checked on the workers); one chunked otherwise is rechunked like
-    ``X``; an in-memory array is cut into ``X``'s chunks. Returns ``(blocks,
-    X_lengths)``, the lengths computed if they were needed and unknown.
+    A dask collection chunked as ``X`` is taken chunk by chunk (the lengths
+    are checked on the workers); one chunked otherwise is rechunked like
+    ``X``; an in-memory array is cut into ``X``'s chunks. Chunks are known to
+    be alike when ``obj`` and ``X`` are DataFrames or Series of the same
+    known divisions, or when their row counts are equal (counted, where
+    unknown, when both have as many chunks). Returns ``(blocks, X_lengths)``,
+    the lengths computed if they were needed and unknown.
     """
     import dask
     import dask.array as da
@@ -148,10 +151,15 @@ def aligned_blocks(obj, X_blocks, X_lengths, client, name):
         return [None] * len(X_blocks), X_lengths
     if is_dask_collection(obj):
         blocks, lengths = row_blocks(obj)
-        if len(blocks) == len(X_blocks) and (
-            lengths is None or X_lengths is None or lengths == X_lengths
-        ):
-            return blocks, X_lengths
+        if len(blocks) == len(X_blocks):
+            if _same_divisions(obj, X_divisions):
+                return blocks, X_lengths
+            if lengths is None:
+                lengths = block_lengths(blocks, client)
+            if X_lengths is None:
+                X_lengths = block_lengths(X_blocks, client)
+            if tuple(lengths) == tuple(X_lengths):
+                return blocks, X_lengths
         if X_lengths is None:
             X_lengths = block_lengths(X_blocks, client)
         if not isinstance(obj, da.Array):
@@ -175,6 +183,17 @@ def aligned_blocks(obj, X_blocks, X_lengths, client, name):
         for length, stop in zip(X_lengths, stops, strict=True)
     ]
     return [dask.delayed(piece, pure=False) for piece in pieces], X_lengths
+
+
+def _same_divisions(obj, divisions):
+    """Whether the dask DataFrame or Series ``obj`` has the known
+    ``divisions`` (those of a DataFrame ``X``): then its partitions hold the
+    rows of the same index ranges as those of ``X``."""
+    return (
+        divisions is not None
+        and getattr(obj, "known_divisions", False)
+        and tuple(obj.divisions) == tuple(divisions)
+    )
 
 
 def _n_rows(obj):
@@ -404,9 +423,10 @@ def build(client, X, y, sample_weight, *, sparse_rows=False):
     import dask
 
     X_blocks, lengths = row_blocks(X)
-    y_blocks, lengths = aligned_blocks(y, X_blocks, lengths, client, "y")
+    divisions = X.divisions if getattr(X, "known_divisions", False) else None
+    y_blocks, lengths = aligned_blocks(y, X_blocks, lengths, client, "y", divisions)
     w_blocks, lengths = aligned_blocks(
-        sample_weight, X_blocks, lengths, client, "sample_weight"
+        sample_weight, X_blocks, lengths, client, "sample_weight", divisions
     )
     validated = [
         dask.delayed(validated_block, pure=True)(Xb, yb, wb, i, sparse_rows)
@@ -806,6 +826,13 @@ def _part_rows(part):
 # --------------------------------------------------------------------------------------
 # Prediction, chunk by chunk
 # --------------------------------------------------------------------------------------
+def check_2d(X):
+    """A dask ``X`` that is not 2-D (an array of one dimension, a Series) gets
+    the error of the in-memory methods, from its empty meta."""
+    if X.ndim != 2:
+        check_array(X._meta, ensure_min_samples=0, input_name="X")
+
+
 def predict_lazily(estimator, method, X):
     """``estimator.method`` mapped over the row chunks of the dask collection
     ``X``: a dask array, computed chunk by chunk when asked for.
@@ -832,6 +859,22 @@ def predict_lazily(estimator, method, X):
     return X.map_partitions(_predict_block, estimator, method, meta=meta)
 
 
+def score(estimator, X, y, sample_weight):
+    """The accuracy of ``estimator`` on dask collections: the predictions of
+    ``X`` (computed chunk by chunk), the labels and the weights gathered, then
+    scikit-learn's `accuracy_score`, which needs their lengths."""
+    import dask
+    from sklearn.metrics import accuracy_score
+
+    # one collection at a time: dask warns against computing arrays and
+    # DataFrames together
+    predicted, y, sample_weight = (
+        dask.compute(v)[0] if is_dask_collection(v) else v
+        for v in (estimator.predict(X), y, sample_weight)
+    )
+    return float(accuracy_score(y, predicted, sample_weight=sample_weight))
+
+
 def _output_dtype(estimator, method, X):
     """The dtype of ``estimator.method(X)``: the labels' for `predict` (0/1
     integers for multilabel targets), else the floats of the data and weights,
@@ -844,6 +887,12 @@ def _output_dtype(estimator, method, X):
 
 
 def _predict_block(X, estimator, method):
+    """``estimator.method`` of one chunk; a chunk of no rows (a partition that
+    a filter emptied) has an output of no rows."""
+    if X.shape[0] == 0:
+        width = _output_width(estimator, method)
+        shape = (0,) if width is None else (0, width)
+        return np.empty(shape, _output_dtype(estimator, method, X))
     return getattr(estimator, method)(X)
 
 

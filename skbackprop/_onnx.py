@@ -15,6 +15,14 @@ and then the outputs of `TwoLayerClassifier.predict` and ``predict_proba``:
 - multilabel: ``Sigmoid(Z)`` per label, and the 0/1 label matrix ``Z > 0``
   (int64, shape ``(n, n_labels)``), as `predict` decides.
 
+Labels are int64 for numeric classes, booleans for boolean ones, strings
+otherwise. `to_onnx` derives the inputs from data (an array, or a DataFrame
+column by column for a pipeline that begins with a ColumnTransformer), in
+float32 or float64, and converts `~sklearn.impute.SimpleImputer` where
+skl2onnx cannot: strings whose missing value is ``NaN`` (a marker string
+stands for it, ``''`` unless that is a category of the model), and float64
+numbers. `onnx_inputs` makes the inputs of such a model from data.
+
 Labels come from the logits, not from rounded probabilities, so the exported
 labels are those of `predict`. skl2onnx's classifier parser adds the options
 of its classifiers: ``zipmap`` (True, False or ``'columns'``) and ``nocl``.
@@ -24,12 +32,14 @@ imported only when a function here is called.
 """
 
 import copy
+import functools
 import json
 
 import numpy as np
 
 ALIAS = "SkbackpropTwoLayerClassifier"
 _COLUMNS = "skbackprop.columns"  # metadata: the DataFrame column of each input
+_MISSING = "skbackprop.missing_string"  # metadata: the string that means missing
 # skl2onnx's options of classifiers: zipmap, and nocl (labels are class indices).
 _OPTIONS = {"zipmap": [True, False, "columns"], "nocl": [False, True]}
 _EXTRA = (
@@ -92,7 +102,7 @@ def register_onnx_converter():
     )
 
 
-def to_onnx(model, X, **kwargs):
+def to_onnx(model, X, *, dtype=None, **kwargs):
     """Convert a fitted model that contains a `TwoLayerClassifier` to ONNX.
 
     Registers the converter (`register_onnx_converter`) and converts with
@@ -112,17 +122,27 @@ def to_onnx(model, X, **kwargs):
         Some rows of the data the model takes (one is enough): they fix the
         inputs of the ONNX graph.
 
-        - An array gives one input ``'X'`` of shape ``(None, n_features)``
-          and of the array's type: float32 computes in float32, float64 in
-          float64.
-        - A DataFrame gives one input per column, named after the column,
-          of shape ``(None, 1)``: a ``tensor(string)`` for columns of strings
+        - An array (dense or sparse) gives one input ``'X'`` of shape
+          ``(None, n_features)`` and of the array's type: float32 computes
+          in float32, float64 in float64.
+        - A DataFrame, for a model that begins with a
+          :class:`~sklearn.compose.ColumnTransformer` (which selects columns
+          by name), gives one input per column, named after the column, of
+          shape ``(None, 1)``: a ``tensor(string)`` for columns of strings
           (object, string or category dtype) and a ``tensor(float)`` for
-          numeric ones. This is the form skl2onnx needs for a
-          :class:`~sklearn.compose.ColumnTransformer` that selects columns by
-          name. At prediction, pass each column as a 2-D array: numbers as
-          float32 (NaN where missing), strings as ``str`` with ``''`` where
-          missing; `onnx_inputs` does it.
+          numeric and boolean ones (``True`` is 1). At prediction, pass each
+          column as a 2-D array: numbers as float32 (NaN where missing),
+          strings as ``str`` with ``''`` where missing (see Notes); the
+          function `onnx_inputs` does it.
+        - A DataFrame, for any other model (a bare classifier, a pipeline
+          that begins with a scaler), gives one input ``'X'`` of shape
+          ``(None, n_columns)``: its columns must all be numeric or boolean.
+
+    dtype : {None, numpy.float32, numpy.float64}, default=None
+        The type of the numeric inputs, and so the precision of the graph.
+        None takes an array's own type, and float32 for a DataFrame's
+        columns. ``numpy.float64`` keeps large values (years, longitudes,
+        timestamps) exact, which float32 rounds.
 
     **kwargs : dict
         Passed on to :func:`skl2onnx.convert_sklearn`: ``options`` (for
@@ -158,7 +178,13 @@ def to_onnx(model, X, **kwargs):
     strings only with a string ``missing_values``. In a DataFrame a missing
     string is ``NaN``, scikit-learn's default ``missing_values``: this function
     converts a string imputer whose ``missing_values`` is ``NaN`` or None with
-    ``''`` as the missing string, since an ONNX string tensor has no ``NaN``.
+    a string standing for missing, since an ONNX string tensor has no ``NaN``.
+    That string is ``''``, unless ``''`` is a category the model learned (a
+    category of an encoder, or an imputer's fill value): then it is
+    ``'<missing>'`` (or ``'<missing 1>'``, ... if that one is learned too), so
+    that ``''`` stays a category. The model's metadata
+    ``skbackprop.missing_string`` holds it, and `onnx_inputs` puts it where a
+    string is missing.
 
     Examples
     --------
@@ -184,30 +210,41 @@ def to_onnx(model, X, **kwargs):
     skl2onnx = _skl2onnx()
     from sklearn.impute import SimpleImputer
 
+    if dtype is not None and np.dtype(dtype) not in (np.float32, np.float64):
+        raise ValueError(f"dtype={dtype!r}: pass numpy.float32, numpy.float64 or None.")
+    dtype = None if dtype is None else np.dtype(dtype)
     register_onnx_converter()
     columns = None
     if kwargs.get("initial_types") is None:
-        kwargs["initial_types"] = _initial_types(X)
+        kwargs["initial_types"] = _initial_types(X, dtype, _selects_columns(model))
         if hasattr(X, "columns"):
             columns = [str(name) for name in X.columns]
     kwargs.setdefault("name", f"ONNX({type(model).__name__})")
+    missing = _missing_string(model)
     kwargs["custom_conversion_functions"] = {
-        SimpleImputer: _convert_simple_imputer,
+        SimpleImputer: functools.partial(_convert_simple_imputer, missing=missing),
         **(kwargs.get("custom_conversion_functions") or {}),
     }
     onx = skl2onnx.convert_sklearn(model, **kwargs)
+    # the DataFrame's column of each input, in the inputs' order: ONNX names may
+    # differ from them; and the string that stands for a missing one (both read
+    # by `onnx_inputs`)
+    metadata = {_MISSING: missing}
     if columns is not None:
-        # the DataFrame's column of each input, in the inputs' order: ONNX names
-        # may differ from them (`onnx_inputs` reads this)
+        metadata[_COLUMNS] = json.dumps(columns)
+    for key, value in metadata.items():
         entry = onx.metadata_props.add()
-        entry.key, entry.value = _COLUMNS, json.dumps(columns)
+        entry.key, entry.value = key, value
     return onx
 
 
 # ----------------------------------------------------------------------- inputs
-def _initial_types(X):
-    """skl2onnx's inputs for data like ``X``: a DataFrame column by column,
-    an array as one input ``'X'``."""
+def _initial_types(X, dtype, by_column):
+    """skl2onnx's inputs for data like ``X``: an array as one input ``'X'``, a
+    DataFrame column by column when ``by_column`` (the model selects its
+    columns by name), else as one input ``'X'`` of its numeric columns.
+    Numbers are of type ``dtype`` (None: an array's own, float32 for a
+    DataFrame)."""
     from skl2onnx.common.data_types import (
         DoubleTensorType,
         FloatTensorType,
@@ -215,19 +252,25 @@ def _initial_types(X):
     )
 
     if hasattr(X, "columns") and hasattr(X, "dtypes"):
-        types = []
-        for name, dtype in X.dtypes.items():
-            if _is_string_column(dtype):
-                types.append((str(name), StringTensorType([None, 1])))
-            elif _is_number_column(dtype):
-                types.append((str(name), FloatTensorType([None, 1])))
-            else:
-                raise TypeError(
-                    f"Column {name!r} of X has dtype {dtype}, which has no ONNX "
-                    "input here: make it numbers or strings, or drop it."
+        numbers = DoubleTensorType if dtype == np.float64 else FloatTensorType
+        strings = _string_columns(X)
+        if by_column:
+            return [
+                (
+                    str(name),
+                    (StringTensorType if name in strings else numbers)([None, 1]),
                 )
-        return types
-    dtype = getattr(X, "dtype", None)
+                for name in X.columns
+            ]
+        if strings:
+            raise TypeError(
+                f"Column {strings[0]!r} of X holds strings, which only a pipeline "
+                "that begins with a ColumnTransformer can take: encode them in "
+                "one (OneHotEncoder), or pass X without them."
+            )
+        return [("X", numbers([None, X.shape[1]]))]
+    if dtype is None:
+        dtype = getattr(X, "dtype", None)
     if getattr(X, "ndim", None) != 2 or not _is_number_column(dtype):
         raise TypeError(
             "X must be a 2-D array of numbers or a pandas DataFrame; got "
@@ -235,6 +278,32 @@ def _initial_types(X):
         )
     tensor = FloatTensorType if dtype == np.float32 else DoubleTensorType
     return [("X", tensor([None, X.shape[1]]))]
+
+
+def _string_columns(X):
+    """The columns of the DataFrame ``X`` that are ONNX string inputs; an error
+    names the first column that is neither strings nor numbers."""
+    strings = []
+    for name, dtype in X.dtypes.items():
+        if _is_string_column(dtype):
+            strings.append(name)
+        elif not (_is_number_column(dtype) or _is_bool_column(dtype)):
+            raise TypeError(
+                f"Column {name!r} of X has dtype {dtype}, which has no ONNX "
+                "input here: make it numbers or strings, or drop it."
+            )
+    return strings
+
+
+def _selects_columns(model):
+    """Whether ``model`` begins with a ColumnTransformer, which takes the
+    columns of a DataFrame by name (then each column is an input)."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
+
+    while isinstance(model, Pipeline):
+        model = model.steps[0][1]
+    return isinstance(model, ColumnTransformer)
 
 
 def _is_string_column(dtype):
@@ -254,24 +323,93 @@ def _is_number_column(dtype):
         return False
 
 
-def _convert_simple_imputer(scope, operator, container):
+def _is_bool_column(dtype):
+    """Whether a column of ``dtype`` holds booleans (NumPy's, or pandas'
+    ``boolean`` with missing values): numbers to scikit-learn, 1 for True."""
+    return getattr(dtype, "kind", None) == "b"
+
+
+def _missing_string(model):
+    """The string that stands for a missing string in the ONNX inputs: ``''``,
+    unless the model learned ``''`` as a category; then the first of
+    ``'<missing>'``, ``'<missing 1>'``, ... that it did not learn."""
+    learned = set()
+    for part in _fitted_parts(model):
+        values = [getattr(part, "statistics_", None), *getattr(part, "categories_", ())]
+        for array in values:
+            if array is not None:
+                learned.update(v for v in np.ravel(array) if isinstance(v, str))
+    more = (f"<missing {i}>" for i in range(1, len(learned) + 1))
+    candidates = ("", "<missing>", *more)
+    return next(c for c in candidates if c not in learned)
+
+
+def _fitted_parts(model):
+    """``model`` and the fitted estimators inside it: the steps of pipelines,
+    the transformers of a ColumnTransformer or FeatureUnion."""
+    yield model
+    inner = [*getattr(model, "steps", ()), *getattr(model, "transformer_list", ())]
+    inner += getattr(model, "transformers_", [])
+    for entry in inner:
+        if hasattr(entry[1], "fit"):
+            yield from _fitted_parts(entry[1])
+
+
+def _convert_simple_imputer(scope, operator, container, missing=""):
     """skl2onnx's converter of `~sklearn.impute.SimpleImputer`, which also takes
     strings whose missing value is ``NaN`` or None: in an ONNX string tensor,
-    ``''`` is the missing value."""
-    from skl2onnx.common.data_types import StringTensorType
+    the string ``missing`` is the missing value. float64 numbers take
+    `_impute_doubles`."""
+    from skl2onnx.common.data_types import DoubleTensorType, StringTensorType
     from skl2onnx.operator_converters.imputer_op import convert_sklearn_imputer
 
     imputer = operator.raw_operator
-    missing = imputer.missing_values
+    value = imputer.missing_values
+    if isinstance(operator.inputs[0].type, DoubleTensorType) and _is_nan(value):
+        _impute_doubles(scope, operator, container)
+        return
     if isinstance(operator.inputs[0].type, StringTensorType) and (
-        missing is None or (isinstance(missing, float) and np.isnan(missing))
+        value is None or _is_nan(value)
     ):
         operator.raw_operator = copy.copy(imputer)
-        operator.raw_operator.missing_values = ""
+        operator.raw_operator.missing_values = missing
     try:
         convert_sklearn_imputer(scope, operator, container)
     finally:
         operator.raw_operator = imputer
+
+
+def _is_nan(value):
+    return isinstance(value, float) and np.isnan(value)
+
+
+def _impute_doubles(scope, operator, container):
+    """A float64 `~sklearn.impute.SimpleImputer` of ``NaN``s with standard
+    operators (onnxruntime's ``Imputer`` takes float32 only)::
+
+        Where(IsNaN(x), statistics, x)
+    """
+    imputer = operator.raw_operator
+    if imputer.add_indicator:
+        raise NotImplementedError(
+            "A float64 ONNX graph takes no SimpleImputer(add_indicator=True): "
+            "export with dtype=numpy.float32, or impute without the indicator."
+        )
+    graph = _Graph(scope, container, np.float64)
+    x = operator.inputs[0].full_name
+    statistics = np.asarray(imputer.statistics_, dtype=np.float64)
+    if np.isnan(statistics).any():
+        raise NotImplementedError(
+            "A float64 ONNX graph takes no SimpleImputer that drops columns "
+            "with no value in fit: leave those columns out of X, or export "
+            "with dtype=numpy.float32."
+        )
+    isnan = graph.node("IsNaN", x)
+    graph.node(
+        "Where",
+        [isnan, graph.constant(statistics.reshape(1, -1)), x],
+        output=operator.outputs[0].full_name,
+    )
 
 
 def onnx_inputs(onx, X):
@@ -282,12 +420,13 @@ def onnx_inputs(onx, X):
     onx : onnx.ModelProto
         A model made by `to_onnx` from data of the same kind as ``X``.
 
-    X : ndarray or pandas.DataFrame
-        Data to predict: an array for a model with one input, or a
-        DataFrame. For a model `to_onnx` made from a DataFrame, its inputs are
-        taken from the columns of the same names, in any order, and other
-        columns (the target, say) are left out; otherwise the DataFrame has
-        the columns of the one the model was made from, in the same order.
+    X : {ndarray, sparse matrix, pandas.DataFrame}
+        Data to predict: an array for a model with one input (a sparse one
+        is made dense, as ONNX tensors are), or a DataFrame. For a model
+        `to_onnx` made from a DataFrame, its inputs are taken from the
+        columns of the same names, in any order, and other columns (the
+        target, say) are left out; otherwise the DataFrame has the columns
+        of the one the model was made from, in the same order.
 
     Returns
     -------
@@ -295,8 +434,10 @@ def onnx_inputs(onx, X):
         ``{input name: 2-D array}``, to pass to
         ``onnxruntime.InferenceSession.run``: the array in the input's
         precision, or each column of the DataFrame as a column vector,
-        numbers as float32 (``NaN`` where missing) and strings as ``str``
-        (``''`` where missing).
+        numbers in the input's precision (``NaN`` where missing, 1 for
+        ``True``) and strings as ``str`` (``''`` where missing, or the
+        model's own missing string: see `to_onnx`). For a model with one
+        input ``'X'`` made from a DataFrame, its columns as one matrix.
 
     See Also
     --------
@@ -334,8 +475,11 @@ def onnx_inputs(onx, X):
                 f"The model has {len(inputs)} inputs, one per column of a "
                 "DataFrame: pass X as a DataFrame with these columns."
             )
+        if hasattr(X, "toarray"):  # a sparse matrix: ONNX tensors are dense
+            X = X.toarray()
         return {inputs[0].name: np.asarray(X, dtype=_numpy_type(inputs[0]))}
-    columns = _input_columns(onx)
+    columns = json.loads(_metadata(onx, _COLUMNS, "null"))
+    missing_string = _metadata(onx, _MISSING, "")
     if columns is not None:
         missing = [name for name in columns if name not in X.columns]
         if missing:
@@ -343,8 +487,10 @@ def onnx_inputs(onx, X):
                 f"X has no column {missing[0]!r}, which the model takes; its "
                 f"inputs are the columns {', '.join(map(repr, columns))}."
             )
+        if len(inputs) == 1 and len(columns) > 1:  # one matrix of the columns
+            return {inputs[0].name: _column(X[columns], _numpy_type(inputs[0]))}
         return {
-            put.name: _column(X[[name]], _numpy_type(put))
+            put.name: _column(X[[name]], _numpy_type(put), missing_string)
             for name, put in zip(columns, inputs, strict=True)
         }
     if len(inputs) != X.shape[1]:
@@ -353,18 +499,18 @@ def onnx_inputs(onx, X):
             "pass the columns of the DataFrame the model was made from."
         )
     return {
-        put.name: _column(X.iloc[:, [j]], _numpy_type(put))
+        put.name: _column(X.iloc[:, [j]], _numpy_type(put), missing_string)
         for j, put in enumerate(inputs)
     }
 
 
-def _input_columns(onx):
-    """The DataFrame column of each input, as `to_onnx` recorded them; None
-    for a model made otherwise."""
+def _metadata(onx, key, default):
+    """The metadata ``key`` that `to_onnx` recorded; ``default`` for a model
+    made otherwise."""
     for entry in onx.metadata_props:
-        if entry.key == _COLUMNS:
-            return json.loads(entry.value)
-    return None
+        if entry.key == key:
+            return entry.value
+    return default
 
 
 def _numpy_type(put):
@@ -379,11 +525,12 @@ def _numpy_type(put):
     return types[put.type.tensor_type.elem_type]
 
 
-def _column(column, dtype):
-    """One column of a DataFrame as a column vector of ``dtype``."""
+def _column(columns, dtype, missing=""):
+    """Columns of a DataFrame as a 2-D array of ``dtype``: strings with
+    ``missing`` where missing, numbers with NaN (booleans as 0 and 1)."""
     if dtype is str:
-        return column.astype(object).fillna("").to_numpy(dtype=str)
-    return column.to_numpy(dtype=dtype)
+        return columns.astype(object).fillna(missing).to_numpy(dtype=str)
+    return columns.to_numpy(dtype=dtype, na_value=np.nan)
 
 
 # ------------------------------------------------------------ shape calculator
@@ -402,7 +549,7 @@ def _calculate_output_shapes(operator):
     )
     model = operator.raw_operator
     n = operator.inputs[0].get_first_dimension()
-    label_type, _ = _label_type(_classes(operator.scope_inst, model))
+    label_type, _ = _labels(operator.scope_inst, model)
     label_shape = [n, model.n_outputs_] if model._is_multilabel() else [n]
     operator.outputs[0].type = label_type(label_shape)
     proba_type = (
@@ -422,12 +569,20 @@ def _zipmap_float(operator):
     )
 
 
-def _classes(scope, model):
-    """The labels of the exported model: the classes, or their indices with the
-    option ``nocl``."""
+def _labels(scope, model):
+    """``(tensor type, values)`` of the labels of the exported model: the
+    classes (`_label_type`), or their indices with the option ``nocl``.
+    Boolean classes are booleans, as `predict` gives them, except where
+    skl2onnx's ZipMap (option ``zipmap``) takes them, which holds int64 keys
+    and labels only: there they are 0 and 1."""
+    from skl2onnx.common.data_types import BooleanTensorType
+
     if scope.get_options(model, {"nocl": False})["nocl"]:
-        return np.arange(len(model.classes_))
-    return model.classes_
+        return _label_type(np.arange(len(model.classes_)))
+    zipmap = scope.get_options(model, {"zipmap": True})["zipmap"]
+    if model.classes_.dtype == np.bool_ and zipmap is False:
+        return BooleanTensorType, np.asarray(model.classes_)
+    return _label_type(model.classes_)
 
 
 def _label_type(classes):
@@ -473,7 +628,7 @@ def _convert(scope, operator, container):
     if model._is_multilabel():
         _multilabel_outputs(graph, Z, label, proba)
     else:
-        _class_outputs(graph, Z, label, proba, _label_type(_classes(scope, model))[1])
+        _class_outputs(graph, Z, label, proba, _labels(scope, model)[1])
     if _zipmap_float(operator):
         graph.node("Cast", proba, output=rounded, to=graph.TYPES[np.float32])
 
@@ -511,6 +666,7 @@ class _Graph:
             np.float32: onnx_proto.TensorProto.FLOAT,
             np.float64: onnx_proto.TensorProto.DOUBLE,
             np.int64: onnx_proto.TensorProto.INT64,
+            np.bool_: onnx_proto.TensorProto.BOOL,
             np.bytes_: onnx_proto.TensorProto.STRING,
         }
 
@@ -537,7 +693,7 @@ class _Graph:
         return name
 
     def labels(self, classes):
-        """An initializer holding the class labels (int64 or bytes)."""
+        """An initializer holding the class labels (int64, bool or bytes)."""
         name = self.scope.get_unique_variable_name("classes")
         self.container.add_initializer(
             name, self.TYPES[classes.dtype.type], classes.shape, classes.tolist()

@@ -15,6 +15,7 @@ A new output is one entry of `planned_outputs` and its writer.
 """
 
 import contextlib
+import functools
 import os
 import stat
 from dataclasses import dataclass, field
@@ -66,11 +67,14 @@ def planned_outputs(args):
             )
         )
     if args.export_onnx is not None:
+        export = _export_onnx
+        if getattr(args, "onnx_dtype", None) is not None:
+            export = functools.partial(_export_onnx, dtype=args.onnx_dtype)
         outputs.append(
             Output(
                 "--export-onnx",
                 args.export_onnx,
-                _export_onnx,
+                export,
                 _check_onnx,
                 suffixes=(".onnx",),
             )
@@ -256,21 +260,23 @@ def _check_onnx(path):
         raise InputError(f"--export-onnx {path}: {exc}") from None
 
 
-def _export_onnx(model, path, X):
+def _export_onnx(model, path, X, dtype=None):
     """The ONNX graph takes one input per column the pipeline reads: the
     columns it drops (identifier-like, empty, ``--drop``) are left out, as the
-    predict command lets them be."""
+    predict command lets them be. ``dtype`` (``--onnx-dtype``) is the type
+    of its numeric inputs, None for `to_onnx`'s default."""
     from ._onnx import to_onnx
 
     if hasattr(X, "columns"):
         X = X[_columns_read(model[0])]
-    onx = to_onnx(model, X[:1], options={"zipmap": False})
+    onx = to_onnx(model, X[:1], dtype=dtype, options={"zipmap": False})
     with atomic_path(path) as temporary:
         temporary.write_bytes(onx.SerializeToString())
     inputs = listing(i.name for i in onx.graph.input)
+    precision = dtype or ("float32" if hasattr(X, "columns") else X.dtype)
     return (
-        f"Best pipeline exported to {path} (ONNX: labels and probabilities; "
-        f"inputs: {inputs})"
+        f"Best pipeline exported to {path} (ONNX, {precision}: labels and "
+        f"probabilities; inputs: {inputs})"
     )
 
 

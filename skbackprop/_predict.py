@@ -2,9 +2,11 @@
 
 Writes the file's rows in order, as written, followed by a ``prediction``
 column and one ``probability_<class>`` column per class, to ``--output`` or to
-standard output. When the file holds the model's target column, its labels are
-left out of the features and the accuracy is printed (to standard error when
-the predictions go to standard output).
+standard output; for a multilabel model (one yes-or-no output per label), a
+``prediction_<label>`` column (0 or 1) per label, then the
+``probability_<label>`` columns. When the file holds the model's target column,
+its labels are left out of the features and the accuracy is printed (to
+standard error when the predictions go to standard output).
 
 The model is a pipeline fitted on a DataFrame (it knows its columns' names),
 such as the one ``python -m skbackprop --save-model`` writes; ``.skops`` files
@@ -116,7 +118,7 @@ def run(args):
         except OSError as exc:
             raise InputError(f"cannot write {args.output}: {exc}") from None
         print(f"Predictions for {len(table)} rows written to {args.output}")
-    if labels is not None:
+    if labels is not None and np.ndim(predictions) == 1:
         print(accuracy_line(args.data, target, labels, predictions), file=report)
         for line in record_lines(model, args.data):
             print(wrapped(line), file=report)
@@ -180,20 +182,26 @@ def model_reading(model):
 
 
 def predictions_table(path, classes, predictions, probabilities):
-    """The rows of ``path`` as written, then the prediction and probabilities."""
+    """The rows of ``path`` as written, then the prediction and probabilities:
+    of a multilabel model, a 0/1 prediction column per label."""
     import pandas as pd
 
     rows = read_frame(path, all_text=True)
-    names = [PREDICTION, *(f"probability_{c}" for c in classes)]
+    predictions = np.asarray(predictions)
+    if predictions.ndim == 2:  # multilabel: a prediction per label
+        predicted = [f"{PREDICTION}_{c}" for c in classes]
+    else:
+        predicted, predictions = [PREDICTION], predictions[:, np.newaxis]
+    names = [*predicted, *(f"probability_{c}" for c in classes)]
     clash = [name for name in names if name in rows.columns]
     if clash:
         raise InputError(
             f"{path} already has a column {clash[0]!r}; rename it to keep it apart "
             "from the predictions"
         )
-    added = pd.DataFrame(probabilities, columns=names[1:])
-    added.insert(0, PREDICTION, predictions)
-    return pd.concat([rows, added], axis=1)
+    labels = pd.DataFrame(dict(zip(predicted, predictions.T, strict=True)))
+    added = pd.DataFrame(probabilities, columns=names[len(predicted) :])
+    return pd.concat([rows, labels, added], axis=1)
 
 
 def accuracy_line(path, target, labels, predictions):

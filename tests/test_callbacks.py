@@ -97,6 +97,32 @@ def test_each_epoch_is_a_task_with_the_weights_of_that_epoch(iris, solver):
     assert recorder.epoch_scores[-1] == clf.score(X, y)
 
 
+class Vandal(Recorder):
+    """A callback that writes over the weights and classes it is handed at the
+    end of each epoch."""
+
+    def on_fit_task_end(self, estimator, context, *, X=None, y=None,
+                        fitted_estimator=None):  # fmt: skip
+        stop = super().on_fit_task_end(
+            estimator, context, X=X, y=y, fitted_estimator=fitted_estimator
+        )
+        if context.task_name == "epoch" and fitted_estimator is not None:
+            fitted_estimator.coefs_[0][:] = 0.0
+            fitted_estimator.classes_[:] = fitted_estimator.classes_[::-1]
+        return stop
+
+
+@needs_callbacks
+@pytest.mark.parametrize("solver", ["gd", "lbfgs"])
+def test_a_callback_that_changes_its_estimator_does_not_change_the_fit(iris, solver):
+    X, y = iris
+    params = dict(n_hidden=4, solver=solver, max_iter=8, tol=0, random_state=0)
+    expected = TwoLayerClassifier(**params).set_callbacks(Recorder()).fit(X, y)
+    got = TwoLayerClassifier(**params).set_callbacks(Vandal()).fit(X, y)
+    assert_array_equal(got.coefs_[0], expected.coefs_[0])
+    assert_array_equal(got.classes_, expected.classes_)
+
+
 @needs_callbacks
 @pytest.mark.parametrize("solver", ["gd", "adam", "lbfgs"])
 def test_a_callback_can_stop_training(iris, solver):

@@ -7,6 +7,7 @@ the killed worker and the client's memory included.
 """
 
 import os
+import re
 import signal
 import threading
 
@@ -128,6 +129,38 @@ def test_y_chunked_otherwise_is_rechunked_like_X(client, data):
     got = TwoLayerClassifier(**PARAMS).fit(
         da.from_array(X, chunks=(300, 5)), da.from_array(y, chunks=500)
     )
+    assert_same_model(expected, got)
+
+
+@pytest.mark.parametrize(
+    "X_form", ["array", "dataframe", "dataframe of unknown divisions"]
+)
+@pytest.mark.parametrize("y_form", ["array", "series"])
+def test_y_and_weights_of_as_many_chunks_of_other_sizes_are_rechunked(
+    client, data, X_form, y_form
+):
+    X, y = data
+    sample_weight = np.random.default_rng(0).uniform(0.5, 2, len(y))
+    expected = TwoLayerClassifier(**PARAMS).fit(X, y, sample_weight)
+    X_dask = dd.from_pandas(pd.DataFrame(X), npartitions=3)
+    if X_form == "array":
+        X_dask = da.from_array(X, chunks=(400, X.shape[1]))
+    elif X_form == "dataframe of unknown divisions":
+        X_dask = X_dask.clear_divisions()
+    if y_form == "array":  # three chunks, of other sizes than X's
+        y_dask, w_dask = (
+            da.from_array(v, chunks=((300, 500, 400),)) for v in (y, sample_weight)
+        )
+    else:
+        y_dask, w_dask = (
+            dd.from_pandas(pd.Series(v), npartitions=3).repartition(
+                divisions=[0, 300, 800, 1199]
+            )
+            for v in (y, sample_weight)
+        )
+
+    got = TwoLayerClassifier(**PARAMS).fit(X_dask, y_dask, w_dask)
+
     assert_same_model(expected, got)
 
 
@@ -428,6 +461,71 @@ def test_prediction_on_a_dataframe_checks_feature_names(client, data):
         clf.predict(renamed)
 
 
+METHODS = [
+    "predict", "predict_proba", "predict_log_proba", "decision_function",
+    "hidden_activations",
+]  # fmt: skip
+
+
+@pytest.mark.filterwarnings("ignore:X does not have valid feature names")
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_prediction_with_empty_chunks(client, data, method, n_classes):
+    """A partition emptied by a filter, and a chunk of no rows, predict as no
+    rows, as fit trains on them."""
+    X, y = data
+    y = y if n_classes == 3 else (y > 0).astype(int)
+    columns = [f"f{j}" for j in range(X.shape[1])]
+    frame = pd.DataFrame(X, columns=columns)
+    clf = TwoLayerClassifier(**PARAMS).fit(frame, y)
+    kept = frame["f0"] > 0.1  # the first column is the row index: the first
+    filtered = dd.from_pandas(frame, npartitions=4)  # two partitions are emptied
+    filtered = filtered[filtered["f0"] > 0.1]
+    chunks = ((0, 600, 0, 600), (X.shape[1],))
+
+    got = getattr(clf, method)(filtered).compute()
+    expected = getattr(clf, method)(frame[kept])
+    assert got.shape == expected.shape and got.dtype == expected.dtype
+    assert_allclose(got, expected, rtol=1e-12)
+    got = getattr(clf, method)(da.from_array(X, chunks=chunks)).compute()
+    assert_allclose(got, getattr(clf, method)(X), rtol=1e-12)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("form", ["dataframe", "array", "y in memory"])
+def test_score_on_dask_collections(client, data, form, weighted):
+    X, y = data
+    clf = TwoLayerClassifier(**PARAMS).fit(X[:600], y[:600])
+    w = np.random.default_rng(0).uniform(0.5, 2, len(y)) if weighted else None
+    expected = clf.score(X, y, w)
+    if form == "array":
+        args = _dask(X, y) + (None if w is None else da.from_array(w, chunks=250),)
+    else:  # a DataFrame's chunks have unknown row counts
+        frame = dd.from_pandas(pd.DataFrame(X), npartitions=3)
+        labels = dd.from_pandas(pd.Series(y), npartitions=3)
+        weights = None if w is None else dd.from_pandas(pd.Series(w), npartitions=3)
+        args = (frame, y, w) if form == "y in memory" else (frame, labels, weights)
+
+    assert clf.score(*args) == pytest.approx(expected, rel=1e-15)
+
+
+@pytest.mark.parametrize("form", ["array", "series"])
+def test_one_dimensional_dask_input_gets_the_in_memory_error(client, data, form):
+    X, y = data
+    clf = TwoLayerClassifier(**PARAMS).fit(X, y)
+    column = X[:, 0] if form == "array" else pd.Series(X[:, 0])
+    with pytest.raises(ValueError) as in_memory:
+        clf.predict(column)
+    words = str(in_memory.value).split("array=")[0]  # before the values
+    if form == "array":
+        column = da.from_array(column, chunks=300)
+    else:
+        column = dd.from_pandas(column, npartitions=2)
+    for method in METHODS:
+        with pytest.raises(ValueError, match=re.escape(words)):
+            getattr(clf, method)(column)
+
+
 # --------------------------------------------------------------------------------------
 # Errors
 # --------------------------------------------------------------------------------------
@@ -455,13 +553,6 @@ def test_bad_chunks_give_the_in_memory_error_and_change_nothing(client, data):
         clf.fit(*_dask(X, y + 0.5))
     with pytest.raises(ValueError, match="negative"):
         clf.fit(*_dask(X, y), -np.ones(len(y)))
-    with pytest.raises(ValueError, match="chunked differently"):
-        clf.fit(
-            dd.from_pandas(pd.DataFrame(X), npartitions=3),
-            dd.from_pandas(pd.Series(y), npartitions=3).repartition(
-                divisions=[0, 300, 800, 1199]
-            ),
-        )
     with pytest.raises(ValueError, match="expecting 12 features"):
         clf.set_params(warm_start=True).fit(*_dask(X[:, :5], y))
     clf.set_params(warm_start=False)

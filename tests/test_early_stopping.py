@@ -265,3 +265,37 @@ def test_a_score_tied_later_keeps_the_epoch_of_lower_validation_loss():
         monitor.after_epoch(1.0, theta, theta)
     monitor.finish(theta)
     assert monitor.best_epoch == 3 and theta[0] == 3
+
+
+# ------------------------------------------------- what scorers are handed
+def _vandal(part):
+    """A scorer that scores, then writes over ``part`` of the estimator it got."""
+
+    def scorer(estimator, X, y):
+        score = estimator.score(X, y)
+        if part == "weights":
+            estimator.coefs_[0][:] = 0.0
+            estimator.intercepts_[1][:] = 5.0
+        else:
+            estimator.classes_[:] = estimator.classes_[::-1]
+        return score
+
+    return scorer
+
+
+@pytest.mark.parametrize("solver", ["gd", "adam", "lbfgs"])
+@pytest.mark.parametrize("part", ["weights", "classes"])
+@pytest.mark.parametrize("validation", ["hold-out", "X_val"])
+def test_a_scorer_that_changes_its_estimator_does_not_change_the_fit(
+    iris, solver, part, validation
+):
+    X, y = iris
+    fit = {} if validation == "hold-out" else {"X_val": X[::3], "y_val": y[::3]}
+    params = dict(solver=solver, early_stopping=True, max_iter=30, random_state=0)
+    expected = TwoLayerClassifier(scoring=plain, **params).fit(X, y, **fit)
+    got = TwoLayerClassifier(scoring=_vandal(part), **params).fit(X, y, **fit)
+    for name in ("coefs_", "intercepts_"):
+        for a, b in zip(getattr(got, name), getattr(expected, name), strict=True):
+            assert_array_equal(a, b)
+    assert_array_equal(got.classes_, expected.classes_)
+    assert_array_equal(got.validation_scores_, expected.validation_scores_)

@@ -2,6 +2,7 @@
 probabilities of the estimator; pipelines, DataFrames and a missing extra."""
 
 import copy
+import io
 import subprocess
 import sys
 
@@ -350,3 +351,214 @@ def test_missing_extra_is_named(monkeypatch, missing):
     for convert in (lambda: to_onnx(clf, X), skbackprop.register_onnx_converter):
         with pytest.raises(ImportError, match=r"pip install skbackprop\[onnx\]"):
             convert()
+
+
+# ------------------------------------------- DataFrames, categories, precision
+def _frame(n=300, seed=0):
+    """A DataFrame with an empty-string category, missing strings, a boolean
+    column and large-valued numeric columns of small spread."""
+    pandas = require("pandas")
+    rng = np.random.default_rng(seed)
+    X = pandas.DataFrame(
+        {
+            "colour": rng.choice(["", "red", "blue", None], n),
+            "longitude": -122.4 + 1e-3 * rng.normal(size=n),
+            "year": 2000.0 + rng.integers(0, 20, n),
+            "flag": rng.random(n) > 0.5,
+        }
+    )
+    score = 1e3 * (X["longitude"] + 122.4) + 2 * (X["colour"] == "") - X["flag"]
+    return X, np.where(score > 0, "yes", "no")
+
+
+def _cli_pipeline(X, y):
+    """The command line's preprocessing of ``X``'s columns and the classifier."""
+    from skbackprop._cli import preprocessing
+    from skbackprop._csv import classify
+
+    columns = classify(X, "data.csv")
+    net = TwoLayerClassifier(n_hidden=8, max_iter=300, random_state=0)
+    return make_pipeline(preprocessing(columns), net).fit(X, y)
+
+
+@pytest.mark.parametrize("dtype", [None, np.float64])
+@pytest.mark.parametrize("strings", ["str", object, "category"])
+def test_an_empty_string_category_is_not_missing(onnxruntime, dtype, strings):
+    X, y = _frame()
+    X["colour"] = X["colour"].astype(strings)
+    pipeline = _cli_pipeline(X, y)
+    assert pipeline.score(X, y) > 0.95
+
+    onx = to_onnx(pipeline, X, dtype=dtype, options={"zipmap": False})
+    label, proba = run(onnxruntime, onx, X)
+
+    assert_array_equal(label, pipeline.predict(X))
+    tolerance = 1e-10 if dtype == np.float64 else 0.05  # float32 rounds longitudes
+    assert_allclose(proba, pipeline.predict_proba(X), rtol=0, atol=tolerance)
+    # the string that stands for a missing one is recorded, and is not ''
+    inputs = onnx_inputs(onx, X)
+    assert set(inputs["colour"].ravel()) == {"", "red", "blue", "<missing>"}
+
+
+def test_without_an_empty_string_category_missing_strings_are_empty(onnxruntime):
+    X, y = _frame()
+    X["colour"] = X["colour"].replace("", "green")
+    pipeline = _cli_pipeline(X, y)
+    onx = to_onnx(pipeline, X, options={"zipmap": False})
+
+    assert set(onnx_inputs(onx, X)["colour"].ravel()) == {"", "red", "blue", "green"}
+    label, _ = run(onnxruntime, onx, X)
+    assert_array_equal(label, pipeline.predict(X))
+
+
+@pytest.mark.parametrize("flag_dtype", [bool, "boolean"])
+def test_boolean_feature_columns_are_numbers(onnxruntime, flag_dtype):
+    X, y = _frame()
+    X["flag"] = X["flag"].astype(flag_dtype)
+    if flag_dtype == "boolean":
+        X.loc[3, "flag"] = None  # pandas' boolean dtype has missing values
+    pipeline = _cli_pipeline(X, y)
+
+    onx = to_onnx(pipeline, X, dtype=np.float64, options={"zipmap": False})
+    label, proba = run(onnxruntime, onx, X)
+
+    assert_array_equal(label, pipeline.predict(X))
+    assert_allclose(proba, pipeline.predict_proba(X), rtol=0, atol=1e-10)
+
+
+def test_float64_inputs_keep_large_values_exact(onnxruntime):
+    """Columns far from 0 against their spread: float32 inputs round them, a
+    float64 export gives the model's probabilities."""
+    X, y = _frame()
+    pipeline = _cli_pipeline(X, y)
+    expected = pipeline.predict_proba(X)
+
+    onx64 = to_onnx(pipeline, X, dtype=np.float64, options={"zipmap": False})
+    onx32 = to_onnx(pipeline, X, options={"zipmap": False})
+
+    assert onnx_inputs(onx64, X)["longitude"].dtype == np.float64
+    assert_allclose(run(onnxruntime, onx64, X)[1], expected, rtol=0, atol=1e-10)
+    assert np.abs(run(onnxruntime, onx32, X)[1] - expected).max() > 1e-4
+
+
+@pytest.mark.filterwarnings("ignore:Skipping features without any observed")
+def test_a_float64_imputer_that_drops_columns_is_refused(onnxruntime):
+    X, y = _frame()
+    X = X[["longitude", "year"]].assign(empty=np.nan)
+    pipeline = make_pipeline(SimpleImputer(), TwoLayerClassifier(max_iter=5))
+    pipeline.fit(X, y)
+
+    with pytest.raises(NotImplementedError, match="leave those columns out of X"):
+        to_onnx(pipeline, X, dtype=np.float64)
+
+
+def test_to_onnx_refuses_another_dtype(fitted):
+    X, clf = fitted("binary")
+    with pytest.raises(ValueError, match="dtype=.*float16.*numpy.float64"):
+        to_onnx(clf, X[:1], dtype=np.float16)
+
+
+@pytest.mark.parametrize("dtype", [None, np.float32, np.float64])
+@pytest.mark.parametrize("scaled", [False, True])
+def test_a_classifier_fitted_on_a_dataframe_takes_its_columns_as_one_input(
+    onnxruntime, fitted, dtype, scaled
+):
+    pandas = require("pandas")
+    X, clf = fitted("multiclass")
+    X = pandas.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])])
+    y = clf.predict(X.to_numpy())
+    model = TwoLayerClassifier(n_hidden=8, max_iter=50, random_state=0)
+    model = make_pipeline(StandardScaler(), model) if scaled else model
+    model.fit(X, y)
+
+    onx = to_onnx(model, X, dtype=dtype, options={"zipmap": False})
+    assert [put.name for put in onx.graph.input] == ["X"]
+    shuffled = X[X.columns[::-1]].assign(target=y)  # taken by name
+    label, proba = run(onnxruntime, onx, shuffled)
+
+    assert_array_equal(label, model.predict(X))
+    atol = 1e-12 if dtype == np.float64 else 1e-5
+    assert_allclose(proba, model.predict_proba(X), rtol=0, atol=atol)
+
+
+def test_strings_without_a_column_transformer_are_refused(penguins):
+    X, y = penguins
+    with pytest.raises(TypeError, match="Column 'island' of X holds strings.*"):
+        to_onnx(TwoLayerClassifier().fit(X[["year"]], y), X[["year", "island"]])
+
+
+@pytest.mark.parametrize("form", ["csr", "csc", "coo"])
+def test_onnx_inputs_of_sparse_data_are_dense(onnxruntime, fitted, form):
+    sparse = require("scipy.sparse")
+    X, clf = fitted("binary")
+    X = np.where(np.abs(X) < 0.5, 0.0, X)
+    onx = to_onnx(clf, X[:1], options={"zipmap": False})
+
+    label, proba = run(onnxruntime, onx, sparse.coo_matrix(X).asformat(form))
+
+    assert_array_equal(label, clf.predict(X))
+    assert_allclose(proba, clf.predict_proba(X), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass"])
+def test_boolean_classes_are_booleans(onnxruntime, fitted, kind):
+    from onnx import TensorProto
+
+    X, clf = fitted(kind)
+    y = clf.predict(X) == clf.classes_[0]  # two classes, True and False
+    clf = TwoLayerClassifier(n_hidden=4, max_iter=50, random_state=0).fit(X, y)
+
+    onx = to_onnx(clf, X[:1], options={"zipmap": False})
+    label, _ = run(onnxruntime, onx, X)
+
+    assert onx.graph.output[0].type.tensor_type.elem_type == TensorProto.BOOL
+    assert label.dtype == np.bool_
+    assert_array_equal(label, clf.predict(X))
+    # ONNX's ZipMap holds int64 keys and labels: there they are 0 and 1
+    label, _ = run(onnxruntime, to_onnx(clf, X[:1]), X)
+    assert label.dtype == np.int64
+    assert_array_equal(label, clf.predict(X).astype(np.int64))
+
+
+@pytest.mark.parametrize("empty_cell", [False, True])
+@pytest.mark.parametrize("onnx_dtype", [None, "float32", "float64"])
+def test_the_command_line_exports_boolean_columns(
+    onnxruntime, tmp_path, capsys, onnx_dtype, empty_cell
+):
+    """A True/False column of a CSV file, with an empty cell or not, trains as
+    numbers and exports, in the precision that ``--onnx-dtype`` asks for; the
+    predict command gives the model's predictions."""
+    from skbackprop import load_model
+    from skbackprop.__main__ import main
+
+    X, y = _frame(120)
+    X = X.drop(columns="colour").assign(target=y)
+    if empty_cell:
+        X["flag"] = X["flag"].astype(object)
+        X.loc[3, "flag"] = None
+    data = tmp_path / "flags.csv"
+    X.to_csv(data, index=False)
+    model, onnx_file = tmp_path / "m.skops", tmp_path / "m.onnx"
+    option = [] if onnx_dtype is None else ["--onnx-dtype", onnx_dtype]
+    argv = ["--data", data, "--n-hidden", "4", "--learning-rate", "1", "--cv", "2",
+            "--output", tmp_path, "--save-model", model, "--export-onnx", onnx_file,
+            *option]  # fmt: skip
+    assert main([str(a) for a in argv]) == 0
+    out = capsys.readouterr().out
+    assert "numeric, imputed (median) and standardized: longitude, year, flag" in out
+    assert f"(ONNX, {onnx_dtype or 'float32'}: labels" in out
+    assert (tmp_path / "loss_curve.png").exists()
+
+    onnx = require("onnx")
+    onx, pipeline = onnx.load(onnx_file), load_model(model)
+    X = X.drop(columns="target").astype({"flag": "boolean"})
+    label, proba = run(onnxruntime, onx, X)
+    assert_array_equal(label, pipeline.predict(X))
+    atol = 1e-10 if onnx_dtype == "float64" else 0.05  # float32 rounds longitudes
+    assert_allclose(proba, pipeline.predict_proba(X), rtol=0, atol=atol)
+
+    complete = tmp_path / "complete.csv"  # the rows without an empty cell
+    X.dropna().to_csv(complete, index=False)
+    assert main(["predict", "--model", str(model), "--data", str(complete)]) == 0
+    predicted = require("pandas").read_csv(io.StringIO(capsys.readouterr().out))
+    assert_array_equal(predicted["prediction"], pipeline.predict(X.dropna()))

@@ -162,3 +162,45 @@ def test_predict_to_a_closed_pipe_is_no_error(trained, tmp_path):
     assert result.stdout.startswith("name,size,colour")
     assert "Traceback" not in result.stderr
     assert "BrokenPipeError" not in result.stderr
+
+
+# ------------------------------------------------------------------ multilabel
+@pytest.mark.parametrize("to_file", [False, True])
+@pytest.mark.parametrize("n_labels", [2, 3])
+def test_a_multilabel_model_predicts_a_column_per_label(
+    tmp_path, capsys, to_file, n_labels
+):
+    """A model fitted on an indicator matrix: a 0/1 prediction column and a
+    probability column per label."""
+    from sklearn.datasets import make_multilabel_classification
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from skbackprop import TwoLayerClassifier
+    from skbackprop._model_file import save_model
+
+    X, Y = make_multilabel_classification(120, 4, n_classes=n_labels, random_state=0)
+    X = pd.DataFrame(X, columns=["w", "x", "y", "z"])
+    net = TwoLayerClassifier(n_hidden=8, max_iter=100, random_state=0)
+    model = make_pipeline(StandardScaler(), net).fit(X, Y)
+    model_path, data = tmp_path / "multilabel.skops", tmp_path / "new.csv"
+    save_model(model, model_path)
+    X.to_csv(data, index=False)
+    output = tmp_path / "predictions.csv"
+
+    argv = ["--model", model_path, "--data", data]
+    status, out, err = predict(argv + (["--output", output] if to_file else []), capsys)
+
+    assert status == 0, err
+    table = pd.read_csv(output if to_file else io.StringIO(out))
+    labels = range(n_labels)
+    assert list(table.columns) == [
+        *X.columns,
+        *(f"prediction_{k}" for k in labels),
+        *(f"probability_{k}" for k in labels),
+    ]
+    assert_array_equal(table[[f"prediction_{k}" for k in labels]], model.predict(X))
+    assert_allclose(
+        table[[f"probability_{k}" for k in labels]], model.predict_proba(X), rtol=1e-15
+    )
+    assert "Accuracy" not in out + err
