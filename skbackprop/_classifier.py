@@ -29,6 +29,7 @@ from . import (
     _monitor,
     _network,
     _report,
+    _solvers,
     _targets,
     _training,
     _validation,
@@ -273,8 +274,8 @@ class TwoLayerClassifier(
             Interval(Real, 0, None, closed="neither"),
             StrOptions({"auto"}),
         ],
-        "solver": [StrOptions(set(SOLVERS))],
-        "l2": [Interval(Real, 0, None, closed="left")],
+        "solver": [StrOptions(set(SOLVERS) | {"auto"})],
+        "l2": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
         "batch_size": [Interval(Integral, 1, None, closed="left"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -299,8 +300,8 @@ class TwoLayerClassifier(
         n_hidden=32,
         *,
         learning_rate="auto",
-        solver="gd",
-        l2=1e-3,
+        solver="auto",
+        l2="auto",
         batch_size=None,
         max_iter=500,
         tol=1e-4,
@@ -423,6 +424,7 @@ class TwoLayerClassifier(
                     X, y, sample_weight, self.validation_fraction, rng
                 )
             data = self._problem(X, y, sample_weight, classes)
+            self._auto_solver = _solvers.auto_solver(data.X.shape[0])
             if given_val:
                 validation = self._validation_set(X_val, y_val, sample_weight_val, data)
             theta, rule = self._start(
@@ -450,13 +452,13 @@ class TwoLayerClassifier(
         mixture. ``unscaled`` finds a column that needs scaling, for the
         warnings (`_report.unscaled_column` by default).
         """
-        monitor = self._monitor(theta, validate, tasks.on_epoch)
+        monitor = self._monitor(theta, validate, tasks.on_epoch, rule)
         loss = self._train(theta, data, rule, rng, monitor)
         _report.report(
             monitor,
             theta,
             data.X,
-            solver=self.solver,
+            solver=self._solver_name(),
             learning_rate=self._learning_rate(),
             max_iter=self.max_iter,
             unscaled=unscaled,
@@ -533,6 +535,7 @@ class TwoLayerClassifier(
             all_classes = self._partial_fit_classes(classes, y, first)
             sample_weight = _targets.class_weighted(self.class_weight, y, sample_weight)
             data = self._problem(X, y, sample_weight, all_classes)
+            self._auto_solver = "gd"  # one step of the notes per call
             # A later call continues the generator, advanced only if it succeeds.
             if first:
                 rng = check_random_state(self.random_state)
@@ -540,7 +543,7 @@ class TwoLayerClassifier(
                 rng = copy.deepcopy(self._rng)
             theta, rule = self._start(data, rng, not first)
             with _training.Objective(
-                data.X, data.Y, data.layout, data.activation, self.l2
+                data.X, data.Y, data.layout, data.activation, self._l2(None)
             ) as objective:
                 epoch = self._epoch(objective, data, rule, rng)
                 with _training.quiet_floating_point():
@@ -568,6 +571,7 @@ class TwoLayerClassifier(
         validated, weighted and trained on on the workers (`_distributed`)."""
         X_val, y_val, sample_weight_val = validation
         with _unchanged_on_error(self):
+            self._auto_solver = _solvers.auto_solver(0, full_batch_only=True)
             _distributed.check_full_batch(self.solver, self._solver().batches)
             client = _distributed.current_client()
             warm = self.warm_start and hasattr(self, "coefs_")
@@ -679,9 +683,25 @@ class TwoLayerClassifier(
         return _distributed.problem(client, blocks, summaries, net, (None, None))
 
     # ----------------------------------------------------------- shared steps
+    def _solver_name(self):
+        """``solver``, or the one ``solver='auto'`` chose for the current fit
+        (`_solvers.auto_solver`; "gd" before any fit)."""
+        if self.solver != "auto":
+            return self.solver
+        return getattr(self, "_auto_solver", "gd")
+
     def _solver(self):
         """The row of `_solvers.SOLVERS` for ``solver``."""
-        return SOLVERS[self.solver]
+        return SOLVERS[self._solver_name()]
+
+    def _l2(self, n_samples):
+        """The L2 strength: ``l2``, or for ``l2='auto'`` the one of
+        `_solvers.auto_l2` for ``n_samples`` training samples (None, for
+        `partial_fit`, whose batches do not tell the size of the data: the
+        small-data one)."""
+        if self.l2 != "auto":
+            return self.l2
+        return _solvers.auto_l2(0 if n_samples is None else n_samples)
 
     def _learning_rate(self):
         """The step: ``learning_rate``, or the solver's 'auto' one."""
@@ -700,7 +720,12 @@ class TwoLayerClassifier(
             rule.inherit(self._optimizer)
         return theta, rule
 
-    def _monitor(self, theta, validate, on_epoch):
+    def _monitor(self, theta, validate, on_epoch, rule=None):
+        """The monitor of a fit. With ``learning_rate='auto'`` the step is the
+        estimator's to choose: a divergence halves the step of ``rule`` and goes
+        on from the best weights. A step the user set is kept, and a
+        divergence with it stops and warns."""
+        recover = getattr(rule, "halve", None) if self.learning_rate == "auto" else None
         return _monitor.Monitor(
             theta,
             tol=self.tol,
@@ -709,6 +734,7 @@ class TwoLayerClassifier(
             validate=validate,
             log=print if self.verbose else None,
             on_epoch=on_epoch,
+            recover=recover,
         )
 
     def _train(self, theta, data, rule, rng, monitor):
@@ -721,15 +747,16 @@ class TwoLayerClassifier(
                 )
             else:
                 epoch = self._epoch(objective, data, rule, rng)
-                _training.descend(theta, epoch, monitor, self.max_iter)
+                observe = getattr(rule, "observe", None)
+                _training.descend(theta, epoch, monitor, self.max_iter, observe)
             return _training.returned_loss(monitor, objective, theta, data.s)
 
     def _objective(self, data):
         """The objective of the training data: in memory, or on a cluster."""
         if isinstance(data, _distributed.ClusterProblem):
-            return _distributed.Objective(data, self.l2)
+            return _distributed.Objective(data, self._l2(data.X.shape[0]))
         return _training.Objective(
-            data.X, data.Y, data.layout, data.activation, self.l2
+            data.X, data.Y, data.layout, data.activation, self._l2(data.X.shape[0])
         )
 
     def _epoch(self, objective, data, rule, rng):
@@ -772,7 +799,8 @@ class TwoLayerClassifier(
             y = column_or_1d(y, warn=True)
         if y.ndim == 2:
             _targets.check_indicator(y, y_name)
-        if sp.issparse(X) and (self._solver().batches == "mini" or self.early_stopping):
+        mini = self.solver == "auto" or self._solver().batches == "mini"
+        if sp.issparse(X) and (mini or self.early_stopping):
             X = X.tocsr()  # rows are sliced
         return X, y
 
@@ -1101,7 +1129,7 @@ class TwoLayerClassifier(
         with (
             _quiet(),
             _training.Objective(
-                data.X, data.Y, data.layout, data.activation, self.l2
+                data.X, data.Y, data.layout, data.activation, self._l2(X.shape[0])
             ) as objective,
         ):
             loss, grad = objective(theta, None, data.s)
