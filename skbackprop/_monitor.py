@@ -73,9 +73,11 @@ class Monitor:
       validation score (higher is better), by the rule of `IMPROVEMENT`; the
       weights of the best epoch are restored at the end; of epochs with the
       same best score, the one with the lowest validation loss. An epoch that
-      scores NaN never counts as the best. Epochs whose training loss is above
-      the first epoch's (an early overshoot of the steps) do not count towards
-      ``n_iter_no_change``: learning has not started, it cannot have ended.
+      scores NaN never counts as the best. Epochs whose training loss is not
+      below every earlier one (an overshoot of the steps, early on or a ripple
+      of momentum) do not count towards ``n_iter_no_change``: the end of
+      learning is a validation score that stops improving while the training
+      loss still does, not one that falls while the steps overshoot.
       The score of the initial weights (``validate.initial_score``, where
       given) tells a run that never beat it (`learned_nothing`).
 
@@ -153,7 +155,11 @@ class Monitor:
         self.losses.append(loss)
         self.best_loss = min(self.best_loss, loss)
         improved = self._measure(loss, theta_of_loss, theta)
-        overshooting = self.stopping == VALIDATION and loss > self.losses[0]
+        # with a validation set, an epoch counts towards n_iter_no_change only
+        # if training made progress: a training loss at a new low
+        overshooting = self.stopping == VALIDATION and loss > min(
+            self.losses[:-1] or [loss]
+        )
         if improved:
             self.no_improvement = 0
         elif not overshooting:
@@ -280,11 +286,12 @@ class Monitor:
 
     def learned_nothing(self):
         """Whether, with a validation set, no epoch scored above the initial
-        weights (`initial_score`): the returned model has not learned."""
+        weights (`initial_score`) by more than ``tol``: the returned model has
+        not learned."""
         initial = self.initial_score
         if self.stopping != VALIDATION or initial is None or math.isnan(initial):
             return False
-        return not self.best_score > initial
+        return not self.best_score > initial + self.tol
 
     def untrained(self, theta):
         """Whether ``theta`` are still the weights training started from (the

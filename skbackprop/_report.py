@@ -81,11 +81,16 @@ def report_unlearned(monitor, learning_rate):
     learned what the validation set measures."""
     fixes = ["increase n_iter_no_change"]
     if learning_rate is not None:
-        fixes.append("lower learning_rate")
+        # steps that overshoot (the training loss rose above its start) want a
+        # smaller step; steps that barely moved it, a larger one
+        losses = monitor.losses
+        overshot = bool(losses) and max(losses) > losses[0]
+        fixes.append(f"{'lower' if overshot else 'raise'} learning_rate")
     fixes.append("set early_stopping=False")
     warn_caller(
         "Early stopping found no epoch whose validation score beat the initial "
-        f"weights' ({monitor.initial_score:.4g}; the best, at epoch "
+        f"weights' by more than tol={monitor.tol} ({monitor.initial_score:.4g}; "
+        "the best, at epoch "
         f"{monitor.best_epoch} of {monitor.n_iter}, was "
         f"{monitor.best_score:.4g}): the model returned has not learned. "
         f"{', '.join(fixes[:-1]).capitalize()}, or {fixes[-1]}.",
