@@ -48,9 +48,10 @@ class TwoLayerClassifier(
     One hidden layer of ``n_hidden`` sigmoid units; one sigmoid output unit for two
     classes, a softmax over K units for K > 2 classes, and one sigmoid unit per
     label for multilabel targets. The weights minimise the weighted mean
-    cross-entropy plus an L2 term. The default solver is the notes' method:
-    full-batch gradient descent ``w <- w - learning_rate * dC/dw`` (here with
-    momentum), with the gradient computed by backpropagation.
+    cross-entropy plus an L2 term. On up to 10,000 samples the default solver is
+    the notes' method: full-batch gradient descent
+    ``w <- w - learning_rate * dC/dw`` (here with momentum), with the gradient
+    computed by backpropagation; on more, mini-batches of the same.
 
     Parameters
     ----------
@@ -59,14 +60,22 @@ class TwoLayerClassifier(
 
     learning_rate : float or 'auto', default='auto'
         Step size, the notes' alpha. ``'auto'`` is 2.0 for ``'gd'``, 0.1 for
-        ``'sgd'`` and 0.001 for ``'adam'``; L-BFGS chooses its own steps. The loss
+        ``'sgd'`` and 0.001 for ``'adam'``; L-BFGS chooses its own steps. An
+        ``'auto'`` step is the estimator's to adapt: if the loss explodes, the
+        step is halved and training goes on from the best weights (up to ten
+        times); a step you set is kept, and a divergence stops and warns. The loss
         is a mean over samples, not the notes' sum: one step of the notes with
         step ``a`` on n samples is one step here with ``learning_rate = n * a``.
         Unlike MLPClassifier, where ``learning_rate`` names a schedule and
         ``alpha`` the L2 penalty, here it is the step itself.
 
-    solver : {'gd', 'sgd', 'adam', 'lbfgs'}, default='gd'
+    solver : {'auto', 'gd', 'sgd', 'adam', 'lbfgs'}, default='auto'
         How the gradient becomes steps. All use the same backpropagated gradient.
+
+        - ``'auto'``: ``'gd'`` on training sets of fewer than 10,000 samples
+          (and on dask collections), ``'sgd'`` on larger ones, where a fit of
+          full-batch steps learns less in its time than mini-batches do.
+          Deterministic under ``random_state``; `partial_fit` takes ``'gd'``.
 
         - ``'gd'``: the notes' full-batch gradient descent (with ``momentum``).
           Deterministic, and a sample weight of 2 is the same as a repeated row.
@@ -75,11 +84,13 @@ class TwoLayerClassifier(
         - ``'adam'``: mini-batch Adam, with ``beta_1``, ``beta_2``, ``epsilon``.
         - ``'lbfgs'``: full-batch L-BFGS-B from :func:`scipy.optimize.minimize`.
 
-    l2 : float, default=1e-3
+    l2 : float or 'auto', default='auto'
         Strength of the L2 penalty ``(l2 / 2) (|W1|^2 + |W2|^2)`` added to the mean
         loss; biases are not penalised. MLPClassifier calls this ``alpha`` and
         divides it by the number of samples in each batch. 0 gives the notes'
-        loss.
+        loss. ``'auto'`` is 1e-3 on up to 2,000 training samples and
+        ``2 / n_samples`` beyond (the same penalty on the summed loss), so that
+        more data can fit finer boundaries; 1e-3 in `partial_fit`.
 
     batch_size : int, default=None
         Samples per step of ``'sgd'`` and ``'adam'``; None means
@@ -98,13 +109,16 @@ class TwoLayerClassifier(
         steady progress keeps training going. With ``'gd'`` and no validation
         set, training stops when the training loss has settled instead:
         ``n_iter_no_change`` consecutive epochs that each change it by less
-        than ``tol`` (with momentum the full-batch loss rises and falls on its
-        way down, and a rise is not convergence). For ``'lbfgs'`` it is also
-        the gradient tolerance ``gtol``.
+        than ``tol`` times the loss (a relative tolerance), unless it is still
+        falling steadily (with momentum the full-batch loss rises and falls on
+        its way down, and a rise is not convergence). With a validation set,
+        only epochs whose training loss is at a new low count towards
+        ``n_iter_no_change``: steps that overshoot have not ended learning. For
+        ``'lbfgs'`` it is also the gradient tolerance ``gtol``.
 
     n_iter_no_change : int, default=10
         Number of epochs without a ``tol`` improvement (for ``'gd'``, with a
-        change below ``tol``) before stopping.
+        relative change below ``tol``) before stopping.
 
     shuffle : bool, default=True
         Whether ``'sgd'`` and ``'adam'`` shuffle the samples at each epoch.
@@ -128,7 +142,9 @@ class TwoLayerClassifier(
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data (stratified, drawn
         from ``random_state``) and stop when the validation score stops
-        improving; the weights of the best epoch are restored. A validation set
+        improving; the weights of the best epoch are restored. If no epoch
+        scored better than the initial weights (by ``tol``), `fit` warns: the
+        model has not learned. A validation set
         passed to `fit` as ``X_val, y_val`` is used instead of a hold-out.
         On dask input the hold-out is drawn on the cluster: as many samples
         of each class, other ones (see "Beyond one machine").
