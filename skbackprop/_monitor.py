@@ -152,17 +152,16 @@ class Monitor:
         """
         if self._diverging(loss):
             return self._diverged(loss, theta)
+        # With a validation set, an epoch counts towards n_iter_no_change only
+        # if training made progress, a training loss at a new low: an epoch of
+        # steps that overshoot is not the end of learning.
+        counts = self.stopping != VALIDATION or loss < self.best_loss
         self.losses.append(loss)
         self.best_loss = min(self.best_loss, loss)
         improved = self._measure(loss, theta_of_loss, theta)
-        # with a validation set, an epoch counts towards n_iter_no_change only
-        # if training made progress: a training loss at a new low
-        overshooting = self.stopping == VALIDATION and loss > min(
-            self.losses[:-1] or [loss]
-        )
         if improved:
             self.no_improvement = 0
-        elif not overshooting:
+        elif counts:
             self.no_improvement += 1
         if self.log is not None:
             self.log(self._line())
