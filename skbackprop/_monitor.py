@@ -153,9 +153,9 @@ class Monitor:
         if self._diverging(loss):
             return self._diverged(loss, theta)
         # With a validation set, an epoch counts towards n_iter_no_change only
-        # if training made progress, a training loss at a new low: an epoch of
-        # steps that overshoot is not the end of learning.
-        counts = self.stopping != VALIDATION or loss < self.best_loss
+        # if training made progress, a training loss at a new low (or level with
+        # it): an epoch of steps that overshoot is not the end of learning.
+        counts = self.stopping != VALIDATION or loss <= self.best_loss
         self.losses.append(loss)
         self.best_loss = min(self.best_loss, loss)
         improved = self._measure(loss, theta_of_loss, theta)
