@@ -163,7 +163,7 @@ def header(seeds=SEEDS):
     lines.append(f"{'':<30}{cells}")
     sub = "  acc skb  acc MLP   s skb   s MLP ok " * len(VARIANTS)
     lines.append(f"{'data set':<15}{'n x m, K':>15}{sub}")
-    return "\n".join(lines)
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def _row(name, shape, runs):
@@ -174,7 +174,7 @@ def _row(name, shape, runs):
         acc_m, t_m = _medians(runs[variant]["MLP"])
         ok = "yes" if acc_s >= acc_m - 0.01 else "NO "
         cells.append(f"  {acc_s:>7.3f}  {acc_m:>7.3f}{t_s:>8.2f}{t_m:>8.2f} {ok}")
-    return f"{name:<15}{f'{n} x {m}, {k}':>15}" + "".join(cells)
+    return (f"{name:<15}{f'{n} x {m}, {k}':>15}" + "".join(cells)).rstrip()
 
 
 def totals(results):
