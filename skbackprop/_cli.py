@@ -37,8 +37,8 @@ from ._outputs import LOSS_CURVE_PNG, check_outputs, planned_outputs, write_outp
 from ._solvers import SOLVERS
 
 PROG = "python -m skbackprop"
-# The default grid holds the estimator's default model: n_hidden=32 and the
-# step of learning_rate="auto" for the default solver, "gd".
+# The default grid holds the estimator's default model on small data: n_hidden=32
+# and the step of learning_rate="auto" for "gd".
 DEFAULT_LEARNING_RATES = (0.5, SOLVERS["gd"].auto_learning_rate)
 DEFAULT_N_HIDDEN = (16, 32)
 HELD_OUT = 0.25
@@ -294,7 +294,8 @@ def make_search(learning_rates, n_hidden, *, cv, n_jobs, random_state, columns=N
     pipeline = Pipeline(
         [
             ("prep", preprocessing(columns)),
-            ("net", TwoLayerClassifier(random_state=random_state)),
+            # the grid's steps are full-batch gd's, at any size of the file
+            ("net", TwoLayerClassifier(solver="gd", random_state=random_state)),
         ]
     )
     grid = {"net__learning_rate": list(learning_rates), "net__n_hidden": list(n_hidden)}
