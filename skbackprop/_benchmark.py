@@ -23,10 +23,9 @@ Memory is measured separately, with `tracemalloc`, as the peak that one short
 fit adds beyond the data (NumPy reports its allocations to tracemalloc; PyTorch
 does not, so its column is empty).
 
-The ``defaults`` case compares ``make_pipeline(StandardScaler(), clf)`` with the
-default ``TwoLayerClassifier()`` and the default ``MLPClassifier()`` on digits,
-breast cancer, iris, wine and two moons: test accuracy (stratified 75/25 splits)
-and fit time, over several split seeds.
+The ``defaults`` case compares the default ``TwoLayerClassifier()`` with the
+default ``MLPClassifier()`` at every size, from 150 rows to 1,000,000
+(`_bench_defaults`).
 
 The ``threads`` case runs README's example (a grid search on digits) and a grid
 search on breast cancer, each in a fresh process, with BLAS's default threads
@@ -58,17 +57,10 @@ import numpy as np
 import scipy.sparse
 import sklearn
 from sklearn.datasets import (
-    load_breast_cancer,
-    load_digits,
-    load_iris,
-    load_wine,
     make_classification,
-    make_moons,
 )
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
-from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler, normalize
 
 from . import TwoLayerClassifier, __version__, _network, _workspace
@@ -591,78 +583,6 @@ def print_summary(results):
 
 
 # --------------------------------------------------------------------------------------
-# The defaults case
-# --------------------------------------------------------------------------------------
-def run_defaults(seeds):
-    """Accuracy and fit time of both default pipelines, per data set and seed."""
-    shipped = {
-        "digits": load_digits(return_X_y=True),
-        "breast cancer": load_breast_cancer(return_X_y=True),
-        "iris": load_iris(return_X_y=True),
-        "wine": load_wine(return_X_y=True),
-    }
-    rows = {}
-    for seed in range(seeds):
-        moons = make_moons(500, noise=0.2, random_state=seed)
-        for name, (X, y) in {**shipped, "moons": moons}.items():
-            split = train_test_split(
-                X, y, test_size=0.25, stratify=y, random_state=seed
-            )
-            models = {
-                "skbackprop": TwoLayerClassifier(random_state=seed),
-                "MLP": MLPClassifier(random_state=seed),
-            }
-            order = list(models) if seed % 2 == 0 else list(models)[::-1]
-            for model_name in order:
-                accuracy, seconds = _fit_score(models[model_name], *split)
-                row = rows.setdefault(name, {"skbackprop": [], "MLP": []})
-                row[model_name].append((accuracy, seconds))
-    return rows
-
-
-def _fit_score(clf, X_train, X_test, y_train, y_test):
-    model = make_pipeline(StandardScaler(), clf)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        start = time.perf_counter()
-        model.fit(X_train, y_train)
-        seconds = time.perf_counter() - start
-    return model.score(X_test, y_test), seconds
-
-
-def print_defaults(rows, seeds):
-    print(
-        f"\ndefaults: make_pipeline(StandardScaler(), clf), both with default "
-        f"parameters, on {seeds} stratified 75/25 split(s) per data set: mean test "
-        "accuracy, the mean paired difference (skb - MLP) with its standard "
-        "error, median fit time"
-    )
-    print(
-        f"  {'data set':<15}{'acc skb':>9}{'acc MLP':>9}{'skb - MLP':>18}"
-        f"{'fit skb ms':>12}{'fit MLP ms':>12}{'MLP/skb':>9}"
-    )
-    total = {"skbackprop": 0.0, "MLP": 0.0}
-    for name, row in rows.items():
-        acc = {k: statistics.mean(a for a, _ in v) for k, v in row.items()}
-        sec = {k: statistics.median(t for _, t in v) for k, v in row.items()}
-        for k in total:
-            total[k] += sum(t for _, t in row[k])
-        pairs = zip(row["skbackprop"], row["MLP"], strict=True)
-        diff = [a - b for (a, _), (b, _) in pairs]
-        error = statistics.stdev(diff) / len(diff) ** 0.5 if len(diff) > 1 else 0.0
-        print(
-            f"  {name:<15}{acc['skbackprop']:>9.4f}{acc['MLP']:>9.4f}"
-            f"{statistics.mean(diff):>+11.4f} ± {error:.4f}"
-            f"{1e3 * sec['skbackprop']:>12.1f}{1e3 * sec['MLP']:>12.1f}"
-            f"{sec['MLP'] / sec['skbackprop']:>9.1f}"
-        )
-    print(
-        f"  {'all (total)':<15}{'':>36}{1e3 * total['skbackprop']:>12.0f}"
-        f"{1e3 * total['MLP']:>12.0f}{total['MLP'] / total['skbackprop']:>9.1f}"
-    )
-
-
-# --------------------------------------------------------------------------------------
 # The threads case: default BLAS threads against one, in fresh processes
 # --------------------------------------------------------------------------------------
 # Each search as a user runs it: README's example, and the same on breast cancer.
@@ -824,6 +744,10 @@ def parse(argv):
     parser.add_argument("--quick", action="store_true", help="a small, fast version")
     parser.add_argument("--rounds", type=int, help="interleaved rounds per case")
     parser.add_argument("--seeds", type=int, help="split seeds of the defaults case")
+    parser.add_argument(
+        "--subset",
+        help="the defaults case's groups or data sets, comma-separated (all)",
+    )
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
     args = parser.parse_args(argv)
     unknown = set(args.cases) - set(NAMES) - set(OPT_IN)
@@ -838,7 +762,6 @@ def main(argv=None):
     wanted = args.cases or NAMES
     cases = QUICK_CASES if args.quick else CASES
     rounds = args.rounds or (3 if args.quick else 7)
-    seeds = args.seeds or (2 if args.quick else 20)
     use_torch = not args.no_torch
     print(
         f"skbackprop {__version__}, scikit-learn {sklearn.__version__}, "
@@ -857,7 +780,13 @@ def main(argv=None):
     if results:
         print_summary(results)
     if "defaults" in wanted:
-        print_defaults(run_defaults(seeds), seeds)
+        from . import _bench_defaults
+
+        _bench_defaults.main(
+            (["--quick"] if args.quick else [])
+            + (["--seeds", str(args.seeds)] if args.seeds else [])
+            + (["--subset", args.subset] if args.subset else [])
+        )
     if "threads" in wanted:
         thread_rounds = args.rounds or (2 if args.quick else 5)
         print_threads(*run_threads(thread_rounds), thread_rounds)

@@ -29,6 +29,7 @@ from . import (
     _monitor,
     _network,
     _report,
+    _solvers,
     _targets,
     _training,
     _validation,
@@ -47,9 +48,10 @@ class TwoLayerClassifier(
     One hidden layer of ``n_hidden`` sigmoid units; one sigmoid output unit for two
     classes, a softmax over K units for K > 2 classes, and one sigmoid unit per
     label for multilabel targets. The weights minimise the weighted mean
-    cross-entropy plus an L2 term. The default solver is the notes' method:
-    full-batch gradient descent ``w <- w - learning_rate * dC/dw`` (here with
-    momentum), with the gradient computed by backpropagation.
+    cross-entropy plus an L2 term. On up to 10,000 samples the default solver is
+    the notes' method: full-batch gradient descent
+    ``w <- w - learning_rate * dC/dw`` (here with momentum), with the gradient
+    computed by backpropagation; on more, mini-batches of the same.
 
     Parameters
     ----------
@@ -58,14 +60,22 @@ class TwoLayerClassifier(
 
     learning_rate : float or 'auto', default='auto'
         Step size, the notes' alpha. ``'auto'`` is 2.0 for ``'gd'``, 0.1 for
-        ``'sgd'`` and 0.001 for ``'adam'``; L-BFGS chooses its own steps. The loss
+        ``'sgd'`` and 0.001 for ``'adam'``; L-BFGS chooses its own steps. An
+        ``'auto'`` step is the estimator's to adapt: if the loss explodes, the
+        step is halved and training goes on from the best weights (up to ten
+        times); a step you set is kept, and a divergence stops and warns. The loss
         is a mean over samples, not the notes' sum: one step of the notes with
         step ``a`` on n samples is one step here with ``learning_rate = n * a``.
         Unlike MLPClassifier, where ``learning_rate`` names a schedule and
         ``alpha`` the L2 penalty, here it is the step itself.
 
-    solver : {'gd', 'sgd', 'adam', 'lbfgs'}, default='gd'
+    solver : {'auto', 'gd', 'sgd', 'adam', 'lbfgs'}, default='auto'
         How the gradient becomes steps. All use the same backpropagated gradient.
+
+        - ``'auto'``: ``'gd'`` on training sets of fewer than 10,000 samples
+          (and on dask collections), ``'sgd'`` on larger ones, where a fit of
+          full-batch steps learns less in its time than mini-batches do.
+          Deterministic under ``random_state``; `partial_fit` takes ``'gd'``.
 
         - ``'gd'``: the notes' full-batch gradient descent (with ``momentum``).
           Deterministic, and a sample weight of 2 is the same as a repeated row.
@@ -74,11 +84,13 @@ class TwoLayerClassifier(
         - ``'adam'``: mini-batch Adam, with ``beta_1``, ``beta_2``, ``epsilon``.
         - ``'lbfgs'``: full-batch L-BFGS-B from :func:`scipy.optimize.minimize`.
 
-    l2 : float, default=1e-3
+    l2 : float or 'auto', default='auto'
         Strength of the L2 penalty ``(l2 / 2) (|W1|^2 + |W2|^2)`` added to the mean
         loss; biases are not penalised. MLPClassifier calls this ``alpha`` and
         divides it by the number of samples in each batch. 0 gives the notes'
-        loss.
+        loss. ``'auto'`` is 1e-3 on up to 2,000 training samples and
+        ``2 / n_samples`` beyond (the same penalty on the summed loss), so that
+        more data can fit finer boundaries; 1e-3 in `partial_fit`.
 
     batch_size : int, default=None
         Samples per step of ``'sgd'`` and ``'adam'``; None means
@@ -97,13 +109,16 @@ class TwoLayerClassifier(
         steady progress keeps training going. With ``'gd'`` and no validation
         set, training stops when the training loss has settled instead:
         ``n_iter_no_change`` consecutive epochs that each change it by less
-        than ``tol`` (with momentum the full-batch loss rises and falls on its
-        way down, and a rise is not convergence). For ``'lbfgs'`` it is also
-        the gradient tolerance ``gtol``.
+        than ``tol`` times the loss (a relative tolerance), unless it is still
+        falling steadily (with momentum the full-batch loss rises and falls on
+        its way down, and a rise is not convergence). With a validation set,
+        only epochs whose training loss is at a new low count towards
+        ``n_iter_no_change``: steps that overshoot have not ended learning. For
+        ``'lbfgs'`` it is also the gradient tolerance ``gtol``.
 
     n_iter_no_change : int, default=10
         Number of epochs without a ``tol`` improvement (for ``'gd'``, with a
-        change below ``tol``) before stopping.
+        relative change below ``tol``) before stopping.
 
     shuffle : bool, default=True
         Whether ``'sgd'`` and ``'adam'`` shuffle the samples at each epoch.
@@ -127,7 +142,9 @@ class TwoLayerClassifier(
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data (stratified, drawn
         from ``random_state``) and stop when the validation score stops
-        improving; the weights of the best epoch are restored. A validation set
+        improving; the weights of the best epoch are restored. If no epoch
+        scored better than the initial weights (by ``tol``), `fit` warns: the
+        model has not learned. A validation set
         passed to `fit` as ``X_val, y_val`` is used instead of a hold-out.
         On dask input the hold-out is drawn on the cluster: as many samples
         of each class, other ones (see "Beyond one machine").
@@ -273,8 +290,8 @@ class TwoLayerClassifier(
             Interval(Real, 0, None, closed="neither"),
             StrOptions({"auto"}),
         ],
-        "solver": [StrOptions(set(SOLVERS))],
-        "l2": [Interval(Real, 0, None, closed="left")],
+        "solver": [StrOptions(set(SOLVERS) | {"auto"})],
+        "l2": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
         "batch_size": [Interval(Integral, 1, None, closed="left"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -299,8 +316,8 @@ class TwoLayerClassifier(
         n_hidden=32,
         *,
         learning_rate="auto",
-        solver="gd",
-        l2=1e-3,
+        solver="auto",
+        l2="auto",
         batch_size=None,
         max_iter=500,
         tol=1e-4,
@@ -423,6 +440,7 @@ class TwoLayerClassifier(
                     X, y, sample_weight, self.validation_fraction, rng
                 )
             data = self._problem(X, y, sample_weight, classes)
+            self._auto_solver = _solvers.auto_solver(data.X.shape[0])
             if given_val:
                 validation = self._validation_set(X_val, y_val, sample_weight_val, data)
             theta, rule = self._start(
@@ -450,13 +468,13 @@ class TwoLayerClassifier(
         mixture. ``unscaled`` finds a column that needs scaling, for the
         warnings (`_report.unscaled_column` by default).
         """
-        monitor = self._monitor(theta, validate, tasks.on_epoch)
+        monitor = self._monitor(theta, validate, tasks.on_epoch, rule)
         loss = self._train(theta, data, rule, rng, monitor)
         _report.report(
             monitor,
             theta,
             data.X,
-            solver=self.solver,
+            solver=self._solver_name(),
             learning_rate=self._learning_rate(),
             max_iter=self.max_iter,
             unscaled=unscaled,
@@ -533,6 +551,7 @@ class TwoLayerClassifier(
             all_classes = self._partial_fit_classes(classes, y, first)
             sample_weight = _targets.class_weighted(self.class_weight, y, sample_weight)
             data = self._problem(X, y, sample_weight, all_classes)
+            self._auto_solver = "gd"  # one step of the notes per call
             # A later call continues the generator, advanced only if it succeeds.
             if first:
                 rng = check_random_state(self.random_state)
@@ -540,7 +559,7 @@ class TwoLayerClassifier(
                 rng = copy.deepcopy(self._rng)
             theta, rule = self._start(data, rng, not first)
             with _training.Objective(
-                data.X, data.Y, data.layout, data.activation, self.l2
+                data.X, data.Y, data.layout, data.activation, self._l2(None)
             ) as objective:
                 epoch = self._epoch(objective, data, rule, rng)
                 with _training.quiet_floating_point():
@@ -568,6 +587,7 @@ class TwoLayerClassifier(
         validated, weighted and trained on on the workers (`_distributed`)."""
         X_val, y_val, sample_weight_val = validation
         with _unchanged_on_error(self):
+            self._auto_solver = _solvers.auto_solver(0, full_batch_only=True)
             _distributed.check_full_batch(self.solver, self._solver().batches)
             client = _distributed.current_client()
             warm = self.warm_start and hasattr(self, "coefs_")
@@ -679,9 +699,25 @@ class TwoLayerClassifier(
         return _distributed.problem(client, blocks, summaries, net, (None, None))
 
     # ----------------------------------------------------------- shared steps
+    def _solver_name(self):
+        """``solver``, or the one ``solver='auto'`` chose for the current fit
+        (`_solvers.auto_solver`; "gd" before any fit)."""
+        if self.solver != "auto":
+            return self.solver
+        return getattr(self, "_auto_solver", "gd")
+
     def _solver(self):
         """The row of `_solvers.SOLVERS` for ``solver``."""
-        return SOLVERS[self.solver]
+        return SOLVERS[self._solver_name()]
+
+    def _l2(self, n_samples):
+        """The L2 strength: ``l2``, or for ``l2='auto'`` the one of
+        `_solvers.auto_l2` for ``n_samples`` training samples (None, for
+        `partial_fit`, whose batches do not tell the size of the data: the
+        small-data one)."""
+        if self.l2 != "auto":
+            return self.l2
+        return _solvers.auto_l2(0 if n_samples is None else n_samples)
 
     def _learning_rate(self):
         """The step: ``learning_rate``, or the solver's 'auto' one."""
@@ -700,7 +736,12 @@ class TwoLayerClassifier(
             rule.inherit(self._optimizer)
         return theta, rule
 
-    def _monitor(self, theta, validate, on_epoch):
+    def _monitor(self, theta, validate, on_epoch, rule=None):
+        """The monitor of a fit. With ``learning_rate='auto'`` the step is the
+        estimator's to choose: a divergence halves the step of ``rule`` and goes
+        on from the best weights. A step the user set is kept, and a
+        divergence with it stops and warns."""
+        recover = getattr(rule, "halve", None) if self.learning_rate == "auto" else None
         return _monitor.Monitor(
             theta,
             tol=self.tol,
@@ -709,6 +750,7 @@ class TwoLayerClassifier(
             validate=validate,
             log=print if self.verbose else None,
             on_epoch=on_epoch,
+            recover=recover,
         )
 
     def _train(self, theta, data, rule, rng, monitor):
@@ -721,15 +763,16 @@ class TwoLayerClassifier(
                 )
             else:
                 epoch = self._epoch(objective, data, rule, rng)
-                _training.descend(theta, epoch, monitor, self.max_iter)
+                observe = getattr(rule, "observe", None)
+                _training.descend(theta, epoch, monitor, self.max_iter, observe)
             return _training.returned_loss(monitor, objective, theta, data.s)
 
     def _objective(self, data):
         """The objective of the training data: in memory, or on a cluster."""
         if isinstance(data, _distributed.ClusterProblem):
-            return _distributed.Objective(data, self.l2)
+            return _distributed.Objective(data, self._l2(data.X.shape[0]))
         return _training.Objective(
-            data.X, data.Y, data.layout, data.activation, self.l2
+            data.X, data.Y, data.layout, data.activation, self._l2(data.X.shape[0])
         )
 
     def _epoch(self, objective, data, rule, rng):
@@ -772,7 +815,8 @@ class TwoLayerClassifier(
             y = column_or_1d(y, warn=True)
         if y.ndim == 2:
             _targets.check_indicator(y, y_name)
-        if sp.issparse(X) and (self._solver().batches == "mini" or self.early_stopping):
+        mini = self.solver == "auto" or self._solver().batches == "mini"
+        if sp.issparse(X) and (mini or self.early_stopping):
             X = X.tocsr()  # rows are sliced
         return X, y
 
@@ -1132,7 +1176,7 @@ class TwoLayerClassifier(
         with (
             _quiet(),
             _training.Objective(
-                data.X, data.Y, data.layout, data.activation, self.l2
+                data.X, data.Y, data.layout, data.activation, self._l2(X.shape[0])
             ) as objective,
         ):
             loss, grad = objective(theta, None, data.s)

@@ -51,8 +51,8 @@ from ._solvers import SOLVERS
 from ._text import count, listing, wrapped
 
 PROG = "python -m skbackprop"
-# The default grid holds the estimator's default model: n_hidden=32 and the
-# step of learning_rate="auto" for the default solver, "gd".
+# The default grid holds the estimator's default model on small data: n_hidden=32
+# and the step of learning_rate="auto" for "gd".
 DEFAULT_LEARNING_RATES = (0.5, SOLVERS["gd"].auto_learning_rate)
 DEFAULT_N_HIDDEN = (16, 32)
 DASK_EXTRA = "pip install 'skbackprop[dask]'"
@@ -332,8 +332,12 @@ def make_search(
     preprocessing is refitted on every training fold, so cross-validation
     scores it with the network. ``cv`` is a number of folds or the folds
     themselves; the candidates are ranked by the scorer named ``scoring``
-    (`SearchScorer`, which also notes the fits that reach their limit)."""
-    net = TwoLayerClassifier(random_state=random_state, class_weight=class_weight)
+    (`SearchScorer`, which also notes the fits that reach their limit). The
+    grid's steps are full-batch gd's, so the network is "gd" at any size of
+    the file."""
+    net = TwoLayerClassifier(
+        solver="gd", random_state=random_state, class_weight=class_weight
+    )
     pipeline = Pipeline([("prep", preprocessing(columns)), ("net", net)])
     grid = {"net__learning_rate": list(learning_rates), "net__n_hidden": list(n_hidden)}
     return GridSearchCV(

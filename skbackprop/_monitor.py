@@ -26,6 +26,10 @@ VALIDATION = "validation"  # the validation score stopped improving by tol
 # larger) means the steps overshoot: the model has become far worse than its start.
 EXPLOSION_FACTOR = 100.0
 
+# How many times a run that diverges goes back to its best weights with half the
+# step (`Monitor`) before it gives up: a step 1024 times smaller.
+MAX_RECOVERIES = 10
+
 Validate = Callable[[np.ndarray], tuple[float, float]]
 OnEpoch = Callable[[int, np.ndarray], bool]
 
@@ -59,19 +63,30 @@ class Monitor:
       loss instead, which stops a slow but steady descent).
     - `SETTLED` (full-batch descent): the training loss has settled. Training
       stops after ``n_iter_no_change`` epochs in a row whose loss differs from
-      the previous epoch's by less than ``tol``. A full-batch loss is exact, so
-      a flat loss is convergence; with momentum it rises and falls on its way
+      the previous epoch's by less than ``tol`` times the loss (a relative
+      tolerance: the same for any scale of the loss), unless the loss is still
+      falling steadily (`_still_falling`). A full-batch loss is exact, so a
+      flat loss is convergence; with momentum it rises and falls on its way
       down, and "no new best for a while" is then often a rise, not
       convergence.
     - `VALIDATION`, whenever ``validate(theta) -> (loss, score)`` is given: the
       validation score (higher is better), by the rule of `IMPROVEMENT`; the
       weights of the best epoch are restored at the end; of epochs with the
       same best score, the one with the lowest validation loss. An epoch that
-      scores NaN never counts as the best.
+      scores NaN never counts as the best. Epochs whose training loss is not
+      below every earlier one (an overshoot of the steps, early on or a ripple
+      of momentum) do not count towards ``n_iter_no_change``: the end of
+      learning is a validation score that stops improving while the training
+      loss still does, not one that falls while the steps overshoot.
+      The score of the initial weights (``validate.initial_score``, where
+      given) tells a run that never beat it (`learned_nothing`).
 
-    A non-finite or exploding training loss stops at once and restores the
-    weights with the lowest loss seen; so does a run that stops far above its
-    best loss (`_overshot`). Both end with status ``DIVERGED``.
+    A non-finite or exploding training loss restores the weights with the
+    lowest loss seen (with a validation set, the best scored ones) and, if
+    ``recover()`` is given, calls it (it halves the step) and goes on, up to
+    `MAX_RECOVERIES` times; then, or without ``recover``, it stops. So does a
+    run that stops far above its best loss (`_overshot`). Both end with status
+    ``DIVERGED``.
 
     ``on_epoch(epoch, theta)`` is called after every epoch; returning True stops
     training (status ``INTERRUPTED``). ``log(line)`` prints a line per epoch.
@@ -87,6 +102,7 @@ class Monitor:
         validate: Validate | None = None,
         log: Callable[[str], None] | None = None,
         on_epoch: OnEpoch | None = None,
+        recover: Callable[[], None] | None = None,
     ):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -94,6 +110,10 @@ class Monitor:
         self.validate = validate
         self.log = log
         self.on_epoch = on_epoch
+        self.recover = recover
+        self.recoveries = 0  # how many times the step was halved after a divergence
+        # the validation score of the initial weights, where `validate` has it
+        self.initial_score = getattr(validate, "initial_score", None)
         self.losses, self.validation_losses, self.validation_scores = [], [], []
         self.best_theta = theta.copy()
         self._initial = _fingerprint(theta)  # not a copy: weights can be large
@@ -132,10 +152,17 @@ class Monitor:
         """
         if self._diverging(loss):
             return self._diverged(loss, theta)
+        # With a validation set, an epoch counts towards n_iter_no_change only
+        # if training made progress, a training loss at a new low (or level with
+        # it): an epoch of steps that overshoot is not the end of learning.
+        counts = self.stopping != VALIDATION or loss <= self.best_loss
         self.losses.append(loss)
         self.best_loss = min(self.best_loss, loss)
         improved = self._measure(loss, theta_of_loss, theta)
-        self.no_improvement = 0 if improved else self.no_improvement + 1
+        if improved:
+            self.no_improvement = 0
+        elif counts:
+            self.no_improvement += 1
         if self.log is not None:
             self.log(self._line())
         if self.on_epoch is not None and self.on_epoch(self.n_iter, theta):
@@ -159,8 +186,26 @@ class Monitor:
             return self._track(score, epoch, theta, tie=-validation_loss)
         improved = self._track(-loss, epoch, theta_of_loss)
         if self.stopping == SETTLED:  # still moving, up or down
-            return epoch == 1 or abs(loss - self.losses[-2]) >= self.tol
+            if epoch == 1 or abs(loss - self.losses[-2]) >= self.tol * loss:
+                return True
+            return self._still_falling()
         return improved
+
+    def _still_falling(self):
+        """Whether the loss is still falling steadily, although by less than
+        ``tol`` times itself per epoch: it fell at every one of the last
+        ``n_iter_no_change`` epochs, and by as much at the last as, on a
+        geometric extrapolation, would still add up to ``tol`` times the loss
+        over ``n_iter_no_change`` more. A slow descent (a small
+        ``learning_rate``) is not convergence.
+        """
+        window = self.losses[-self.n_iter_no_change - 1 :]
+        falls = -np.diff(window)
+        if len(falls) < 2 or not (falls > 0).all():
+            return False
+        rate = (falls[-1] / falls[0]) ** (1 / (len(falls) - 1))  # fall per epoch
+        remaining = math.inf if rate >= 1 else falls[-1] * rate / (1 - rate)
+        return remaining >= self.tol * window[-1] * self.n_iter_no_change
 
     def _track(self, score, epoch, theta, tie=-math.inf):
         """Keep the weights of the best score; True if it improved by tol.
@@ -195,6 +240,11 @@ class Monitor:
 
     def _diverged(self, loss, theta):
         self._restore(theta)
+        if self.recover is not None and self.recoveries < MAX_RECOVERIES:
+            self.recover()  # half the step, from the best weights
+            self.recoveries += 1
+            self.restored = False  # the epochs to come end at their own weights
+            return False
         epoch = self.n_iter + 1
         if math.isfinite(loss):
             first = self.losses[0] if self.losses else loss
@@ -232,6 +282,15 @@ class Monitor:
     def _stop(self, status, message):
         self.status, self.message = status, message
         return True
+
+    def learned_nothing(self):
+        """Whether, with a validation set, no epoch scored above the initial
+        weights (`initial_score`) by more than ``tol``: the returned model has
+        not learned."""
+        initial = self.initial_score
+        if self.stopping != VALIDATION or initial is None or math.isnan(initial):
+            return False
+        return not self.best_score > initial + self.tol
 
     def untrained(self, theta):
         """Whether ``theta`` are still the weights training started from (the

@@ -3,7 +3,9 @@ attributed to the line that called `fit`.
 
 - `report` warns when training diverged or ran out of epochs, naming the
   setting to change: ``learning_rate`` only for the solvers that use it,
-  scaling X only when X looks unscaled (`unscaled_column`).
+  scaling X only when X looks unscaled (`unscaled_column`); and when early
+  stopping returns a model that never scored better than its initial weights
+  (`report_unlearned`).
 - `warn_caller` attributes a warning to the caller of the package rather than
   to a line inside it or inside scikit-learn's wrapper around `fit`.
 """
@@ -40,6 +42,8 @@ def report(monitor, theta, X, *, solver, learning_rate, max_iter, unscaled=None)
     ``X`` looks unscaled (``unscaled(X)``, `unscaled_column` when None, computed
     only for a warning).
     """
+    if monitor.status != DIVERGED and monitor.learned_nothing():
+        report_unlearned(monitor, learning_rate)
     if monitor.status == DIVERGED:
         restored = (
             "The weights with the lowest loss were restored"
@@ -69,6 +73,29 @@ def report(monitor, theta, X, *, solver, learning_rate, max_iter, unscaled=None)
         advice = ", or ".join(fixes)
         message += f" {advice[0].upper()}{advice[1:]}."
     warn_caller(message, ConvergenceWarning)
+
+
+def report_unlearned(monitor, learning_rate):
+    """Warn that early stopping found no epoch that scored better on the
+    validation set than the initial weights: the model returned has not
+    learned what the validation set measures."""
+    fixes = ["increase n_iter_no_change"]
+    if learning_rate is not None:
+        # steps that overshoot (the training loss rose above its start) want a
+        # smaller step; steps that barely moved it, a larger one
+        losses = monitor.losses
+        overshot = bool(losses) and max(losses) > losses[0]
+        fixes.append(f"{'lower' if overshot else 'raise'} learning_rate")
+    fixes.append("set early_stopping=False")
+    warn_caller(
+        "Early stopping found no epoch whose validation score beat the initial "
+        f"weights' by more than tol={monitor.tol} ({monitor.initial_score:.4g}; "
+        "the best, at epoch "
+        f"{monitor.best_epoch} of {monitor.n_iter}, was "
+        f"{monitor.best_score:.4g}): the model returned has not learned. "
+        f"{', '.join(fixes[:-1]).capitalize()}, or {fixes[-1]}.",
+        ConvergenceWarning,
+    )
 
 
 def unscaled_column(X):

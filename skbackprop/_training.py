@@ -21,6 +21,7 @@ The callable shapes passed between them:
 - ``on_epoch``: ``(epoch, theta) -> bool``, True to stop.
 """
 
+import math
 
 import numpy as np
 from scipy.optimize import minimize
@@ -230,19 +231,24 @@ def quiet_floating_point():
     return np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore")
 
 
-def descend(theta, epoch, monitor, max_iter):
+def descend(theta, epoch, monitor, max_iter, observe=None):
     """Run ``epoch(theta)`` up to ``max_iter`` times under ``monitor``, in place.
 
     The monitor is told each epoch's loss with the weights it stands for, those
     before the epoch. A full-batch epoch, whose loss is taken before its step,
     hands them to the monitor then, if it keeps them (`Monitor.keeps`); other
-    epochs are run on a copy kept of the weights before them.
+    epochs are run on a copy kept of the weights before them. A full-batch
+    epoch also tells ``observe(loss)`` (the update rule's `observe`, which
+    adapts the steps to the loss) its finite loss before it steps: a full-batch
+    loss is exact, so a rise shows that the last step overshot.
     """
     if getattr(epoch, "loss_before_step", False):
 
         def keep(loss, theta):
             if monitor.keeps(loss):
                 monitor.best_theta[...] = theta
+            if observe is not None and math.isfinite(loss):
+                observe(loss)
 
         def run(theta):
             return epoch(theta, keep), monitor.best_theta  # read only if kept

@@ -53,7 +53,8 @@ def validator_of(estimator, data, val, loss, scored, theta, held_out):
     """`validator` for a validation set ``val`` (a `Problem`, or the
     `_distributed.ClusterProblem` of a validation set on a cluster) whose loss
     is ``loss(theta)`` and on which scorers take ``scored``, ``(X_val, y_val,
-    sample_weight_val)``."""
+    sample_weight_val)``. The score of the initial weights ``theta`` is
+    ``validate.initial_score``, for the monitor to tell whether a fit learned."""
     score = _tried_score(estimator, data, val, scored, theta, held_out)
     if score is None:
 
@@ -61,6 +62,7 @@ def validator_of(estimator, data, val, loss, scored, theta, held_out):
             value = loss(theta)
             return value, -value
 
+        validate.initial_score = -loss(theta)
         return validate
 
     warned = []
@@ -76,6 +78,7 @@ def validator_of(estimator, data, val, loss, scored, theta, held_out):
             )
         return loss(theta), value
 
+    validate.initial_score = score.initial
     return validate
 
 
@@ -113,6 +116,7 @@ def _tried_score(estimator, data, val, scored, theta, held_out):
             UserWarning,
         )
         return None
+    score.initial = first
     return score
 
 

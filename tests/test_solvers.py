@@ -152,7 +152,7 @@ def test_two_adam_steps_by_hand(iris):
     "params",
     [
         {"solver": "gd", "momentum": 0.9},
-        {"solver": "gd", "momentum": 0.9, "nesterov": True},
+        {"solver": "gd", "momentum": 0.9, "nesterov": True, "learning_rate": 0.5},
         {"solver": "sgd", "momentum": 0.9, "shuffle": False, "batch_size": 50},
         {"solver": "adam", "shuffle": False, "batch_size": 50, "learning_rate": 0.01},
     ],

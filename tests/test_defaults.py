@@ -1,0 +1,299 @@
+"""The defaults at every size: the solver and L2 strength chosen by the data's
+size, the momentum restart and the step halved after a divergence, the
+relative settled-loss rule, early stopping that does not stop on an overshoot
+and says when nothing was learned, and the defaults benchmark."""
+
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import StandardScaler
+
+from skbackprop import TwoLayerClassifier, _bench_defaults, _monitor, _solvers
+
+
+def _flat(clf):
+    """The weights in the order of the flat parameter vector."""
+    W1, W2 = clf.coefs_
+    b1, b2 = clf.intercepts_
+    return np.concatenate([W1.ravel(), b1, W2.ravel(), b2])
+
+
+def _quiet_fit(clf, X, y, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return clf.fit(X, y, **kwargs)
+
+
+def _data(n, m=8, k=3, seed=0):
+    X, y = make_classification(n, m, n_informative=5, n_classes=k, random_state=seed)
+    return StandardScaler().fit_transform(X), y
+
+
+# ------------------------------------------------------------- solver='auto'
+def test_auto_solver_follows_the_size_of_the_training_set():
+    small = _solvers.MINIBATCH_SAMPLES - 1
+    assert _solvers.auto_solver(small) == "gd"
+    assert _solvers.auto_solver(_solvers.MINIBATCH_SAMPLES) == "sgd"
+    assert _solvers.auto_solver(10**7, full_batch_only=True) == "gd"
+
+
+def test_auto_l2_is_a_fixed_penalty_on_the_summed_loss_beyond_its_size():
+    assert _solvers.auto_l2(100) == _solvers.auto_l2(2000) == 1e-3
+    assert_allclose(_solvers.auto_l2(20_000), 1e-4)
+    assert_allclose(_solvers.auto_l2(1_000_000) * 1_000_000, 2.0)
+
+
+def test_auto_takes_minibatches_on_large_data_deterministically():
+    X, y = _data(_solvers.MINIBATCH_SAMPLES, m=8)
+    params = dict(max_iter=2, random_state=0)
+    a = _quiet_fit(TwoLayerClassifier(**params), X, y)
+    b = _quiet_fit(TwoLayerClassifier(**params), X, y)
+    assert a._solver_name() == "sgd"
+    assert_array_equal(_flat(a), _flat(b))
+    # the same model as solver="sgd" with the L2 strength of that size
+    sgd = TwoLayerClassifier(solver="sgd", l2=_solvers.auto_l2(len(y)), **params)
+    assert_array_equal(_flat(a), _flat(_quiet_fit(sgd, X, y)))
+
+
+def test_auto_on_small_data_is_the_notes_full_batch_descent(iris):
+    X, y = iris
+    auto = _quiet_fit(TwoLayerClassifier(max_iter=30, random_state=0), X, y)
+    gd = TwoLayerClassifier(solver="gd", l2=1e-3, max_iter=30, random_state=0)
+    assert_array_equal(_flat(auto), _flat(_quiet_fit(gd, X, y)))
+    # a sample weight of 2 is a repeated row, as for "gd"
+    w = np.ones(len(y))
+    w[:10] = 2
+    weighted = _quiet_fit(
+        TwoLayerClassifier(max_iter=30, random_state=0), X, y, sample_weight=w
+    )
+    Xr, yr = np.vstack([X, X[:10]]), np.concatenate([y, y[:10]])
+    repeated = _quiet_fit(TwoLayerClassifier(max_iter=30, random_state=0), Xr, yr)
+    assert_allclose(_flat(weighted), _flat(repeated), rtol=1e-10, atol=1e-12)
+
+
+# ---------------------------------------------------------- momentum restart
+def test_momentum_restarts_when_the_loss_overshoots_its_start():
+    rule = _solvers.GradientDescent(1.0, momentum=0.9)
+    theta, grad = np.zeros(2), np.ones(2)
+    rule.observe(1.0)
+    rule.step(theta, grad)  # the first step is plain
+    rule.observe(1.5)  # a plain step that rose: left to the monitor
+    assert rule.learning_rate == 1.0 and not rule.restarted
+    rule.step(theta, grad)  # now with a velocity
+    rule.observe(1.05)  # a ripple below 10% above the start: left alone
+    assert np.all(rule.velocity != 0)
+    rule.step(theta, grad)
+    rule.observe(1.2)  # a rise above the start after a momentum step
+    assert rule.restarted and np.all(rule.velocity == 0)
+
+
+def test_plain_gradient_descent_is_exactly_the_notes_update(iris):
+    # momentum=0, l2=0, solver="gd": w <- w - alpha dC/dw at every step, also
+    # where the loss rises (a step of 4 on standardized iris overshoots).
+    from skbackprop import _backprop, _network
+
+    X, y = iris
+    for lr in (0.5, 4.0):
+        clf = TwoLayerClassifier(
+            n_hidden=5,
+            solver="gd",
+            momentum=0.0,
+            l2=0.0,
+            learning_rate=lr,
+            max_iter=15,
+            tol=0.0,
+            random_state=0,
+        )
+        _quiet_fit(clf, X, y)
+        layout = _network.Layout(4, 5, 3)
+        Y = _network.targets(y, 3, float)
+        s = np.full(len(y), 1 / len(y))
+        theta = _network.init_params(layout, np.random.RandomState(0))
+        for _ in range(15):
+            g = _backprop.loss_gradient(theta, layout, X, Y, s, 0.0, "softmax")[1]
+            theta = theta - lr * g
+        assert_allclose(_flat(clf), theta, rtol=0, atol=1e-12)
+
+
+def test_warm_start_n_plus_n_is_2n_bit_for_bit_with_restarts():
+    # The default rule on data where the momentum restarts: the rule's step,
+    # velocity and losses carry over, so two fits of N are one of 2N.
+    X, y = _data(600, m=20, k=4, seed=1)
+    X = 2 * X  # steeper: the default step overshoots at first
+    common = dict(random_state=0, tol=0.0, n_iter_no_change=1000)
+    restarts = []
+    original = _solvers.GradientDescent.observe
+
+    def observe(rule, loss):
+        original(rule, loss)
+        restarts.append(rule.restarted)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_solvers.GradientDescent, "observe", observe)
+        twice = TwoLayerClassifier(max_iter=40, warm_start=True, **common)
+        _quiet_fit(twice, X, y)
+        _quiet_fit(twice, X, y)
+    once = _quiet_fit(TwoLayerClassifier(max_iter=80, **common), X, y)
+    assert any(restarts)
+    assert_array_equal(twice.loss_curve_, once.loss_curve_)
+    assert_array_equal(_flat(twice), _flat(once))
+
+
+# ---------------------------------------------------------------- divergence
+def test_a_divergence_under_the_auto_step_is_recovered_from():
+    # 10000 hidden units on 10 rows: the default step makes the loss explode at
+    # the second epoch. With learning_rate="auto" the step is halved and
+    # training goes on from the best weights; with the same step set by the
+    # user, the fit stops there and warns that the model is untrained.
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(10, 3), np.arange(10) % 2
+    auto = _quiet_fit(TwoLayerClassifier(n_hidden=10000, random_state=0), X, y)
+    assert auto._optimizer.learning_rate < 2.0
+    assert auto.n_iter_ > 100
+    assert auto.loss_ < auto.loss_curve_[0]
+    assert auto.score(X, y) >= 0.8
+    set_step = TwoLayerClassifier(n_hidden=10000, learning_rate=2.0, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="diverged.*untrained"):
+        set_step.fit(X, y)
+    assert set_step.score(X, y) == 0.5
+
+
+def test_a_divergence_that_never_recovers_warns():
+    theta = np.zeros(3)
+    halved = []
+    monitor = _monitor.Monitor(
+        theta, tol=0.0, n_iter_no_change=10, recover=lambda: halved.append(1)
+    )
+    assert not monitor.after_epoch(1.0, theta, theta)
+    for _ in range(_monitor.MAX_RECOVERIES):
+        assert not monitor.after_epoch(np.inf, theta, theta)
+    assert monitor.after_epoch(np.inf, theta, theta)
+    assert monitor.status == _monitor.DIVERGED
+    assert len(halved) == _monitor.MAX_RECOVERIES
+
+
+# ------------------------------------------------------------- settled loss
+def _settled_monitor(losses, tol=1e-4, n=10):
+    theta = np.zeros(1)
+    monitor = _monitor.Monitor(
+        theta, tol=tol, n_iter_no_change=n, stopping=_monitor.SETTLED
+    )
+    for epoch, loss in enumerate(losses, 1):
+        if monitor.after_epoch(loss, theta, theta):
+            return epoch
+    return None
+
+
+def test_a_steady_fall_below_tol_does_not_stop_training():
+    # 5e-5 per epoch, below tol=1e-4 times the loss, but steady: not settled.
+    steady = 0.5 - 5e-5 * np.arange(400)
+    assert _settled_monitor(steady) is None
+
+
+def test_a_fall_that_dies_out_stops_training():
+    # geometric, rate 0.5: what is left to fall is far below tol times the loss
+    settling = 0.3 + 0.1 * 0.5 ** np.arange(100)
+    stopped = _settled_monitor(settling)
+    assert stopped is not None and stopped < 40
+
+
+def test_the_settled_rule_is_relative_to_the_loss():
+    # The same relative changes, at two scales of the loss, stop at one epoch.
+    base = 1 + 1e-3 * 0.7 ** np.arange(200)
+    assert _settled_monitor(base) == _settled_monitor(1e-3 * base)
+
+
+def test_a_slow_step_on_gd_no_longer_stops_early_unwarned():
+    # learning_rate=0.1 descends steadily: training goes on to max_iter, and
+    # says so, rather than stopping after a hundred epochs.
+    X, y = _data(2000, m=10, k=2)
+    clf = TwoLayerClassifier(solver="gd", learning_rate=0.1, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="max_iter"):
+        clf.fit(X, y)
+    assert clf.n_iter_ == clf.max_iter
+
+
+# ------------------------------------------------------------ early stopping
+def test_an_early_overshoot_is_not_the_end_of_learning():
+    theta = np.zeros(1)
+    scores = iter([0.5, 0.4, 0.3, 0.35, 0.6, 0.7, 0.8])
+    monitor = _monitor.Monitor(
+        theta,
+        tol=0.0,
+        n_iter_no_change=2,
+        validate=lambda theta: (1.0, next(scores)),
+    )
+    # the training loss overshoots its start for three epochs: not counted
+    losses = [1.0, 2.5, 2.0, 1.5, 0.8, 0.6, 0.5]
+    stops = [monitor.after_epoch(loss, theta, theta) for loss in losses]
+    assert not any(stops)
+    assert monitor.best_score == 0.8
+
+
+def test_early_stopping_that_learned_nothing_warns(iris):
+    X, y = iris
+    clf = TwoLayerClassifier(
+        early_stopping=True, learning_rate=1e-9, n_iter_no_change=3, random_state=0
+    )
+    with pytest.warns(ConvergenceWarning, match="has not learned") as record:
+        clf.fit(X, y)
+    message = str(
+        next(w.message for w in record if "has not learned" in str(w.message))
+    )
+    assert "n_iter_no_change" in message and "learning_rate" in message
+
+
+def test_early_stopping_that_learned_does_not_warn(iris):
+    X, y = iris
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        TwoLayerClassifier(early_stopping=True, random_state=0).fit(X, y)
+
+
+@pytest.mark.parametrize("n_iter_no_change", [10, 5])
+def test_early_stopping_with_the_defaults_learns_on_an_overshooting_start(
+    n_iter_no_change,
+):
+    # Five classes on 1500 rows: the default step overshoots in its first
+    # epochs; early stopping must not take that for the end of learning.
+    X, y = _data(1500, m=20, k=5, seed=2)
+    clf = TwoLayerClassifier(
+        early_stopping=True, n_iter_no_change=n_iter_no_change, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf.fit(X, y)
+    assert clf.score(X, y) > 0.6  # chance is 0.2
+
+
+# ----------------------------------------------------------------- benchmark
+def test_bench_defaults_quick_prints_the_table(capsys):
+    assert _bench_defaults.main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    for name in ("iris", "moons", "early_stopping", "+n_iter_no_change=5"):
+        assert name in out
+    assert "total fit time, default" in out
+    rows = [line for line in out.splitlines() if line.startswith(("iris", "moons"))]
+    assert len(rows) == 2 and all(
+        row.count("yes") + row.count("NO") == 3 for row in rows
+    )
+
+
+def test_bench_defaults_names_a_missing_package(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_islp(name, *args, **kwargs):
+        if name == "ISLP":
+            raise ImportError("No module named 'ISLP'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_islp)
+    oj = next(d for d in _bench_defaults.DATA_SETS if d.name == "OJ")
+    with pytest.raises(ImportError, match=r"skbackprop\[bench\]"):
+        oj.load()
