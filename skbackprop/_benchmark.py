@@ -46,6 +46,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import tracemalloc
 import warnings
@@ -451,8 +452,15 @@ def gemm_rate(dtype, size, threads=1):
         B = rng.normal(size=(size, size)).astype(dtype)
         operands.append((A, B, np.empty_like(A)))
 
+    # Each product waits for the others to start, so that they run at once and
+    # each on its own thread: a pool thread that finished its product early
+    # would otherwise take the next one too.
+    start_together = threading.Barrier(threads)
+
     def product(operand):
         A, B, C = operand
+        if threads > 1:
+            start_together.wait()
         np.matmul(A, B, out=C)
 
     def best_of_five(pool):
