@@ -263,6 +263,8 @@ def created_note(message, path, folder):
     if folder is None:
         return message
     before, path, after = message.partition(f" {shown(path)}")
+    if not path:  # a message that names no file: nothing was written
+        return message
     if after.startswith(" ("):  # one parenthesis, the note first
         return f"{before}{path} (created the folder {folder}; {after[2:]}"
     return f"{before}{path} (created the folder {folder}){after}"
