@@ -25,7 +25,7 @@ from sklearn.metrics import confusion_matrix, recall_score
 
 from ._classifier import TwoLayerClassifier
 from ._cli_split import stopped_at_limit
-from ._text import WIDTH, class_label, count, short, wrapped
+from ._text import WIDTH, class_label, count, short, together, wrapped
 
 TABLE_CLASSES = 12
 DEFAULT_MAX_ITER = TwoLayerClassifier().max_iter
@@ -211,7 +211,7 @@ def held_out_lines(y_test, y_pred):
             "recall of the classes; accuracy flatters when classes are skewed)"
         )
         if len(classes) <= TABLE_CLASSES:  # else the confusion summary shows it
-            lines.append(wrapped(recall_line(y_test, y_pred, classes, counts)))
+            lines.append(recall_line(y_test, y_pred, classes, counts))
     if one_class:
         share = np.mean(y_test == predicted[0])
         lines.append(
@@ -227,7 +227,8 @@ def held_out_lines(y_test, y_pred):
 
 def recall_line(y_test, y_pred, classes, counts, shown=TABLE_CLASSES):
     """The recall of each held-out class, in class order as in the confusion
-    matrix; beyond ``shown`` classes, the lowest ones, lowest first."""
+    matrix; beyond ``shown`` classes, the lowest ones, lowest first; wrapped,
+    each class's item on one line."""
     recall = recall_score(y_test, y_pred, labels=classes, average=None, zero_division=0)
     order = np.arange(len(classes))
     which = "Recall per class"
@@ -238,10 +239,12 @@ def recall_line(y_test, y_pred, classes, counts, shown=TABLE_CLASSES):
             f"{len(classes)}, lowest first"
         )
     items = [
-        f"{class_label(classes[i], LABEL_WIDTH)}: {recall[i]:.2f} ({counts[i]})"
+        together(
+            f"{class_label(classes[i], LABEL_WIDTH)}: {recall[i]:.2f} ({counts[i]})"
+        )
         for i in order
     ]
-    return f"{which} (held-out rows in parentheses): {', '.join(items)}"
+    return wrapped(f"{which} (held-out rows in parentheses): {', '.join(items)}")
 
 
 # --------------------------------------------------------------- confusion
@@ -267,13 +270,14 @@ def confusion_lines(y_test, y_pred, classes):
             f"Confusion matrix: {len(classes)} classes, too many to show as a "
             "table; its summary:"
         ),
-        wrapped(recall_line(y_test, y_pred, classes_seen, n_rows)),
-        *(wrapped(line) for line in top_confusions(counts, classes)),
+        recall_line(y_test, y_pred, classes_seen, n_rows),
+        *top_confusions(counts, classes),
     ]
 
 
 def top_confusions(counts, classes, shown=10):
-    """The most frequent confusions: true class -> predicted class: rows."""
+    """The most frequent confusions: true class -> predicted class: rows;
+    wrapped, each confusion on one line."""
     off = counts.copy()
     np.fill_diagonal(off, 0)
     flat = np.argsort(-off, axis=None, kind="stable")[:shown]
@@ -281,12 +285,17 @@ def top_confusions(counts, classes, shown=10):
     if not pairs:
         return ["No held-out row is confused with another class."]
     items = [
-        f"{class_label(classes[t], LABEL_WIDTH)} -> "
-        f"{class_label(classes[p], LABEL_WIDTH)}: {off[t, p]}"
+        together(
+            f"{class_label(classes[t], LABEL_WIDTH)} -> "
+            f"{class_label(classes[p], LABEL_WIDTH)}: {off[t, p]}"
+        )
         for t, p in pairs
     ]
     return [
-        f"The most frequent confusions (true -> predicted: rows): {', '.join(items)}"
+        wrapped(
+            f"The most frequent confusions (true -> predicted: rows): "
+            f"{', '.join(items)}"
+        )
     ]
 
 

@@ -5,7 +5,8 @@ may be thousands of characters long; every list of them that goes into a
 message or a report is written by `listing`, which shows the first few,
 each cut to a readable length, and says how many there are in all, so that no
 message grows with the data. `wrapped` cuts a long line into lines of at
-most `WIDTH` characters, keeping a listing's "(N in all)" on one line;
+most `WIDTH` characters, keeping a listing's "(N in all)" and the items
+marked by `together` on one line;
 `count` writes "1 row" and "3 rows"; `class_label` writes a class label so that
 ``3`` and ``'3'`` read apart.
 """
@@ -29,7 +30,7 @@ _KEEP = "\0"
 def wrapped(text, indent="  "):
     """``text`` cut into lines of at most `WIDTH` characters, the lines after
     the first indented by ``indent``; words (a path, a label) are not split,
-    nor is the "(N in all)" that ends a cut `listing`."""
+    nor is the "(N in all)" that ends a cut `listing`, nor a `together` text."""
     kept = _IN_ALL.sub(lambda m: m.group().replace(" ", _KEEP), text)
     filled = textwrap.fill(
         kept,
@@ -39,6 +40,12 @@ def wrapped(text, indent="  "):
         break_on_hyphens=False,
     )
     return filled.replace(_KEEP, " ")
+
+
+def together(text):
+    """``text`` that `wrapped` keeps on one line (a list item such as
+    "'a' -> 'b': 3"), as long as it fits in one."""
+    return text.replace(" ", _KEEP)
 
 
 def count(n, noun):

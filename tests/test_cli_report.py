@@ -21,7 +21,7 @@ from skbackprop._cli_report import (
     recall_line,
 )
 from skbackprop._cli_split import SearchScorer, least_class_size, split, unscored_note
-from skbackprop._text import WIDTH, count, listing, wrapped
+from skbackprop._text import WIDTH, count, listing, together, wrapped
 
 require("pandas")
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -342,6 +342,10 @@ def test_wrapped_keeps_a_listings_count_whole():
         assert "(8 in all)" in wrapped(text).splitlines()[-1]
         assert_readable(wrapped(text))
     assert wrapped("a (8 in all) b") == "a (8 in all) b"
+    items = [f"{i} -> {i + 1}: 2" for i in range(40)]
+    lines = wrapped(", ".join(together(item) for item in items)).splitlines()
+    assert len(lines) > 1 and all(len(line) <= WIDTH for line in lines)
+    assert [item for line in lines for item in line.strip(" ,").split(", ")] == items
 
 
 # ------------------------------------------------------------ readable output
