@@ -577,12 +577,23 @@ def _search(search, data, args):
         report.collecting_warnings() as caught,
     ):
         marks = _show_progress(search, args.scheduler is not None, args.verbose)
+        if marks is not None and _in_workers(args):
+            print("  (the fits run in worker processes, which print no marks; "
+                  "--verbose lists each fit)")  # fmt: skip
         try:
             search.fit(data.X_train, data.y_train)
         finally:
             if marks is not None:
                 marks.end()
     return time.perf_counter() - start, caught
+
+
+def _in_workers(args):
+    """Whether the fits run in other processes: on dask, or on several jobs."""
+    from joblib import effective_n_jobs
+
+    dask = args.scheduler is not None or args.dask_local is not None
+    return dask or effective_n_jobs(args.n_jobs) > 1
 
 
 def _record(model, table, name, n_train, y_test, y_pred):

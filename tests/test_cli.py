@@ -174,6 +174,25 @@ def test_without_progress_bars_the_fits_are_counted_once(
         assert f"{ours}\n  ......\n" in out
 
 
+def test_parallel_fits_without_bars_say_why_no_marks_show(
+    iris_csv, tmp_path, capsys, monkeypatch
+):
+    if _has("sklearn.callback"):
+        monkeypatch.delattr("sklearn.callback.ProgressBar", raising=False)
+    monkeypatch.setattr("joblib.effective_n_jobs", lambda n_jobs: 2)
+    status, out, err = run(
+        ["--data", iris_csv, "--target", "species", "--learning-rate", "1", "2",
+         "--n-hidden", "2", "--cv", "2", "--n-jobs", "2", "--output", tmp_path],
+        capsys,
+    )  # fmt: skip
+    assert status == 0, err
+    assert (
+        "2 candidates x 2 folds = 4 fits\n  (the fits run in worker processes, "
+        "which print no marks; --verbose lists each fit)\n"
+    ) in out
+    assert "[CV]" not in out and "totalling" not in out
+
+
 def test_fit_marks_are_grouped_and_bounded(capsys):
     marks = _cli.FitMarks()
     for _ in range(250):
