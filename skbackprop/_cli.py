@@ -21,6 +21,7 @@ import argparse
 import contextlib
 import math
 import sys
+import threading
 import time
 from dataclasses import replace
 from functools import partial
@@ -36,7 +37,14 @@ from threadpoolctl import threadpool_limits
 
 from . import _cli_report as report
 from ._classifier import TwoLayerClassifier
-from ._cli_split import SearchScorer, check_scoring, scoring_name, split, unscored_note
+from ._cli_split import (
+    SearchScorer,
+    check_min_class_size,
+    check_scoring,
+    scoring_name,
+    split,
+    unscored_note,
+)
 from ._csv import InputError, Table, add_reading_options, read_training_csv
 from ._dates import DateFeatures, refuse_onnx
 from ._outputs import (
@@ -56,6 +64,7 @@ PROG = "python -m skbackprop"
 DEFAULT_LEARNING_RATES = (0.5, SOLVERS["gd"].auto_learning_rate)
 DEFAULT_N_HIDDEN = (16, 32)
 DASK_EXTRA = "pip install 'skbackprop[dask]'"
+DEFAULT_MAX_ITER = TwoLayerClassifier().max_iter
 
 __all__ = ["InputError", "main", "split"]
 
@@ -127,6 +136,13 @@ def _parser():
         help=f"numbers of hidden units to try (default: {listing(DEFAULT_N_HIDDEN)})",
     )
     grid.add_argument(
+        "--max-iter",
+        metavar="N",
+        type=POSITIVE_INT,
+        help="the most epochs of each fit; raise it when fits stop at this limit "
+        f"before converging (default: {DEFAULT_MAX_ITER})",
+    )
+    grid.add_argument(
         "--cv",
         metavar="K",
         type=FOLDS,
@@ -177,6 +193,13 @@ def _parser():
         type=int,
         default=0,
         help="seed of the held-out split and of the weights (default: 0)",
+    )
+    grid.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="print a line per fit, with its parameters, score and time "
+        "(scikit-learn's own), instead of progress bars or marks",
     )
     out = parser.add_argument_group("output")
     out.add_argument(
@@ -327,17 +350,20 @@ def make_search(
     columns=None,
     scoring="accuracy",
     class_weight=None,
+    max_iter=None,
 ):
     """The grid search of ``Pipeline(preprocessing, TwoLayerClassifier)``: the
     preprocessing is refitted on every training fold, so cross-validation
     scores it with the network. ``cv`` is a number of folds or the folds
     themselves; the candidates are ranked by the scorer named ``scoring``
-    (`SearchScorer`, which also notes the fits that reach their limit). The
-    grid's steps are full-batch gd's, so the network is "gd" at any size of
-    the file."""
+    (`SearchScorer`, which also notes the fits that reach their limit);
+    ``max_iter`` None leaves the network's default. The grid's steps are
+    full-batch gd's, so the network is "gd" at any size of the file."""
     net = TwoLayerClassifier(
         solver="gd", random_state=random_state, class_weight=class_weight
     )
+    if max_iter is not None:
+        net.set_params(max_iter=max_iter)
     pipeline = Pipeline([("prep", preprocessing(columns)), ("net", net)])
     grid = {"net__learning_rate": list(learning_rates), "net__n_hidden": list(n_hidden)}
     return GridSearchCV(
@@ -350,22 +376,69 @@ def make_search(
     )
 
 
-def _show_progress(search, remote):
-    """Progress bars (scikit-learn >= 1.9 with rich), else a line per fit.
+def _show_progress(search, remote, verbose=False):
+    """Show the search's progress; return the `FitMarks` to end, or None.
 
-    Workers of a remote dask cluster cannot reach the progress bars, which
-    listen on a local socket; they log their fits instead.
+    ``verbose``: scikit-learn's line per fit, after its own count of the
+    fits. Else progress bars (scikit-learn >= 1.9 with rich), or where there
+    are none, a mark per fit (`FitMarks`). Workers of a remote dask cluster
+    cannot reach the progress bars, which listen on a local socket; with
+    ``verbose`` they log their fits.
     """
+    if verbose:
+        search.set_params(verbose=2)
+        return None
     try:
         from sklearn.callback import ProgressBar
 
         bar = None if remote else ProgressBar(max_propagation_depth=0)
     except ImportError:  # scikit-learn < 1.9, or no rich
         bar = None
-    if bar is None:
-        search.set_params(verbose=2)
-    else:
+    if bar is not None:
         search.set_callbacks(bar)
+        return None
+    search.scoring.progress = FitMarks()
+    return search.scoring.progress
+
+
+class FitMarks:
+    """A mark per fit scored, in groups of ten, a hundred to a line: the
+    progress of a search where no progress bars can be shown.
+
+    Marks are printed by the process that runs the search only: a copy sent
+    to a worker process marks nothing (it unpickles as None), for the marks
+    of several processes would mix on one line.
+    """
+
+    PER_LINE = 100
+    PER_GROUP = 10
+
+    def __init__(self):
+        self.done = 0
+        self._lock = threading.Lock()
+
+    def __reduce__(self):
+        return (_no_marks, ())
+
+    def __call__(self):
+        with self._lock:
+            if self.done % self.PER_LINE == 0:
+                sys.stdout.write("\n  " if self.done else "  ")
+            elif self.done % self.PER_GROUP == 0:
+                sys.stdout.write(" ")
+            sys.stdout.write(".")
+            sys.stdout.flush()
+            self.done += 1
+
+    def end(self):
+        """End the line of marks, if any was printed."""
+        if self.done:
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+
+
+def _no_marks():
+    return None
 
 
 @contextlib.contextmanager
@@ -398,7 +471,10 @@ def _dask(scheduler=None, n_local_workers=None):
             ) from None
         workers = len(client.scheduler_info()["workers"])
         print(
-            f"dask: {workers} worker(s) at {address}, dashboard {client.dashboard_link}"
+            wrapped(
+                f"dask: {workers} worker(s) at {address}, "
+                f"dashboard {client.dashboard_link}"
+            )
         )
         stack.enter_context(parallel_backend("dask"))
         yield
@@ -421,6 +497,7 @@ def run(args):
     learning_rates = args.learning_rate or DEFAULT_LEARNING_RATES
     n_hidden = args.n_hidden or DEFAULT_N_HIDDEN
     check_dask(args)
+    check_min_class_size(args.cv, args.min_class_size)
     outputs = planned_outputs(args)
     check_outputs(outputs, inputs=[("--data", args.data)])
     table, name = load_data(
@@ -440,16 +517,18 @@ def run(args):
         columns=table.columns,
         scoring=args.scoring,
         class_weight=args.class_weight,
+        max_iter=args.max_iter,
     )
     n_candidates = len(learning_rates) * len(n_hidden)
     print(report.header(table, name, len(data.y_train), len(data.y_test)))
     note = unscored_note(data.unscored, data.least, args.cv)
     if note:
         print(wrapped(f"  {note}", "    "))
-    print(
-        f"  {count(n_candidates, 'candidate')} x {args.cv} folds = "
-        f"{count(n_candidates * args.cv, 'fit')}"
-    )
+    if not args.verbose:  # else scikit-learn counts them
+        print(
+            f"  {count(n_candidates, 'candidate')} x {args.cv} folds = "
+            f"{count(n_candidates * args.cv, 'fit')}"
+        )
     seconds, caught = _search(search, data, args)
     model = search.best_estimator_
     y_pred = model.predict(data.X_test)
@@ -468,13 +547,14 @@ def _report(search, data, y_pred, args, seconds, caught):
     print(report.cv_table(search.cv_results_, args.scoring))
     print()
     print(report.best_line(search, args.scoring))
+    with report.collecting_warnings() as scoring_caught:
+        held_out = report.held_out_lines(data.y_test, y_pred)
+        confusion = report.confusion_lines(data.y_test, y_pred, search.classes_)
     lines = [
-        *report.held_out_lines(data.y_test, y_pred),
-        *report.search_notes(search, args.cv, caught),
+        *held_out,
+        *report.search_notes(search, args.cv, [*caught, *scoring_caught]),
         "",
-        *report.confusion_lines(
-            data.y_test, y_pred, search.classes_, args.output / CONFUSION_CSV
-        ),
+        *confusion,
         "",
     ]
     print("\n".join(lines))
@@ -499,9 +579,24 @@ def _search(search, data, args):
         _dask(args.scheduler, args.dask_local),
         report.collecting_warnings() as caught,
     ):
-        _show_progress(search, remote=args.scheduler is not None)
-        search.fit(data.X_train, data.y_train)
+        marks = _show_progress(search, args.scheduler is not None, args.verbose)
+        if marks is not None and _in_workers(args):
+            print("  (the fits run in worker processes, which print no marks; "
+                  "--verbose lists each fit)")  # fmt: skip
+        try:
+            search.fit(data.X_train, data.y_train)
+        finally:
+            if marks is not None:
+                marks.end()
     return time.perf_counter() - start, caught
+
+
+def _in_workers(args):
+    """Whether the fits run in other processes: on dask, or on several jobs."""
+    from joblib import effective_n_jobs
+
+    dask = args.scheduler is not None or args.dask_local is not None
+    return dask or effective_n_jobs(args.n_jobs) > 1
 
 
 def _record(model, table, name, n_train, y_test, y_pred):

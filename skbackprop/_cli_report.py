@@ -21,12 +21,14 @@ import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning, UndefinedMetricWarning
-from sklearn.metrics import balanced_accuracy_score, confusion_matrix, recall_score
+from sklearn.metrics import confusion_matrix, recall_score
 
+from ._classifier import TwoLayerClassifier
 from ._cli_split import stopped_at_limit
-from ._text import WIDTH, count, short, wrapped
+from ._text import WIDTH, class_label, count, short, together, wrapped
 
 TABLE_CLASSES = 12
+DEFAULT_MAX_ITER = TwoLayerClassifier().max_iter
 # Classes are skewed, and accuracy alone flatters, when the smallest held-out
 # class has fewer than this fraction of the rows of the largest: for two
 # classes, a majority of two thirds or more.
@@ -73,10 +75,8 @@ def classes_line(y, shown=10):
     if len(classes) <= shown:
         return count(len(classes), "class")
     order = np.argsort(-counts, kind="stable")[:shown]
-    top = [
-        f"{short(repr(classes[i].item()), LABEL_WIDTH)} ({counts[i]})" for i in order
-    ]
-    return f"{len(classes)} classes; the {shown} most frequent: {', '.join(top)}"
+    top = [f"{class_label(classes[i], LABEL_WIDTH)}: {counts[i]}" for i in order]
+    return f"{len(classes)} classes; the {shown} most frequent (rows): {', '.join(top)}"
 
 
 # ------------------------------------------------------------------ search
@@ -107,11 +107,17 @@ def cv_table(cv_results, scoring="accuracy"):
 def best_line(search, scoring="accuracy"):
     """The best parameters by the chosen score."""
     best = search.best_params_
+    max_iter = _network(search.best_estimator_).max_iter
+    limit = f", max_iter={max_iter}" if max_iter != DEFAULT_MAX_ITER else ""
     return (
         f"Best parameters: learning_rate={best['net__learning_rate']}, "
-        f"n_hidden={best['net__n_hidden']} "
+        f"n_hidden={best['net__n_hidden']}{limit} "
         f"(cross-validated {scoring} {search.best_score_:.4f})"
     )
+
+
+def _network(model):
+    return model[-1] if hasattr(model, "steps") else model
 
 
 def search_notes(search, n_folds, caught=()):
@@ -128,9 +134,11 @@ def search_notes(search, n_folds, caught=()):
             if stopped_at_limit(search.best_estimator_)
             else ""
         )
+        max_iter = _network(search.best_estimator_).max_iter
         notes.append(
             f"{at_limit} of {n_fits} fits stopped at the iteration limit before "
-            f"converging (their scores are those of the unfinished networks){best}."
+            f"converging (their scores are those of the unfinished networks){best}. "
+            f"Raise --max-iter (now {max_iter}), or try larger --learning-rate values."
         )
     undefined = round(np.nansum(results["mean_test_undefined"]) * n_folds)
     if undefined:
@@ -173,8 +181,20 @@ def held_out_scores(y_test, y_pred):
     return {
         "rows": int(len(y_test)),
         "accuracy": float(np.mean(y_pred == y_test)),
-        "balanced_accuracy": float(balanced_accuracy_score(y_test, y_pred)),
+        "balanced_accuracy": balanced_accuracy(y_test, y_pred),
     }
+
+
+def balanced_accuracy(y_test, y_pred):
+    """The mean recall of the classes of ``y_test``: scikit-learn's balanced
+    accuracy, without its warning when the model predicts a class that no
+    held-out row has (a class trained on and not scored), which counts as
+    a wrong prediction as it does there."""
+    return float(
+        recall_score(
+            y_test, y_pred, labels=np.unique(y_test), average="macro", zero_division=0
+        )
+    )
 
 
 def held_out_lines(y_test, y_pred):
@@ -191,50 +211,53 @@ def held_out_lines(y_test, y_pred):
             "recall of the classes; accuracy flatters when classes are skewed)"
         )
         if len(classes) <= TABLE_CLASSES:  # else the confusion summary shows it
-            lines.append(wrapped(recall_line(y_test, y_pred, classes, counts)))
+            lines.append(recall_line(y_test, y_pred, classes, counts))
     if one_class:
-        label = predicted[0].item()
         share = np.mean(y_test == predicted[0])
         lines.append(
             wrapped(
-                f"Warning: the model predicts {short(repr(label))} for every held-out "
-                f"row: its accuracy is the share of that class ({share:.4f}). Try "
-                "--class-weight balanced, or --scoring balanced_accuracy."
+                f"Warning: the model predicts class {class_label(predicted[0])} for "
+                "every held-out row: its accuracy is the share of that class "
+                f"({share:.4f}). Try --class-weight balanced, or --scoring "
+                "balanced_accuracy."
             )
         )
     return lines
 
 
 def recall_line(y_test, y_pred, classes, counts, shown=TABLE_CLASSES):
-    """The recall of each held-out class (the ``shown`` lowest beyond that)."""
+    """The recall of each held-out class, in class order as in the confusion
+    matrix; beyond ``shown`` classes, the lowest ones, lowest first; wrapped,
+    each class's item on one line."""
     recall = recall_score(y_test, y_pred, labels=classes, average=None, zero_division=0)
-    order = np.argsort(recall, kind="stable")
+    order = np.arange(len(classes))
     which = "Recall per class"
     if len(classes) > shown:
-        order = order[: shown - 2]
+        order = np.argsort(recall, kind="stable")[: shown - 2]
         which = (
-            f"Recall of the {len(order)} classes of lowest recall, of {len(classes)}"
+            f"Recall of the {len(order)} classes of lowest recall, of "
+            f"{len(classes)}, lowest first"
         )
     items = [
-        f"{short(repr(classes[i].item()), LABEL_WIDTH)} {recall[i]:.2f} ({counts[i]})"
+        together(
+            f"{class_label(classes[i], LABEL_WIDTH)}: {recall[i]:.2f} ({counts[i]})"
+        )
         for i in order
     ]
-    return f"{which} (held-out rows): {', '.join(items)}"
+    return wrapped(f"{which} (held-out rows in parentheses): {', '.join(items)}")
 
 
 # --------------------------------------------------------------- confusion
-def confusion_lines(y_test, y_pred, classes, csv_path=None):
+def confusion_lines(y_test, y_pred, classes):
     """The confusion matrix as a table when it fits `WIDTH` and has at most
-    `TABLE_CLASSES` classes, else its summary; ``csv_path`` holds it in full."""
+    `TABLE_CLASSES` classes, else its summary (the run writes it in full to a
+    CSV file, and says where)."""
     counts = confusion_matrix(y_test, y_pred, labels=classes)
-    labels = [
-        short(c.item() if hasattr(c, "item") else c, LABEL_WIDTH) for c in classes
-    ]
+    labels = [class_label(c, LABEL_WIDTH) for c in classes]
     width = max(max(map(len, labels)), len(str(counts.max())))
-    where = f"; also in {csv_path}" if csv_path is not None else ""
     if len(classes) <= TABLE_CLASSES and (width + 1) * (len(classes) + 1) <= WIDTH:
-        title = f"Confusion matrix (rows: true class, columns: predicted class{where}):"
-        lines = [wrapped(title)]
+        title = "Confusion matrix (rows: true class, columns: predicted class):"
+        lines = [title]
         lines.append(" " * width + "  " + " ".join(lb.rjust(width) for lb in labels))
         for label, row in zip(labels, counts, strict=True):
             lines.append(
@@ -243,14 +266,18 @@ def confusion_lines(y_test, y_pred, classes, csv_path=None):
         return lines
     classes_seen, n_rows = np.unique(y_test, return_counts=True)
     return [
-        wrapped(f"Confusion matrix: {len(classes)} classes, too many to show{where}."),
-        wrapped(recall_line(y_test, y_pred, classes_seen, n_rows)),
-        *(wrapped(line) for line in top_confusions(counts, classes)),
+        wrapped(
+            f"Confusion matrix: {len(classes)} classes, too many to show as a "
+            "table; its summary:"
+        ),
+        recall_line(y_test, y_pred, classes_seen, n_rows),
+        *top_confusions(counts, classes),
     ]
 
 
 def top_confusions(counts, classes, shown=10):
-    """The most frequent confusions: true class -> predicted class: rows."""
+    """The most frequent confusions: true class -> predicted class: rows;
+    wrapped, each confusion on one line."""
     off = counts.copy()
     np.fill_diagonal(off, 0)
     flat = np.argsort(-off, axis=None, kind="stable")[:shown]
@@ -258,15 +285,18 @@ def top_confusions(counts, classes, shown=10):
     if not pairs:
         return ["No held-out row is confused with another class."]
     items = [
-        f"{_label(classes[t])} -> {_label(classes[p])}: {off[t, p]}" for t, p in pairs
+        together(
+            f"{class_label(classes[t], LABEL_WIDTH)} -> "
+            f"{class_label(classes[p], LABEL_WIDTH)}: {off[t, p]}"
+        )
+        for t, p in pairs
     ]
     return [
-        f"The most frequent confusions (true -> predicted: rows): {', '.join(items)}"
+        wrapped(
+            f"The most frequent confusions (true -> predicted: rows): "
+            f"{', '.join(items)}"
+        )
     ]
-
-
-def _label(value):
-    return short(repr(value.item() if hasattr(value, "item") else value), LABEL_WIDTH)
 
 
 def write_confusion_matrix(path, y_test, y_pred, classes):

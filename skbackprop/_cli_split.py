@@ -27,7 +27,7 @@ from sklearn.metrics import get_scorer, get_scorer_names
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from ._csv import InputError
-from ._text import count, listing, short
+from ._text import class_label, count, listing, short
 
 HELD_OUT = 0.25
 # Scorers of other tasks: regression errors and clustering agreements.
@@ -56,14 +56,23 @@ def least_class_size(cv):
 
 def split(X, y, cv, random_state, min_class_size=None):
     """The `Split` of ``(X, y)``: the classes of fewer than ``min_class_size``
-    rows (at least `least_class_size`) are trained on and not scored."""
-    least = max(least_class_size(cv), min_class_size or 0)
+    rows (by default `least_class_size`, and never fewer) are trained on and
+    not scored."""
+    least = check_min_class_size(cv, min_class_size)
     classes, counts = np.unique(y, return_counts=True)
     if (counts >= least).sum() < 2:
+        largest = listing(_largest(classes, counts))
+        if least > least_class_size(cv):
+            raise InputError(
+                f"fewer than two classes have the {least} rows of --min-class-size "
+                f"(rows of the largest classes: {largest}); lower --min-class-size, "
+                "or add data"
+            )
         raise InputError(
             f"fewer than two classes have the {least} rows a class needs to be "
-            f"scored (the largest: {listing(_largest(classes, counts))}"
-            "); lower --cv or --min-class-size, or add data"
+            f"scored with --cv {cv}: a quarter of them held out, and the rest "
+            f"enough for one row in each of the {cv} folds (rows of the largest "
+            f"classes: {largest}); lower --cv, or add data"
         )
     rare = np.isin(y, classes[counts < least])
     rows = np.arange(len(y))
@@ -83,6 +92,19 @@ def split(X, y, cv, random_state, min_class_size=None):
     return Split(
         _rows(X, train), _rows(X, test), y[train], y[test], folds, unscored, least
     )
+
+
+def check_min_class_size(cv, min_class_size=None):
+    """The fewest rows of a scored class: ``min_class_size``, which may not be
+    below `least_class_size` (an `InputError`), or by default that least."""
+    least = least_class_size(cv)
+    if min_class_size is not None and min_class_size < least:
+        raise InputError(
+            f"--min-class-size {min_class_size} is below the {least} rows a class "
+            f"needs to be scored with --cv {cv} (one held-out row and one row in "
+            f"each fold); give at least {least}, or leave it out"
+        )
+    return least if min_class_size is None else min_class_size
 
 
 def cv_folds(y, cv):
@@ -108,7 +130,7 @@ def _rows(X, index):
 
 def _largest(classes, counts, n=3):
     order = np.argsort(-counts, kind="stable")[:n]
-    return [f"{classes[i].item()!r}: {counts[i]}" for i in order]
+    return [f"{class_label(classes[i])}: {counts[i]}" for i in order]
 
 
 def unscored_note(unscored, least, cv):
@@ -117,11 +139,11 @@ def unscored_note(unscored, least, cv):
         return None
     rows = sum(unscored.values())
     by_size = sorted(unscored.items(), key=lambda item: (-item[1], str(item[0])))
-    shown = listing((f"{short(repr(c))} ({n})" for c, n in by_size), quote=False)
+    shown = listing((f"{class_label(c)}: {n}" for c, n in by_size), quote=False)
     return (
         f"Trained on, not scored: {count(len(unscored), 'class')}, "
         f"{count(rows, 'row')} (fewer than the {least} a class needs for a held-out "
-        f"row and one in each of {cv} folds): {shown}"
+        f"row and one in each of {cv} folds; rows per class): {shown}"
     )
 
 
@@ -183,16 +205,20 @@ class SearchScorer:
     iteration limit, "undefined": 1.0 if the scorer warned that the score is
     undefined}``; the search refits on ``"score"``, so its ``cv_results_``
     have ``mean_test_score`` and ``rank_test_score`` as for a single score.
+    ``progress``, if given, is called after each score (`_cli.FitMarks`).
     """
 
-    def __init__(self, scoring):
+    def __init__(self, scoring, progress=None):
         self.scoring = scoring
+        self.progress = progress
 
     def __call__(self, estimator, X, y):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UndefinedMetricWarning)
             score = get_scorer(self.scoring)(estimator, X, y)
         undefined = any(issubclass(w.category, UndefinedMetricWarning) for w in caught)
+        if self.progress is not None:
+            self.progress()
         return {
             "score": score,
             "at_limit": float(stopped_at_limit(estimator)),

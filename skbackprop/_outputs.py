@@ -26,7 +26,7 @@ import sklearn
 from . import _model_file
 from ._atomic import atomic_path, create_new, temporary_name
 from ._csv import InputError
-from ._text import listing
+from ._text import listing, wrapped
 
 LOSS_CURVE_PNG = "loss_curve.png"
 CONFUSION_CSV = "confusion_matrix.csv"
@@ -216,20 +216,72 @@ def _make_folders(folder, created, what):
         created.append(folder)
 
 
-def make_folder(path):
-    """Create the folder of the file ``path`` names, following a link."""
-    Path(os.path.realpath(path)).parent.mkdir(parents=True, exist_ok=True)
+@contextlib.contextmanager
+def folder_for(path):
+    """Create the missing folders of the file ``path`` names, following a
+    link, as ``mkdir -p`` does; yield the folder as the user named it if it
+    was created (to say so), else None.
+
+    When the body fails, or writes no file at ``path``, the folders created
+    here are removed again: a failed or skipped write leaves no trace.
+    """
+    created = []
+    real = Path(os.path.realpath(path))
+    _make_folders(real.parent, created, str(path))
+    try:
+        yield shown_folder(path, real.parent) if created else None
+    except BaseException:
+        _remove(created)
+        raise
+    if not os.path.lexists(real):
+        _remove(created)
+
+
+def _remove(folders):
+    for folder in reversed(folders):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def shown_folder(path, real):
+    """The folder of ``path`` as the user wrote it, or ``real``, where a link
+    points, when that is elsewhere."""
+    named = Path(path).parent
+    return named if os.path.realpath(named) == str(real) else real
+
+
+def shown(path):
+    """``path`` as the run prints it: a bare file name as ``./name``, so that
+    a file written to the current folder says so."""
+    path = Path(path)
+    return f"{os.curdir}{os.sep}{path}" if path.parent == Path() else str(path)
+
+
+def created_note(message, path, folder):
+    """``message``, which reports writing ``path``, saying after the path
+    that its ``folder`` was created (None: nothing was)."""
+    if folder is None:
+        return message
+    before, path, after = message.partition(f" {shown(path)}")
+    if not path:  # a message that names no file: nothing was written
+        return message
+    if after.startswith(" ("):  # one parenthesis, the note first
+        return f"{before}{path} (created the folder {folder}; {after[2:]}"
+    return f"{before}{path} (created the folder {folder}){after}"
 
 
 def write_outputs(outputs, model, X):
-    """Write every output in order; an error names the file and ends the run."""
+    """Write every output in order, each reported on a line of its own that
+    says when its folder was created; an error names the file and ends the
+    run."""
     for output in outputs:
         try:
-            make_folder(output.path)
-            message = output.write(model, output.path, X)
+            with folder_for(output.path) as folder:
+                message = output.write(model, output.path, X)
         except OSError as exc:
-            raise InputError(f"cannot write {output.path}: {exc}") from None
-        print(message)
+            reason = exc.strerror or str(exc)
+            raise InputError(f"cannot write {output.path}: {reason}") from None
+        print(wrapped(created_note(message, output.path, folder)))
 
 
 def _check_model_path(path):
@@ -245,7 +297,7 @@ def _save(model, path, X=None):
     _model_file.save_model(model, path)
     how = _model_file.FORMATS[_model_file.model_format(path)][2]
     return (
-        f"Best pipeline saved to {path} (scikit-learn {sklearn.__version__}; "
+        f"Best pipeline saved to {shown(path)} (scikit-learn {sklearn.__version__}; "
         f"load it with {how})"
     )
 
@@ -275,7 +327,7 @@ def _export_onnx(model, path, X, dtype=None):
     inputs = listing(i.name for i in onx.graph.input)
     precision = dtype or ("float32" if hasattr(X, "columns") else X.dtype)
     return (
-        f"Best pipeline exported to {path} (ONNX, {precision}: labels and "
+        f"Best pipeline exported to {shown(path)} (ONNX, {precision}: labels and "
         f"probabilities; inputs: {inputs})"
     )
 
@@ -293,11 +345,13 @@ def _columns_read(preprocess):
 def write_confusion_matrix(model, path, X=None, held_out=None):
     """The held-out confusion matrix in full: ``held_out`` is ``(y_test,
     y_pred)``, which the run binds once it has predicted the held-out set."""
-    from ._cli_report import write_confusion_matrix
+    from ._cli_report import TABLE_CLASSES, write_confusion_matrix
 
     with atomic_path(path) as temporary:
         write_confusion_matrix(temporary, *held_out, model.classes_)
-    return f"Held-out confusion matrix written to {path}"
+    n_classes = len(model.classes_)
+    whole = f" (all {n_classes} classes)" if n_classes > TABLE_CLASSES else ""
+    return f"Held-out confusion matrix{whole} written to {shown(path)}"
 
 
 def _plot_loss_curve(model, path, X=None):
@@ -325,4 +379,4 @@ def _plot_loss_curve(model, path, X=None):
             display.figure_.savefig(temporary, dpi=100)
     finally:
         plt.close("all")
-    return f"Loss curve of the best model written to {path}"
+    return f"Loss curve of the best model written to {shown(path)}"

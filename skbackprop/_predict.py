@@ -31,7 +31,7 @@ from . import _model_file
 from ._atomic import atomic_path
 from ._cli import PROG, report_errors
 from ._csv import InputError, read_for_prediction, read_frame
-from ._outputs import Output, check_outputs, make_folder
+from ._outputs import Output, check_outputs, created_note, folder_for, shown
 from ._text import short, wrapped
 
 PREDICTION = "prediction"
@@ -112,12 +112,12 @@ def run(args):
             return 0
     else:
         try:
-            make_folder(args.output)
-            with atomic_path(args.output) as temporary:
-                table.to_csv(temporary, index=False)
+            with folder_for(args.output) as folder, atomic_path(args.output) as tmp:
+                table.to_csv(tmp, index=False)
         except OSError as exc:
             raise InputError(f"cannot write {args.output}: {exc}") from None
-        print(f"Predictions for {len(table)} rows written to {args.output}")
+        written = f"Predictions for {len(table)} rows written to {shown(args.output)}"
+        print(wrapped(created_note(written, args.output, folder)))
     if labels is not None and np.ndim(predictions) == 1:
         print(accuracy_line(args.data, target, labels, predictions), file=report)
         for line in record_lines(model, args.data):

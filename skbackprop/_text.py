@@ -5,9 +5,13 @@ may be thousands of characters long; every list of them that goes into a
 message or a report is written by `listing`, which shows the first few,
 each cut to a readable length, and says how many there are in all, so that no
 message grows with the data. `wrapped` cuts a long line into lines of at
-most `WIDTH` characters; `count` writes "1 row" and "3 rows".
+most `WIDTH` characters, keeping a listing's "(N in all)" and the items
+marked by `together` on one line;
+`count` writes "1 row" and "3 rows"; `class_label` writes a class label so that
+``3`` and ``'3'`` read apart.
 """
 
+import re
 import textwrap
 
 import numpy as np
@@ -17,18 +21,31 @@ WIDTH = 120
 # How many items a listing shows, and how many characters of each.
 SHOWN = 6
 ITEM_WIDTH = 30
+# The end of a cut listing, which `wrapped` keeps on one line.
+_IN_ALL = re.compile(r"\(\d+ in all\)")
+# Stands for a space that must not break a line while `wrapped` fills the text.
+_KEEP = "\0"
 
 
 def wrapped(text, indent="  "):
     """``text`` cut into lines of at most `WIDTH` characters, the lines after
-    the first indented by ``indent``; words (a path, a label) are not split."""
-    return textwrap.fill(
-        text,
+    the first indented by ``indent``; words (a path, a label) are not split,
+    nor is the "(N in all)" that ends a cut `listing`, nor a `together` text."""
+    kept = _IN_ALL.sub(lambda m: m.group().replace(" ", _KEEP), text)
+    filled = textwrap.fill(
+        kept,
         WIDTH,
         subsequent_indent=indent,
         break_long_words=False,
         break_on_hyphens=False,
     )
+    return filled.replace(_KEEP, " ")
+
+
+def together(text):
+    """``text`` that `wrapped` keeps on one line (a list item such as
+    "'a' -> 'b': 3"), as long as it fits in one."""
+    return text.replace(" ", _KEEP)
 
 
 def count(n, noun):
@@ -53,3 +70,10 @@ def listing(values, limit=SHOWN, *, quote=False, width=ITEM_WIDTH):
     shown = [short(repr(v) if quote else v, width) for v in values[:limit]]
     more = f", ... ({len(values)} in all)" if len(values) > limit else ""
     return ", ".join(shown) + more
+
+
+def class_label(value, width=ITEM_WIDTH):
+    """A class label as the report writes it: text quoted (``'3'``), numbers
+    and booleans bare (``3``), cut to ``width`` characters."""
+    value = value.item() if isinstance(value, np.generic) else value
+    return short(repr(value), width)

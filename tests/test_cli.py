@@ -1,6 +1,7 @@
 """The main job, `python -m skbackprop`: options, reports, files and errors."""
 
 import csv
+import pickle
 import re
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from sklearn.model_selection import ParameterGrid
 from skbackprop import TwoLayerClassifier, _cli, _outputs, load_model
 from skbackprop.__main__ import main
 from skbackprop._csv import read_training_csv
+from skbackprop._text import WIDTH
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -92,7 +94,7 @@ def test_csv_run_prints_table_best_params_accuracy_and_confusion_matrix(
     assert accuracy > 0.85
     matrix = re.search(r"predicted class[^)]*\):\n(.*?)\n\n", out, re.S).group(1)
     lines = matrix.splitlines()
-    assert lines[0].split() == ["setosa", "versicolor", "virginica"]
+    assert lines[0].split() == ["'setosa'", "'versicolor'", "'virginica'"]
     counts = np.array([line.split()[1:] for line in lines[1:]], dtype=int)
     assert counts.sum() == len(y_test)
     assert np.trace(counts) == round(accuracy * len(y_test))
@@ -100,7 +102,7 @@ def test_csv_run_prints_table_best_params_accuracy_and_confusion_matrix(
     if _has("matplotlib"):
         png = tmp_path / "plots" / "loss_curve.png"
         assert png.read_bytes()[:4] == b"\x89PNG"
-        assert f"written to {png}" in out
+        assert f"written to {png}" in " ".join(out.split())
     assert not list(tmp_path.glob("*.png"))  # nothing outside --output
 
 
@@ -123,23 +125,85 @@ def test_default_run_on_digits(tmp_path, capsys, monkeypatch):
 
 
 def test_progress_is_shown(capsys, monkeypatch):
-    """Progress bars where scikit-learn's callbacks and rich exist, else one line
-    per fit."""
+    """Progress bars where scikit-learn's callbacks and rich exist, else a mark
+    per fit; scikit-learn's line per fit only with --verbose."""
     search = _cli.make_search([1.0], [2], cv=2, n_jobs=None, random_state=0)
-    _cli._show_progress(search, remote=False)
+    marks = _cli._show_progress(search, remote=False)
     callbacks = getattr(search, "_skl_callbacks", [])
+    assert search.verbose == 0
     if _has("sklearn.callback") and _has("rich"):
         assert [type(c).__name__ for c in callbacks] == ["ProgressBar"]
-        assert search.verbose == 0
+        assert marks is None
     else:
         assert callbacks == []
-        assert search.verbose == 2
+        assert isinstance(marks, _cli.FitMarks) and search.scoring.progress is marks
 
     # A remote dask cluster cannot reach the bars' local socket.
     remote = _cli.make_search([1.0], [2], cv=2, n_jobs=None, random_state=0)
-    _cli._show_progress(remote, remote=True)
+    marks = _cli._show_progress(remote, remote=True)
     assert getattr(remote, "_skl_callbacks", []) == []
-    assert remote.verbose == 2
+    assert remote.verbose == 0 and isinstance(marks, _cli.FitMarks)
+
+    loud = _cli.make_search([1.0], [2], cv=2, n_jobs=None, random_state=0)
+    assert _cli._show_progress(loud, remote=False, verbose=True) is None
+    assert loud.verbose == 2 and getattr(loud, "_skl_callbacks", []) == []
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_without_progress_bars_the_fits_are_counted_once(
+    iris_csv, tmp_path, capsys, monkeypatch, verbose
+):
+    """No bars: one count of the fits, a mark per fit, and scikit-learn's line
+    per fit (with its own count, then ours is left out) only when asked."""
+    if _has("sklearn.callback"):
+        monkeypatch.delattr("sklearn.callback.ProgressBar", raising=False)
+    status, out, err = run(
+        ["--data", iris_csv, "--target", "species", "--learning-rate", "1", "2",
+         "--n-hidden", "2", "--cv", "3", "--output", tmp_path,
+         *(["-v"] if verbose else [])],
+        capsys,
+    )  # fmt: skip
+    assert status == 0, err
+    ours, theirs = "2 candidates x 3 folds = 6 fits", "totalling 6 fits"
+    if verbose:
+        assert out.count(theirs) == 1 and ours not in out
+        assert out.count("[CV] END") == 6
+    else:
+        assert out.count(ours) == 1 and theirs not in out
+        assert "[CV]" not in out
+        assert f"{ours}\n  ......\n" in out
+
+
+def test_parallel_fits_without_bars_say_why_no_marks_show(
+    iris_csv, tmp_path, capsys, monkeypatch
+):
+    if _has("sklearn.callback"):
+        monkeypatch.delattr("sklearn.callback.ProgressBar", raising=False)
+    monkeypatch.setattr("joblib.effective_n_jobs", lambda n_jobs: 2)
+    status, out, err = run(
+        ["--data", iris_csv, "--target", "species", "--learning-rate", "1", "2",
+         "--n-hidden", "2", "--cv", "2", "--n-jobs", "2", "--output", tmp_path],
+        capsys,
+    )  # fmt: skip
+    assert status == 0, err
+    assert (
+        "2 candidates x 2 folds = 4 fits\n  (the fits run in worker processes, "
+        "which print no marks; --verbose lists each fit)\n"
+    ) in out
+    assert "[CV]" not in out and "totalling" not in out
+
+
+def test_fit_marks_are_grouped_and_bounded(capsys):
+    marks = _cli.FitMarks()
+    for _ in range(250):
+        marks()
+    marks.end()
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.count(".") for line in lines] == [100, 100, 50]
+    assert lines[0] == "  " + " ".join(["." * 10] * 10)
+    assert max(map(len, lines)) <= WIDTH
+    # A copy sent to a worker process marks nothing.
+    assert pickle.loads(pickle.dumps(marks)) is None
 
 
 def test_without_matplotlib_no_plot_and_success(
@@ -321,7 +385,7 @@ def test_too_few_samples_per_class_for_the_folds(tmp_path, capsys):
                             "--output", tmp_path], capsys)  # fmt: skip
     assert status == 0, err
     assert "Trained on, not scored: 1 class, 4 rows (fewer than the 7" in out
-    assert "'small' (4)" in out
+    assert "'small': 4" in out
 
 
 def test_missing_file_and_target_without_data(tmp_path, capsys):
@@ -639,7 +703,7 @@ def test_onnx_export_after_the_model_and_before_the_plot(
     assert written == ["_save", "_export_onnx", "_plot_loss_curve"]
     assert f"Best pipeline exported to {onnx_path}" in out
     # the columns the pipeline drops (identifier-like, empty, --drop) are no inputs
-    assert "inputs: size, colour)" in out
+    assert "inputs: size, colour)" in " ".join(out.split())
     graph = onnx.load(onnx_path).graph
     assert [put.name for put in graph.input] == ["size", "colour"]
 

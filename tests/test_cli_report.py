@@ -3,17 +3,25 @@
 import csv
 import functools
 import re
+import warnings
 
 import numpy as np
 import pytest
 from _optional import require
 from sklearn.datasets import load_iris
+from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import GridSearchCV
 
 from skbackprop import TwoLayerClassifier, _cli, load_model
 from skbackprop.__main__ import main
-from skbackprop._cli_split import SearchScorer, least_class_size, split
-from skbackprop._text import WIDTH, count, listing
+from skbackprop._cli_report import (
+    confusion_lines,
+    held_out_lines,
+    held_out_scores,
+    recall_line,
+)
+from skbackprop._cli_split import SearchScorer, least_class_size, split, unscored_note
+from skbackprop._text import WIDTH, count, listing, together, wrapped
 
 require("pandas")
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -25,6 +33,14 @@ def write_csv(path, header, rows):
         writer.writerow(header)
         writer.writerows(rows)
     return path
+
+
+def assert_readable(text):
+    """No line over `WIDTH` characters, and no "(N in all)" cut in two."""
+    lines = text.splitlines()
+    assert not [line for line in lines if len(line) > WIDTH]
+    assert not [line for line in lines if re.search(r"\(\d+( in)?$", line)]
+    assert not [line for line in lines if re.match(r"\s*(in )?all\)", line)]
 
 
 def run(argv, capsys):
@@ -77,7 +93,7 @@ def test_a_class_of_one_row_is_trained_on_and_named(
     assert status == 0, err
     assert (
         "Trained on, not scored: 1 class, 1 row (fewer than the 4 a class needs for "
-        "a held-out row and one in each of 2 folds): 'lonely' (1)"
+        "a held-out row and one in each of 2 folds; rows per class): 'lonely': 1"
     ) in " ".join(out.split())
     assert "lonely" in load_model(model).classes_
 
@@ -109,6 +125,34 @@ def test_min_class_size_raises_the_bar_and_too_few_classes_is_one_line(
     status, out, err = run(["--data", path, *QUICK], capsys)
     assert status == 1 and err.count("\n") == 1, err
     assert "fewer than two classes have the 4 rows a class needs" in err
+
+
+def test_too_many_folds_says_why_a_class_needs_so_many_rows(tmp_path, capsys):
+    path = write_csv(tmp_path / "iris.csv", ["a", "b", "c", "d", "s"], iris_rows())
+    status, out, err = run(["--data", path, "--cv", "500"], capsys)
+    assert status == 1 and err.count("\n") == 1 and out == "", err
+    assert (
+        "fewer than two classes have the 667 rows a class needs to be scored with "
+        "--cv 500: a quarter of them held out, and the rest enough for one row in "
+        "each of the 500 folds (rows of the largest classes: 'setosa': 50"
+    ) in err
+    assert err.rstrip().endswith("lower --cv, or add data")
+    assert "--min-class-size" not in err
+
+
+def test_min_class_size_below_the_least_is_refused_before_reading(tmp_path, capsys):
+    status, out, err = run(["--data", tmp_path / "absent.csv", "--cv", "3",
+                            "--min-class-size", "3"], capsys)  # fmt: skip
+    assert status == 1 and err.count("\n") == 1 and out == "", err
+    assert (
+        "--min-class-size 3 is below the 4 rows a class needs to be scored with "
+        "--cv 3 (one held-out row and one row in each fold); give at least 4"
+    ) in err
+    # Raised by --min-class-size, the bar is named as such.
+    path = write_csv(tmp_path / "iris.csv", ["a", "b", "c", "d", "s"], iris_rows())
+    status, _, err = run(["--data", path, "--min-class-size", "60"], capsys)
+    assert status == 1 and "the 60 rows of --min-class-size" in err
+    assert "lower --min-class-size, or add data" in err
 
 
 def test_least_class_size_holds_a_row_out_and_one_per_fold():
@@ -149,11 +193,12 @@ def test_a_constant_model_on_a_skewed_target_is_called_out(tmp_path, capsys):
     text = " ".join(out.split())
     accuracy = float(re.search(r"Held-out accuracy: ([\d.]+)", out).group(1))
     assert "Held-out balanced accuracy: 0.5000" in text
-    assert re.search(r"Recall per class \(held-out rows\): 'Yes' 0.00 \(\d+\), "
-                     r"'No' 1.00 \(\d+\)", text)  # fmt: skip
+    # in class order, as in the confusion matrix
+    assert re.search(r"Recall per class \(held-out rows in parentheses\): "
+                     r"'No': 1.00 \(\d+\), 'Yes': 0.00 \(\d+\)", text)  # fmt: skip
     assert (
-        "Warning: the model predicts 'No' for every held-out row: its accuracy is "
-        f"the share of that class ({accuracy:.4f})"
+        "Warning: the model predicts class 'No' for every held-out row: its accuracy "
+        f"is the share of that class ({accuracy:.4f})"
     ) in text
 
 
@@ -227,6 +272,82 @@ def test_a_scorer_that_cannot_score_the_target_fails_before_the_search(
     assert fragment in err and "choose another" in err
 
 
+def test_labels_read_apart_whether_numbers_or_text():
+    """3 and '3' are two labels, written apart in every list of the report."""
+    y_test = np.array([3, 3, 8, 8, 8])
+    y_pred = np.array([3, 8, 8, 8, 8])
+    classes, counts = np.unique(y_test, return_counts=True)
+    assert recall_line(y_test, y_pred, classes, counts) == (
+        "Recall per class (held-out rows in parentheses): 3: 0.50 (2), 8: 1.00 (3)"
+    )
+    text = y_test.astype(str)
+    assert recall_line(text, y_pred.astype(str), classes.astype(str), counts) == (
+        "Recall per class (held-out rows in parentheses): '3': 0.50 (2), "
+        "'8': 1.00 (3)"
+    )
+    lines = confusion_lines(text, y_pred.astype(str), classes.astype(str))
+    assert lines[1].split() == ["'3'", "'8'"]
+    assert unscored_note({5: 3}, 4, 3).endswith("rows per class): 5: 3")
+    assert unscored_note({"5": 3}, 4, 3).endswith("rows per class): '5': 3")
+
+
+def test_held_out_scores_of_a_class_no_held_out_row_has_warn_nothing():
+    """A class trained on and not scored may be predicted: balanced accuracy
+    counts it wrong, as scikit-learn does, without its warning."""
+    y_test = np.array(["a", "a", "b", "b"])
+    y_pred = np.array(["a", "lonely", "b", "b"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scores = held_out_scores(y_test, y_pred)
+        lines = held_out_lines(y_test, y_pred)
+        confusion_lines(y_test, y_pred, np.array(["a", "b", "lonely"]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = balanced_accuracy_score(y_test, y_pred)
+    assert scores["balanced_accuracy"] == pytest.approx(expected) == 0.75
+    assert "Held-out accuracy: 0.7500 (4 samples)" in lines
+
+
+def test_max_iter_reaches_the_network_and_the_best_line(tmp_path, capsys):
+    path = write_csv(tmp_path / "iris.csv", ["a", "b", "c", "d", "s"], iris_rows())
+    model = tmp_path / "m.joblib"
+    status, out, err = run(["--data", path, *QUICK, "--max-iter", "4",
+                            "--output", tmp_path, "--save-model", model],
+                           capsys)  # fmt: skip
+    assert status == 0, err
+    assert load_model(model)[-1].max_iter == 4
+    assert "Best parameters: learning_rate=1.0, n_hidden=2, max_iter=4 (" in out
+    assert "Raise --max-iter (now 4)" in " ".join(out.split())
+    status, out, err = run(["--data", path, *QUICK, "--output", tmp_path], capsys)
+    assert status == 0 and "max_iter=" not in out  # the default is not named
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "2.5", "many"])
+def test_max_iter_must_be_a_positive_integer(value, capsys):
+    with pytest.raises(SystemExit) as exit:
+        main(["--max-iter", value])
+    assert exit.value.code == 2
+    assert f"--max-iter: {value!r} is not a positive integer" in capsys.readouterr().err
+
+
+def test_help_offers_max_iter(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "--max-iter N" in capsys.readouterr().out
+
+
+def test_wrapped_keeps_a_listings_count_whole():
+    for n_words in range(10, 40):
+        text = "word " * n_words + listing([f"column {i}" for i in range(8)])
+        assert "(8 in all)" in wrapped(text).splitlines()[-1]
+        assert_readable(wrapped(text))
+    assert wrapped("a (8 in all) b") == "a (8 in all) b"
+    items = [f"{i} -> {i + 1}: 2" for i in range(40)]
+    lines = wrapped(", ".join(together(item) for item in items)).splitlines()
+    assert len(lines) > 1 and all(len(line) <= WIDTH for line in lines)
+    assert [item for line in lines for item in line.strip(" ,").split(", ")] == items
+
+
 # ------------------------------------------------------------ readable output
 def test_the_search_warnings_become_one_note(tmp_path, capsys, short_fits):
     path = write_csv(tmp_path / "iris.csv", ["a", "b", "c", "d", "s"], iris_rows())
@@ -237,9 +358,11 @@ def test_the_search_warnings_become_one_note(tmp_path, capsys, short_fits):
     text = " ".join(out.split())
     assert (
         "Note: 4 of 4 fits stopped at the iteration limit before converging (their "
-        "scores are those of the unfinished networks); so did the best model"
+        "scores are those of the unfinished networks); so did the best model, "
+        "refitted on the training split. Raise --max-iter (now 3), or try larger "
+        "--learning-rate values."
     ) in text
-    assert "Warning:" not in err and "max_iter" not in out + err
+    assert "Warning:" not in err and "max_iter" not in err
     assert "ConvergenceWarning" not in out + err
 
 
@@ -269,12 +392,20 @@ def test_many_classes_and_columns_stay_within_the_width(
     monkeypatch.chdir(tmp_path)  # the paths of the outputs are short
     status, out, err = run(["--data", path, *QUICK], capsys)
     assert status == 0, err
-    too_long = [line for line in (out + err).splitlines() if len(line) > WIDTH]
-    assert not too_long
+    assert_readable(out + err)
     text = " ".join(out.split())
-    assert f"Confusion matrix: {n_classes} classes, too many to show; also in" in text
+    assert (
+        f"Confusion matrix: {n_classes} classes, too many to show as a table; its "
+        "summary:"
+    ) in text
     assert "The most frequent confusions (true -> predicted: rows):" in text
-    assert "Recall of the 10 classes of lowest recall, of 40" in text
+    assert "Recall of the 10 classes of lowest recall, of 40, lowest first" in text
+    # where the full matrix is, said once
+    assert text.count("confusion_matrix.csv") == 1
+    assert (
+        f"Held-out confusion matrix (all {n_classes} classes) written to "
+        "./confusion_matrix.csv"
+    ) in text
     with open(tmp_path / "confusion_matrix.csv", newline="") as f:
         matrix = list(csv.reader(f))
     assert matrix[0][1:] == sorted(labels) and len(matrix) == n_classes + 1
@@ -290,7 +421,7 @@ def test_a_thousand_classes_print_a_bounded_report(tmp_path, capsys, short_fits)
     status, out, err = run(["--data", path, *QUICK, "--output", tmp_path], capsys)
     assert status == 0, err
     assert len(out) + len(err) < 6000, len(out)
-    assert "1000 classes; the 10 most frequent: 'class-0000' (4)" in out
+    assert "1000 classes; the 10 most frequent (rows): 'class-0000': 4" in out
     # With one row per class, no class can be scored: a short error.
     path = write_csv(tmp_path / "one.csv", ["a", "y"], [[i, s] for i, s in
                                                         enumerate(labels)])  # fmt: skip

@@ -19,6 +19,7 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from sklearn.datasets import load_iris
 from test_cli import ROOT, one_line_error, run, write_csv
+from test_cli_report import assert_readable
 
 from skbackprop import _cli, _model_file, _outputs, load_model
 from skbackprop.__main__ import main
@@ -360,6 +361,83 @@ def test_a_link_to_a_file_in_a_new_folder_is_written_through(in_folder, capsys):
     assert hasattr(joblib.load(in_folder / "models/v2/m.joblib"), "predict")
 
 
+def test_missing_folders_are_created_and_said_on_the_files_line(in_folder, capsys):
+    require("matplotlib")
+    train_csv(in_folder)
+    (in_folder / "old").mkdir()
+    status, out, err = run(["--data", "train.csv", *TINY, "--save-model",
+                            "nodir/sub/m.joblib", "--output", "plots/new"],
+                           capsys)  # fmt: skip
+    assert status == 0, err
+    assert (in_folder / "nodir/sub/m.joblib").is_file()
+    text = " ".join(out.split())
+    assert (
+        "Best pipeline saved to nodir/sub/m.joblib (created the folder nodir/sub; "
+        "scikit-learn"
+    ) in text
+    assert (
+        "Held-out confusion matrix written to plots/new/confusion_matrix.csv "
+        "(created the folder plots/new)"
+    ) in text
+    # said once: the plot goes to the folder made for the matrix
+    assert text.count("created the folder") == 2
+    assert "Loss curve of the best model written to plots/new/loss_curve.png" in text
+    status, out, err = run(["--data", "train.csv", *TINY, "--save-model",
+                            "old/m.joblib", "--output", "plots/new"],
+                           capsys)  # fmt: skip
+    assert status == 0 and "created the folder" not in out, err
+
+
+def test_files_of_the_current_folder_say_so(in_folder, capsys):
+    require("matplotlib")
+    train_csv(in_folder)
+    status, out, err = run(["--data", "train.csv", *TINY, "--save-model",
+                            "m.joblib"], capsys)  # fmt: skip
+    assert status == 0, err
+    assert "Best pipeline saved to ./m.joblib (scikit-learn" in out
+    assert "Held-out confusion matrix written to ./confusion_matrix.csv\n" in out
+    assert "Loss curve of the best model written to ./loss_curve.png\n" in out
+
+
+def test_a_failed_write_leaves_no_folder_it_created(in_folder, capsys, monkeypatch):
+    train_csv(in_folder)
+    before = tree(in_folder)
+    model_writer_fails(monkeypatch, ".joblib")
+    status, _, err = run(["--data", "train.csv", *TINY, "--output", "plots",
+                          "--save-model", "new/sub/m.joblib"], capsys)  # fmt: skip
+    one_line_error(status, err, "cannot write new/sub/m.joblib: No space left")
+    assert tree(in_folder) == before
+
+
+def test_no_folder_is_created_for_a_plot_that_is_not_drawn(in_folder, capsys):
+    """Without matplotlib the plot is skipped; were it the only file of a new
+    folder, no empty folder would stay behind."""
+    output = _outputs.Output(
+        "--output", in_folder / "new/loss_curve.png",
+        lambda model, path, X: "No loss-curve plot", suffixes=(".png",),
+    )  # fmt: skip
+    _outputs.write_outputs([output], None, None)
+    assert not (in_folder / "new").exists()
+    assert capsys.readouterr().out == "No loss-curve plot\n"
+
+
+def test_long_paths_and_many_inputs_stay_within_the_width(in_folder, capsys):
+    require("onnx")
+    header = [f"column_{i}" for i in range(12)]
+    rng = np.random.default_rng(0)
+    rows = [[*rng.normal(size=12).round(3), "ab"[i % 2]] for i in range(40)]
+    write_csv(in_folder / "wide.csv", [*header, "y"], rows)
+    folder = "/".join(["a folder with a rather long name"] * 3)
+    status, out, err = run(["--data", "wide.csv", *TINY, "--output", folder,
+                            "--save-model", f"{folder}/m.joblib",
+                            "--export-onnx", f"{folder}/m.onnx"],
+                           capsys)  # fmt: skip
+    assert status == 0, err
+    assert assert_readable(out + err) is None
+    assert f"{folder}/m.onnx (created the folder" not in " ".join(out.split())
+    assert "... (12 in all))" in out
+
+
 def model_writer_fails(monkeypatch, suffix):
     save, load, how = _model_file.FORMATS[suffix]
 
@@ -500,11 +578,16 @@ def test_predict_never_overwrites_its_input_and_checks_before_loading(
 def test_predict_writes_predictions_to_csv_and_txt_files(predict_folder, capsys,
                                                           name):  # fmt: skip
     pd = require("pandas")
-    status, _, err = run(["predict", "--model", "m.skops", "--data", "train.csv",
-                          "--output", name], capsys)  # fmt: skip
+    status, out, err = run(["predict", "--model", "m.skops", "--data", "train.csv",
+                            "--output", name], capsys)  # fmt: skip
     assert status == 0, err
     assert len(pd.read_csv(predict_folder / name)) == 40
     assert temporaries(predict_folder) == []
+    folder = os.path.dirname(name)
+    line = f"Predictions for 40 rows written to {name if folder else './' + name}"
+    if folder:
+        line += f" (created the folder {folder})"
+    assert f"{line}\n" in out
 
 
 @pytest.mark.parametrize("existed", [True, False])
