@@ -448,7 +448,8 @@ def _refuse_quantities(distinct, n_labelled, path, target, decimal):
     raise InputError(
         f"{shown(path)}: target column {target!r} holds {what}, a quantity rather "
         "than class labels; this command line classifies: predict a quantity with "
-        "a regressor (skbackprop.TwoLayerRegressor), or bin it into a few classes"
+        "a regressor (such as scikit-learn's HistGradientBoostingRegressor), or bin "
+        "it into a few classes"
     )
 
 
