@@ -600,13 +600,18 @@ def _in_workers(args):
 
 
 def _record(model, table, name, n_train, y_test, y_pred):
-    """What the predict command tells about the model: the label column, the
-    file and rows it was fitted on, and its held-out scores."""
+    """What the predict command tells about the model: the label column, how
+    the file was read, the file and rows it was fitted on, and its held-out
+    scores."""
     if table.target is not None:
         # The predict command reads the labels of this column, when a file has it.
         model.target_name_ = table.target
         # ... and reads as missing the feature cells that training did.
         model.na_values_ = list(table.na_values)
+        # ... and reads a file whose separator or decimal mark it cannot tell
+        # (one column; only integers) as the training file was written.
+        model.separator_ = table.dialect.separator
+        model.decimal_ = table.dialect.decimal
     model.training_file_ = str(name)
     model.training_rows_ = int(n_train)
     model.held_out_scores_ = report.held_out_scores(y_test, y_pred)

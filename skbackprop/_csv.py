@@ -5,12 +5,11 @@ pandas (the ``csv`` extra) reads the file with its C parser, which is strict
 about numbers: ``5_1``, ``1,5`` or ``0x10`` are text, not numbers (unlike
 Python's ``float``, which reads ``5_1`` as 51). What the reader decides:
 
-- **The file** is a path, or ``-`` for standard input; a pipe or standard
-  input is read once into memory (`source`).
-- **Fields** are separated by the one of comma, tab, semicolon and ``|`` that
-  splits the header and the first lines into the same number of fields, the
-  most fields if several do; else by the header's (`delimiter`). Two columns
-  of the same name are an error, not ``A`` and ``A.1``.
+- **The file** is a path, or ``-`` for standard input; its separator and
+  decimal mark are found from its first lines (`_dialect`), and a file read
+  otherwise than with commas between fields says so in a note. Two columns
+  of the same name are an error, not ``A`` and ``A.1``; an empty header is
+  named ``Unnamed: N`` as pandas names it, and messages call it what it is.
 - **Missing values** are empty cells only, and in features the markers that
   ``--na-values`` names: ``None``, ``NA`` or ``null`` are text as written. In a
   feature they are left to the pipeline's imputers. A row with no label is
@@ -37,29 +36,22 @@ Python's ``float``, which reads ``5_1`` as 51). What the reader decides:
 Problems end in `InputError`, one line naming the column and the line.
 """
 
-import csv
-import functools
-import io
-import os
+import difflib
 import re
-import stat
-import sys
 from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ._dates import is_date_column
-from ._text import listing, short
+from ._dialect import DECIMAL_COMMA, Dialect, shown, sniff, source
+from ._text import ITEM_WIDTH, listing, short
 
 # An integer written the canonical way: what str(int(text)) gives back.
 CANONICAL_INTEGER = re.compile(r"(0|-?[1-9][0-9]*)\Z")
 INT64 = np.iinfo(np.int64)
 # A decimal number as pandas' C parser writes them (no "_", "inf" or "nan").
 DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\Z")
-STDIN = "-"
-SEPARATORS = ",\t;|"
-SAMPLE_LINES = 50
 # What pandas and R head a column of row names with, as pandas reads it.
 ROW_NAME_HEADERS = {"Unnamed: 0", "rownames", "row.names", "row_names", "index"}
 # Names of identifiers: "id", "ID", "sample_id", "Patient ID", "sampleID"; not
@@ -68,6 +60,9 @@ ID_NAME = re.compile(r"((.*[^A-Za-z])?(id|Id|ID)|.*[a-z0-9]I[Dd])s?\Z")
 # Integer columns with this many distinct values, and this many rows per
 # value, may be category codes: a note suggests --categorical.
 FEW_CODES = range(3, 11)
+# A numeric target of more distinct values than half its labelled rows, when
+# it has more than this many, is a quantity, as scikit-learn's warning says.
+MANY_LABELS_FROM = 20
 ROWS_PER_CODE = 5
 
 # Column kinds, in the order the run reports them, with what is done to each.
@@ -96,6 +91,8 @@ class Columns:
     identifier: list = field(default_factory=list)
     empty: list = field(default_factory=list)
     dropped: list = field(default_factory=list)
+    # What messages call a column, where not by its name: {name: words}.
+    labels: dict = field(default_factory=dict)
 
     def unused(self):
         """The columns the model ignores."""
@@ -107,14 +104,22 @@ class Columns:
         for kind, treatment in KINDS.items():
             names = getattr(self, kind)
             if names:
-                lines.append(f"{len(names):>4} {treatment}: {listing(names)}")
+                lines.append(f"{len(names):>4} {treatment}: {self._listing(names)}")
         return lines
+
+    def _listing(self, names):
+        """`listing` of ``names``, a column known by `labels` called so in full."""
+        width = max([ITEM_WIDTH, *map(len, self.labels.values())])
+        return listing(
+            [self.labels.get(name) or short(name) for name in names], width=width
+        )
 
 
 @dataclass
 class Table:
-    """A CSV file read for training: features, labels, columns, notes, and the
-    markers read as missing in features besides empty cells."""
+    """A CSV file read for training: features, labels, columns, notes, the
+    markers read as missing in features besides empty cells, and the file's
+    `Dialect`."""
 
     X: object  # pandas.DataFrame of every column but the target
     y: np.ndarray
@@ -122,6 +127,7 @@ class Table:
     columns: Columns
     notes: list = field(default_factory=list)
     na_values: list = field(default_factory=list)
+    dialect: Dialect = Dialect()
 
 
 def _pandas():
@@ -155,103 +161,48 @@ def add_reading_options(group):
 
 
 # ------------------------------------------------------------------ reading
-def source(path):
-    """What pandas reads for ``path``: the path of a regular file, or the text
-    of standard input (``-``) or of a pipe, read once and kept."""
-    name = str(path)
-    if name != STDIN:
-        try:
-            if stat.S_ISREG(os.stat(name).st_mode):
-                return name
-        except OSError as exc:
-            raise InputError(f"cannot read {path}: {exc}") from None
-    return io.StringIO(_stream_text(name))
-
-
-@functools.lru_cache(maxsize=2)
-def _stream_text(name):
-    """The whole text of a stream, read once: a stream cannot be read twice."""
-    try:
-        if name == STDIN:
-            data = sys.stdin.buffer.read()
-        else:
-            with open(name, "rb") as f:
-                data = f.read()
-        return data.decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {name}: {exc}") from None
-
-
-def _first_lines(path):
-    """The first lines of ``path`` (at most `SAMPLE_LINES`), complete ones."""
-    src = source(path)
-    if isinstance(src, io.StringIO):
-        text = src.getvalue()
-    else:
-        with open(src, encoding="utf-8-sig", errors="replace") as f:
-            text = "".join(f.readline() for _ in range(SAMPLE_LINES + 1))
-    lines = [line for line in text.splitlines() if line.strip()]
-    return lines[:SAMPLE_LINES]
-
-
-def delimiter(path):
-    """The field separator of ``path``: of comma, tab, semicolon and ``|``, the
-    one that splits the header and the first lines into the same number of
-    fields, at least two (the most fields if several do, the first of these
-    on a tie); else the header's comma, or its most frequent other one; else
-    whitespace."""
-    lines = _first_lines(path)
-    header = lines[0] if lines else ""
-    best, most = None, 1
-    for sep in SEPARATORS:
-        if sep not in header:
-            continue
-        counts = {len(row) for row in csv.reader(lines, delimiter=sep)}
-        if len(counts) == 1 and counts.pop() > most:
-            best, most = sep, len(next(csv.reader(lines[:1], delimiter=sep)))
-    if best is not None:
-        return best
-    if "," in header:
-        return ","
-    counts = {sep: header.count(sep) for sep in "\t;|"}
-    sep = max(counts, key=counts.get)
-    return sep if counts[sep] else r"\s+"
-
-
-def header_names(path, sep):
-    """The column names of ``path`` stripped of spaces, as pandas names them;
-    an `InputError` if two are the same."""
+def raw_header(path, dialect):
+    """The column names of ``path`` exactly as written (an empty one is "")."""
     pd = _pandas()
     raw = pd.read_csv(
-        source(path), sep=sep, header=None, nrows=1, dtype=str,
+        source(path), sep=dialect.separator, header=None, nrows=1, dtype=str,
         keep_default_na=False, encoding="utf-8-sig",
     )  # fmt: skip
-    names = [str(name).strip() for name in raw.iloc[0]]
+    return [str(name) for name in raw.iloc[0]]
+
+
+def header_names(path, dialect):
+    """The column names of ``path`` stripped of spaces, as written; an
+    `InputError` if two are the same."""
+    names = [name.strip() for name in raw_header(path, dialect)]
     twice = [name for name, n in Counter(names).items() if n > 1 and name]
     if twice:
         raise InputError(
-            f"{path} has {len(twice)} column name(s) used more than once: "
+            f"{shown(path)} has {len(twice)} column name(s) used more than once: "
             f"{listing(twice)}; rename them so that each column has its own name"
         )
     return names
 
 
-def read_frame(path, text_columns=(), *, all_text=False, nrows=None, na_values=()):
+def read_frame(path, text_columns=(), *, all_text=False, nrows=None, na_values=(),
+               dialect=None):  # fmt: skip
     """The CSV file at ``path`` as a DataFrame, its column names stripped of
     surrounding spaces.
 
     ``text_columns`` are read as text (``all_text``: every column, exactly as
     written, empty cells as ``""``). Missing are the empty cells and
     ``na_values``; None means pandas' default markers (``NA``, ``null``...).
+    ``dialect`` is the file's `Dialect` (default: found by `sniff`).
     Raises `InputError` for a file that cannot be read or parsed, that has two
     columns of the same name, or that has no data row (unless ``nrows=0``
     asks for the header alone).
     """
     pd = _pandas()
+    name = shown(path)
     try:
-        sep = delimiter(path)
-        header_names(path, sep)
-        options = {"sep": sep, "encoding": "utf-8-sig"}
+        dialect = dialect or sniff(path, na_values or ())
+        header_names(path, dialect)
+        options = {**dialect.options(), "encoding": "utf-8-sig"}
         names = pd.read_csv(source(path), nrows=0, **options).columns
         if all_text:
             options.update(dtype=str, keep_default_na=False)
@@ -262,15 +213,15 @@ def read_frame(path, text_columns=(), *, all_text=False, nrows=None, na_values=(
                 options.update(keep_default_na=False, na_values=["", *na_values])
         frame = pd.read_csv(source(path), nrows=nrows, **options)
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from None
+        raise InputError(f"cannot read {name}: {exc}") from None
     except pd.errors.EmptyDataError:
-        raise InputError(f"{path} is empty") from None
+        raise InputError(f"{name} is empty") from None
     except (pd.errors.ParserError, ValueError) as exc:
         message = " ".join(str(exc).split())
-        raise InputError(f"cannot parse {path}: {message}") from None
+        raise InputError(f"cannot parse {name}: {message}") from None
     frame.columns = [str(name).strip() for name in frame.columns]
     if frame.empty and nrows != 0:
-        raise InputError(f"{path} has a header but no data rows")
+        raise InputError(f"{name} has a header but no data rows")
     return _bools_as_numbers(frame)
 
 
@@ -296,39 +247,72 @@ def read_training_csv(path, target=None, drop=(), keep=(), categorical=(),
 
     ``target`` defaults to the last column; ``drop`` names columns to leave
     out, ``keep`` columns to use even if identifier-like, ``categorical``
-    numeric columns to one-hot encode; ``na_values`` are read as missing in
-    features, besides empty cells (each may list several: ``"NA,?"``). Rows
-    without a label are dropped with a note.
+    numeric columns to one-hot encode (``""`` names a column whose header is
+    empty); ``na_values`` are read as missing in features, besides empty
+    cells (each may list several: ``"NA,?"``). Rows without a label are
+    dropped with a note.
     """
-    header = list(read_frame(path, nrows=0).columns)
+    na_values = [v for text in na_values for v in text.split(",") if v]
+    dialect = sniff(path, na_values)
+    header = list(read_frame(path, nrows=0, dialect=dialect).columns)
+    unnamed = unnamed_columns(header, raw_header(path, dialect))
+    drop, keep, categorical = (
+        [_by_header(name, unnamed) for name in names]
+        for names in (drop, keep, categorical)
+    )
     chosen = target is not None
     target = target if chosen else header[-1]
     if target not in header:
         raise InputError(
-            f"{path} has no column {target!r}; its columns are: "
-            f"{listing(header, quote=True)}"
+            f"{shown(path)} has no column {target!r}; its columns are: "
+            f"{listing(header, quote=True)}{did_you_mean(target, header)}"
         )
     _check_named(path, header, target, drop=drop, keep=keep, categorical=categorical)
     if len(header) < 2:
-        raise InputError(f"{path} has no feature column besides {target!r}")
-    na_values = [v for text in na_values for v in text.split(",") if v]
-    frame = read_frame(path, [target, *categorical], na_values=na_values)
+        raise InputError(f"{shown(path)} has no feature column besides {target!r}")
+    frame = read_frame(path, [target, *categorical], na_values=na_values,
+                       dialect=dialect)  # fmt: skip
     if na_values:
-        frame[target] = read_frame(path, [target])[target]
+        frame[target] = read_frame(path, [target], dialect=dialect)[target]
     labelled = frame[target].notna().to_numpy()
-    notes = []
+    notes = [note for note in [dialect.note()] if note]
     if not labelled.all():
-        lines = np.flatnonzero(~labelled) + 2
-        shown_lines = listing(lines, 5)
-        where = "line" if len(lines) == 1 else "lines"
-        notes.append(
-            f"Dropped {_count(len(lines), 'row')} without a label in {target!r} "
-            f"({where} {shown_lines})."
+        notes.append(_unlabelled_note(path, labelled, target))
+    y = _labels_of_target(frame[target], path, target, chosen, dialect.decimal)
+    X = frame.drop(columns=[target])
+    columns = classify(X, path, drop, keep, categorical, dialect.decimal)
+    columns.labels = unnamed
+    if not (columns.numeric or columns.categorical or columns.date):
+        raise InputError(
+            f"{shown(path)}: no feature column left to train on (every column is "
+            "identifier-like, empty or dropped; --keep COLUMN uses one)"
         )
-        if labelled.sum() == 0:
-            raise InputError(f"{path}: target column {target!r} has no labels")
+    notes += column_notes(X, columns, categorical)
+    X = X[labelled] if not labelled.all() else X
+    return Table(
+        X.reset_index(drop=True), y[labelled], target, columns, notes, na_values,
+        dialect,
+    )  # fmt: skip
+
+
+def _unlabelled_note(path, labelled, target):
+    """The note on the rows dropped for want of a label; an `InputError` when
+    no row has one."""
+    if labelled.sum() == 0:
+        raise InputError(f"{shown(path)}: target column {target!r} has no labels")
+    lines = np.flatnonzero(~labelled) + 2
+    where = "line" if len(lines) == 1 else "lines"
+    return (
+        f"Dropped {_count(len(lines), 'row')} without a label in {target!r} "
+        f"({where} {listing(lines, 5)})."
+    )
+
+
+def _labels_of_target(texts, path, target, chosen, decimal):
+    """`labels`, its error telling how to name another target when the last
+    column was taken for want of ``--target``."""
     try:
-        y = labels(frame[target], path, target)
+        return labels(texts, path, target, decimal)
     except InputError as exc:
         if chosen:
             raise
@@ -336,18 +320,38 @@ def read_training_csv(path, target=None, drop=(), keep=(), categorical=(),
             f"{exc} (no --target given, so the last column is the target; "
             "name another with --target COLUMN)"
         ) from None
-    X = frame.drop(columns=[target])
-    columns = classify(X, path, drop, keep=keep, categorical=categorical)
-    if not (columns.numeric or columns.categorical or columns.date):
-        raise InputError(
-            f"{path}: no feature column left to train on (every column is "
-            "identifier-like, empty or dropped; --keep COLUMN uses one)"
-        )
-    notes += column_notes(X, columns, categorical)
-    X = X[labelled] if not labelled.all() else X
-    return Table(
-        X.reset_index(drop=True), y[labelled], target, columns, notes, na_values
-    )
+
+
+def unnamed_columns(names, written):
+    """What messages call the columns of ``names`` (as pandas names them)
+    whose header ``written`` is empty: the first column, row names as pandas
+    and R write them; any other, by its position."""
+    return {
+        name: "the unnamed first column (row names)"
+        if i == 0
+        else f"the unnamed column {i + 1}"
+        for i, (name, text) in enumerate(zip(names, written, strict=False))
+        if not text.strip()
+    }
+
+
+def _by_header(name, unnamed):
+    """The column an option names: ``""`` is the first column whose header
+    is empty, named as pandas names it."""
+    return next(iter(unnamed), name) if name == "" else name
+
+
+def did_you_mean(name, names):
+    """The end of an error naming a column ``name`` that ``names`` lacks:
+    "; did you mean 'species'?" when one of them is ``name`` but for case and
+    spaces, or close to it; else nothing."""
+    folded = {str(n).strip().casefold(): n for n in names}
+    key = name.strip().casefold()
+    if key not in folded:
+        close = difflib.get_close_matches(key, list(folded), n=1, cutoff=0.8)
+        key = close[0] if close else None
+    match = folded.get(key)
+    return f"; did you mean {short(repr(match), 60)}?" if match is not None else ""
 
 
 def _check_named(path, header, target, **options):
@@ -359,8 +363,8 @@ def _check_named(path, header, target, **options):
                 raise InputError(f"--{option} {name}: it is the target column")
             if name not in header:
                 raise InputError(
-                    f"--{option} {name}: {path} has no such column; its columns "
-                    f"are: {listing(header)}"
+                    f"--{option} {name}: {shown(path)} has no such column; its "
+                    f"columns are: {listing(header)}{did_you_mean(name, header)}"
                 )
     both = set(options["drop"]) & (set(options["keep"]) | set(options["categorical"]))
     if both:
@@ -397,13 +401,14 @@ def _looks_like_codes(values):
     )
 
 
-def labels(texts, path, target):
+def labels(texts, path, target, decimal="."):
     """One class label per entry of the text Series ``texts``: integers when
     every label is a canonical integer, else the strings as written.
 
     A missing entry gets an arbitrary label: the caller drops its row. Raises
-    `InputError` for numbers with a fractional part (a regression target) or a
-    single class.
+    `InputError` for a target that holds quantities rather than classes
+    (`_refuse_quantities`) or a single class. ``decimal`` is the file's
+    decimal mark.
     """
     pd = _pandas()
     codes, distinct = pd.factorize(texts)
@@ -411,38 +416,60 @@ def labels(texts, path, target):
     if all(_is_int64(label) for label in distinct):
         values = np.array([int(label) for label in distinct], dtype=np.int64)
     else:
-        numbers = pd.to_numeric(pd.Series(distinct), errors="coerce").to_numpy()
-        if np.isfinite(numbers).all() and (numbers != np.round(numbers)).any():
-            raise InputError(
-                f"{path}: target column {target!r} holds continuous numbers, not "
-                "class labels; a classifier needs classes"
-            )
         values = np.array(distinct)
+    _refuse_quantities(distinct, texts.notna().sum(), path, target, decimal)
     if len(values) < 2:
         raise InputError(
-            f"{path}: target column {target!r} has a single class "
+            f"{shown(path)}: target column {target!r} has a single class "
             f"({short(repr(values[0].item()))}); a classifier needs at least two"
         )
     y = values[np.maximum(codes, 0)]
     return y
 
 
+def _refuse_quantities(distinct, n_labelled, path, target, decimal):
+    """Numbers with a fractional part, or numbers with more distinct values
+    than half of more than 20 labelled rows (where scikit-learn warns that
+    the classes outnumber half the samples), are a quantity to regress, not
+    classes: no class would have the rows to be learned and scored."""
+    pd = _pandas()
+    written = pd.Series(distinct)
+    if decimal == ",":
+        written = written.str.replace(",", ".", regex=False)
+    numbers = pd.to_numeric(written, errors="coerce").to_numpy(dtype=float)
+    if not np.isfinite(numbers).all():
+        return
+    if (numbers != np.round(numbers)).any():
+        what = "continuous numbers"
+    elif n_labelled > MANY_LABELS_FROM and 2 * len(distinct) > n_labelled:
+        what = f"{len(distinct)} distinct numbers in {n_labelled} labelled rows"
+    else:
+        return
+    raise InputError(
+        f"{shown(path)}: target column {target!r} holds {what}, a quantity rather "
+        "than class labels; this command line classifies: predict a quantity with "
+        "a regressor (such as scikit-learn's HistGradientBoostingRegressor), or bin "
+        "it into a few classes"
+    )
+
+
 def _is_int64(text):
     return bool(CANONICAL_INTEGER.match(text)) and INT64.min <= int(text) <= INT64.max
 
 
-def classify(X, path, drop=(), keep=(), categorical=()):
+def classify(X, path, drop=(), keep=(), categorical=(), decimal="."):
     """The `Columns` of the feature DataFrame ``X``, checking numeric columns.
 
     ``keep`` are used even if identifier-like; ``categorical`` are categories
     whatever their values. A text column of numbers that pandas' reader left
-    as text (such as ``-1e400``) is made numbers in ``X``, to be checked.
+    as text (such as ``-1e400``, or ``1.5`` in a file of decimal commas) is
+    made numbers in ``X``, to be checked; ``decimal`` is the file's mark.
     """
     columns = Columns()
     for position, name in enumerate(X.columns):
         values = X[name]
         if name not in categorical and not _is_numeric(values):
-            numbers = _as_numbers(values)
+            numbers = _as_numbers(values, decimal)
             if numbers is not None and not values.isna().all():
                 X[name] = values = numbers
         if name in drop:
@@ -450,19 +477,19 @@ def classify(X, path, drop=(), keep=(), categorical=()):
         elif values.isna().all():
             kind = "empty"
         else:
-            kind = _kind(values, path, name, position, keep, categorical)
+            kind = _kind(values, path, name, position, keep, categorical, decimal)
         getattr(columns, kind).append(name)
     return columns
 
 
-def _kind(values, path, name, position, keep, categorical):
+def _kind(values, path, name, position, keep, categorical, decimal):
     """The kind of a column with values that the user did not drop."""
     if name in categorical:
         return "categorical"
     if _is_numeric(values):
         check_numbers(values, path, name)
     else:
-        _refuse_mixed(values, path, name)
+        _refuse_mixed(values, path, name, decimal)
     if name not in keep and is_identifier(values, name, position):
         return "identifier"
     if _is_numeric(values):
@@ -508,31 +535,31 @@ def check_numbers(values, path, name):
     if not np.isfinite(variance):
         line = np.nanargmax(np.abs(x)) + 2
         raise InputError(
-            f"{path}: column {name!r} holds {x[line - 2]:g} on line {line}, too "
+            f"{shown(path)}: column {name!r} holds {x[line - 2]:g} on line {line}, too "
             "large to standardize (its square overflows); rescale the column or "
             f"--drop {name}"
         )
 
 
-def _refuse_mixed(values, path, name):
+def _refuse_mixed(values, path, name, decimal="."):
     """A text column most of whose distinct values are numbers is a numeric
     column with a typo (``5_1``, ``1,5``): name the first value that is not a
     number rather than one-hot encode the column."""
     pd = _pandas()
     distinct = pd.Series(values.dropna().unique()).astype(str)
-    numbers = _to_numbers(distinct)
+    numbers = _to_numbers(distinct, decimal)
     if 2 * (~np.isnan(numbers)).sum() > len(distinct):
         bad = distinct[np.isnan(numbers)].iloc[0]
         line = int(np.flatnonzero((values.astype(str) == bad).to_numpy())[0]) + 2
         raise InputError(
-            f"{path}: column {name!r} is numeric but line {line} holds {bad!r}, "
+            f"{shown(path)}: column {name!r} is numeric but line {line} holds {bad!r}, "
             f"which is not a number; correct it, name it missing with "
             f"--na-values {bad} (only empty cells are missing), or --drop {name}"
         )
 
 
 def read_for_prediction(path, known, numeric=(), categorical=(), target=None,
-                        dates=(), na_values=()):  # fmt: skip
+                        dates=(), na_values=(), dialect=None):  # fmt: skip
     """Read ``path`` to predict on it: ``(X, labels or None)``.
 
     ``known`` are the columns the model was fitted with; ``numeric``,
@@ -544,69 +571,80 @@ def read_for_prediction(path, known, numeric=(), categorical=(), target=None,
     every column the model reads must be there. Categorical and date columns
     are read as text, so a category that looks like a number stays one. The
     labels (a text Series, None where missing: only empty cells are) are
-    returned when the target is a column of the file.
+    returned when the target is a column of the file. ``dialect`` is how
+    the file is written (default: found by `sniff`).
     """
     text = [*categorical, *dates, *([target] if target is not None else [])]
-    frame = read_frame(path, text_columns=text, na_values=na_values)
+    dialect = dialect or sniff(path, na_values or ())
+    frame = read_frame(path, text_columns=text, na_values=na_values, dialect=dialect)
     needed = [*numeric, *categorical, *dates] or list(known)
     missing = [name for name in needed if name not in frame.columns]
     if missing:
         raise InputError(
-            f"{path} has no column {missing[0]!r}, which the model needs "
+            f"{shown(path)} has no column {missing[0]!r}, which the model needs "
             f"(it reads: {listing(needed)})"
         )
     extra = [name for name in frame.columns if name not in known and name != target]
     if extra:
         raise InputError(
-            f"{path} has a column {extra[0]!r} that the model was not trained on "
-            f"(its columns: {listing(known)}"
+            f"{shown(path)} has a column {extra[0]!r} that the model was not "
+            f"trained on (its columns: {listing(known)}"
             + (f", and the target {target!r})" if target is not None else ")")
         )
     for name in numeric:
-        frame[name] = _numbers_for_prediction(frame[name], path, name)
+        frame[name] = _numbers_for_prediction(frame[name], path, name, dialect)
         check_finite(frame[name], path, name)
     for name in dates:
         _check_dates(frame[name], path, name)
     if target not in frame.columns:
         return frame, None
-    y = read_frame(path, [target])[target] if na_values else frame[target]
+    y = (
+        read_frame(path, [target], dialect=dialect)[target]
+        if na_values
+        else frame[target]
+    )
     return frame.drop(columns=[target]), y.astype(object).where(y.notna(), None)
 
 
-def _numbers_for_prediction(values, path, name):
+def _numbers_for_prediction(values, path, name, dialect):
     """A column the model reads as numbers, as numbers; an `InputError` naming
     the first cell that is not one."""
     if _is_numeric(values) or values.isna().all():
         return values
-    numbers = _as_numbers(values)
+    numbers = _as_numbers(values, dialect.decimal)
     if numbers is None:
-        bad = np.flatnonzero(np.isnan(_to_numbers(values)) & values.notna())[0]
+        numbers = _to_numbers(values, dialect.decimal)
+        bad = np.flatnonzero(np.isnan(numbers) & values.notna())[0]
         raise InputError(
-            f"{path}: column {name!r} must be numeric, but line {bad + 2} holds "
+            f"{shown(path)}: column {name!r} must be numeric, but line {bad + 2} holds "
             f"{values.iloc[bad]!r} (only empty cells are missing, and those "
             "named by --na-values in training)"
         )
     return numbers
 
 
-def _as_numbers(values):
+def _as_numbers(values, decimal="."):
     """A text column every value of which is a number that pandas' reader left
     as text (such as ``-1e400``, which overflows), as floats; else None."""
     distinct = values.__class__(values.dropna().unique())
-    if distinct.empty or np.isnan(_to_numbers(distinct)).any():
+    if distinct.empty or np.isnan(_to_numbers(distinct, decimal)).any():
         return None
-    return values.__class__(_to_numbers(values), index=values.index, name=values.name)
+    numbers = _to_numbers(values, decimal)
+    return values.__class__(numbers, index=values.index, name=values.name)
 
 
-def _to_numbers(values):
+def _to_numbers(values, decimal="."):
     """The values of a Series as floats, NaN where missing or not a number.
 
     A number is what pandas reads as one, or a decimal number beyond float64's
     range, which pandas reads as ``inf``, ``0`` or text depending on its
-    version: here always the ``±inf`` or ``0.0`` of Python's float.
+    version: here always the ``±inf`` or ``0.0`` of Python's float. With the
+    ``decimal`` mark ``","``, a number may be written with a decimal comma.
     """
     pd = _pandas()
     texts = values.astype(object).where(values.notna(), None)
+    if decimal == ",":
+        texts = texts.map(_point_for_comma)
     numbers = pd.to_numeric(texts.astype(str).where(texts.notna()), errors="coerce")
     numbers = numbers.to_numpy(dtype=float, na_value=np.nan)
     texts = texts.to_numpy(dtype=object)
@@ -616,6 +654,14 @@ def _to_numbers(values):
     return numbers
 
 
+def _point_for_comma(text):
+    """``text`` with its decimal comma made a point, if it is a number
+    written with one (``39,1``); else ``text``."""
+    if isinstance(text, str) and DECIMAL_COMMA.match(text.strip()):
+        return text.replace(",", ".")
+    return text
+
+
 def _check_dates(values, path, name):
     """Every value of a date column is a date in an accepted form."""
     from ._dates import DATE, FORMS, _date_ok
@@ -623,7 +669,7 @@ def _check_dates(values, path, name):
     for line, value in enumerate(values.tolist(), start=2):
         if isinstance(value, str) and not (DATE.match(value) and _date_ok(value)):
             raise InputError(
-                f"{path}: column {name!r} holds dates, but line {line} holds "
+                f"{shown(path)}: column {name!r} holds dates, but line {line} holds "
                 f"{value!r}, which is not one ({FORMS})"
             )
 
@@ -635,8 +681,8 @@ def check_finite(values, path, name):
     if infinite.any():
         line = np.flatnonzero(infinite)[0] + 2
         raise InputError(
-            f"{path}: column {name!r} holds {x[line - 2]} on line {line}: features "
-            "must be finite numbers"
+            f"{shown(path)}: column {name!r} holds {x[line - 2]} on line {line}: "
+            "features must be finite numbers"
         )
     return x
 

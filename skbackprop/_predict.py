@@ -1,16 +1,21 @@
 """``python -m skbackprop predict``: a saved model's predictions for a CSV file.
 
-Writes the file's rows in order, as written, followed by a ``prediction``
-column and one ``probability_<class>`` column per class, to ``--output`` or to
-standard output; for a multilabel model (one yes-or-no output per label), a
-``prediction_<label>`` column (0 or 1) per label, then the
-``probability_<label>`` columns. When the file holds the model's target column,
-its labels are left out of the features and the accuracy is printed (to
-standard error when the predictions go to standard output).
+Writes the file's rows in order, as written (header included: an empty name
+stays empty), followed by a ``prediction`` column and one
+``probability_<class>`` column per class, to ``--output`` or to standard
+output, with the file's separator and decimal mark (`_dialect`); for a
+multilabel model (one yes-or-no output per label), a ``prediction_<label>``
+column (0 or 1) per label, then the ``probability_<label>`` columns. When the
+file holds the model's target column, its labels are left out of the features
+and the accuracy is printed (to standard error when the predictions go to
+standard output). Bounded notes name the categories never seen in training
+and the labels the model does not know.
 
 The model is a pipeline fitted on a DataFrame (it knows its columns' names),
-such as the one ``python -m skbackprop --save-model`` writes; ``.skops`` files
-are loaded with `_model_file.TRUSTED_TYPES`, running no code from the file.
+such as the one ``python -m skbackprop --save-model`` writes, in a file (not
+standard input; an ONNX model is refused with a pointer to onnxruntime);
+``.skops`` files are loaded with `_model_file.TRUSTED_TYPES`, running no code
+from the file.
 A ``.joblib`` file is a pickle, which runs code when loaded: it is loaded only
 with ``--trust-pickle``. The ``--output`` file is checked as the main job's
 outputs are, before the model is loaded (it is neither ``--model`` nor
@@ -30,9 +35,11 @@ from sklearn.pipeline import Pipeline
 from . import _model_file
 from ._atomic import atomic_path
 from ._cli import PROG, report_errors
-from ._csv import InputError, read_for_prediction, read_frame
-from ._outputs import Output, check_outputs, created_note, folder_for, shown
-from ._text import short, wrapped
+from ._csv import InputError, raw_header, read_for_prediction, read_frame
+from ._dialect import STDIN, WHITESPACE, Dialect, shown, sniff
+from ._outputs import Output, check_outputs, created_note, folder_for
+from ._outputs import shown as shown_output
+from ._text import count, listing, short, wrapped
 
 PREDICTION = "prediction"
 # The endings of a predictions file: comma-separated text, whatever it is called.
@@ -86,43 +93,90 @@ def _parser():
 
 def run(args):
     """The predict command, from parsed options; return the exit status."""
+    check_model_path(args.model)
     check_trust(args.model, args.trust_pickle)
     if args.output is not None:
         output = Output("--output", args.output, None, suffixes=OUTPUT_SUFFIXES)
         check_outputs([output], inputs=[("--model", args.model), ("--data", args.data)])
     model = load(args.model, allow_pickle=args.trust_pickle)
     known, numeric, categorical, target = model_columns(model, args.model)
+    reading = model_reading(model, args.data)
     X, labels = read_for_prediction(
-        args.data, known, numeric, categorical, target, **model_reading(model)
+        args.data, known, numeric, categorical, target, **reading
     )
     try:
         probabilities = model.predict_proba(X)
         predictions = model.predict(X)
     except ValueError as exc:
         message = short(" ".join(str(exc).split()), 300)
-        raise InputError(f"{args.data}: {message}") from None
-    table = predictions_table(args.data, model.classes_, predictions, probabilities)
+        raise InputError(f"{shown(args.data)}: {message}") from None
+    table = predictions_table(
+        args.data, model.classes_, predictions, probabilities, reading["dialect"]
+    )
     report = sys.stdout if args.output is not None else sys.stderr
-    if args.output is None:
-        try:
-            table.to_csv(sys.stdout, index=False)
-            sys.stdout.flush()
-        except BrokenPipeError:  # a reader such as `head` stopped reading
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return 0
-    else:
-        try:
-            with folder_for(args.output) as folder, atomic_path(args.output) as tmp:
-                table.to_csv(tmp, index=False)
-        except OSError as exc:
-            raise InputError(f"cannot write {args.output}: {exc}") from None
-        written = f"Predictions for {len(table)} rows written to {shown(args.output)}"
-        print(wrapped(created_note(written, args.output, folder)))
+    if not write_table(table, args.output, reading["dialect"]):
+        return 0
+    for note in unseen_category_notes(model, X):
+        print(wrapped(note), file=report)
     if labels is not None and np.ndim(predictions) == 1:
         print(accuracy_line(args.data, target, labels, predictions), file=report)
-        for line in record_lines(model, args.data):
+        for line in [
+            *unknown_label_notes(model, labels),
+            *record_lines(model, args.data),
+        ]:
             print(wrapped(line), file=report)
     return 0
+
+
+def write_table(table, output, dialect):
+    """Write the predictions ``table`` to the file ``output``, or to standard
+    output when it is None, with the separator and decimal mark of the input
+    (``dialect``; commas for a file separated by whitespace). False when
+    standard output was closed before all was written (a reader such as
+    ``head`` stopped reading), which is no error."""
+    options = {
+        "index": False,
+        "sep": "," if dialect.separator == WHITESPACE else dialect.separator,
+        "decimal": dialect.decimal,
+    }
+    if output is None:
+        try:
+            table.to_csv(sys.stdout, **options)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return False
+        return True
+    try:
+        with folder_for(output) as folder, atomic_path(output) as temporary:
+            table.to_csv(temporary, **options)
+    except OSError as exc:
+        raise InputError(f"cannot write {output}: {exc}") from None
+    written = f"Predictions for {len(table)} rows written to {shown_output(output)}"
+    print(wrapped(created_note(written, output, folder)))
+    return True
+
+
+def check_model_path(path):
+    """The model is a file saved as the command line saves it: not standard
+    input, not an ONNX model, and ending in a model file's suffix."""
+    if str(path) == STDIN:
+        raise InputError(
+            "--model -: the model must be a file (.skops or .joblib), not "
+            "standard input; only --data may be read from standard input"
+        )
+    if Path(path).suffix.lower() == ".onnx":
+        raise InputError(
+            f"--model {path} is an ONNX model: predict runs scikit-learn pipelines "
+            "saved by --save-model (.skops or .joblib); run an ONNX model with "
+            "onnxruntime.InferenceSession (see 'Exporting to ONNX' in the docs)"
+        )
+    if Path(path).suffix.lower() not in _model_file.FORMATS:
+        raise InputError(
+            f"--model {path}: predict runs scikit-learn pipelines saved by "
+            "--save-model, in a file that ends in .skops (the safe format: loading "
+            "it runs no code) or .joblib"
+        )
 
 
 def check_trust(path, trust_pickle):
@@ -169,35 +223,105 @@ def model_columns(model, path):
     return list(known), numeric, categorical, getattr(model, "target_name_", None)
 
 
-def model_reading(model):
-    """How the file is read for ``model``: its date columns, read as text,
-    and the markers read as missing in features when it was trained (None,
-    pandas' default markers, for a model that did not record them)."""
+def model_reading(model, path):
+    """How the file at ``path`` is read for ``model``: its date columns, read
+    as text; the markers read as missing in features when it was trained
+    (None, pandas' default markers, for a model that did not record them);
+    and its `Dialect`, the training file's deciding what the file leaves open
+    (the separator of a single column, the decimal mark of integers)."""
     first = model[0] if isinstance(model, Pipeline) else None
     dates = []
     if isinstance(first, ColumnTransformer):
         dates = [c for name, _, cols in first.transformers_ if name == "dates"
                  for c in cols]  # fmt: skip
-    return {"dates": dates, "na_values": getattr(model, "na_values_", None)}
+    na_values = getattr(model, "na_values_", None)
+    trained = Dialect(
+        getattr(model, "separator_", WHITESPACE), getattr(model, "decimal_", ".")
+    )
+    dialect = sniff(path, na_values or (), fallback=trained)
+    return {"dates": dates, "na_values": na_values, "dialect": dialect}
 
 
-def predictions_table(path, classes, predictions, probabilities):
-    """The rows of ``path`` as written, then the prediction and probabilities:
-    of a multilabel model, a 0/1 prediction column per label."""
+def unseen_category_notes(model, X):
+    """A note on the rows of ``X`` whose categorical columns hold a value the
+    model's one-hot encoder never saw in training (it encodes them as all
+    zeros); nothing for a model without the command line's encoder."""
+    encoder, columns = _category_encoder(model)
+    rows = np.zeros(len(X), dtype=bool)
+    unseen = {}
+    for name, known in zip(columns, getattr(encoder, "categories_", []), strict=False):
+        values = X[name].astype(object)
+        new = values.notna() & ~values.astype(str).isin([str(v) for v in known])
+        if new.any():
+            rows |= new.to_numpy()
+            unseen[name] = list(dict.fromkeys(values[new].astype(str)))
+    if not unseen:
+        return []
+    if len(unseen) == 1:
+        ((name, values),) = unseen.items()
+        where = f"of {short(repr(name))} not seen in training ({listing(values, 3)})"
+    else:
+        where = "not seen in training, in " + listing(
+            [f"{short(repr(name))} ({listing(v, 2)})" for name, v in unseen.items()],
+            3,
+            width=80,
+        )
+    n = int(rows.sum())
+    verb = "holds" if n == 1 else "hold"
+    return [
+        f"Note: {count(n, 'row')} {verb} values {where}; they are encoded as all zeros."
+    ]
+
+
+def _category_encoder(model):
+    """The one-hot encoder of the command line's pipeline and the columns it
+    encodes, or ``(None, [])``."""
+    first = model[0] if isinstance(model, Pipeline) else None
+    if not isinstance(first, ColumnTransformer):
+        return None, []
+    step = first.named_transformers_.get("categorical")
+    encoder = step[-1] if isinstance(step, Pipeline) else step
+    for name, _, columns in first.transformers_:
+        if name == "categorical" and hasattr(encoder, "categories_"):
+            return encoder, list(columns)
+    return None, []
+
+
+def unknown_label_notes(model, labels):
+    """A note on the labelled rows whose label is none of the model's
+    classes: they count as wrong in the accuracy."""
+    present = labels.dropna().astype(str)
+    unknown = present[~present.isin(np.asarray(model.classes_).astype(str))]
+    if unknown.empty:
+        return []
+    names = listing(list(dict.fromkeys(unknown)), 3, quote=True)
+    have = "has a label" if len(unknown) == 1 else "have labels"
+    return [
+        f"Note: {count(len(unknown), 'row')} {have} the model does not know "
+        f"({names}): they count as wrong."
+    ]
+
+
+def predictions_table(path, classes, predictions, probabilities, dialect=None):
+    """The rows of ``path`` as written, header included (an empty name stays
+    empty), then the prediction and probabilities: of a multilabel model, a
+    0/1 prediction column per label."""
     import pandas as pd
 
-    rows = read_frame(path, all_text=True)
+    dialect = dialect or sniff(path)
+    rows = read_frame(path, all_text=True, dialect=dialect)
+    rows.columns = raw_header(path, dialect)
     predictions = np.asarray(predictions)
     if predictions.ndim == 2:  # multilabel: a prediction per label
         predicted = [f"{PREDICTION}_{c}" for c in classes]
     else:
         predicted, predictions = [PREDICTION], predictions[:, np.newaxis]
     names = [*predicted, *(f"probability_{c}" for c in classes)]
-    clash = [name for name in names if name in rows.columns]
+    clash = [name for name in names if name in {n.strip() for n in rows.columns}]
     if clash:
         raise InputError(
-            f"{path} already has a column {clash[0]!r}; rename it to keep it apart "
-            "from the predictions"
+            f"{shown(path)} already has a column {clash[0]!r}; rename it to keep it "
+            "apart from the predictions"
         )
     labels = pd.DataFrame(dict(zip(predicted, predictions.T, strict=True)))
     added = pd.DataFrame(probabilities, columns=names[len(predicted) :])
@@ -216,9 +340,9 @@ def accuracy_line(path, target, labels, predictions):
     )
     unlabelled = f"; {(~labelled).sum()} without a label" if not labelled.all() else ""
     if not labelled.any():
-        return f"No accuracy: no row of {path} has a label in {target!r}."
+        return f"No accuracy: no row of {shown(path)} has a label in {target!r}."
     return (
-        f"Accuracy on {path}: {right.mean():.4f} "
+        f"Accuracy on {shown(path)}: {right.mean():.4f} "
         f"({labelled.sum()} labelled rows{unlabelled})"
     )
 

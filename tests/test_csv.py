@@ -16,6 +16,7 @@ from skbackprop import load_model
 from skbackprop._cli import make_search
 from skbackprop._csv import Columns, read_training_csv
 from skbackprop._dates import DateFeatures, is_date_column
+from skbackprop._dialect import decimal_mark
 
 pd = require("pandas")
 
@@ -60,10 +61,12 @@ def test_row_numbers_and_unique_integers_are_dropped(tmp_path, make_column, name
     read_as = "Unnamed: 0" if name == "" else name
     assert table.columns.identifier == [read_as]
     assert table.columns.numeric == ["x"]
-    # --keep overrides the choice: the column is then a numeric feature.
-    kept = read_training_csv(path, keep=[read_as])
-    assert kept.columns.identifier == []
-    assert kept.columns.numeric == [read_as, "x"]
+    # --keep overrides the choice: the column is then a numeric feature; an
+    # empty header is named "" or as pandas names it.
+    for kept_name in [read_as, *([""] if name == "" else [])]:
+        kept = read_training_csv(path, keep=[kept_name])
+        assert kept.columns.identifier == []
+        assert kept.columns.numeric == [read_as, "x"]
 
 
 def test_row_name_headers_name_an_identifier_in_the_first_column_only(tmp_path):
@@ -125,7 +128,10 @@ def test_row_numbers_do_not_leak_a_sorted_label_into_the_run_or_onnx(tmp_path, c
                             "--export-onnx", onnx_path, "--save-model", model_path],
                            capsys)  # fmt: skip
     assert status == 0, err
-    assert "dropped; --keep overrides: Unnamed: 0" in out
+    # The column without a header is called what it is, not pandas' name for it.
+    words = " ".join(out.split())
+    assert "dropped; --keep overrides: the unnamed first column (row names)" in words
+    assert "Unnamed" not in out
     assert "2 features" in out
     accuracy = float(out.split("Held-out accuracy: ")[1].split()[0])
     assert accuracy < 0.9  # the honest figure: x and c say little
@@ -191,6 +197,47 @@ def test_na_values_make_feature_cells_missing_but_never_labels(tmp_path, capsys)
 
 
 # ------------------------------------------------------------------ labels
+@pytest.mark.parametrize(
+    "weight",
+    [
+        lambda w: str(w),  # integers, as a weight in pounds
+        lambda w: f"{w}.0",  # the same, as pandas writes floats
+        lambda w: str(w % 400),  # about 210 values in 300 rows: over half
+    ],
+)
+def test_a_quantity_is_refused_as_a_target_with_the_remedy(tmp_path, capsys, weight):
+    rng = np.random.default_rng(13)
+    weights = rng.integers(1600, 5000, 300)
+    rows = [[f"{rng.normal():.3f}", weight(w)] for w in weights]
+    path = write_csv(tmp_path / "cars.csv", ["x", "Weight_in_lbs"], rows)
+    status, out, err = run(["--data", path, "--target", "Weight_in_lbs", *FAST,
+                            "--output", tmp_path], capsys)  # fmt: skip
+    one_line_error(status, err, "target column 'Weight_in_lbs' holds",
+                   "distinct numbers in 300 labelled rows", "a quantity rather than "
+                   "class labels", "with a regressor (such as scikit-learn's",
+                   "or bin it into a few classes")  # fmt: skip
+    assert out == ""
+
+
+def test_numeric_labels_of_few_values_and_many_text_labels_are_classes(tmp_path):
+    rng = np.random.default_rng(14)
+    # 150 distinct integers in 300 rows: no more than half, so classes.
+    rows = [[f"{rng.normal():.3f}", str(i % 150)] for i in range(300)]
+    path = write_csv(tmp_path / "t.csv", ["x", "y"], rows)
+    assert len(set(read_training_csv(path).y)) == 150
+    # Names are classes however many there are.
+    rows = [[f"{rng.normal():.3f}", f"n{i}"] for i in range(300)]
+    path = write_csv(tmp_path / "t.csv", ["x", "y"], rows)
+    assert len(set(read_training_csv(path).y)) == 300
+
+
+def test_a_decimal_comma_target_is_continuous(tmp_path, capsys):
+    path = tmp_path / "t.csv"
+    path.write_text("x;y\n" + "".join(f"{i};{i % 3},5\n" for i in range(30)))
+    status, _, err = run(["--data", path, "--output", tmp_path], capsys)
+    one_line_error(status, err, "target column 'y' holds continuous numbers")
+
+
 def test_minus_zero_is_a_class_of_its_own_in_training_and_predict(tmp_path, capsys):
     rng = np.random.default_rng(6)
     rows = [[f"{rng.normal(3 * (i % 2)):.3f}", ["0", "-0"][i % 2]] for i in range(80)]
@@ -290,7 +337,7 @@ def test_dates_become_numbers_in_training_predict_and_saved_models(tmp_path, cap
         "1 dates as day, year, month, weekday (and hour), imputed, standardized: date"
         in out
     )
-    assert "identifier-like" in out and ": Unnamed: 0" in out
+    assert "identifier-like" in out and ": the unnamed first column" in out
     assert "2 features" in out
     model = load_model(model_path)
     assert [name for name, _, _ in model[0].transformers_][:3] == [
@@ -390,6 +437,23 @@ def test_column_options_name_columns_of_the_file(tmp_path, capsys, argv, fragmen
     one_line_error(status, err, fragment)
 
 
+@pytest.mark.parametrize("option", ["--target", "--drop", "--keep", "--categorical"])
+@pytest.mark.parametrize("name, meant", [("STORE", "store"), ("Stor", "store"),
+                                         (" x", "x")])  # fmt: skip
+def test_a_column_named_but_for_case_is_suggested(tmp_path, capsys, option, name,
+                                                  meant):  # fmt: skip
+    path = write_csv(tmp_path / "t.csv", ["store", "x", "sales"], coded_rows())
+    status, _, err = run(["--data", path, option, name], capsys)
+    one_line_error(status, err, f"did you mean {meant!r}?")
+
+
+def test_no_suggestion_for_a_column_unlike_any(tmp_path, capsys):
+    path = write_csv(tmp_path / "t.csv", ["store", "x", "sales"], coded_rows())
+    status, _, err = run(["--data", path, "--target", "price"], capsys)
+    one_line_error(status, err, "has no column 'price'")
+    assert "did you mean" not in err
+
+
 # ------------------------------------------------------------ True / False
 def test_a_true_false_column_with_an_empty_cell(tmp_path, capsys):
     """Numbers in training, in predict and in ONNX, with or without empty
@@ -438,6 +502,86 @@ def test_semicolons_with_commas_in_the_rows(tmp_path):
 
 
 @pytest.mark.parametrize(
+    "lines, mark",
+    [
+        (["a;b", "1,5;x", "2;y"], ","),
+        (["a\tb", "-0,25\tx", "1,5e-05\ty"], ","),
+        (["a;b", "NA;x", "1,5;y", "2,5;z"], ","),  # a marker among numbers
+        (["a;b", "1.5;x", "2;y"], "."),
+        (["a,b", "1,5", "2,5"], "."),  # a comma cannot be both
+        (["a;b", "1,2,3;x", "4,5,6;y"], None),  # codes, not numbers
+        (["a;b", '"1,2,3";x', "4;y"], None),
+        (["a;b", "red, dark;x", "blue;y"], None),
+        (["a;b", "NA;x", "NA;y", "1,5;z"], None),  # mostly markers
+        (["a;b", "1,5;x", "1.5;y"], None),  # two conventions in one column
+        (["a;b", "1;x", "2;y"], None),  # integers say nothing
+    ],
+)
+def test_the_decimal_mark_is_found_from_whole_cells(lines, mark):
+    separator = "\t" if "\t" in lines[0] else lines[0][1]
+    assert decimal_mark(lines, separator) == mark
+
+
+def test_semicolons_and_decimal_commas_in_training_and_predict(tmp_path, capsys):
+    """The usual European export: ';' between fields, ',' in numbers. The
+    measurements are numbers in training and in predict, which writes its
+    rows as it reads them."""
+    require("skops")
+    frame = require("palmerpenguins").load_penguins()
+    path = tmp_path / "euro.csv"
+    frame.to_csv(path, sep=";", decimal=",", index=False)
+    assert path.read_text().splitlines()[1].startswith("Adelie;Torgersen;39,1;18,7;")
+    table = read_training_csv(path, target="species")
+    assert table.notes[0] == "Read as ';'-separated with decimal commas."
+    measurements = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm",
+                    "body_mass_g"]  # fmt: skip
+    assert table.columns.numeric == [*measurements, "year"]
+    assert table.columns.categorical == ["island", "sex"]
+    assert_allclose(table.X[measurements], frame[measurements])
+    model_path = tmp_path / "m.skops"
+    status, out, err = run(["--data", path, "--target", "species", *FAST,
+                            "--output", tmp_path, "--save-model", model_path],
+                           capsys)  # fmt: skip
+    assert status == 0, err
+    assert "\n  Read as ';'-separated with decimal commas.\n" in out
+    assert "5 numeric, imputed (median) and standardized: bill_length_mm" in out
+    model = load_model(model_path)
+    assert (model.separator_, model.decimal_) == (";", ",")
+
+    status, out, err = run(["predict", "--model", model_path, "--data", path], capsys)
+    assert status == 0, err
+    assert out.splitlines()[1].startswith("Adelie;Torgersen;39,1;18,7;181,0;3750,0;")
+    written = pd.read_csv(io.StringIO(out), sep=";", decimal=",")
+    X = frame.drop(columns="species")
+    assert_array_equal(written["prediction"], model.predict(X))
+    probabilities = [f"probability_{c}" for c in model.classes_]
+    assert_allclose(written[probabilities], model.predict_proba(X), rtol=1e-15)
+    assert float(err.split("Accuracy on ")[1].split(": ")[1].split()[0]) > 0.9
+
+
+def test_predict_reads_decimal_commas_its_first_lines_do_not_show(tmp_path, capsys):
+    """A file whose first thousand lines hold integers only is read with the
+    decimal mark of the file the model was trained on."""
+    rng = np.random.default_rng(12)
+    x = rng.normal(size=80)
+    rows = [[f"{v:.2f}".replace(".", ","), "uv"[int(v > 0)]] for v in x]
+    path = tmp_path / "t.csv"
+    path.write_text("x;y\n" + "".join(f"{a};{b}\n" for a, b in rows))
+    model_path = tmp_path / "m.joblib"
+    status, out, err = run(["--data", path, *FAST, "--output", tmp_path,
+                            "--save-model", model_path], capsys)  # fmt: skip
+    assert status == 0, err
+    new = tmp_path / "new.csv"
+    new.write_text("x;y\n" + "1;v\n" * 1000 + "-2,5;u\n")
+    predict = ["predict", "--model", model_path, "--data", new, *TRUST]
+    status, out, err = run(predict, capsys)
+    assert status == 0, err
+    written = pd.read_csv(io.StringIO(out), sep=";", decimal=",", dtype=str)
+    assert written["x"].iloc[-1] == "-2,5"
+    assert written["prediction"].iloc[-1] == "u"
+
+
+@pytest.mark.parametrize(
     "header, names",
     [("a,b,a,y", "a"), ("a, a ,y", "a"), ("x,b,x,b,y", "x, b")],
 )
@@ -472,6 +616,9 @@ def test_training_and_predict_read_a_pipe(tmp_path, data):
     out = pd.read_csv(io.StringIO(result.stdout), dtype=str, keep_default_na=False)
     assert out[["x", "c", "y"]].values.tolist() == rows
     assert "(80 labelled rows)" in result.stderr
+    if data == "-":  # standard input is named the same way in every line
+        assert "Accuracy on standard input: " in result.stderr
+        assert "60 rows of standard input;" in result.stderr
 
 
 def test_an_empty_pipe_is_empty(tmp_path):
@@ -481,7 +628,7 @@ def test_an_empty_pipe_is_empty(tmp_path):
     )  # fmt: skip
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        "python -m skbackprop: error: - is empty"
+        "python -m skbackprop: error: standard input is empty"
     ]
 
 

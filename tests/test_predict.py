@@ -66,10 +66,12 @@ def test_predictions_follow_the_rows_with_probabilities(trained, capsys):
     # The target column is no feature; the accuracy on the labelled rows.
     labelled = [r for r in rows if r[-1] != ""]
     right = np.mean(model.predict(X)[X["outcome"].notna()] == [r[-1] for r in labelled])
-    assert err.strip().splitlines()[0] == (
+    assert err.strip().splitlines()[:2] == [
+        "Note: 1 row holds values of 'colour' not seen in training (purple); they "
+        "are encoded as all zeros.",
         f"Accuracy on {new}: {right:.4f} ({len(labelled)} labelled rows; "
-        f"{len(rows) - len(labelled)} without a label)"
-    )
+        f"{len(rows) - len(labelled)} without a label)",
+    ]
     assert right > 0.8
 
 
@@ -92,7 +94,11 @@ def test_without_the_target_column_no_accuracy(trained, tmp_path, capsys):
     new = write_csv(tmp_path / "unlabelled.csv", header, [r[:-1] for r in rows])
     status, out, err = predict(["--model", model_path, "--data", new], capsys)
     assert status == 0, err
-    assert err == ""
+    # No accuracy; only the note on the category never seen in training.
+    assert err.splitlines() == [
+        "Note: 1 row holds values of 'colour' not seen in training (purple); they "
+        "are encoded as all zeros."
+    ]
     assert len(pd.read_csv(io.StringIO(out))) == len(rows)
 
 
@@ -131,7 +137,17 @@ def test_bad_files_give_one_line_errors(trained, tmp_path, capsys, edit, fragmen
 def test_bad_model_files(trained, tmp_path, capsys):
     _, new, _ = trained
     status, _, err = predict(["--model", tmp_path / "m.pkl", "--data", new], capsys)
-    one_line_error(status, err, "ends in .skops or .joblib")
+    one_line_error(status, err, "predict runs scikit-learn pipelines saved by "
+                   "--save-model", "ends in .skops", "or .joblib")  # fmt: skip
+    onnx = tmp_path / "penguins.onnx"
+    onnx.write_bytes(b"an ONNX model")
+    status, _, err = predict(["--model", onnx, "--data", new], capsys)
+    one_line_error(status, err, f"--model {onnx} is an ONNX model", "predict runs "
+                   "scikit-learn pipelines saved by --save-model (.skops or .joblib)",
+                   "run an ONNX model with onnxruntime")  # fmt: skip
+    status, _, err = predict(["--model", "-", "--data", "-"], capsys)
+    one_line_error(status, err, "--model -: the model must be a file (.skops or "
+                   ".joblib), not standard input")  # fmt: skip
     garbage = tmp_path / "m.skops"
     garbage.write_bytes(b"not a zip file")
     status, _, err = predict(["--model", garbage, "--data", new], capsys)
@@ -204,3 +220,85 @@ def test_a_multilabel_model_predicts_a_column_per_label(
         table[[f"probability_{k}" for k in labels]], model.predict_proba(X), rtol=1e-15
     )
     assert "Accuracy" not in out + err
+
+
+def test_an_unnamed_first_column_keeps_its_empty_header(tmp_path, capsys):
+    """R and pandas head their row names with an empty name: the predictions
+    write the header as the file does."""
+    header = ["", *MIXED_HEADER[1:]]
+    train = write_csv(tmp_path / "train.csv", header,
+                      [[i, *r[1:]] for i, r in enumerate(mixed_rows())])  # fmt: skip
+    model_path = tmp_path / "m.skops"
+    status, out, err = run(["--data", train, "--n-hidden", "4", "--learning-rate",
+                            "1", "--cv", "2", "--output", tmp_path, "--save-model",
+                            model_path], capsys)  # fmt: skip
+    assert status == 0, err
+    assert "Unnamed" not in out
+    rows = mixed_rows(n=40, seed=1)
+    new = write_csv(tmp_path / "rownames.csv", header,
+                    [[i, *r[1:]] for i, r in enumerate(rows)])  # fmt: skip
+    output = tmp_path / "p.csv"
+    status, out, err = predict(
+        ["--model", model_path, "--data", new, "--output", output], capsys
+    )
+    assert status == 0, err
+    first = output.read_text().splitlines()[0]
+    assert first.startswith(",size,colour,noise,blank,outcome,prediction,")
+    status, out, err = predict(["--model", model_path, "--data", new], capsys)
+    assert status == 0, err
+    assert out.splitlines()[0] == first
+
+
+def test_unknown_categories_and_labels_are_noted(trained, tmp_path, capsys):
+    model_path, _, rows = trained
+    rows = [list(r) for r in rows]
+    rows[0][2], rows[1][2], rows[2][2] = "Atlantis", "Atlantis", "purple"
+    rows[3][-1], rows[4][-1] = "Dodo", "Dodo"
+    rows[5][-1] = "maybe"
+    new = write_csv(tmp_path / "new.csv", MIXED_HEADER, rows)
+    output = tmp_path / "p.csv"
+    status, out, err = predict(
+        ["--model", model_path, "--data", new, "--output", output], capsys
+    )
+    assert status == 0, err
+    assert out.splitlines()[1].startswith("Note: 3 rows hold values of 'colour'")
+    words = " ".join(out.split())
+    assert (
+        "Note: 3 rows hold values of 'colour' not seen in training (Atlantis, purple); "
+        "they are encoded as all zeros." in words
+    )
+    assert (
+        "Note: 3 rows have labels the model does not know ('Dodo', 'maybe'): they "
+        "count as wrong." in words
+    )
+    # The accuracy counts them as wrong: they are labelled rows.
+    written = pd.read_csv(output, dtype=str, keep_default_na=False)
+    labelled = written["outcome"] != ""
+    right = (written["prediction"] == written["outcome"])[labelled].mean()
+    assert f"Accuracy on {new}: {right:.4f} ({labelled.sum()} labelled rows" in out
+
+
+def test_unknown_categories_of_several_columns_make_one_bounded_note():
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    from skbackprop import TwoLayerClassifier
+    from skbackprop._predict import unseen_category_notes
+
+    columns = [f"c{i}" for i in range(8)]
+    train = pd.DataFrame({c: ["a", "b"] * 5 for c in columns})
+    encoder = Pipeline([("onehot", OneHotEncoder(handle_unknown="ignore"))])
+    model = Pipeline([
+        ("prep", ColumnTransformer([("categorical", encoder, columns)])),
+        ("net", TwoLayerClassifier(n_hidden=2, max_iter=5)),
+    ]).fit(train, [0, 1] * 5)  # fmt: skip
+    new = pd.DataFrame({c: [f"z{i}" for i in range(50)] for c in columns})
+    new.loc[0, "c0"] = None  # missing, not unseen
+    (note,) = unseen_category_notes(model, new)
+    assert note.startswith("Note: 50 rows hold values not seen in training, in "
+                           "'c0' (z1, z2, ... (49 in all)), 'c1' (z0, z1, ... (50 "
+                           "in all)), 'c2' ")  # fmt: skip
+    assert "(8 in all); they are encoded as all zeros." in note
+    assert len(note) < 300
+    assert unseen_category_notes(model, train) == []
