@@ -11,6 +11,7 @@ from _optional import require
 from sklearn.datasets import load_iris
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import GridSearchCV
+from test_cli import run, write_csv
 
 from skbackprop import TwoLayerClassifier, _cli, load_model
 from skbackprop.__main__ import main
@@ -27,26 +28,12 @@ require("pandas")
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
-def write_csv(path, header, rows):
-    with open(path, "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
-
-
 def assert_readable(text):
     """No line over `WIDTH` characters, and no "(N in all)" cut in two."""
     lines = text.splitlines()
     assert not [line for line in lines if len(line) > WIDTH]
     assert not [line for line in lines if re.search(r"\(\d+( in)?$", line)]
     assert not [line for line in lines if re.match(r"\s*(in )?all\)", line)]
-
-
-def run(argv, capsys):
-    status = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 QUICK = ["--cv", "2", "--n-hidden", "2", "--learning-rate", "1"]
