@@ -109,7 +109,7 @@ class TwoLayerClassifier(
         steady progress keeps training going. With ``'gd'`` and no validation
         set, training stops when the training loss has settled instead:
         ``n_iter_no_change`` consecutive epochs that each change it by less
-        than ``tol`` times the loss (a relative tolerance), unless it is still
+        than ``tol * max(loss, 1)`` (SciPy's ``ftol``), unless it is still
         falling steadily (with momentum the full-batch loss rises and falls on
         its way down, and a rise is not convergence). With a validation set,
         only epochs whose training loss is at a new low count towards
@@ -118,7 +118,7 @@ class TwoLayerClassifier(
 
     n_iter_no_change : int, default=10
         Number of epochs without a ``tol`` improvement (for ``'gd'``, with a
-        relative change below ``tol``) before stopping.
+        change below ``tol * max(loss, 1)``) before stopping.
 
     shuffle : bool, default=True
         Whether ``'sgd'`` and ``'adam'`` shuffle the samples at each epoch.

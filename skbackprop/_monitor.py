@@ -63,9 +63,10 @@ class Monitor:
       loss instead, which stops a slow but steady descent).
     - `SETTLED` (full-batch descent): the training loss has settled. Training
       stops after ``n_iter_no_change`` epochs in a row whose loss differs from
-      the previous epoch's by less than ``tol`` times the loss (a relative
-      tolerance: the same for any scale of the loss), unless the loss is still
-      falling steadily (`_still_falling`). A full-batch loss is exact, so a
+      the previous epoch's by less than ``tol`` times ``max(loss, 1)`` (SciPy's
+      ``ftol`` of L-BFGS: relative for a loss above 1, absolute below, where a
+      loss near 0 would make a relative tolerance vanish), unless the loss is
+      still falling steadily (`_still_falling`). A full-batch loss is exact, so a
       flat loss is convergence; with momentum it rises and falls on its way
       down, and "no new best for a while" is then often a rise, not
       convergence.
@@ -186,17 +187,17 @@ class Monitor:
             return self._track(score, epoch, theta, tie=-validation_loss)
         improved = self._track(-loss, epoch, theta_of_loss)
         if self.stopping == SETTLED:  # still moving, up or down
-            if epoch == 1 or abs(loss - self.losses[-2]) >= self.tol * loss:
+            if epoch == 1 or abs(loss - self.losses[-2]) >= self._settled_tol(loss):
                 return True
             return self._still_falling()
         return improved
 
     def _still_falling(self):
         """Whether the loss is still falling steadily, although by less than
-        ``tol`` times itself per epoch: it fell at every one of the last
+        the settled tolerance per epoch: it fell at every one of the last
         ``n_iter_no_change`` epochs, and by as much at the last as, on a
-        geometric extrapolation, would still add up to ``tol`` times the loss
-        over ``n_iter_no_change`` more. A slow descent (a small
+        geometric extrapolation, would still add up to that tolerance over
+        ``n_iter_no_change`` more. A slow descent (a small
         ``learning_rate``) is not convergence.
         """
         window = self.losses[-self.n_iter_no_change - 1 :]
@@ -205,7 +206,12 @@ class Monitor:
             return False
         rate = (falls[-1] / falls[0]) ** (1 / (len(falls) - 1))  # fall per epoch
         remaining = math.inf if rate >= 1 else falls[-1] * rate / (1 - rate)
-        return remaining >= self.tol * window[-1] * self.n_iter_no_change
+        return remaining >= self._settled_tol(window[-1]) * self.n_iter_no_change
+
+    def _settled_tol(self, loss):
+        """The change of the loss per epoch below which it has settled: ``tol``
+        times ``max(loss, 1)``, as SciPy's L-BFGS scales its ``ftol``."""
+        return self.tol * max(loss, 1.0)
 
     def _track(self, score, epoch, theta, tie=-math.inf):
         """Keep the weights of the best score; True if it improved by tol.

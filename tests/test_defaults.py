@@ -8,7 +8,12 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.datasets import make_classification
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_digits,
+    load_wine,
+    make_classification,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
@@ -201,10 +206,23 @@ def test_a_fall_that_dies_out_stops_training():
     assert stopped is not None and stopped < 40
 
 
-def test_the_settled_rule_is_relative_to_the_loss():
-    # The same relative changes, at two scales of the loss, stop at one epoch.
+def test_the_settled_rule_is_relative_above_a_loss_of_one():
+    # The same relative changes, at two scales of a loss above 1, stop at one
+    # epoch; below 1 the tolerance is absolute, so the smaller loss settles
+    # first.
     base = 1 + 1e-3 * 0.7 ** np.arange(200)
-    assert _settled_monitor(base) == _settled_monitor(1e-3 * base)
+    assert _settled_monitor(base) == _settled_monitor(1e3 * base)
+    assert _settled_monitor(1e-3 * base) < _settled_monitor(base)
+
+
+@pytest.mark.parametrize("load", [load_digits, load_breast_cancer, load_wine])
+def test_the_defaults_settle_on_the_classic_data_sets_without_a_warning(load):
+    X, y = load(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = TwoLayerClassifier(random_state=0).fit(X, y)
+    assert clf.n_iter_ < clf.max_iter
 
 
 def test_a_slow_step_on_gd_no_longer_stops_early_unwarned():
