@@ -74,7 +74,8 @@ def _islp(name, target, drop=()):
         except ImportError as error:
             raise ImportError(
                 f"The {name} data of the defaults benchmark ships with ISLP: "
-                'pip install "skbackprop[bench]" (or ISLP), or run '
+                'pip install "skbackprop[bench]" && pip install --no-deps ISLP '
+                "(its files need none of its requirements), or run "
                 "python -m skbackprop bench defaults --subset small,synthetic."
             ) from error
         import pandas as pd
