@@ -161,6 +161,15 @@ def add_reading_options(group):
 
 
 # ------------------------------------------------------------------ reading
+def exact_floats(pd):
+    """The `read_csv` option that reads every number exactly as written:
+    pandas before 3 parses one unit in the last place off by default, unless
+    asked for ``float_precision="round_trip"`` (pandas 3's default, and an
+    option it deprecates)."""
+    major = int(pd.__version__.split(".")[0])
+    return {"float_precision": "round_trip"} if major < 3 else {}
+
+
 def raw_header(path, dialect):
     """The column names of ``path`` exactly as written (an empty one is "")."""
     pd = _pandas()
@@ -202,7 +211,7 @@ def read_frame(path, text_columns=(), *, all_text=False, nrows=None, na_values=(
     try:
         dialect = dialect or sniff(path, na_values or ())
         header_names(path, dialect)
-        options = {**dialect.options(), "encoding": "utf-8-sig"}
+        options = {**dialect.options(), "encoding": "utf-8-sig", **exact_floats(pd)}
         names = pd.read_csv(source(path), nrows=0, **options).columns
         if all_text:
             options.update(dtype=str, keep_default_na=False)

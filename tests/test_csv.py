@@ -14,7 +14,7 @@ from test_cli import ROOT, one_line_error, run, write_csv
 
 from skbackprop import load_model
 from skbackprop._cli import make_search
-from skbackprop._csv import Columns, read_training_csv
+from skbackprop._csv import Columns, exact_floats, read_training_csv
 from skbackprop._dates import DateFeatures, is_date_column
 from skbackprop._dialect import decimal_mark
 
@@ -551,7 +551,7 @@ def test_semicolons_and_decimal_commas_in_training_and_predict(tmp_path, capsys)
     status, out, err = run(["predict", "--model", model_path, "--data", path], capsys)
     assert status == 0, err
     assert out.splitlines()[1].startswith("Adelie;Torgersen;39,1;18,7;181,0;3750,0;")
-    written = pd.read_csv(io.StringIO(out), sep=";", decimal=",")
+    written = pd.read_csv(io.StringIO(out), sep=";", decimal=",", **exact_floats(pd))
     X = frame.drop(columns="species")
     assert_array_equal(written["prediction"], model.predict(X))
     probabilities = [f"probability_{c}" for c in model.classes_]

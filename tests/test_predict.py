@@ -12,6 +12,7 @@ from test_cli import MIXED_HEADER, ROOT, mixed_rows, one_line_error, run, write_
 
 from skbackprop import load_model
 from skbackprop.__main__ import main
+from skbackprop._csv import exact_floats
 
 pd = require("pandas")
 require("skops")
@@ -208,7 +209,7 @@ def test_a_multilabel_model_predicts_a_column_per_label(
     status, out, err = predict(argv + (["--output", output] if to_file else []), capsys)
 
     assert status == 0, err
-    table = pd.read_csv(output if to_file else io.StringIO(out))
+    table = pd.read_csv(output if to_file else io.StringIO(out), **exact_floats(pd))
     labels = range(n_labels)
     assert list(table.columns) == [
         *X.columns,
