@@ -654,8 +654,9 @@ def test_model_is_saved_before_the_plot(iris_csv, tmp_path, capsys, monkeypatch)
     assert joblib.load(model_path)[-1].n_hidden == 2
 
 
-def test_default_grid_contains_the_default_model(iris):
-    """One candidate of the default search is TwoLayerClassifier() itself."""
+def test_default_grid_contains_the_default_model_first(iris):
+    """One candidate of the default search is TwoLayerClassifier() itself, and
+    it is the first: GridSearchCV gives a tie to the first candidate."""
     X, y = iris
     search = _cli.make_search(_cli.DEFAULT_LEARNING_RATES, _cli.DEFAULT_N_HIDDEN,
                               cv=2, n_jobs=None, random_state=0)  # fmt: skip
@@ -669,7 +670,16 @@ def test_default_grid_contains_the_default_model(iris):
                 for a, b in zip(net.coefs_, default.coefs_, strict=True)
             )  # fmt: skip
         )
-    assert sum(same) == 1
+    assert sum(same) == 1 and same[0]
+
+
+def test_a_tie_goes_to_the_default_model(iris):
+    X, y = iris
+    search = _cli.make_search(_cli.DEFAULT_LEARNING_RATES, _cli.DEFAULT_N_HIDDEN,
+                              cv=2, n_jobs=None, random_state=0)  # fmt: skip
+    # every candidate scores the same: the first one is chosen
+    search.set_params(scoring=lambda estimator, X, y: 1.0, refit=True).fit(X, y)
+    assert search.best_params_ == {"net__learning_rate": 2.0, "net__n_hidden": 32}
 
 
 def test_drop_may_be_repeated():
