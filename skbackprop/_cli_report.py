@@ -265,11 +265,13 @@ def confusion_lines(y_test, y_pred, classes):
             )
         return lines
     classes_seen, n_rows = np.unique(y_test, return_counts=True)
+    why = (
+        f"{len(classes)} classes, too many to show as a table"
+        if len(classes) > TABLE_CLASSES
+        else f"its labels are too long to show its {len(classes)} classes as a table"
+    )
     return [
-        wrapped(
-            f"Confusion matrix: {len(classes)} classes, too many to show as a "
-            "table; its summary:"
-        ),
+        wrapped(f"Confusion matrix: {why}; its summary:"),
         recall_line(y_test, y_pred, classes_seen, n_rows),
         *top_confusions(counts, classes),
     ]

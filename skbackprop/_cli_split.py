@@ -194,8 +194,20 @@ def check_scoring(scoring, y_train, y_test):
         )
         raise InputError(
             f"--scoring {scoring} cannot score this target{why}: {reason}; choose "
-            "another, e.g. balanced_accuracy or f1_macro"
+            f"another, e.g. {', '.join(_alternatives(scoring))}"
         ) from None
+
+
+def _alternatives(scoring):
+    """Scorers to suggest instead of ``scoring``: its averaged forms for
+    several classes first (``f1`` -> ``f1_macro``, ``roc_auc`` ->
+    ``roc_auc_ovr``), where they exist."""
+    names = set(classification_scorers())
+    averaged = [f"{scoring}_{end}" for end in ("macro", "ovr", "weighted")]
+    return [name for name in averaged if name in names][:2] or [
+        "balanced_accuracy",
+        "f1_macro",
+    ]
 
 
 class SearchScorer:

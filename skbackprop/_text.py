@@ -74,6 +74,10 @@ def listing(values, limit=SHOWN, *, quote=False, width=ITEM_WIDTH):
 
 def class_label(value, width=ITEM_WIDTH):
     """A class label as the report writes it: text quoted (``'3'``), numbers
-    and booleans bare (``3``), cut to ``width`` characters."""
+    and booleans bare (``3``), cut to ``width`` characters; a cut text keeps
+    its closing quote (``'Officer-involved sh...'``)."""
     value = value.item() if isinstance(value, np.generic) else value
-    return short(repr(value), width)
+    text = repr(value)
+    if isinstance(value, str) and len(text) > width:
+        return f"{text[: width - 4]}...{text[-1]}"
+    return short(text, width)

@@ -22,7 +22,7 @@ from skbackprop._cli_report import (
     recall_line,
 )
 from skbackprop._cli_split import SearchScorer, least_class_size, split, unscored_note
-from skbackprop._text import WIDTH, count, listing, together, wrapped
+from skbackprop._text import WIDTH, class_label, count, listing, together, wrapped
 
 require("pandas")
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -240,15 +240,19 @@ def test_unknown_scoring_is_a_usage_error(scoring, fragment, capsys):
 
 
 @pytest.mark.parametrize(
-    "scoring, lonely, fragment",
+    "scoring, lonely, fragment, instead",
     [
-        ("f1", False, "--scoring f1 cannot score this target: "),
+        ("f1", False, "--scoring f1 cannot score this target: ",
+         "f1_macro, f1_weighted"),
+        ("roc_auc", False, "--scoring roc_auc cannot score this target: ",
+         "roc_auc_ovr"),
         ("neg_log_loss", True, "--scoring neg_log_loss cannot score this target "
-         "(the model knows 1 class that no scored row has): "),
+         "(the model knows 1 class that no scored row has): ",
+         "balanced_accuracy, f1_macro"),
     ],
 )  # fmt: skip
 def test_a_scorer_that_cannot_score_the_target_fails_before_the_search(
-    tmp_path, capsys, monkeypatch, scoring, lonely, fragment
+    tmp_path, capsys, monkeypatch, scoring, lonely, fragment, instead
 ):
     extra = [[5.0, 3.0, 1.0, 0.2, "lonely"]] if lonely else []
     rows = iris_rows(extra)
@@ -256,7 +260,23 @@ def test_a_scorer_that_cannot_score_the_target_fails_before_the_search(
     monkeypatch.setattr(GridSearchCV, "fit", lambda *a, **k: pytest.fail("searched"))
     status, _, err = run(["--data", path, *QUICK, "--scoring", scoring], capsys)
     assert status == 1 and err.count("\n") == 1, err
-    assert fragment in err and "choose another" in err
+    assert fragment in err and f"choose another, e.g. {instead}\n" in err
+
+
+def test_a_long_label_is_cut_inside_its_quotes():
+    assert class_label("Officer-involved shooting", 20) == "'Officer-involve...'"
+    assert len(class_label("Officer-involved shooting", 20)) == 20
+    assert class_label(123456789, 5) == "12..."
+
+
+def test_a_few_classes_with_long_labels_say_why_no_table_shows():
+    # five labels of 24 characters: a table would be wider than the report
+    labels = np.array([f"Officer-involved event {k}" for k in range(5)])
+    lines = confusion_lines(labels, np.roll(labels, 1), labels)
+    assert lines[0] == (
+        "Confusion matrix: its labels are too long to show its 5 classes as a table; "
+        "its summary:"
+    )
 
 
 def test_labels_read_apart_whether_numbers_or_text():
