@@ -361,7 +361,9 @@ def _frame(n=300, seed=0):
     rng = np.random.default_rng(seed)
     X = pandas.DataFrame(
         {
-            "colour": rng.choice(["", "red", "blue", None], n),
+            # missing as pandas reads it, NaN: scikit-learn before 1.7 takes a
+            # None in an object column for a category, not for a missing value
+            "colour": rng.choice(np.array(["", "red", "blue", np.nan], object), n),
             "longitude": -122.4 + 1e-3 * rng.normal(size=n),
             "year": 2000.0 + rng.integers(0, 20, n),
             "flag": rng.random(n) > 0.5,
@@ -381,8 +383,27 @@ def _cli_pipeline(X, y):
     return make_pipeline(preprocessing(columns), net).fit(X, y)
 
 
+def _pandas_major():
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return int(version("pandas").split(".")[0])
+    except PackageNotFoundError:
+        return 0
+
+
+# pandas' "str" dtype keeps missing values from pandas 3 on; before, astype(str)
+# writes them as the text 'nan', and no missing string is left to test.
+STR_WITH_MISSING = pytest.param(
+    "str",
+    marks=pytest.mark.skipif(
+        _pandas_major() < 3, reason="astype(str) turns missing into 'nan'"
+    ),
+)
+
+
 @pytest.mark.parametrize("dtype", [None, np.float64])
-@pytest.mark.parametrize("strings", ["str", object, "category"])
+@pytest.mark.parametrize("strings", [STR_WITH_MISSING, object, "category"])
 def test_an_empty_string_category_is_not_missing(onnxruntime, dtype, strings):
     X, y = _frame()
     X["colour"] = X["colour"].astype(strings)
