@@ -259,17 +259,23 @@ def unseen_category_notes(model, X):
         return []
     if len(unseen) == 1:
         ((name, values),) = unseen.items()
-        where = f"of {short(repr(name))} not seen in training ({listing(values, 3)})"
+        where = (
+            f"of {short(repr(name))} not seen in training "
+            f"({listing(values, 3, quote=True)})"
+        )
     else:
         where = "not seen in training, in " + listing(
-            [f"{short(repr(name))} ({listing(v, 2)})" for name, v in unseen.items()],
+            [
+                f"{short(repr(name))} ({listing(v, 2, quote=True)})"
+                for name, v in unseen.items()
+            ],
             3,
             width=80,
         )
     n = int(rows.sum())
-    verb = "holds" if n == 1 else "hold"
+    verb, it = ("holds", "it is") if n == 1 else ("hold", "they are")
     return [
-        f"Note: {count(n, 'row')} {verb} values {where}; they are encoded as all zeros."
+        f"Note: {count(n, 'row')} {verb} values {where}; {it} encoded as all zeros."
     ]
 
 

@@ -68,8 +68,8 @@ def test_predictions_follow_the_rows_with_probabilities(trained, capsys):
     labelled = [r for r in rows if r[-1] != ""]
     right = np.mean(model.predict(X)[X["outcome"].notna()] == [r[-1] for r in labelled])
     assert err.strip().splitlines()[:2] == [
-        "Note: 1 row holds values of 'colour' not seen in training (purple); they "
-        "are encoded as all zeros.",
+        "Note: 1 row holds values of 'colour' not seen in training ('purple'); it "
+        "is encoded as all zeros.",
         f"Accuracy on {new}: {right:.4f} ({len(labelled)} labelled rows; "
         f"{len(rows) - len(labelled)} without a label)",
     ]
@@ -97,8 +97,8 @@ def test_without_the_target_column_no_accuracy(trained, tmp_path, capsys):
     assert status == 0, err
     # No accuracy; only the note on the category never seen in training.
     assert err.splitlines() == [
-        "Note: 1 row holds values of 'colour' not seen in training (purple); they "
-        "are encoded as all zeros."
+        "Note: 1 row holds values of 'colour' not seen in training ('purple'); it "
+        "is encoded as all zeros."
     ]
     assert len(pd.read_csv(io.StringIO(out))) == len(rows)
 
@@ -265,8 +265,8 @@ def test_unknown_categories_and_labels_are_noted(trained, tmp_path, capsys):
     assert out.splitlines()[1].startswith("Note: 3 rows hold values of 'colour'")
     words = " ".join(out.split())
     assert (
-        "Note: 3 rows hold values of 'colour' not seen in training (Atlantis, purple); "
-        "they are encoded as all zeros." in words
+        "Note: 3 rows hold values of 'colour' not seen in training ('Atlantis', "
+        "'purple'); they are encoded as all zeros." in words
     )
     assert (
         "Note: 3 rows have labels the model does not know ('Dodo', 'maybe'): they "
@@ -298,8 +298,8 @@ def test_unknown_categories_of_several_columns_make_one_bounded_note():
     new.loc[0, "c0"] = None  # missing, not unseen
     (note,) = unseen_category_notes(model, new)
     assert note.startswith("Note: 50 rows hold values not seen in training, in "
-                           "'c0' (z1, z2, ... (49 in all)), 'c1' (z0, z1, ... (50 "
-                           "in all)), 'c2' ")  # fmt: skip
+                           "'c0' ('z1', 'z2', ... (49 in all)), 'c1' ('z0', 'z1', "
+                           "... (50 in all)), 'c2' ")  # fmt: skip
     assert "(8 in all); they are encoded as all zeros." in note
     assert len(note) < 300
     assert unseen_category_notes(model, train) == []
