@@ -14,18 +14,16 @@ the best model when matplotlib is installed. Every output path is checked
 before the data is read: no output may be an input or another output.
 
 Problems with the user's input end with a one-line error and exit status 1
-(2 for a malformed command line, as argparse does).
+(2 for a malformed command line, as argparse does). The options, and the
+defaults of the search, are in `_cli_options`.
 """
 
-import argparse
 import contextlib
-import math
 import sys
 import threading
 import time
 from dataclasses import replace
 from functools import partial
-from pathlib import Path
 
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_digits
@@ -37,36 +35,30 @@ from threadpoolctl import threadpool_limits
 
 from . import _cli_report as report
 from ._classifier import TwoLayerClassifier
+from ._cli_options import (
+    DEFAULT_LEARNING_RATES,
+    DEFAULT_N_HIDDEN,
+    PROG,
+)
+from ._cli_options import build_parser as _parser
 from ._cli_split import (
     SearchScorer,
     check_min_class_size,
     check_scoring,
-    scoring_name,
     split,
     unscored_note,
 )
-from ._csv import InputError, Table, add_reading_options, read_training_csv
+from ._csv import InputError, Table, read_training_csv
 from ._dates import DateFeatures, refuse_onnx
 from ._outputs import (
-    CONFUSION_CSV,
-    LOSS_CURVE_PNG,
     check_outputs,
     planned_outputs,
     write_confusion_matrix,
     write_outputs,
 )
-from ._solvers import SOLVERS
-from ._text import count, listing, wrapped
+from ._text import count, wrapped
 
-PROG = "python -m skbackprop"
-# The default grid holds the estimator's default model on small data: n_hidden=32
-# and the step of learning_rate="auto" for "gd". It comes first: GridSearchCV
-# gives a tie to the first candidate, so a smaller step or network that scores
-# the same (and takes longer to settle) does not win on a tie.
-DEFAULT_LEARNING_RATES = (SOLVERS["gd"].auto_learning_rate, 0.5)
-DEFAULT_N_HIDDEN = (32, 16)
 DASK_EXTRA = "pip install 'skbackprop[dask]'"
-DEFAULT_MAX_ITER = TwoLayerClassifier().max_iter
 
 __all__ = ["InputError", "main", "split"]
 
@@ -84,215 +76,6 @@ def report_errors(command, args):
     except InputError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1
-
-
-# ------------------------------------------------------------------ options
-def _parser():
-    parser = argparse.ArgumentParser(
-        prog=PROG,
-        description=(
-            "Grid search of TwoLayerClassifier after preprocessing (imputing, "
-            "standardizing, one-hot encoding) over learning_rate x n_hidden, on "
-            f"digits or on your CSV file. `{PROG} predict` predicts with a saved "
-            f"model; `{PROG} bench` runs the benchmark."
-        ),
-    )
-    data = parser.add_argument_group("data")
-    data.add_argument(
-        "--data",
-        metavar="FILE.csv",
-        type=Path,
-        help="CSV file with a header row (read by pandas: the csv extra), or - "
-        "for standard input; default: scikit-learn's digits",
-    )
-    data.add_argument(
-        "--target",
-        metavar="COLUMN",
-        help="name of the label column of --data (default: its last column)",
-    )
-    data.add_argument(
-        "--drop",
-        metavar="COLUMN",
-        nargs="+",
-        action="extend",
-        default=[],
-        help="columns of --data to leave out of the features",
-    )
-    add_reading_options(data)
-    grid = parser.add_argument_group("search")
-    grid.add_argument(
-        "--learning-rate",
-        metavar="RATE",
-        nargs="+",
-        type=_comma_list(POSITIVE_FLOAT),
-        action=_Extend,
-        help="learning rates to try, e.g. 0.1 0.5 1 or 0.1,0.5,1 "
-        f"(default: {listing(DEFAULT_LEARNING_RATES)})",
-    )
-    grid.add_argument(
-        "--n-hidden",
-        metavar="H",
-        nargs="+",
-        type=_comma_list(POSITIVE_INT),
-        action=_Extend,
-        help=f"numbers of hidden units to try (default: {listing(DEFAULT_N_HIDDEN)})",
-    )
-    grid.add_argument(
-        "--max-iter",
-        metavar="N",
-        type=POSITIVE_INT,
-        help="the most epochs of each fit; raise it when fits stop at this limit "
-        f"before converging (default: {DEFAULT_MAX_ITER})",
-    )
-    grid.add_argument(
-        "--cv",
-        metavar="K",
-        type=FOLDS,
-        default=3,
-        help="number of cross-validation folds (default: 3)",
-    )
-    grid.add_argument(
-        "--scoring",
-        metavar="NAME",
-        type=scoring_name,
-        default="accuracy",
-        help="the score that ranks the candidates: a scikit-learn scorer for "
-        "classification, e.g. balanced_accuracy, f1_macro, roc_auc_ovr, neg_log_loss "
-        "(default: accuracy)",
-    )
-    grid.add_argument(
-        "--class-weight",
-        choices=["balanced"],
-        help="balanced: weigh each class inversely to its number of rows, so that "
-        "a rare class counts as much as a frequent one (default: every row alike)",
-    )
-    grid.add_argument(
-        "--min-class-size",
-        metavar="N",
-        type=POSITIVE_INT,
-        help="classes with fewer rows are trained on but not scored (default and "
-        "least: the rows a class needs for one held-out row and one row in each "
-        "--cv fold, 4 for --cv 3)",
-    )
-    grid.add_argument(
-        "--n-jobs",
-        metavar="N",
-        type=N_JOBS,
-        default=None,
-        help="parallel fits (-1: all cores; default: 1, or every dask worker)",
-    )
-    grid.add_argument(
-        "--blas-threads",
-        metavar="N",
-        type=POSITIVE_INT,
-        default=1,
-        help="BLAS threads per fit (default: 1, the fastest for networks this "
-        "small, and far faster when the cores are busy)",
-    )
-    grid.add_argument(
-        "--random-state",
-        metavar="SEED",
-        type=int,
-        default=0,
-        help="seed of the held-out split and of the weights (default: 0)",
-    )
-    grid.add_argument(
-        "-v",
-        "--verbose",
-        action="store_true",
-        help="print a line per fit, with its parameters, score and time "
-        "(scikit-learn's own), instead of progress bars or marks",
-    )
-    out = parser.add_argument_group("output")
-    out.add_argument(
-        "--output",
-        metavar="DIR",
-        type=Path,
-        default=Path("."),
-        help=f"directory for {LOSS_CURVE_PNG} and {CONFUSION_CSV} (default: the "
-        "current directory)",
-    )
-    out.add_argument(
-        "--save-model",
-        metavar="PATH",
-        type=Path,
-        help="save the best pipeline, refitted on the training split, as a "
-        ".skops file (safe to load: the skops extra) or a .joblib file (a "
-        "pickle: loading it runs code from the file)",
-    )
-    out.add_argument(
-        "--export-onnx",
-        metavar="PATH",
-        type=Path,
-        help="export the best pipeline, preprocessing included, as an ONNX model "
-        "to a .onnx file (the onnx extra)",
-    )
-    out.add_argument(
-        "--onnx-dtype",
-        choices=["float32", "float64"],
-        help="precision of the ONNX model's numeric inputs and computation "
-        "(default: float32 for a CSV file's columns; float64 gives the model's "
-        "probabilities exactly where columns hold large values, such as years "
-        "or longitudes)",
-    )
-    scale = parser.add_argument_group(
-        "scale-out on dask (needs the dask extra: pip install 'skbackprop[dask]')"
-    )
-    where = scale.add_mutually_exclusive_group()
-    where.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="run the search on an existing dask.distributed cluster",
-    )
-    where.add_argument(
-        "--dask-local",
-        metavar="N",
-        type=POSITIVE_INT,
-        help="start a local dask.distributed cluster of N worker processes",
-    )
-    return parser
-
-
-def _checked(kind, valid, description):
-    """An argparse type: a value of ``kind`` for which ``valid`` holds."""
-
-    def convert(text):
-        try:
-            value = kind(text)
-        except ValueError:
-            value = None
-        if value is None or not valid(value):
-            raise argparse.ArgumentTypeError(f"{text!r} is not {description}")
-        return value
-
-    return convert
-
-
-def _comma_list(convert):
-    """An argparse type: a comma-separated list of values of type ``convert``."""
-
-    def convert_list(text):
-        return [convert(part) for part in text.split(",") if part.strip()]
-
-    return convert_list
-
-
-POSITIVE_FLOAT = _checked(
-    float, lambda v: math.isfinite(v) and v > 0, "a positive number"
-)
-POSITIVE_INT = _checked(int, lambda v: v >= 1, "a positive integer")
-FOLDS = _checked(int, lambda v: v >= 2, "an integer of at least 2")
-N_JOBS = _checked(int, lambda v: v != 0, "a non-zero integer")
-
-
-class _Extend(argparse.Action):
-    """Flatten ``--opt 1,2 3`` into ``[1, 2, 3]``."""
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        flat = [v for listed in values for v in listed]
-        if not flat:
-            parser.error(f"{option_string} needs at least one value")
-        setattr(namespace, self.dest, flat)
 
 
 # --------------------------------------------------------------------- data
