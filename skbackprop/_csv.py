@@ -45,7 +45,7 @@ import numpy as np
 
 from ._dates import is_date_column
 from ._dialect import DECIMAL_COMMA, Dialect, shown, sniff, source
-from ._text import ITEM_WIDTH, listing, short
+from ._text import ITEM_WIDTH, count, listing, short
 
 # An integer written the canonical way: what str(int(text)) gives back.
 CANONICAL_INTEGER = re.compile(r"(0|-?[1-9][0-9]*)\Z")
@@ -312,7 +312,7 @@ def _unlabelled_note(path, labelled, target):
     lines = np.flatnonzero(~labelled) + 2
     where = "line" if len(lines) == 1 else "lines"
     return (
-        f"Dropped {_count(len(lines), 'row')} without a label in {target!r} "
+        f"Dropped {count(len(lines), 'row')} without a label in {target!r} "
         f"({where} {listing(lines, 5)})."
     )
 
@@ -694,7 +694,3 @@ def check_finite(values, path, name):
             "features must be finite numbers"
         )
     return x
-
-
-def _count(n, noun):
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

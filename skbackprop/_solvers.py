@@ -52,9 +52,10 @@ class GradientDescent:
     ``mu = 0`` is exactly the notes' update.
 
     A full-batch fit also tells the rule each epoch's loss (`observe`), which
-    adapts the steps only when the loss rises: the momentum restarts, and a
-    plain step that raised the loss is halved. A run whose loss falls at every
-    epoch takes exactly the steps above.
+    adapts the steps only when the loss rises far above its start: the
+    momentum restarts. After a divergence the monitor halves the step
+    (`halve`). A run whose loss falls at every epoch takes exactly the steps
+    above.
     """
 
     def __init__(self, learning_rate, momentum=0.0, nesterov=False):
