@@ -541,9 +541,7 @@ def hold_out(client, blocks, summaries, fraction, rng):
         for k in range(len(quota)):
             row_quota[k] = _hypergeometric_share(table, b, k, quota, rng)
         seed = rng.randint(np.iinfo(np.int32).max)
-        split.append(
-            client.submit(split_block, block, row_quota, seed, labels, alone)
-        )
+        split.append(client.submit(split_block, block, row_quota, seed, labels, alone))
         table[b] = 0  # the draws of later chunks are from the rest
         quota = quota - row_quota
     train = client.map(_first, split)

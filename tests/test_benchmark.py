@@ -108,6 +108,7 @@ def test_sparse_fit_adds_no_more_memory_than_mlpclassifier(case):
     ours_peak = _benchmark.added_peak_memory(ours, 2)
     assert ours_peak <= _benchmark.added_peak_memory(mlp, 2)
 
+
 def test_the_settings_of_the_run_are_printed(capsys):
     assert main(["bench", "--quick", "--no-torch", "--rounds", "1", "online"]) == 0
     out = capsys.readouterr().out

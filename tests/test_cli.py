@@ -362,9 +362,7 @@ def test_bad_csv_gives_one_line_error(tmp_path, capsys, header, rows, target,
     one_line_error(status, err, *fragments)
 
 
-def test_a_last_column_that_is_no_target_says_it_was_taken_by_default(
-    tmp_path, capsys
-):
+def test_a_last_column_that_is_no_target_says_it_was_taken_by_default(tmp_path, capsys):
     rows = [[u, 0.5 + i] for i, u in enumerate("uvuvuv")]
     path = write_csv(tmp_path / "t.csv", ["y", "score"], rows)
     status, _, err = run(["--data", path], capsys)

@@ -289,8 +289,7 @@ def test_labels_read_apart_whether_numbers_or_text():
     )
     text = y_test.astype(str)
     assert recall_line(text, y_pred.astype(str), classes.astype(str), counts) == (
-        "Recall per class (held-out rows in parentheses): '3': 0.50 (2), "
-        "'8': 1.00 (3)"
+        "Recall per class (held-out rows in parentheses): '3': 0.50 (2), '8': 1.00 (3)"
     )
     lines = confusion_lines(text, y_pred.astype(str), classes.astype(str))
     assert lines[1].split() == ["'3'", "'8'"]

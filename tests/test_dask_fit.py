@@ -297,9 +297,7 @@ def test_dask_validation_set(client, data, scoring):
     )
 
 
-def test_a_scorer_on_a_dask_dataframe_validation_set_says_what_to_pass(
-    client, data
-):
+def test_a_scorer_on_a_dask_dataframe_validation_set_says_what_to_pass(client, data):
     # scikit-learn's metrics need the rows of each chunk, which a dask
     # DataFrame does not know: a clear error before training, nothing changed
     X, y = data

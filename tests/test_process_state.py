@@ -137,8 +137,6 @@ def _thread_counts():
     }
 
 
-
-
 @pytest.fixture(params=[2, 3])
 def blas_start(request):
     """Every BLAS library at ``request.param`` threads for the test, then as before.

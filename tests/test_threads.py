@@ -34,8 +34,6 @@ def digits():
     return StandardScaler().fit_transform(X), y
 
 
-
-
 @pytest.fixture
 def blas_found():
     """BLAS's libraries at 2, 3, ... threads (a different count each, so that a
