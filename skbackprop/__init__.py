@@ -1,9 +1,9 @@
 """skbackprop: the lecture notes' two-layer network as a scikit-learn classifier."""
 
-from ._classifier import TwoLayerClassifier
-from ._model_file import TRUSTED_TYPES, load_model
-from ._onnx import onnx_inputs, register_onnx_converter, to_onnx
-from ._plot import LossCurveDisplay
+from ._deploy.model_file import TRUSTED_TYPES, load_model
+from ._deploy.onnx import onnx_inputs, register_onnx_converter, to_onnx
+from ._estimators.classifier import TwoLayerClassifier
+from ._estimators.plot import LossCurveDisplay
 
 __version__ = "0.1.0"
 

@@ -7,14 +7,14 @@ import sys
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["bench"]:
-        from ._benchmark import main as bench
+        from ._bench.main import main as bench
 
         return bench(argv[1:])
     if argv[:1] == ["predict"]:
-        from ._predict import main as predict
+        from ._cli.predict import main as predict
 
         return predict(argv[1:])
-    from ._cli import main as search
+    from ._cli.main import main as search
 
     return search(argv)
 

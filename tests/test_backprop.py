@@ -11,7 +11,8 @@ from test_network import (
     make_problem,
 )
 
-from skbackprop import _backprop, _network
+from skbackprop._engine import backprop as _backprop
+from skbackprop._engine import network as _network
 
 
 @FINITE_DIFFERENCE_CASES
@@ -54,7 +55,7 @@ def test_fast_core_gives_the_weights_of_the_plain_formulas(
 ):
     from scipy.sparse import csr_matrix
 
-    from skbackprop._workspace import Workspace
+    from skbackprop._engine.workspace import Workspace
 
     rng = np.random.default_rng(1)
     layout, X, Y, s, _, activation = make_problem(
@@ -91,7 +92,7 @@ def test_fast_core_gives_the_weights_of_the_plain_formulas(
 def test_blocked_pass_is_bitwise_the_same_on_any_number_of_threads(sparse):
     from scipy.sparse import csr_matrix
 
-    from skbackprop._workspace import Workspace
+    from skbackprop._engine.workspace import Workspace
 
     rng = np.random.default_rng(2)
     layout, X, Y, s, theta, activation = make_problem(5, rng, n=300, m=8, H=16)
@@ -136,7 +137,7 @@ def test_sparse_pass_in_bands_and_on_new_data_matches_the_plain_formulas(monkeyp
     # one workspace: each call is the plain formulas' on its own rows.
     from scipy.sparse import csr_matrix
 
-    from skbackprop._workspace import Workspace
+    from skbackprop._engine.workspace import Workspace
 
     monkeypatch.setattr(_backprop.Transposed, "BAND_BYTES", 3 * 5 * 8)
     rng = np.random.default_rng(4)
@@ -161,7 +162,7 @@ def test_sparse_pass_keeps_no_gradient_of_w1s_size_per_chunk():
     # a gradient of W1's size per chunk would multiply the memory of a fit.
     from scipy.sparse import random as sparse_random
 
-    from skbackprop._workspace import Workspace
+    from skbackprop._engine.workspace import Workspace
 
     rng = np.random.default_rng(5)
     layout = _network.Layout(5000, 8, 3)
@@ -200,7 +201,7 @@ def test_blocked_prediction_is_the_plain_forward_pass(n_outputs, activation, spa
     from scipy.sparse import csr_matrix
     from threadpoolctl import threadpool_limits
 
-    from skbackprop._workspace import block_rows
+    from skbackprop._engine.workspace import block_rows
 
     rng = np.random.default_rng(6)
     layout, X, _, _, theta, activation = make_problem(

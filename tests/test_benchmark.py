@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from skbackprop import _benchmark
 from skbackprop.__main__ import main
+from skbackprop._bench import main as _benchmark
 
 
 def test_quick_benchmark_prints_every_case(capsys):

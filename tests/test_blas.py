@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
-from skbackprop import _blas
+from skbackprop._engine import blas as _blas
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -16,7 +16,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skbackprop import TwoLayerClassifier
-from skbackprop._callbacks import AVAILABLE
+from skbackprop._training.callbacks import AVAILABLE
 
 needs_callbacks = pytest.mark.skipif(
     not AVAILABLE, reason="sklearn.callback is new in scikit-learn 1.9"

@@ -17,10 +17,12 @@ from sklearn.base import clone
 from sklearn.datasets import load_iris
 from sklearn.model_selection import ParameterGrid
 
-from skbackprop import TwoLayerClassifier, _cli, _outputs, load_model
+from skbackprop import TwoLayerClassifier, load_model
 from skbackprop.__main__ import main
-from skbackprop._csv import read_training_csv
-from skbackprop._text import WIDTH
+from skbackprop._cli import main as _cli
+from skbackprop._cli import outputs as _outputs
+from skbackprop._cli.reading import read_training_csv
+from skbackprop._cli.text import WIDTH
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -449,9 +451,9 @@ def test_command_line_exit_status_and_stderr(tmp_path):
 
 def test_bench_is_dispatched(monkeypatch):
     calls = []
-    fake = type(sys)("skbackprop._benchmark")
+    fake = type(sys)("skbackprop._bench.main")
     fake.main = lambda argv: calls.append(argv) or 0
-    monkeypatch.setitem(sys.modules, "skbackprop._benchmark", fake)
+    monkeypatch.setitem(sys.modules, "skbackprop._bench.main", fake)
     assert main(["bench", "--quick"]) == 0
     assert calls == [["--quick"]]
 

@@ -13,16 +13,29 @@ from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import GridSearchCV
 from test_cli import run, write_csv
 
-from skbackprop import TwoLayerClassifier, _cli, load_model
+from skbackprop import TwoLayerClassifier, load_model
 from skbackprop.__main__ import main
-from skbackprop._cli_report import (
+from skbackprop._cli import main as _cli
+from skbackprop._cli.report import (
     confusion_lines,
     held_out_lines,
     held_out_scores,
     recall_line,
 )
-from skbackprop._cli_split import SearchScorer, least_class_size, split, unscored_note
-from skbackprop._text import WIDTH, class_label, count, listing, together, wrapped
+from skbackprop._cli.split import (
+    SearchScorer,
+    least_class_size,
+    split,
+    unscored_note,
+)
+from skbackprop._cli.text import (
+    WIDTH,
+    class_label,
+    count,
+    listing,
+    together,
+    wrapped,
+)
 
 require("pandas")
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

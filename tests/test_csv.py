@@ -13,10 +13,10 @@ from numpy.testing import assert_allclose, assert_array_equal
 from test_cli import ROOT, one_line_error, run, write_csv
 
 from skbackprop import load_model
-from skbackprop._cli import make_search
-from skbackprop._csv import Columns, exact_floats, read_training_csv
-from skbackprop._dates import DateFeatures, is_date_column
-from skbackprop._dialect import decimal_mark
+from skbackprop._cli.dates import DateFeatures, is_date_column
+from skbackprop._cli.dialect import decimal_mark
+from skbackprop._cli.main import make_search
+from skbackprop._cli.reading import Columns, exact_floats, read_training_csv
 
 pd = require("pandas")
 

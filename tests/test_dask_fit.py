@@ -17,8 +17,9 @@ from _optional import require
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import make_classification
 
-from skbackprop import TwoLayerClassifier, _distributed
-from skbackprop._callbacks import AVAILABLE
+from skbackprop import TwoLayerClassifier
+from skbackprop._cluster import distributed as _distributed
+from skbackprop._training.callbacks import AVAILABLE
 
 distributed = require("distributed")
 da = require("dask.array")

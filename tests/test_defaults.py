@@ -17,7 +17,10 @@ from sklearn.datasets import (
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
-from skbackprop import TwoLayerClassifier, _bench_defaults, _monitor, _solvers
+from skbackprop import TwoLayerClassifier
+from skbackprop._bench import defaults as _bench_defaults
+from skbackprop._training import monitor as _monitor
+from skbackprop._training import solvers as _solvers
 
 
 def _flat(clf):
@@ -99,7 +102,8 @@ def test_momentum_restarts_when_the_loss_overshoots_its_start():
 def test_plain_gradient_descent_is_exactly_the_notes_update(iris):
     # momentum=0, l2=0, solver="gd": w <- w - alpha dC/dw at every step, also
     # where the loss rises (a step of 4 on standardized iris overshoots).
-    from skbackprop import _backprop, _network
+    from skbackprop._engine import backprop as _backprop
+    from skbackprop._engine import network as _network
 
     X, y = iris
     for lr in (0.5, 4.0):

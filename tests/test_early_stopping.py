@@ -254,7 +254,7 @@ def test_of_epochs_with_the_best_score_the_lowest_validation_loss_is_kept(iris):
 
 
 def test_a_score_tied_later_keeps_the_epoch_of_lower_validation_loss():
-    from skbackprop import _monitor
+    from skbackprop._training import monitor as _monitor
 
     # scores 0.5, 0.9, 0.9, 0.9 with validation losses 1.0, 0.8, 0.5, 0.6: the
     # best score first comes at epoch 2, but epoch 3 has the lowest loss.

@@ -29,7 +29,8 @@ from sklearn.datasets import make_blobs
 from sklearn.preprocessing import StandardScaler
 
 import skbackprop
-from skbackprop import TwoLayerClassifier, _backprop
+from skbackprop import TwoLayerClassifier
+from skbackprop._engine import backprop as _backprop
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(skbackprop.__file__)) + os.sep
 ESTIMATOR_FILE = os.path.abspath(sys.modules[TwoLayerClassifier.__module__].__file__)

@@ -17,9 +17,9 @@ from test_csv import dated_pipeline
 
 import skbackprop
 from skbackprop import TRUSTED_TYPES, TwoLayerClassifier, load_model
-from skbackprop._cli import make_search
-from skbackprop._csv import Columns
-from skbackprop._model_file import save_model
+from skbackprop._cli.main import make_search
+from skbackprop._cli.reading import Columns
+from skbackprop._deploy.model_file import FORMER_NAMES, save_model
 
 sio = require("skops.io")
 pd = require("pandas")
@@ -72,7 +72,9 @@ def test_trusted_types_are_exactly_what_these_pipelines_hold():
     remainder = "sklearn.compose._column_transformer._RemainderColsList"
     if not hasattr(sklearn.compose._column_transformer, "_RemainderColsList"):
         needed.add(remainder)
-    assert needed == set(TRUSTED_TYPES)
+    # Files written before the layer folders name the same classes by their
+    # former modules (test_files_written_before_the_layer_folders_load).
+    assert needed | set(FORMER_NAMES) == set(TRUSTED_TYPES)
     assert skbackprop.TRUSTED_TYPES is TRUSTED_TYPES
 
 
@@ -137,3 +139,52 @@ def test_unknown_suffix_and_missing_skops(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "skops.io", None)
     with pytest.raises(ImportError, match=r"pip install 'skbackprop\[skops\]'"):
         load_model(tmp_path / "model.skops")
+
+
+# ------------------------------------------ files written by an earlier main
+# tests/data/earlier_*.skops were written by skbackprop 0.1.0 before its
+# modules moved into layer folders (the two iris models by save_model, the
+# dated one by ``python -m skbackprop --data earlier_dated.csv --target label
+# --learning-rate 1.0 --n-hidden 3 --cv 2 --max-iter 30 --save-model ...``),
+# with the predictions of that code, before and after a warm start of 5
+# epochs, in earlier_skops_expected.npz.
+EARLIER = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="module")
+def earlier_expected():
+    with np.load(EARLIER / "earlier_skops_expected.npz") as expected:
+        return dict(expected)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.InconsistentVersionWarning")
+@pytest.mark.parametrize("name", ["iris_gd", "iris_adam"])
+def test_files_written_before_the_layer_folders_load(name, earlier_expected):
+    from sklearn.datasets import load_iris
+
+    path = EARLIER / f"earlier_{name}.skops"
+    assert set(sio.get_untrusted_types(file=path)) <= set(FORMER_NAMES)
+    X, y = load_iris(return_X_y=True)
+    clf = load_model(path)
+    assert_array_equal(clf.predict_proba(X), earlier_expected[f"{name}__proba"])
+    # the kept update rule continues the run exactly as the earlier code did
+    clf.set_params(warm_start=True, max_iter=5, early_stopping=False).fit(X, y)
+    assert_array_equal(clf.predict_proba(X), earlier_expected[f"{name}__warm_proba"])
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.InconsistentVersionWarning")
+def test_a_pipeline_with_dates_written_before_the_layer_folders_loads(
+    earlier_expected,
+):
+    import pandas as pd
+
+    path = EARLIER / "earlier_dated.skops"
+    assert set(sio.get_untrusted_types(file=path)) <= set(TRUSTED_TYPES)
+    frame = pd.read_csv(EARLIER / "earlier_dated.csv")
+    y = frame.pop("label")
+    pipeline = load_model(path)
+    assert_array_equal(pipeline.predict_proba(frame), earlier_expected["dated__proba"])
+    pipeline.set_params(net__warm_start=True, net__max_iter=5).fit(frame, y)
+    assert_array_equal(
+        pipeline.predict_proba(frame), earlier_expected["dated__warm_proba"]
+    )

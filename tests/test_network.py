@@ -11,7 +11,7 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy.special import expit
 
-from skbackprop import _network
+from skbackprop._engine import network as _network
 
 
 def make_problem(n_outputs, rng, n=30, m=4, H=5, activation=None):

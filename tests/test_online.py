@@ -5,7 +5,8 @@ import pytest
 from numpy.testing import assert_allclose
 from test_network import make_problem
 
-from skbackprop import _network, _online
+from skbackprop._engine import network as _network
+from skbackprop._engine import online as _online
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -339,7 +339,7 @@ def test_importing_skbackprop_imports_no_onnx_package():
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
-    assert out.strip() == "['skbackprop._onnx']"
+    assert out.strip() == "['skbackprop._deploy.onnx']"
 
 
 @pytest.mark.parametrize("missing", ["skl2onnx", "onnx"])
@@ -375,8 +375,8 @@ def _frame(n=300, seed=0):
 
 def _cli_pipeline(X, y):
     """The command line's preprocessing of ``X``'s columns and the classifier."""
-    from skbackprop._cli import preprocessing
-    from skbackprop._csv import classify
+    from skbackprop._cli.main import preprocessing
+    from skbackprop._cli.reading import classify
 
     columns = classify(X, "data.csv")
     net = TwoLayerClassifier(n_hidden=8, max_iter=300, random_state=0)

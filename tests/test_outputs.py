@@ -21,10 +21,13 @@ from sklearn.datasets import load_iris
 from test_cli import ROOT, one_line_error, run, write_csv
 from test_cli_report import assert_readable
 
-from skbackprop import _cli, _model_file, _outputs, load_model
+from skbackprop import load_model
 from skbackprop.__main__ import main
-from skbackprop._atomic import atomic_path
-from skbackprop._csv import InputError
+from skbackprop._cli import main as _cli
+from skbackprop._cli import outputs as _outputs
+from skbackprop._cli.reading import InputError
+from skbackprop._deploy import model_file as _model_file
+from skbackprop._deploy.atomic import atomic_path
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -459,7 +462,7 @@ def onnx_writer_fails(monkeypatch, suffix):
 
 
 def confusion_writer_fails(monkeypatch, suffix):
-    from skbackprop import _cli_report
+    from skbackprop._cli import report as _cli_report
 
     real = _cli_report.write_confusion_matrix
 

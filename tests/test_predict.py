@@ -12,7 +12,7 @@ from test_cli import MIXED_HEADER, ROOT, mixed_rows, one_line_error, run, write_
 
 from skbackprop import load_model
 from skbackprop.__main__ import main
-from skbackprop._csv import exact_floats
+from skbackprop._cli.reading import exact_floats
 
 pd = require("pandas")
 require("skops")
@@ -194,7 +194,7 @@ def test_a_multilabel_model_predicts_a_column_per_label(
     from sklearn.preprocessing import StandardScaler
 
     from skbackprop import TwoLayerClassifier
-    from skbackprop._model_file import save_model
+    from skbackprop._deploy.model_file import save_model
 
     X, Y = make_multilabel_classification(120, 4, n_classes=n_labels, random_state=0)
     X = pd.DataFrame(X, columns=["w", "x", "y", "z"])
@@ -285,7 +285,7 @@ def test_unknown_categories_of_several_columns_make_one_bounded_note():
     from sklearn.preprocessing import OneHotEncoder
 
     from skbackprop import TwoLayerClassifier
-    from skbackprop._predict import unseen_category_notes
+    from skbackprop._cli.predict import unseen_category_notes
 
     columns = [f"c{i}" for i in range(8)]
     train = pd.DataFrame({c: ["a", "b"] * 5 for c in columns})

@@ -1,7 +1,7 @@
 """A fit leaves the process as it found it: BLAS's thread counts, and its threads.
 
 While the chunk threads of a pass run, BLAS is limited to one thread in the
-whole process (`skbackprop._workspace`). After fits return, whichever threads
+whole process (`skbackprop._engine.workspace`). After fits return, whichever threads
 they ran in (the main thread, joblib's threading backend, threads started
 together, a dask worker's threads) and also when they raise, every library's
 thread count is the one before. And no thread a fit starts is alive after it
@@ -26,7 +26,9 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from skbackprop import TwoLayerClassifier, _network, _workspace
+from skbackprop import TwoLayerClassifier
+from skbackprop._engine import network as _network
+from skbackprop._engine import workspace as _workspace
 
 # warnings.catch_warnings is not thread-safe: filter for the whole module.
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

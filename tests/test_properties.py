@@ -34,7 +34,9 @@ from hypothesis.extra import numpy as hnp
 from numpy.testing import assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 
-from skbackprop import TwoLayerClassifier, _backprop, _network
+from skbackprop import TwoLayerClassifier
+from skbackprop._engine import backprop as _backprop
+from skbackprop._engine import network as _network
 
 SOLVERS = sorted(TwoLayerClassifier._parameter_constraints["solver"][0].options)
 

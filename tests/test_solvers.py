@@ -19,14 +19,12 @@ from sklearn.metrics import recall_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from skbackprop import (
-    TwoLayerClassifier,
-    _backprop,
-    _monitor,
-    _network,
-    _online,
-    _training,
-)
+from skbackprop import TwoLayerClassifier
+from skbackprop._engine import backprop as _backprop
+from skbackprop._engine import network as _network
+from skbackprop._engine import online as _online
+from skbackprop._training import loops as _training
+from skbackprop._training import monitor as _monitor
 
 
 @pytest.fixture(scope="module")
@@ -495,7 +493,7 @@ def test_online_epoch_is_the_minibatch_epoch_with_batches_of_one(n_outputs, mome
     # online_epoch is minibatch_epoch with batches of one and less work per step:
     # the same steps in the same (shuffled) order, zero weights skipped, and the
     # same epoch loss.
-    from skbackprop import _solvers
+    from skbackprop._training import solvers as _solvers
 
     rng = np.random.default_rng(0)
     n, m, H = 50, 4, 6

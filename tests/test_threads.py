@@ -22,7 +22,10 @@ from sklearn.datasets import load_digits
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from skbackprop import TwoLayerClassifier, _backprop, _network, _workspace
+from skbackprop import TwoLayerClassifier
+from skbackprop._engine import backprop as _backprop
+from skbackprop._engine import network as _network
+from skbackprop._engine import workspace as _workspace
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 

@@ -20,7 +20,7 @@ import sklearn.base
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.sparsefuncs import mean_variance_axis
 
-from ._monitor import DIVERGED, MAX_ITER
+from .monitor import DIVERGED, MAX_ITER
 
 # X looks unscaled, and the warnings of fit advise scaling it, when the root mean
 # square of one of its columns, sqrt(mean^2 + variance), is above this: a mean or
@@ -148,7 +148,8 @@ def warn_caller(message, category):
     3.12's ``skip_file_prefixes`` does the same, but Python 3.10 is supported.)
     """
     here = sys._getframe()
-    skipped = (os.path.dirname(here.f_code.co_filename) + os.sep, FIT_WRAPPER_FILE)
+    package = os.path.dirname(os.path.dirname(here.f_code.co_filename))
+    skipped = (package + os.sep, FIT_WRAPPER_FILE)
     frame, stacklevel = here.f_back, 2  # stacklevel 1 is this function
     while frame is not None and frame.f_code.co_filename.startswith(skipped):
         frame, stacklevel = frame.f_back, stacklevel + 1

@@ -26,9 +26,10 @@ import math
 import numpy as np
 from scipy.optimize import minimize
 
-from . import _backprop, _online
-from ._monitor import DIVERGED
-from ._workspace import Workspace, row_nonzeros, single_threaded
+from .._engine import backprop as _backprop
+from .._engine import online as _online
+from .._engine.workspace import Workspace, row_nonzeros, single_threaded
+from .monitor import DIVERGED
 
 
 # --------------------------------------------------------------------------------------

@@ -33,30 +33,30 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
-from . import _cli_report as report
-from ._classifier import TwoLayerClassifier
-from ._cli_options import (
+from .._estimators.classifier import TwoLayerClassifier
+from . import report
+from .dates import DateFeatures, refuse_onnx
+from .options import (
     DEFAULT_LEARNING_RATES,
     DEFAULT_N_HIDDEN,
     PROG,
 )
-from ._cli_options import build_parser as _parser
-from ._cli_split import (
+from .options import build_parser as _parser
+from .outputs import (
+    check_outputs,
+    planned_outputs,
+    write_confusion_matrix,
+    write_outputs,
+)
+from .reading import InputError, Table, read_training_csv
+from .split import (
     SearchScorer,
     check_min_class_size,
     check_scoring,
     split,
     unscored_note,
 )
-from ._csv import InputError, Table, read_training_csv
-from ._dates import DateFeatures, refuse_onnx
-from ._outputs import (
-    check_outputs,
-    planned_outputs,
-    write_confusion_matrix,
-    write_outputs,
-)
-from ._text import count, wrapped
+from .text import count, wrapped
 
 DASK_EXTRA = "pip install 'skbackprop[dask]'"
 

@@ -35,9 +35,11 @@ import numpy as np
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, column_or_1d
 
-from . import _backprop, _network, _targets
-from ._blas import flat
-from ._report import UNSCALED_RMS
+from .._engine import backprop as _backprop
+from .._engine import network as _network
+from .._engine.blas import flat
+from .._training import targets as _targets
+from .._training.report import UNSCALED_RMS
 
 FLOATS = [np.float64, np.float32]
 FAN_IN = 8  # shares added per task of the reduction tree

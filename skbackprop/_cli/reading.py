@@ -43,9 +43,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._dates import is_date_column
-from ._dialect import DECIMAL_COMMA, Dialect, shown, sniff, source
-from ._text import ITEM_WIDTH, count, listing, short
+from .dates import is_date_column
+from .dialect import DECIMAL_COMMA, Dialect, shown, sniff, source
+from .text import ITEM_WIDTH, count, listing, short
 
 # An integer written the canonical way: what str(int(text)) gives back.
 CANONICAL_INTEGER = re.compile(r"(0|-?[1-9][0-9]*)\Z")
@@ -673,7 +673,7 @@ def _point_for_comma(text):
 
 def _check_dates(values, path, name):
     """Every value of a date column is a date in an accepted form."""
-    from ._dates import DATE, FORMS, _date_ok
+    from .dates import DATE, FORMS, _date_ok
 
     for line, value in enumerate(values.tolist(), start=2):
         if isinstance(value, str) and not (DATE.match(value) and _date_ok(value)):

@@ -15,9 +15,10 @@ import math
 import numpy as np
 from sklearn.metrics import check_scoring
 
-from . import _network, _targets
-from ._report import warn_caller
-from ._workspace import run_forward
+from .._engine import network as _network
+from .._engine.workspace import run_forward
+from . import targets as _targets
+from .report import warn_caller
 
 
 def validator(estimator, data, validation, theta, held_out):

@@ -26,8 +26,8 @@ from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import get_scorer, get_scorer_names
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
-from ._csv import InputError
-from ._text import class_label, count, listing, short
+from .reading import InputError
+from .text import class_label, count, listing, short
 
 HELD_OUT = 0.25
 # Scorers of other tasks: regression errors and clustering agreements.

@@ -14,10 +14,10 @@ import math
 import numpy as np
 from scipy.special import expit
 
-from . import _backprop
-from ._blas import BLAS, flat
-from ._network import SIGMOID
-from ._workspace import Workspace
+from . import backprop as _backprop
+from .blas import BLAS, flat
+from .network import SIGMOID
+from .workspace import Workspace
 
 
 class ItemLossGradient:

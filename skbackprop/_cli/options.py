@@ -7,12 +7,12 @@ import argparse
 import math
 from pathlib import Path
 
-from ._classifier import TwoLayerClassifier
-from ._cli_split import scoring_name
-from ._csv import add_reading_options
-from ._outputs import CONFUSION_CSV, LOSS_CURVE_PNG
-from ._solvers import SOLVERS
-from ._text import listing
+from .._estimators.classifier import TwoLayerClassifier
+from .._training.solvers import SOLVERS
+from .outputs import CONFUSION_CSV, LOSS_CURVE_PNG
+from .reading import add_reading_options
+from .split import scoring_name
+from .text import listing
 
 PROG = "python -m skbackprop"
 # The default grid holds the estimator's default model on small data: n_hidden=32

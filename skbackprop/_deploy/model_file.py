@@ -19,24 +19,36 @@ whole or not at all.
 
 from pathlib import Path
 
-from ._atomic import atomic_path
+from .atomic import atomic_path
 
 # The types that skops does not trust by itself and that a fitted pipeline of
+# The names that files written before the package's layer folders give the
+# three classes of skbackprop below: their former modules re-export them.
+FORMER_NAMES = [
+    "skbackprop._classifier.TwoLayerClassifier",
+    "skbackprop._dates.DateFeatures",
+    "skbackprop._solvers.Adam",
+    "skbackprop._solvers.GradientDescent",
+]
+
+# The types that skops does not trust by itself and a fitted pipeline of
 # TwoLayerClassifier holds, as "module.name" strings (skops' `trusted=`):
 # the estimator, the transformer of its date columns (dates as numbers),
 # the update rules it keeps so that `partial_fit` continues
 # (the "gd"/"sgd" rule and Adam's), NumPy's dtype objects, which
 # scikit-learn's SimpleImputer stores, and the list of left-over columns that
 # ColumnTransformer keeps in scikit-learn 1.6 (a list; later versions keep a
-# plain one). docs/api.rst lists them, one by one.
+# plain one); then the former names. docs/api.rst lists them, one by one.
 TRUSTED_TYPES = [
     "numpy.dtype",
-    "skbackprop._classifier.TwoLayerClassifier",
-    "skbackprop._dates.DateFeatures",
-    "skbackprop._solvers.Adam",
-    "skbackprop._solvers.GradientDescent",
+    "skbackprop._estimators.classifier.TwoLayerClassifier",
+    "skbackprop._cli.dates.DateFeatures",
+    "skbackprop._training.solvers.Adam",
+    "skbackprop._training.solvers.GradientDescent",
     "sklearn.compose._column_transformer._RemainderColsList",
+    *FORMER_NAMES,
 ]
+
 
 SKOPS_EXTRA = "pip install 'skbackprop[skops]'"
 

@@ -47,7 +47,7 @@ SEPARATOR_NAMES = {"\t": "tab", WHITESPACE: "whitespace"}
 
 
 def _input_error(message):
-    from ._csv import InputError
+    from .reading import InputError
 
     return InputError(message)
 

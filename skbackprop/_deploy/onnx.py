@@ -91,7 +91,7 @@ def register_onnx_converter():
     >>> [output.name for output in onx.graph.output]
     ['output_label', 'output_probability']
     """
-    from ._classifier import TwoLayerClassifier
+    from .._estimators.classifier import TwoLayerClassifier
 
     _skl2onnx().update_registered_converter(
         TwoLayerClassifier,

@@ -32,14 +32,14 @@ import numpy as np
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 
-from . import _model_file
-from ._atomic import atomic_path
-from ._cli import PROG, report_errors
-from ._csv import InputError, raw_header, read_for_prediction, read_frame
-from ._dialect import STDIN, WHITESPACE, Dialect, shown, sniff
-from ._outputs import Output, check_outputs, created_note, folder_for
-from ._outputs import shown as shown_output
-from ._text import count, listing, short, wrapped
+from .._deploy import model_file as _model_file
+from .._deploy.atomic import atomic_path
+from .dialect import STDIN, WHITESPACE, Dialect, shown, sniff
+from .main import PROG, report_errors
+from .outputs import Output, check_outputs, created_note, folder_for
+from .outputs import shown as shown_output
+from .reading import InputError, raw_header, read_for_prediction, read_frame
+from .text import count, listing, short, wrapped
 
 PREDICTION = "prediction"
 # The endings of a predictions file: comma-separated text, whatever it is called.

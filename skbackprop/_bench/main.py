@@ -64,7 +64,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler, normalize
 
-from . import TwoLayerClassifier, __version__, _network, _workspace
+from .. import TwoLayerClassifier, __version__
+from .._engine import network as _network
+from .._engine import workspace as _workspace
 
 LEARNING_RATE = 0.1
 # Adam's defaults in both estimators (Kingma and Ba's, scikit-learn's): the step
@@ -171,7 +173,7 @@ QUICK_CASES = [
 ]
 NAMES = [case.name for case in CASES] + ["defaults", "threads"]
 # Cases run only when named, each in a module of its own: ``dask`` starts a cluster.
-OPT_IN = {"dask": "skbackprop._bench_dask"}
+OPT_IN = {"dask": "skbackprop._bench.cluster"}
 
 
 # --------------------------------------------------------------------------------------
@@ -641,7 +643,8 @@ def search_environment(setting):
     env = {k: v for k, v in os.environ.items() if k not in THREAD_VARIABLES}
     if setting != "default":
         env.update(dict.fromkeys(THREAD_VARIABLES, "1"))
-    package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    package_root = os.path.dirname(package)
     env["PYTHONPATH"] = os.pathsep.join(
         [package_root, *filter(None, [os.environ.get("PYTHONPATH")])]
     )
@@ -788,7 +791,7 @@ def main(argv=None):
     if results:
         print_summary(results)
     if "defaults" in wanted:
-        from . import _bench_defaults
+        from . import defaults as _bench_defaults
 
         _bench_defaults.main(
             (["--quick"] if args.quick else [])

@@ -23,9 +23,9 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning, UndefinedMetricWarning
 from sklearn.metrics import confusion_matrix, recall_score
 
-from ._classifier import TwoLayerClassifier
-from ._cli_split import stopped_at_limit
-from ._text import WIDTH, class_label, count, short, together, wrapped
+from .._estimators.classifier import TwoLayerClassifier
+from .split import stopped_at_limit
+from .text import WIDTH, class_label, count, short, together, wrapped
 
 TABLE_CLASSES = 12
 DEFAULT_MAX_ITER = TwoLayerClassifier().max_iter

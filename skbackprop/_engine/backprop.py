@@ -18,8 +18,8 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.special import expit
 
-from ._blas import axpy, flat
-from ._network import (
+from .blas import axpy, flat
+from .network import (
     SIGMOID,
     SMALL,
     SOFTMAX,
@@ -33,7 +33,7 @@ from ._network import (
     sigmoid_of_negated,
     sparse_product,
 )
-from ._workspace import Workspace, block_rows, row_nonzeros, run_forward
+from .workspace import Workspace, block_rows, row_nonzeros, run_forward
 
 
 # --------------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from ._classifier import TwoLayerClassifier
+from .._estimators.classifier import TwoLayerClassifier
 
 VARIANTS = {
     "default": {},

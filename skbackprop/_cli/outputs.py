@@ -23,10 +23,10 @@ from pathlib import Path
 
 import sklearn
 
-from . import _model_file
-from ._atomic import atomic_path, create_new, temporary_name
-from ._csv import InputError
-from ._text import listing, wrapped
+from .._deploy import model_file as _model_file
+from .._deploy.atomic import atomic_path, create_new, temporary_name
+from .reading import InputError
+from .text import listing, wrapped
 
 LOSS_CURVE_PNG = "loss_curve.png"
 CONFUSION_CSV = "confusion_matrix.csv"
@@ -304,7 +304,7 @@ def _save(model, path, X=None):
 
 def _check_onnx(path):
     """ONNX export needs the onnx extra."""
-    from ._onnx import _skl2onnx
+    from .._deploy.onnx import _skl2onnx
 
     try:
         _skl2onnx()
@@ -317,7 +317,7 @@ def _export_onnx(model, path, X, dtype=None):
     columns it drops (identifier-like, empty, ``--drop``) are left out, as the
     predict command lets them be. ``dtype`` (``--onnx-dtype``) is the type
     of its numeric inputs, None for `to_onnx`'s default."""
-    from ._onnx import to_onnx
+    from .._deploy.onnx import to_onnx
 
     if hasattr(X, "columns"):
         X = X[_columns_read(model[0])]
@@ -345,7 +345,7 @@ def _columns_read(preprocess):
 def write_confusion_matrix(model, path, X=None, held_out=None):
     """The held-out confusion matrix in full: ``held_out`` is ``(y_test,
     y_pred)``, which the run binds once it has predicted the held-out set."""
-    from ._cli_report import TABLE_CLASSES, write_confusion_matrix
+    from .report import TABLE_CLASSES, write_confusion_matrix
 
     with atomic_path(path) as temporary:
         write_confusion_matrix(temporary, *held_out, model.classes_)
@@ -366,7 +366,7 @@ def _plot_loss_curve(model, path, X=None):
         )
     import matplotlib.pyplot as plt
 
-    from ._plot import LossCurveDisplay
+    from .._estimators.plot import LossCurveDisplay
 
     try:
         display = LossCurveDisplay.from_estimator(model)

@@ -27,8 +27,11 @@ from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
-from . import TwoLayerClassifier, _distributed, _network, _training
-from ._workspace import flops_per_row
+from .. import TwoLayerClassifier
+from .._cluster import distributed as _distributed
+from .._engine import network as _network
+from .._engine.workspace import flops_per_row
+from .._training import loops as _training
 
 GOAL_MS = 20.0
 

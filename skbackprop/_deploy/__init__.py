@@ -1,0 +1,1 @@
+"""Fitted models outside the process: ``.skops`` model files and ONNX export."""
