@@ -1,0 +1,821 @@
+"""The base of the estimators of the notes' network: everything an estimator
+needs that is not about what its targets are.
+
+`BaseTwoLayerNetwork` holds the parameters, the validation of ``X``, the
+training loop with early stopping and warm starts (`fit`, `partial_fit`'s step),
+the fit on a dask cluster, the fitted attributes, the guard that leaves a model
+unchanged when a call fails, and the methods that evaluate the network
+(`hidden_activations`, `loss_gradient`). An estimator built on it says, in a
+few hooks, what its ``y`` becomes for the output units, how it is weighted and
+which fitted attributes describe it (see `TwoLayerClassifier`). The calculus is
+in `skbackprop._engine`; training's steps in `skbackprop._training`.
+"""
+
+import copy
+from functools import partial
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.metrics import get_scorer_names
+from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._cluster import distributed as _distributed
+from .._engine import backprop as _backprop
+from .._engine import network as _network
+from .._engine import workspace as _workspace
+from .._training import callbacks as _callbacks
+from .._training import loops as _training
+from .._training import monitor as _monitor
+from .._training import report as _report
+from .._training import solvers as _solvers
+from .._training import targets as _targets
+from .._training import validation as _validation
+from .._training.solvers import SOLVERS
+
+_FLOATS = [np.float64, np.float32]
+
+
+class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
+    """The notes' two-layer network as a scikit-learn estimator, less its
+    targets: the parameters, training, and the network's own methods.
+
+    Not for direct use: `TwoLayerClassifier` is built on it, and says what the
+    targets are in the hooks below ("what y is to the net").
+    """
+
+    _parameter_constraints = {
+        "n_hidden": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [
+            Interval(Real, 0, None, closed="neither"),
+            StrOptions({"auto"}),
+        ],
+        "solver": [StrOptions(set(SOLVERS) | {"auto"})],
+        "l2": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "nesterov": ["boolean"],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "scoring": [StrOptions(set(get_scorer_names()) | {"loss"}), callable, None],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        n_hidden=32,
+        *,
+        learning_rate="auto",
+        solver="auto",
+        l2="auto",
+        batch_size=None,
+        max_iter=500,
+        tol=1e-4,
+        n_iter_no_change=10,
+        shuffle=True,
+        momentum=0.95,
+        nesterov=False,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        early_stopping=False,
+        validation_fraction=0.1,
+        scoring="loss",
+        warm_start=False,
+        random_state=None,
+        verbose=False,
+    ):
+        self.n_hidden = n_hidden
+        self.learning_rate = learning_rate
+        self.solver = solver
+        self.l2 = l2
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.shuffle = shuffle
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.scoring = scoring
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ---------------------------------------------------------------- training
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
+        """Train the network on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data. float32 data trains in float32. A dask array or
+            DataFrame chunked by rows trains ``'gd'`` or ``'lbfgs'`` on the
+            current dask.distributed client, each chunk on its worker: the
+            model of the fit in memory, up to the order of summation (see
+            "Beyond one machine" in the documentation).
+
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Target labels of any type, or a 0/1 indicator matrix of labels. With
+            ``warm_start=True`` and a fitted model, the same kind of target with
+            the same classes (or number of labels) as the fitted model.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; ``None`` weighs every sample equally. A weight
+            of 2 counts a sample as two copies of it (``'gd'`` and ``'lbfgs'``):
+            the same loss, and the same model up to rounding, which L-BFGS
+            can amplify.
+
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
+                default=None
+            Validation data for early stopping, used instead of a hold-out of
+            ``X``. Early stopping is on whenever it is given.
+
+        y_val : array-like of shape (n_val,) or (n_val, n_labels), default=None
+            Labels of ``X_val``, of the same kind as ``y``: 1-D labels among the
+            classes of ``y`` (not necessarily all of them), or an indicator
+            matrix with as many labels as ``y``.
+
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Non-negative weights of ``X_val``; only with ``X_val`` and
+            ``y_val``.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        # Before the snapshot below, so that a failed fit still tears callbacks down.
+        tasks = _callbacks.FitTasks(self, self.max_iter)
+        if _distributed.is_dask_collection(X):
+            validation = (X_val, y_val, sample_weight_val)
+            return self._fit_on_cluster(X, y, sample_weight, validation, tasks)
+        with _unchanged_on_error(self):
+            warm = self.warm_start and hasattr(self, "coefs_")
+            X, y = self._validate_Xy(X, y, reset=not warm)
+            # A warm start continues the fitted network: y must fit its outputs
+            # (`_fit_targets`, before a hold-out).
+            targets = self._fit_targets(y, warm)
+            given_val = _given_validation_set(X_val, y_val, sample_weight_val)
+            rng = check_random_state(self.random_state)
+            sample_weight = self._weighted(y, sample_weight)
+            validation, held_out = None, None  # held_out: classes it cannot take
+            if self.early_stopping and not given_val:
+                X, y, sample_weight, validation, held_out = _targets.hold_out(
+                    X, y, sample_weight, self.validation_fraction, rng
+                )
+            data = self._problem(X, y, sample_weight, targets)
+            self._auto_solver = _solvers.auto_solver(data.X.shape[0])
+            if given_val:
+                validation = self._validation_set(X_val, y_val, sample_weight_val, data)
+            theta, rule = self._start(
+                data, rng, warm, "set warm_start=False to train a new model"
+            )
+            tasks.start(
+                data.X,
+                data.y,
+                sample_weight,
+                partial(self._weight_attributes, data),
+                theta,
+            )
+            validate = None
+            if validation is not None:
+                validate = _validation.validator(
+                    self, data, validation, theta, held_out
+                )
+            self._train_and_set(data, theta, rule, rng, validate, tasks, warm)
+        return self
+
+    def _train_and_set(
+        self, data, theta, rule, rng, validate, tasks, warm, unscaled=None
+    ):
+        """Train from ``theta``, warn as `_report.report` finds, and set the
+        fitted attributes; the last steps of `fit`, in memory or on a cluster.
+
+        Called inside `_unchanged_on_error`: an exception (Ctrl-C) while the
+        attributes are written restores the old ones instead of leaving a
+        mixture. ``unscaled`` finds a column that needs scaling, for the
+        warnings (`_report.unscaled_column` by default).
+        """
+        monitor = self._monitor(theta, validate, tasks.on_epoch, rule)
+        loss = self._train(theta, data, rule, rng, monitor)
+        _report.report(
+            monitor,
+            theta,
+            data.X,
+            solver=self._solver_name(),
+            learning_rate=self._learning_rate(),
+            max_iter=self.max_iter,
+            unscaled=unscaled,
+        )
+        curve, t = (self.loss_curve_, self.t_) if warm else ([], 0)
+        t += monitor.n_iter * data.X.shape[0]
+        self._set_fitted(data, theta, curve + monitor.losses, monitor.n_iter, t, loss)
+        self._optimizer, self._rng = rule, rng  # partial_fit continues from both
+        self._set_validation(monitor)
+        tasks.finish()
+
+    def _check_incremental(self):
+        solver = SOLVERS.get(self.solver)  # an unknown one fails its validation
+        if solver is not None and not solver.incremental:
+            raise AttributeError(
+                f"partial_fit is not available for solver={self.solver!r}, which "
+                "needs the whole data at once; use solver='gd', 'sgd' or 'adam'."
+            )
+        return True
+
+    def _partial_fit(self, X, y, sample_weight, targets_of):
+        """`partial_fit`'s step on one batch; ``targets_of(y, first)`` gives what
+        the network's outputs encode (`_problem`), checked against the fitted
+        model after the first call."""
+        with _unchanged_on_error(self):
+            first = not hasattr(self, "coefs_")
+            if not first:
+                # _fit_context validates the parameters only until the model is
+                # fitted; a later set_params must not go unchecked.
+                self._validate_params()
+            X, y = self._validate_Xy(X, y, reset=first)
+            targets = targets_of(y, first)
+            sample_weight = self._weighted(y, sample_weight)
+            data = self._problem(X, y, sample_weight, targets)
+            self._auto_solver = "gd"  # one step of the notes per call
+            # A later call continues the generator, advanced only if it succeeds.
+            if first:
+                rng = check_random_state(self.random_state)
+            else:
+                rng = copy.deepcopy(self._rng)
+            theta, rule = self._start(data, rng, not first)
+            with _training.Objective(
+                data.X, data.Y, data.layout, data.activation, self._l2(None)
+            ) as objective:
+                epoch = self._epoch(objective, data, rule, rng)
+                with _training.quiet_floating_point():
+                    loss = epoch(theta)
+            if not (np.isfinite(loss) and np.isfinite(theta).all()):
+                # No earlier weights of this call to go back to: the call fails
+                # and the model stays as it was (fit instead restores its best
+                # epoch and warns).
+                raise ValueError(self._not_finite_message(data.X))
+            # Still inside the block: an exception (Ctrl-C) while the attributes
+            # are written restores the old ones instead of leaving a mixture.
+            curve = [loss] if first else self.loss_curve_ + [loss]
+            n_iter = 1 if first else self.n_iter_ + 1
+            t = X.shape[0] if first else self.t_ + X.shape[0]
+            self._set_fitted(data, theta, curve, n_iter, t)
+            self._optimizer, self._rng = rule, rng
+            self.validation_loss_curve_ = self.validation_scores_ = None
+            self.best_validation_score_ = None
+            self.best_iter_ = int(np.argmin(curve)) + 1
+        return self
+
+    # ------------------------------------------------------ training on dask
+    def _fit_on_cluster(self, X, y, sample_weight, validation, tasks):
+        """`fit` on dask collections: the same steps, with the chunks of rows
+        validated, weighted and trained on on the workers (`_distributed`)."""
+        X_val, y_val, sample_weight_val = validation
+        with _unchanged_on_error(self):
+            self._auto_solver = _solvers.auto_solver(0, full_batch_only=True)
+            _distributed.check_full_batch(self.solver, self._solver().batches)
+            client = _distributed.current_client()
+            warm = self.warm_start and hasattr(self, "coefs_")
+            self._check_dask_X(X, reset=not warm)
+            given_val = _given_validation_set(X_val, y_val, sample_weight_val)
+            hold_out = self.early_stopping and not given_val
+            blocks, summaries = _distributed.build(
+                client, X, y, sample_weight, sparse_rows=hold_out
+            )
+            y_like = _distributed.labels_like_y(summaries)
+            classes = self._fit_targets(y_like, warm)
+            net = _distributed.network(
+                summaries, classes, _distributed.n_features(X), self.n_hidden
+            )
+            weighting = self._cluster_weighting(summaries)
+            rng = check_random_state(self.random_state)
+            # The network is known before any hold-out: its weights are drawn
+            # first, so a hold-out changes the training rows, not the start.
+            theta, rule = self._start(
+                _distributed.ClusterProblem.of(net, summaries),
+                rng,
+                warm,
+                "set warm_start=False to train a new model",
+            )
+            held_out, scored = None, None
+            if hold_out:
+                blocks, val_blocks, held_out = _distributed.hold_out(
+                    client, blocks, summaries, self.validation_fraction, rng
+                )
+                summaries = _distributed.summarise(client, blocks)
+                val = _distributed.problem(
+                    client,
+                    val_blocks,
+                    _distributed.summarise(client, val_blocks),
+                    net,
+                    weighting,
+                )
+                scored = _distributed.scored_collections(val)
+            elif given_val:
+                val = self._cluster_validation_set(client, validation, net)
+                scored = validation
+            data = _distributed.problem(client, blocks, summaries, net, weighting)
+            tasks.start(
+                X, y, sample_weight, partial(self._weight_attributes, data), theta
+            )
+            validate = None
+            if scored is not None:
+                validate = _validation.validator_of(
+                    self,
+                    data,
+                    val,
+                    _distributed.Objective(val, 0.0).loss,
+                    scored,
+                    theta,
+                    held_out,
+                )
+            self._train_and_set(
+                data,
+                theta,
+                rule,
+                rng,
+                validate,
+                tasks,
+                warm,
+                unscaled=lambda _: _distributed.unscaled_column(data),
+            )
+        return self
+
+    def _check_dask_X(self, X, reset):
+        """Check the feature names and count of a dask ``X`` (sets them if
+        ``reset``), from its metadata: the values are checked on the workers."""
+        meta = X._meta if hasattr(X, "columns") else None
+        if meta is None and X.ndim == 2:
+            meta = np.empty((0, X.shape[1]))
+        if meta is not None:
+            validate_data(self, meta, reset=reset, skip_check_array=True)
+
+    def _cluster_validation_set(self, client, validation, net):
+        """The validation set passed to a fit on a cluster, validated there."""
+        X_val, y_val, sample_weight_val = validation
+        if X_val is None or y_val is None:
+            raise ValueError("X_val and y_val must be passed together.")
+        if not _distributed.is_dask_collection(X_val):
+            raise ValueError(
+                "X_val must be a dask collection, as X is: dask.array.from_array "
+                "makes one of a NumPy array, dask.dataframe.from_pandas of a "
+                "pandas DataFrame."
+            )
+        self._check_dask_X(X_val, reset=False)
+        if self.scoring != "loss" and not all(
+            _distributed.known_rows(v) for v in validation if v is not None
+        ):
+            raise ValueError(
+                f"scoring={self.scoring!r} needs the rows of each chunk of X_val "
+                "and y_val, and a dask DataFrame or Series does not know them: "
+                "pass X_val.to_dask_array(lengths=True) and "
+                "y_val.to_dask_array(lengths=True), or scoring='loss'."
+            )
+        blocks, summaries = _distributed.build(client, X_val, y_val, sample_weight_val)
+        classes, layout, activation = net
+        self._check_validation_targets(
+            _distributed.labels_like_y(summaries),
+            classes,
+            layout.n_outputs > 1 and activation == _network.SIGMOID,
+        )
+        return _distributed.problem(client, blocks, summaries, net, (None, None))
+
+    # ----------------------------------------------------------- shared steps
+    def _solver_name(self):
+        """``solver``, or the one ``solver='auto'`` chose for the current fit
+        (`_solvers.auto_solver`; "gd" before any fit)."""
+        if self.solver != "auto":
+            return self.solver
+        return getattr(self, "_auto_solver", "gd")
+
+    def _solver(self):
+        """The row of `_solvers.SOLVERS` for ``solver``."""
+        return SOLVERS[self._solver_name()]
+
+    def _l2(self, n_samples):
+        """The L2 strength: ``l2``, or for ``l2='auto'`` the one of
+        `_solvers.auto_l2` for ``n_samples`` training samples (None, for
+        `partial_fit`, whose batches do not tell the size of the data: the
+        small-data one)."""
+        if self.l2 != "auto":
+            return self.l2
+        return _solvers.auto_l2(0 if n_samples is None else n_samples)
+
+    def _learning_rate(self):
+        """The step: ``learning_rate``, or the solver's 'auto' one."""
+        return self._solver().learning_rate(self.learning_rate)
+
+    def _start(self, data, rng, continuing, restart="fit a new model"):
+        """The weights and the update rule training starts from: the fitted ones
+        continued, or new ones (weights drawn from ``rng``). ``restart`` says, if
+        the fitted weights do not fit ``data``, how to train a new model."""
+        if continuing:
+            theta = self._theta(data.X.dtype, data.layout, restart)
+        else:
+            theta = _network.init_params(data.layout, rng, data.X.dtype)
+        rule = self._solver().make_rule(self.get_params(deep=False))
+        if continuing and rule is not None:
+            rule.inherit(self._optimizer)
+        return theta, rule
+
+    def _monitor(self, theta, validate, on_epoch, rule=None):
+        """The monitor of a fit. With ``learning_rate='auto'`` the step is the
+        estimator's to choose: a divergence halves the step of ``rule`` and goes
+        on from the best weights. A step the user set is kept, and a
+        divergence with it stops and warns."""
+        recover = getattr(rule, "halve", None) if self.learning_rate == "auto" else None
+        return _monitor.Monitor(
+            theta,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            stopping=self._solver().stopping,
+            validate=validate,
+            log=print if self.verbose else None,
+            on_epoch=on_epoch,
+            recover=recover,
+        )
+
+    def _train(self, theta, data, rule, rng, monitor):
+        """Train ``theta`` in place under ``monitor``; return the training loss of
+        the weights it ends with (`_training.returned_loss`)."""
+        with self._objective(data) as objective:
+            if self._solver().batches is None:  # L-BFGS takes its own steps
+                _training.lbfgs(
+                    theta, objective, data.s, monitor, self.max_iter, self.tol
+                )
+            else:
+                epoch = self._epoch(objective, data, rule, rng)
+                observe = getattr(rule, "observe", None)
+                _training.descend(theta, epoch, monitor, self.max_iter, observe)
+            return _training.returned_loss(monitor, objective, theta, data.s)
+
+    def _objective(self, data):
+        """The objective of the training data: in memory, or on a cluster."""
+        if isinstance(data, _distributed.ClusterProblem):
+            return _distributed.Objective(data, self._l2(data.X.shape[0]))
+        return _training.Objective(
+            data.X, data.Y, data.layout, data.activation, self._l2(data.X.shape[0])
+        )
+
+    def _epoch(self, objective, data, rule, rng):
+        n = data.X.shape[0]
+        batch_size = min(200, n) if self.batch_size is None else min(self.batch_size, n)
+        return _training.make_epoch(
+            self._solver().batches,
+            objective,
+            data.s,
+            rule,
+            batch_size,
+            rng if self.shuffle else None,
+        )
+
+    def _not_finite_message(self, X):
+        """Why a step of `partial_fit` gave a loss that is not finite."""
+        scale = _report.unscaled_column(X)
+        advice = "" if scale is None else ", or " + _report.scaling_advice(X, scale)
+        return (
+            "The loss is not finite after this step: learning_rate="
+            f"{self._learning_rate()} is too large for this data. Lower "
+            f"learning_rate{advice}."
+        )
+
+    # ------------------------------------------------------------------ data
+    def _validate_Xy(self, X, y, reset, y_name="y"):
+        """``X`` as floats, ``y`` as 1-D labels or a multilabel indicator matrix."""
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            dtype=_FLOATS,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+        )
+        if sp.issparse(y):
+            y = y.toarray()
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        self._check_y(y, y_name)
+        mini = self.solver == "auto" or self._solver().batches == "mini"
+        if sp.issparse(X) and (mini or self.early_stopping):
+            X = X.tocsr()  # rows are sliced
+        return X, y
+
+    def _validation_set(self, X_val, y_val, sample_weight_val, data):
+        """The validation set, validated; ``y_val`` must be targets of the network
+        that ``data`` trains."""
+        if X_val is None or y_val is None:
+            raise ValueError("X_val and y_val must be passed together.")
+        X_val, y_val = self._validate_Xy(X_val, y_val, reset=False, y_name="y_val")
+        self._check_validation_targets(y_val, data.classes, data.y.ndim == 2)
+        if sample_weight_val is not None:
+            try:
+                _targets.normalised_weights(sample_weight_val, X_val)
+            except ValueError as error:
+                raise ValueError(
+                    f"Invalid sample_weight_val (X_val has {X_val.shape[0]} "
+                    f"samples): {error}"
+                ) from error
+        return X_val, y_val, sample_weight_val
+
+    # ------------------------------------------------------ what y is to the net
+    # An estimator of this network says what its targets are: these hooks are
+    # all that the training, validation and prediction above need of them.
+    def _check_y(self, y, y_name):
+        """Check a validated ``y`` (1-D, or 2-D with several columns)."""
+        raise NotImplementedError
+
+    def _fit_targets(self, y, warm):
+        """What the output units encode for a fit on ``y``: the targets' own
+        (``warm`` False) or the fitted model's, which ``y`` must fit."""
+        raise NotImplementedError
+
+    def _check_fitted_targets(self, y, warm_start=False):
+        """Check that ``y`` are targets of the fitted network (with
+        ``warm_start``, targets to continue training it on)."""
+        raise NotImplementedError
+
+    def _fitted_targets(self):
+        """What the fitted network's outputs encode, for `_problem`."""
+        raise NotImplementedError
+
+    def _check_validation_targets(self, y_val, targets, several_outputs):
+        """Check that ``y_val`` are targets of the network that trains on ``y``."""
+        raise NotImplementedError
+
+    def _weighted(self, y, sample_weight):
+        """The sample weights of the loss, from ``sample_weight`` and ``y``."""
+        raise NotImplementedError
+
+    def _cluster_weighting(self, summaries):
+        """`_weighted` for data on a cluster, from its summaries."""
+        raise NotImplementedError
+
+    def _problem(self, X, y, sample_weight, targets, n_hidden=None):
+        """The training arrays (`_targets.Problem`) of a network of ``n_hidden``
+        hidden units (None: the parameter's) whose outputs encode ``targets``."""
+        raise NotImplementedError
+
+    def _target_attributes(self, data):
+        """The fitted attributes that describe the targets of ``data``."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------ fitted attributes
+    def _snapshot(self, data, theta):
+        """A fitted copy of this estimator with a copy of the weights ``theta``
+        and of the targets' attributes, for scorers: what a scorer does to it
+        cannot reach the training, which goes on changing ``theta`` in place."""
+        estimator = type(self)(**self.get_params(deep=False))
+        estimator._set_fitted(data, theta.copy(), [], 0, 0)
+        for name, value in self._target_attributes(data).items():
+            setattr(estimator, name, copy.copy(value))
+        estimator.n_features_in_ = data.layout.n_features
+        return estimator
+
+    def _set_fitted(self, data, theta, loss_curve, n_iter, t, loss=None):
+        """Write the fitted attributes; ``loss`` is the training loss of
+        ``theta``, when it is not the last one of ``loss_curve``."""
+        for name, value in self._weight_attributes(data, theta).items():
+            setattr(self, name, value)
+        if loss is None:
+            loss = loss_curve[-1] if loss_curve else np.nan
+        self.loss_curve_ = loss_curve
+        self.loss_ = loss
+        self.best_loss_ = min([*loss_curve, loss])
+        self.n_iter_ = n_iter
+        self.t_ = t
+
+    def _weight_attributes(self, data, theta):
+        """The fitted attributes that make the network with weights ``theta``
+        predict: the weights, the output units and `_target_attributes`."""
+        p = data.layout.unpack(theta)
+        return {
+            **self._target_attributes(data),
+            "n_outputs_": data.layout.n_outputs,
+            "out_activation_": data.activation,
+            "coefs_": [p.W1, p.W2],
+            "intercepts_": [p.b1, p.b2],
+        }
+
+    def _set_validation(self, monitor):
+        validating = monitor.validate is not None
+        self.validation_loss_curve_ = monitor.validation_losses if validating else None
+        self.validation_scores_ = monitor.validation_scores if validating else None
+        self.best_validation_score_ = monitor.best_score if validating else None
+        self.best_iter_ = monitor.best_epoch
+
+    def _theta(self, dtype, layout, restart="fit a new model"):
+        """A new flat parameter vector holding the fitted weights.
+
+        The numbers of inputs and outputs of ``layout`` are checked against the
+        model before; its ``n_hidden`` comes from the parameter, which may have
+        been set to another value since. ``restart`` says how to train a new
+        model instead.
+        """
+        W1, W2 = self.coefs_
+        b1, b2 = self.intercepts_
+        if (W1.shape, W2.shape[1]) != (tuple(layout[:2]), layout.n_outputs):
+            raise ValueError(
+                f"Cannot continue training from weights of shape {W1.shape} and "
+                f"{W2.shape} with n_hidden={self.n_hidden}: the fitted model has "
+                f"{W1.shape[1]} hidden units. Set n_hidden={W1.shape[1]} to "
+                f"continue, or {restart}."
+            )
+        return np.concatenate([W1.ravel(), b1, W2.ravel(), b2]).astype(dtype)
+
+    def _params(self):
+        W1, W2 = self.coefs_
+        b1, b2 = self.intercepts_
+        return _network.Params(W1, b1, W2, b2)
+
+    def _validate_X(self, X):
+        return validate_data(
+            self, X, dtype=_FLOATS, accept_sparse=["csr", "csc"], reset=False
+        )
+
+    def _logits(self, X):
+        X = self._validate_X(X)
+        with _quiet():
+            return _backprop.logits(X, self._params())
+
+    def _forward(self, function, X):
+        """``function(X, params)``, such as `_network.hidden`, on the BLAS
+        threads `_workspace.run_forward` decides."""
+        (m, H), K = self.coefs_[0].shape, self.coefs_[1].shape[1]
+        layout, p = _network.Layout(m, H, K), self._params()
+        with _quiet():
+            return _workspace.run_forward(X.shape[0], layout, function, X, p)
+
+    def _lazily(self, method, X):
+        """``method`` of a dask ``X``: a dask array, computed chunk by chunk by
+        the in-memory method (`_distributed.predict_lazily`); the feature count
+        and names are checked now."""
+        _distributed.check_2d(X)
+        self._check_dask_X(X, reset=False)
+        return _distributed.predict_lazily(self, method, X)
+
+    # ----------------------------------------------------- the network itself
+    def hidden_activations(self, X):
+        """The hidden layer's sigmoid features ``h = g(X W1 + b1)``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data. For a dask array or DataFrame, the result is a dask
+            array, computed chunk by chunk when asked for.
+
+        Returns
+        -------
+        h : ndarray of shape (n_samples, n_hidden)
+            Activation of each hidden unit, in (0, 1).
+
+        Notes
+        -----
+        The hidden layer is a feature map learned for the classes: the output
+        layer only separates the classes linearly in it. With ``n_hidden=2`` it
+        is a 2-D projection of the data that can be drawn.
+
+        Examples
+        --------
+        The 64 pixels of the digits, projected through two hidden units:
+
+        >>> from sklearn.datasets import load_digits
+        >>> from sklearn.model_selection import cross_val_score
+        >>> from sklearn.neighbors import KNeighborsClassifier
+        >>> from sklearn.preprocessing import StandardScaler
+        >>> from skbackprop import TwoLayerClassifier
+        >>> X, y = load_digits(return_X_y=True)
+        >>> X = StandardScaler().fit_transform(X)
+        >>> clf = TwoLayerClassifier(n_hidden=2, learning_rate=1.0, random_state=0)
+        >>> h = clf.fit(X, y).hidden_activations(X)
+        >>> h.shape
+        (1797, 2)
+
+        Neighbours in this plane mostly show the same digit (chance is 0.1):
+
+        >>> knn_accuracy = cross_val_score(KNeighborsClassifier(), h, y).mean()
+        >>> bool(knn_accuracy > 0.6)
+        True
+
+        To draw it, with matplotlib:
+
+        >>> import matplotlib.pyplot as plt  # doctest: +SKIP
+        >>> plt.scatter(h[:, 0], h[:, 1], c=y, cmap="tab10", s=5)  # doctest: +SKIP
+        >>> plt.colorbar(label="digit")  # doctest: +SKIP
+        """
+        check_is_fitted(self)
+        if _distributed.is_dask_collection(X):
+            return self._lazily("hidden_activations", X)
+        return self._forward(_network.hidden, self._validate_X(X))
+
+    def loss_gradient(self, X, y, sample_weight=None):
+        """Loss and its gradient at the current weights, by backpropagation.
+
+        Lets a student check the notes' formulas, or a user run
+        :func:`scipy.optimize.check_grad`. It runs the fast pass that training
+        uses (``skbackprop/_backprop.py``), which the tests hold to the notes'
+        plain matrix form, ``loss_gradient`` in ``skbackprop/_network.py``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Targets of the kind the model was fitted on: labels, all of them in
+            ``classes_``, or for a multilabel model a 0/1 indicator matrix with
+            `n_outputs_` columns.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; ``None`` weighs every sample equally.
+
+        Returns
+        -------
+        loss : float
+            Weighted mean cross-entropy plus the L2 term.
+
+        gradients : tuple of (list of ndarray, list of ndarray)
+            ``(coef_grads, intercept_grads)``, shaped like ``coefs_`` and
+            ``intercepts_``.
+        """
+        check_is_fitted(self)
+        X, y = self._validate_Xy(X, y, reset=False)
+        self._check_fitted_targets(y)
+        # At the fitted weights, even if n_hidden was set to another value since.
+        n_hidden = self.coefs_[0].shape[1]
+        data = self._problem(X, y, sample_weight, self._fitted_targets(), n_hidden)
+        theta = self._theta(X.dtype, data.layout)
+        with (
+            _quiet(),
+            _training.Objective(
+                data.X, data.Y, data.layout, data.activation, self._l2(X.shape[0])
+            ) as objective,
+        ):
+            loss, grad = objective(theta, None, data.s)
+        dp = data.layout.unpack(grad)
+        return loss, ([dp.W1, dp.W2], [dp.b1, dp.b2])
+
+
+def _quiet():
+    """NumPy's floating-point errors off while the network computes: an
+    exponential that underflows to 0 or overflows to infinity is the exact limit
+    of the sigmoid and the softmax, not an error, whatever `numpy.seterr` the
+    caller has set."""
+    return _training.quiet_floating_point()
+
+
+def _given_validation_set(X_val, y_val, sample_weight_val):
+    """Whether a validation set is passed; ``sample_weight_val`` only with one."""
+    given = X_val is not None or y_val is not None
+    if sample_weight_val is not None and not given:
+        raise ValueError(
+            "sample_weight_val is the weights of a validation set: pass X_val "
+            "and y_val with it."
+        )
+    return given
+
+
+class _unchanged_on_error:
+    """Restore the estimator's attributes if the block raises: a failed fit changes
+    nothing."""
+
+    def __init__(self, estimator):
+        self.estimator = estimator
+
+    def __enter__(self):
+        self.saved = dict(vars(self.estimator))
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            state = vars(self.estimator)
+            state.clear()
+            state.update(self.saved)
+        return False
