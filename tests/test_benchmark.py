@@ -14,6 +14,7 @@ from skbackprop.__main__ import main
 from skbackprop._bench import cases, competitors, threads, timing
 from skbackprop._bench.main import NAMES
 from skbackprop._engine import workspace as _workspace
+from skbackprop._training.solvers import MINIBATCH_SAMPLES
 
 
 def test_quick_benchmark_prints_every_case(capsys):
@@ -38,7 +39,9 @@ def test_unknown_case_is_an_error(capsys):
 
 
 # The quick cases, smaller still: this checks what is computed, not how fast.
-# Sparse rows keep enough features to have a few nonzeros each.
+# Sparse rows keep enough features to have a few nonzeros each. A full-batch case
+# as large as the data on which solver="auto" takes mini-batches is full-batch
+# gradient descent all the same.
 TINY_CASES = [
     replace(
         c,
@@ -47,7 +50,7 @@ TINY_CASES = [
         epochs=2,
     )
     for c in cases.QUICK_CASES
-]
+] + [replace(cases.CASES[0], name="full64 large", n=MINIBATCH_SAMPLES, m=10, H=8)]
 
 
 @pytest.mark.parametrize("case", TINY_CASES, ids=lambda case: case.name)

@@ -20,6 +20,7 @@ from sklearn.datasets import make_classification
 from skbackprop import TwoLayerClassifier
 from skbackprop._cluster import distributed as _distributed
 from skbackprop._training.callbacks import AVAILABLE
+from skbackprop._training.solvers import MINIBATCH_SAMPLES
 
 distributed = require("distributed")
 da = require("dask.array")
@@ -698,6 +699,17 @@ def test_a_lost_scheduler_leaves_the_estimator_as_it_was(client, data, monkeypat
     for got, expected in zip(clf.coefs_, coefs, strict=True):
         assert_array_equal(got, expected)
     assert clf.n_iter_ == 40 and clf.predict(X).shape == (1200,)
+
+
+def test_the_benchmark_times_the_same_fit_in_memory_and_on_the_cluster(client):
+    # On as many rows as solver="auto" takes mini-batches for in memory, the
+    # benchmark's two fits are still the same full-batch descent.
+    from skbackprop._bench import cluster as bench_cluster
+
+    X, y = bench_cluster.make_data(MINIBATCH_SAMPLES, 12, 3)
+    params = dict(bench_cluster.FIT_PARAMS, n_hidden=4, max_iter=2)
+    expected = TwoLayerClassifier(**params).fit(X, y)
+    assert_same_model(expected, TwoLayerClassifier(**params).fit(*_dask(X, y, 2500)))
 
 
 def test_benchmark_runs_the_dask_case_when_named(capsys):

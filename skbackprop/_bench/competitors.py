@@ -109,7 +109,9 @@ class Skbackprop(Estimator):
             warm_start=True,
             random_state=0,
         )
-        if case.batch is not None:
+        if case.batch is None:  # solver="auto" takes mini-batches on large data
+            params.update(solver="gd")
+        else:
             params.update(solver=case.solver, batch_size=case.batch, shuffle=False)
         if case.solver == "adam":
             params.update(ADAM)
