@@ -12,24 +12,10 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from skbackprop.__main__ import main
 from skbackprop._bench import cases, competitors, threads, timing
+from skbackprop._bench import main as bench_main
 from skbackprop._bench.main import NAMES
 from skbackprop._engine import workspace as _workspace
 from skbackprop._training.solvers import MINIBATCH_SAMPLES
-
-
-def test_quick_benchmark_prints_every_case(capsys):
-    # All but the threads case, which runs searches in fresh processes (below).
-    wanted = [name for name in NAMES if name != "threads"]
-    argv = ["bench", "--quick", "--no-torch", "--rounds", "1", "--seeds", "1"]
-    assert main([*argv, *wanted]) == 0
-    out = capsys.readouterr().out
-    for case in cases.QUICK_CASES:
-        assert f"\n{case.name}: n={case.n} m={case.m}" in out
-    assert "Summary (median ms/epoch" in out
-    # the defaults case's quick version: two small data sets, every variant
-    for data_set in ("iris", "moons"):
-        assert f"\n{data_set} " in out
-    assert "total fit time, +n_iter_no_change=5" in out
 
 
 def test_unknown_case_is_an_error(capsys):
@@ -39,10 +25,8 @@ def test_unknown_case_is_an_error(capsys):
 
 
 # The quick cases, smaller still: this checks what is computed, not how fast.
-# Sparse rows keep enough features to have a few nonzeros each. A full-batch case
-# as large as the data on which solver="auto" takes mini-batches is full-batch
-# gradient descent all the same.
-TINY_CASES = [
+# Sparse rows keep enough features to have a few nonzeros each.
+SMALL_QUICK_CASES = [
     replace(
         c,
         n=max(c.n // 8, 400),
@@ -50,7 +34,30 @@ TINY_CASES = [
         epochs=2,
     )
     for c in cases.QUICK_CASES
-] + [replace(cases.CASES[0], name="full64 large", n=MINIBATCH_SAMPLES, m=10, H=8)]
+]
+# And a full-batch case as large as the data on which solver="auto" takes
+# mini-batches: it is full-batch gradient descent all the same.
+TINY_CASES = [
+    *SMALL_QUICK_CASES,
+    replace(cases.CASES[0], name="full64 large", n=MINIBATCH_SAMPLES, m=10, H=8),
+]
+
+
+def test_quick_benchmark_prints_every_case(capsys, monkeypatch):
+    # All but the threads case, which runs searches in fresh processes (below);
+    # the cases on less data than --quick's, which prints and runs them the same.
+    monkeypatch.setattr(bench_main, "QUICK_CASES", SMALL_QUICK_CASES)
+    wanted = [name for name in NAMES if name != "threads"]
+    argv = ["bench", "--quick", "--no-torch", "--rounds", "1", "--seeds", "1"]
+    assert main([*argv, *wanted]) == 0
+    out = capsys.readouterr().out
+    for case in SMALL_QUICK_CASES:
+        assert f"\n{case.name}: n={case.n} m={case.m}" in out
+    assert "Summary (median ms/epoch" in out
+    # the defaults case's quick version: two small data sets, every variant
+    for data_set in ("iris", "moons"):
+        assert f"\n{data_set} " in out
+    assert "total fit time, +n_iter_no_change=5" in out
 
 
 @pytest.mark.parametrize("case", TINY_CASES, ids=lambda case: case.name)
@@ -178,17 +185,17 @@ def test_threads_case_runs_each_search_in_fresh_processes(capsys, monkeypatch):
         return self
 
     monkeypatch.setattr(threads.busy_core, "__enter__", recording_enter)
-    times, loads, blas = threads.run_threads(rounds=2)
+    times, loads, blas = threads.run_threads(rounds=1)
     assert set(times) == {
         (state, "iris", setting)
         for state in threads.MACHINE_STATES
         for setting in threads.SETTINGS
     }
-    assert all(len(t) == 2 and min(t) > 0 for t in times.values())
+    assert all(len(t) == 1 and min(t) > 0 for t in times.values())
     assert blas["1 thread"] == {1}
     assert blas["default"] and min(blas["default"]) >= 1
     assert len(busy) == 1 and busy[0].poll() is not None  # killed
-    threads.print_threads(times, loads, blas, 2)
+    threads.print_threads(times, loads, blas, 1)
     out = capsys.readouterr().out
     assert "iris (1 candidates x 2 folds)" in out
     for state in threads.MACHINE_STATES:
