@@ -24,9 +24,12 @@ scratch in the workspace (`Workspace.scratch`), one per thread slot.
   every product. On small data BLAS's own threads cost far more than they save:
   each product of a few hundred rows pays a synchronisation of the threads, and
   many times more when another process keeps a core busy.
-- Prediction runs on the calling thread: `run_forward` keeps BLAS at one
-  thread for a forward pass that `threads_for` gives one thread, and at its own
-  count beyond, where a product is long enough to be worth splitting.
+- Prediction of more than one block of rows runs as a training pass does, on
+  the chunks and threads of a `Workspace` (`_backprop.logits`). A forward pass
+  of one block or less, the hidden layer of ``hidden_activations`` and early
+  stopping's validation loss run on the calling thread (`run_forward`), with
+  BLAS at one thread when `threads_for` gives the pass one thread, and at its
+  own count beyond, where a product is long enough to be worth splitting.
 - OpenBLAS's thread count is a setting of the whole process, and fits may run
   in several threads at once (joblib's threading backend, dask workers). So all
   passes share one section, `single_threaded`: the first to enter it saves
@@ -208,7 +211,8 @@ def threads_for(flops, chunks=MAX_CHUNKS):
 
 def run_forward(n_samples, layout, function, *args):
     """``function(*args)``, a forward pass of ``n_samples`` rows on this thread
-    (a prediction), on the BLAS threads it is worth.
+    (a prediction of one block or less, hidden activations, a validation loss),
+    on the BLAS threads it is worth.
 
     One BLAS thread (`single_threaded`) when `threads_for` gives the pass one
     thread, where BLAS's own threads would cost more than they save; otherwise
