@@ -25,6 +25,7 @@ from skbackprop._engine import network as _network
 from skbackprop._engine import online as _online
 from skbackprop._training import loops as _training
 from skbackprop._training import monitor as _monitor
+from skbackprop._training.solvers import SOLVERS
 
 
 @pytest.fixture(scope="module")
@@ -195,7 +196,7 @@ def test_lbfgs(iris):
     assert "not available for solver='lbfgs'" in str(excinfo.value.__cause__)
 
 
-@pytest.mark.parametrize("solver", ["gd", "sgd", "adam", "lbfgs"])
+@pytest.mark.parametrize("solver", SOLVERS)
 def test_public_attributes_are_not_scratch_space_during_fit(iris, solver):
     """While fit runs, the previous model's attributes stay as they were."""
     X, y = iris
@@ -220,7 +221,7 @@ def test_public_attributes_are_not_scratch_space_during_fit(iris, solver):
 
 
 # ----------------------------------------------------------- early stopping
-@pytest.mark.parametrize("solver", ["gd", "sgd", "adam", "lbfgs"])
+@pytest.mark.parametrize("solver", SOLVERS)
 def test_early_stopping_restores_the_best_epoch(digits, solver):
     X_train, X_test, y_train, y_test = digits
     X_fit, X_val, y_fit, y_val = train_test_split(
@@ -281,7 +282,7 @@ def test_x_val_needs_y_val(iris):
         TwoLayerClassifier().fit(X, y, X_val=X)
 
 
-@pytest.mark.parametrize("solver", ["gd", "sgd", "adam", "lbfgs"])
+@pytest.mark.parametrize("solver", SOLVERS)
 def test_verbose_prints_one_line_per_epoch_and_why_it_stopped(iris, solver):
     X, y = iris
     out = io.StringIO()
@@ -371,7 +372,7 @@ def test_sparse_input_is_never_densified(iris, monkeypatch):
 
 
 # ------------------------------------------------------------------ float32
-@pytest.mark.parametrize("solver", ["gd", "sgd", "adam", "lbfgs"])
+@pytest.mark.parametrize("solver", SOLVERS)
 def test_float32_trains_and_predicts_in_float32(iris, solver):
     X, y = iris
     params = dict(solver=solver, random_state=0, max_iter=10, shuffle=False)

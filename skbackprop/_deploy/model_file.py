@@ -21,7 +21,6 @@ from pathlib import Path
 
 from .atomic import atomic_path
 
-# The types that skops does not trust by itself and that a fitted pipeline of
 # The names that files written before the package's layer folders give the
 # three classes of skbackprop below: their former modules re-export them.
 FORMER_NAMES = [
