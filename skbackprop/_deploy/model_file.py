@@ -13,7 +13,7 @@ Two formats, chosen by the file's suffix (`FORMATS`):
   only if ``allow_pickle`` is true (its default), and the predict command
   only with ``--trust-pickle``.
 
-`save_model` writes through `_atomic.atomic_path`: a model file is replaced
+`save_model` writes through `atomic.atomic_path`: a model file is replaced
 whole or not at all.
 """
 
