@@ -13,6 +13,7 @@ import threading
 
 import numpy as np
 import pytest
+from _helpers import PREDICTION_METHODS, local_cluster
 from _optional import require
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import make_classification
@@ -32,22 +33,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 
 EXACT = 1e-8  # relative: the fits differ only in the order of summation
 PARAMS = dict(n_hidden=8, max_iter=40, random_state=0)
-
-
-def _cluster(**kwargs):
-    return distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=":0",
-        **kwargs,
-    )
-
-
-@pytest.fixture(scope="module")
-def client():
-    with _cluster() as cluster, distributed.Client(cluster) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")
@@ -394,16 +379,7 @@ def test_early_stopping_with_a_scorer_on_the_hold_out(client, data, recorded_hol
 # --------------------------------------------------------------------------------------
 # Prediction, chunk by chunk
 # --------------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "method",
-    [
-        "predict",
-        "predict_proba",
-        "predict_log_proba",
-        "decision_function",
-        "hidden_activations",
-    ],
-)
+@pytest.mark.parametrize("method", PREDICTION_METHODS)
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_prediction_is_lazy_and_chunked(client, data, method, n_classes):
     X, y = data
@@ -655,7 +631,7 @@ def test_a_killed_worker_costs_time_not_the_model(data, monkeypatch):
     X, y = data
     params = dict(PARAMS, max_iter=25)
     expected = TwoLayerClassifier(**params).fit(X, y)
-    with _cluster() as cluster, distributed.Client(cluster) as client:
+    with local_cluster() as cluster, distributed.Client(cluster) as client:
         undisturbed = TwoLayerClassifier(**params).fit(*_dask(X, y))
         pids = set(client.run(os.getpid).values())
         killed = {}

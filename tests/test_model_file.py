@@ -7,13 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import sklearn.compose
+from _helpers import dated_pipeline, mixed_rows
 from _optional import require
 from numpy.testing import assert_array_equal
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from test_cli import mixed_rows
-from test_csv import dated_pipeline
 
 import skbackprop
 from skbackprop import TRUSTED_TYPES, TwoLayerClassifier, load_model

@@ -18,8 +18,7 @@ import threading
 import numpy as np
 import pytest
 from _blas_threads import blas_threads, set_blas_threads
-from sklearn.datasets import load_digits
-from sklearn.preprocessing import StandardScaler
+from _helpers import PREDICTION_METHODS, run_together
 from threadpoolctl import threadpool_limits
 
 from skbackprop import TwoLayerClassifier
@@ -28,13 +27,6 @@ from skbackprop._engine import network as _network
 from skbackprop._engine import workspace as _workspace
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
-
-@pytest.fixture(scope="module")
-def digits():
-    """Standardized digits: 1797 rows, 64 features, 10 classes."""
-    X, y = load_digits(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
 
 
 @pytest.fixture
@@ -216,22 +208,13 @@ def test_online_epochs_run_blas_on_one_thread(digits, monkeypatch, blas_found):
 # --------------------------------------------------------------------------------------
 # Prediction
 # --------------------------------------------------------------------------------------
-PREDICTIONS = [
-    "predict",
-    "predict_proba",
-    "predict_log_proba",
-    "decision_function",
-    "hidden_activations",
-]
-
-
 @pytest.fixture(scope="module")
 def fitted(digits):
     X, y = digits
     return TwoLayerClassifier(n_hidden=64, max_iter=5, random_state=0).fit(X, y)
 
 
-@pytest.mark.parametrize("method", PREDICTIONS)
+@pytest.mark.parametrize("method", PREDICTION_METHODS)
 def test_small_predictions_run_blas_on_one_thread(
     digits, fitted, in_forward, blas_found, method
 ):
@@ -242,7 +225,7 @@ def test_small_predictions_run_blas_on_one_thread(
     assert blas_threads() == blas_found
 
 
-@pytest.mark.parametrize("method", PREDICTIONS)
+@pytest.mark.parametrize("method", PREDICTION_METHODS)
 def test_large_predictions_leave_blas_threads_as_found(
     digits, fitted, in_forward, blas_found, method
 ):
@@ -276,22 +259,12 @@ def test_validation_loss_runs_blas_on_one_thread(digits, in_forward, blas_found)
 
 def test_predictions_in_threads_at_once_leave_blas_as_found(digits, fitted, blas_found):
     X, _ = digits
-    errors = []
-    start = threading.Barrier(8)
 
     def predict():
-        try:
-            start.wait()
-            for _ in range(20):
-                fitted.predict_proba(X[:300])
-        except BaseException as error:  # reported below, not lost in a thread
-            errors.append(error)
+        for _ in range(20):
+            fitted.predict_proba(X[:300])
 
-    threads = [threading.Thread(target=predict) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _, errors = run_together([predict] * 8)
     assert not errors, errors
     assert blas_threads() == blas_found
 
