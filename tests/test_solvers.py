@@ -29,23 +29,12 @@ from skbackprop._training.solvers import SOLVERS
 
 
 # ------------------------------------------------------------------ solvers
-@pytest.mark.parametrize(
-    "solver",
-    [
-        "gd",
-        "sgd",
-        # Adam's small default step still lowers the loss by tol every few epochs
-        # at max_iter: expected, and the accuracy is reached all the same.
-        pytest.param(
-            "adam",
-            marks=pytest.mark.filterwarnings(
-                "ignore:solver='adam' reached max_iter"
-                ":sklearn.exceptions.ConvergenceWarning"
-            ),
-        ),
-        "lbfgs",
-    ],
+# Adam's small default step still lowers the loss by tol every few epochs at
+# max_iter: expected, and the accuracy is reached all the same.
+@pytest.mark.filterwarnings(
+    "ignore:solver='adam' reached max_iter:sklearn.exceptions.ConvergenceWarning"
 )
+@pytest.mark.parametrize("solver", SOLVERS)
 def test_each_solver_learns_digits_with_its_defaults(digits_split, solver):
     X_train, X_test, y_train, y_test = digits_split
     clf = TwoLayerClassifier(solver=solver, random_state=0).fit(X_train, y_train)
