@@ -1,5 +1,6 @@
-"""Test configuration: the shared data fixture, and hypothesis profiles that keep
-hypothesis's files out of the repo.
+"""Test configuration: the fixtures that several test modules share (data
+sets, a dask cluster), and hypothesis profiles that keep hypothesis's files
+out of the repo. Shared functions are in _helpers.py.
 
 Hypothesis (a ``test`` extra) would write an example database and caches into
 ``./.hypothesis``. The profiles below keep no example database at all, and any
@@ -23,7 +24,9 @@ import os
 import tempfile
 
 import pytest
-from sklearn.datasets import load_iris
+from _helpers import local_cluster
+from sklearn.datasets import load_digits, load_iris
+from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 os.environ.setdefault(
@@ -52,3 +55,31 @@ def iris():
     """Standardized iris, ``(X, y)``: three classes, 150 samples, 4 features."""
     X, y = load_iris(return_X_y=True)
     return StandardScaler().fit_transform(X), y
+
+
+@pytest.fixture(scope="module")
+def digits():
+    """Standardized digits, ``(X, y)``: 1797 rows, 64 features, 10 classes."""
+    X, y = load_digits(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.fixture(scope="module")
+def digits_split():
+    """Digits split 75/25, stratified, standardized by the training part:
+    ``(X_train, X_test, y_train, y_test)``."""
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.25, stratify=y, random_state=0
+    )
+    scaler = StandardScaler().fit(X_train)
+    return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A client of a `local_cluster` (the ``dask`` extra), for a module's tests."""
+    import distributed
+
+    with local_cluster() as cluster, distributed.Client(cluster) as client:
+        yield client

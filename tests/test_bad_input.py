@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _helpers import PREDICTION_METHODS
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
@@ -393,14 +394,7 @@ KEYWORDS = [
     ),
 ]
 
-PREDICT_METHODS = [
-    "predict",
-    "predict_proba",
-    "predict_log_proba",
-    "decision_function",
-    "hidden_activations",
-    "score",
-]
+PREDICT_METHODS = [*PREDICTION_METHODS, "score"]
 
 
 def _predict_cases():

@@ -17,6 +17,7 @@ from sklearn.preprocessing import StandardScaler
 
 from skbackprop import TwoLayerClassifier
 from skbackprop._training.callbacks import AVAILABLE
+from skbackprop._training.solvers import SOLVERS
 
 needs_callbacks = pytest.mark.skipif(
     not AVAILABLE, reason="sklearn.callback is new in scikit-learn 1.9"
@@ -69,7 +70,7 @@ def _epoch_ends(recorder):
 
 
 @needs_callbacks
-@pytest.mark.parametrize("solver", ["gd", "sgd", "adam", "lbfgs"])
+@pytest.mark.parametrize("solver", SOLVERS)
 def test_each_epoch_is_a_task_with_the_weights_of_that_epoch(iris, solver):
     X, y = iris
     params = dict(n_hidden=4, solver=solver, max_iter=8, tol=0, random_state=0)

@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _helpers import PREDICTION_METHODS, fitted
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.optimize import check_grad
 from sklearn.base import clone
@@ -22,12 +23,6 @@ from skbackprop import TwoLayerClassifier
 def binary():
     X, y = make_blobs(200, centers=2, cluster_std=2.0, random_state=0)
     return StandardScaler().fit_transform(X), y
-
-
-def _fitted(X, y, **params):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return TwoLayerClassifier(random_state=0, **params).fit(X, y)
 
 
 # ------------------------------------------------------------------ accuracy
@@ -66,7 +61,7 @@ def test_grid_search_over_learning_rate_and_n_hidden_on_digits():
 # -------------------------------------------------------------- the outputs
 def test_output_shapes_and_consistency(iris, binary):
     for X, y in (iris, binary):
-        clf = _fitted(X, y)
+        clf = fitted(X, y)
         K = len(np.unique(y))
         proba = clf.predict_proba(X)
         assert proba.shape == (len(X), K)
@@ -86,7 +81,7 @@ def test_output_shapes_and_consistency(iris, binary):
 
 def test_predict_log_proba_is_finite_where_proba_rounds_to_zero(binary):
     X, y = binary
-    clf = _fitted(X, y)
+    clf = fitted(X, y)
     assert_allclose(clf.predict_log_proba(X), np.log(clf.predict_proba(X)), rtol=1e-10)
     # Output weights scaled up give logits of thousands: probabilities of exactly
     # 0 and 1, whose logarithm must still be finite.
@@ -104,7 +99,7 @@ def test_string_and_noncontiguous_labels(iris):
     names = np.array(["setosa", "versicolor", "virginica"])[y]
     ints = np.array([-3, 10, 42])[y]
     for labels in (names, ints):
-        clf = _fitted(X, labels)
+        clf = fitted(X, labels)
         assert_array_equal(clf.classes_, np.unique(labels))
         assert (clf.predict(X) == labels).mean() > 0.9
 
@@ -113,16 +108,16 @@ def test_pandas_and_lists(iris):
     pd = pytest.importorskip("pandas")
     X, y = iris
     df = pd.DataFrame(X, columns=["a", "b", "c", "d"])
-    clf = _fitted(df, pd.Series(y))
+    clf = fitted(df, pd.Series(y))
     assert_array_equal(clf.feature_names_in_, ["a", "b", "c", "d"])
     with pytest.raises(ValueError, match="feature names"):
         clf.predict(df.rename(columns={"a": "z"}))
-    assert_array_equal(_fitted(X.tolist(), y.tolist()).predict(X), clf.predict(df))
+    assert_array_equal(fitted(X.tolist(), y.tolist()).predict(X), clf.predict(df))
 
 
 def test_loss_gradient_passes_check_grad(iris):
     X, y = iris
-    clf = _fitted(X, y, n_hidden=5, l2=0.1, max_iter=5)
+    clf = fitted(X, y, n_hidden=5, l2=0.1, max_iter=5)
     w = np.random.default_rng(0).uniform(0.5, 2.0, len(y))
     loss, (coef_grads, intercept_grads) = clf.loss_gradient(X, y, sample_weight=w)
     assert [d.shape for d in coef_grads] == [W.shape for W in clf.coefs_]
@@ -202,7 +197,7 @@ def test_partial_fit_requires_classes_first_and_then_the_same(binary):
 
 def test_stops_on_no_improvement_and_warns_at_max_iter(binary):
     X, y = binary
-    clf = _fitted(X, y, max_iter=2000)
+    clf = fitted(X, y, max_iter=2000)
     assert clf.n_iter_ < 2000
     assert len(clf.loss_curve_) == clf.n_iter_
     assert clf.best_loss_ == min(clf.loss_curve_)
@@ -234,7 +229,7 @@ def test_divergence_is_caught_and_best_weights_restored(binary, scale, learning_
 
 def test_same_random_state_same_model(iris):
     X, y = iris
-    a, b = _fitted(X, y), _fitted(X, y)
+    a, b = fitted(X, y), fitted(X, y)
     for u, v in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_, strict=True):
         assert_array_equal(u, v)
     c = TwoLayerClassifier(random_state=1, max_iter=5)
@@ -261,7 +256,7 @@ def test_warm_start_continues_from_previous_weights(iris):
 
 def test_pickle_and_clone(iris):
     X, y = iris
-    clf = _fitted(X, y)
+    clf = fitted(X, y)
     restored = pickle.loads(pickle.dumps(clf))
     assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
     fresh = clone(clf)
@@ -272,13 +267,7 @@ def test_pickle_and_clone(iris):
 # ------------------------------------------------------------------- errors
 def test_prediction_before_fit_raises(iris):
     X, _ = iris
-    for method in (
-        "predict",
-        "predict_proba",
-        "predict_log_proba",
-        "decision_function",
-        "hidden_activations",
-    ):
+    for method in PREDICTION_METHODS:
         with pytest.raises(NotFittedError):
             getattr(TwoLayerClassifier(), method)(X)
 
@@ -298,7 +287,7 @@ def test_prediction_before_fit_raises(iris):
 )
 def test_bad_input_raises_and_leaves_fitted_model_unchanged(iris, make_bad, match):
     X, y = iris
-    clf = _fitted(X, y)
+    clf = fitted(X, y)
     before = pickle.dumps(clf)
     proba = clf.predict_proba(X)
     X_bad, y_bad = make_bad(X, y)
@@ -310,7 +299,7 @@ def test_bad_input_raises_and_leaves_fitted_model_unchanged(iris, make_bad, matc
 
 def test_wrong_feature_count_at_predict(iris):
     X, y = iris
-    clf = _fitted(X, y)
+    clf = fitted(X, y)
     with pytest.raises(
         ValueError, match="X has 3 features, but TwoLayerClassifier is expecting 4"
     ):
@@ -355,12 +344,6 @@ OVERSHOOTING = {
     "l2": 0.0,
     "random_state": 0,
 }
-
-
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
 
 
 def test_overshooting_run_is_reported_and_its_best_weights_kept(digits):

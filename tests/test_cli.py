@@ -1,6 +1,5 @@
 """The main job, `python -m skbackprop`: options, reports, files and errors."""
 
-import csv
 import pickle
 import re
 import subprocess
@@ -11,6 +10,7 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pytest
+from _helpers import MIXED_HEADER, ROOT, mixed_rows, one_line_error, run, write_csv
 from _optional import require
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
@@ -24,17 +24,7 @@ from skbackprop._cli import outputs as _outputs
 from skbackprop._cli.reading import read_training_csv
 from skbackprop._cli.text import WIDTH
 
-ROOT = Path(__file__).resolve().parents[1]
-
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
-
-def write_csv(path, header, rows):
-    with open(path, "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
 
 
 @pytest.fixture
@@ -45,12 +35,6 @@ def iris_csv(tmp_path):
     rows = [[*x[:2], name, *x[2:]] for x, name in zip(X, names, strict=True)]
     header = ["sepal length", "sepal width", "species", "petal length", "petal width"]
     return write_csv(tmp_path / "iris.csv", header, rows)
-
-
-def run(argv, capsys):
-    status = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def test_csv_run_prints_table_best_params_accuracy_and_confusion_matrix(
@@ -314,15 +298,6 @@ def test_a_comma_in_the_header_makes_commas_the_separator(tmp_path):
     assert list(read_training_csv(path).X.columns) == ["a b", "c;d"]
 
 
-def one_line_error(status, err, *fragments):
-    assert status == 1
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err  # one line, no traceback
-    assert lines[0].startswith("python -m skbackprop: error: ")
-    for fragment in fragments:
-        assert fragment in lines[0]
-
-
 @pytest.mark.parametrize(
     "header, rows, target, fragments",
     [
@@ -468,29 +443,6 @@ def _has(module):
 
 
 # --------------------------------------------------------- real-world files
-def mixed_rows(n=160, seed=0):
-    """Rows of a file as found in the wild: a class that a number and a category
-    predict, missing values, an identifier, an empty column, unlabelled rows."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for i in range(n):
-        label = ["no", "yes"][i % 2]
-        size = rng.normal(3.0 if label == "yes" else 0.0)
-        colour = rng.choice(["red", "green"] if label == "yes" else ["blue", "red"])
-        rows.append([
-            f"r{i:04d}",  # unique on every row
-            "" if i % 13 == 5 else f"{size:.3f}",
-            "NA" if i % 11 == 3 else colour,
-            int(rng.integers(1000)),
-            "",  # empty column
-            "" if i in (7, 40) else label,
-        ])  # fmt: skip
-    return rows
-
-
-MIXED_HEADER = ["name", "size", "colour", "noise", "blank", "outcome"]
-
-
 @pytest.fixture
 def mixed_csv(tmp_path):
     return write_csv(tmp_path / "mixed.csv", MIXED_HEADER, mixed_rows())

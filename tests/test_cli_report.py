@@ -7,11 +7,11 @@ import warnings
 
 import numpy as np
 import pytest
+from _helpers import assert_readable, run, write_csv
 from _optional import require
 from sklearn.datasets import load_iris
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import GridSearchCV
-from test_cli import run, write_csv
 
 from skbackprop import TwoLayerClassifier, load_model
 from skbackprop.__main__ import main
@@ -39,14 +39,6 @@ from skbackprop._cli.text import (
 
 require("pandas")
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
-
-def assert_readable(text):
-    """No line over `WIDTH` characters, and no "(N in all)" cut in two."""
-    lines = text.splitlines()
-    assert not [line for line in lines if len(line) > WIDTH]
-    assert not [line for line in lines if re.search(r"\(\d+( in)?$", line)]
-    assert not [line for line in lines if re.match(r"\s*(in )?all\)", line)]
 
 
 QUICK = ["--cv", "2", "--n-hidden", "2", "--learning-rate", "1"]

@@ -6,17 +6,16 @@
   backends, equal the same fits run one after the other, bit for bit.
 """
 
-import threading
 import warnings
+from functools import partial
 
 import numpy as np
 import pytest
+from _helpers import PREDICTION_METHODS, run_together
 from joblib import Parallel, delayed
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
-from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.preprocessing import StandardScaler
 
 from skbackprop import TwoLayerClassifier
 
@@ -27,12 +26,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 
 
 @pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
-
-
-@pytest.fixture(scope="module")
 def model(digits):
     X, y = digits
     with warnings.catch_warnings():
@@ -40,45 +33,16 @@ def model(digits):
         return TwoLayerClassifier(n_hidden=32, max_iter=30, random_state=0).fit(X, y)
 
 
-def _in_threads(function, n_threads=N_THREADS, repeats=3):
-    """Run ``function()`` in n threads released together; return every result."""
-    results = [[None] * n_threads for _ in range(repeats)]
-    errors = []
-    for r in range(repeats):
-        start = threading.Barrier(n_threads)
-
-        def run(i, r=r, start=start):
-            try:
-                start.wait()
-                results[r][i] = function()
-            except BaseException as error:  # reported below, not lost in a thread
-                errors.append(error)
-
-        threads = [threading.Thread(target=run, args=(i,)) for i in range(n_threads)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    assert not errors, errors
-    return [result for repeat in results for result in repeat]
-
-
-@pytest.mark.parametrize(
-    "method",
-    [
-        "predict",
-        "predict_proba",
-        "predict_log_proba",
-        "decision_function",
-        "hidden_activations",
-    ],
-)
+@pytest.mark.parametrize("method", PREDICTION_METHODS)
 def test_threads_predicting_at_once_match_one_thread(digits, model, method):
     X, _ = digits
     X = np.tile(X, (4, 1))  # 7188 rows: long enough for the threads to overlap
     expected = getattr(model, method)(X)
-    for result in _in_threads(lambda: getattr(model, method)(X)):
-        assert_array_equal(result, expected)
+    for _ in range(3):
+        results, errors = run_together([partial(getattr(model, method), X)] * N_THREADS)
+        assert not errors, errors
+        for result in results:
+            assert_array_equal(result, expected)
 
 
 def test_threads_predicting_different_data_at_once(digits, model):
@@ -86,16 +50,10 @@ def test_threads_predicting_different_data_at_once(digits, model):
     X, _ = digits
     chunks = np.array_split(X, N_THREADS)
     expected = [model.predict_proba(chunk) for chunk in chunks]
-    lock = threading.Lock()
-    next_chunk = iter(range(N_THREADS))
-
-    def predict_own_chunk():
-        with lock:
-            i = next(next_chunk)
-        return i, model.predict_proba(chunks[i])
-
-    for i, result in _in_threads(predict_own_chunk, repeats=1):
-        assert_array_equal(result, expected[i])
+    results, errors = run_together([partial(model.predict_proba, c) for c in chunks])
+    assert not errors, errors
+    for result, rows_expected in zip(results, expected, strict=True):
+        assert_array_equal(result, rows_expected)
 
 
 def _fit(estimator, X, y):

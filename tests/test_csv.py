@@ -8,15 +8,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _helpers import ROOT, dated_frame, one_line_error, run, write_csv
 from _optional import require
 from numpy.testing import assert_allclose, assert_array_equal
-from test_cli import ROOT, one_line_error, run, write_csv
 
 from skbackprop import load_model
 from skbackprop._cli.dates import DateFeatures, is_date_column
 from skbackprop._cli.dialect import decimal_mark
-from skbackprop._cli.main import make_search
-from skbackprop._cli.reading import Columns, exact_floats, read_training_csv
+from skbackprop._cli.reading import exact_floats, read_training_csv
 
 pd = require("pandas")
 
@@ -299,27 +298,6 @@ def test_date_features_are_day_year_month_weekday_and_hour():
     assert np.isnan(out[2:, 4:]).all()
     with pytest.raises(ValueError, match="'2024-02-30' in date column 'd'"):
         dates.transform(X.assign(d=["2024-02-30", None, None, None]))
-
-
-def dated_frame(n=200, seed=7):
-    """Weather-like rows: a date, whose season decides the label, and a number."""
-    rng = np.random.default_rng(seed)
-    days = np.datetime64("2012-01-01") + rng.permutation(3 * 365)[:n]
-    month = days.astype("datetime64[M]").astype(int) % 12 + 1
-    return pd.DataFrame({
-        "date": [str(d).replace("-", "/") for d in days],
-        "wind": rng.normal(size=n).round(3),
-        "season": np.where((month >= 5) & (month <= 9), "summer", "winter"),
-    })  # fmt: skip
-
-
-def dated_pipeline():
-    """A command-line pipeline with a date column, fitted: ``(pipeline, X)``."""
-    frame = dated_frame()
-    X = frame.drop(columns="season")
-    columns = Columns(numeric=["wind"], date=["date"])
-    search = make_search([1.0], [4], cv=2, n_jobs=None, random_state=0, columns=columns)
-    return search.estimator.fit(X, frame["season"]), X
 
 
 def test_dates_become_numbers_in_training_predict_and_saved_models(tmp_path, capsys):

@@ -11,8 +11,7 @@ import pytest
 from _optional import require
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
-from sklearn.datasets import load_digits
-from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -27,27 +26,6 @@ joblib = require("joblib")
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
-@pytest.fixture(scope="module")
-def client():
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=":0",
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        yield client
-
-
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    X = StandardScaler().fit_transform(X)
-    return train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
-
-
 def _search(n_jobs):
     pipe = make_pipeline(StandardScaler(), TwoLayerClassifier(random_state=0))
     grid = {
@@ -57,8 +35,8 @@ def _search(n_jobs):
     return GridSearchCV(pipe, grid, cv=3, n_jobs=n_jobs)
 
 
-def test_grid_search_on_a_cluster_matches_one_process(client, digits):
-    X_train, _, y_train, _ = digits
+def test_grid_search_on_a_cluster_matches_one_process(client, digits_split):
+    X_train, _, y_train, _ = digits_split
     X, y = X_train[:600], y_train[:600]
     local = _search(n_jobs=1).fit(X, y)
 
@@ -138,8 +116,8 @@ def test_unreachable_scheduler_is_a_one_line_error(capsys):
     assert "cannot reach the dask scheduler tcp://127.0.0.1:1" in err[0]
 
 
-def test_incremental_trains_through_partial_fit_on_chunks(client, digits):
-    X_train, X_test, y_train, y_test = digits
+def test_incremental_trains_through_partial_fit_on_chunks(client, digits_split):
+    X_train, X_test, y_train, y_test = digits_split
     chunk, epochs = 250, 30
     classes = np.unique(y_train)
     net = TwoLayerClassifier(n_hidden=32, learning_rate=1.0, random_state=0)
@@ -180,8 +158,8 @@ def test_incremental_trains_through_partial_fit_on_chunks(client, digits):
     )
 
 
-def test_incremental_fit_with_shuffled_blocks_learns(client, digits):
-    X_train, X_test, y_train, y_test = digits
+def test_incremental_fit_with_shuffled_blocks_learns(client, digits_split):
+    X_train, X_test, y_train, y_test = digits_split
     X = dask_array.from_array(X_train, chunks=(200, X_train.shape[1]))
     y = dask_array.from_array(y_train, chunks=200)
     incremental = dask_ml_wrappers.Incremental(

@@ -13,6 +13,7 @@ import threading
 
 import numpy as np
 import pytest
+from _helpers import PREDICTION_METHODS, local_cluster
 from _optional import require
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import make_classification
@@ -20,6 +21,7 @@ from sklearn.datasets import make_classification
 from skbackprop import TwoLayerClassifier
 from skbackprop._cluster import distributed as _distributed
 from skbackprop._training.callbacks import AVAILABLE
+from skbackprop._training.solvers import MINIBATCH_SAMPLES
 
 distributed = require("distributed")
 da = require("dask.array")
@@ -31,22 +33,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 
 EXACT = 1e-8  # relative: the fits differ only in the order of summation
 PARAMS = dict(n_hidden=8, max_iter=40, random_state=0)
-
-
-def _cluster(**kwargs):
-    return distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=":0",
-        **kwargs,
-    )
-
-
-@pytest.fixture(scope="module")
-def client():
-    with _cluster() as cluster, distributed.Client(cluster) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")
@@ -393,16 +379,7 @@ def test_early_stopping_with_a_scorer_on_the_hold_out(client, data, recorded_hol
 # --------------------------------------------------------------------------------------
 # Prediction, chunk by chunk
 # --------------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "method",
-    [
-        "predict",
-        "predict_proba",
-        "predict_log_proba",
-        "decision_function",
-        "hidden_activations",
-    ],
-)
+@pytest.mark.parametrize("method", PREDICTION_METHODS)
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_prediction_is_lazy_and_chunked(client, data, method, n_classes):
     X, y = data
@@ -654,7 +631,7 @@ def test_a_killed_worker_costs_time_not_the_model(data, monkeypatch):
     X, y = data
     params = dict(PARAMS, max_iter=25)
     expected = TwoLayerClassifier(**params).fit(X, y)
-    with _cluster() as cluster, distributed.Client(cluster) as client:
+    with local_cluster() as cluster, distributed.Client(cluster) as client:
         undisturbed = TwoLayerClassifier(**params).fit(*_dask(X, y))
         pids = set(client.run(os.getpid).values())
         killed = {}
@@ -698,6 +675,17 @@ def test_a_lost_scheduler_leaves_the_estimator_as_it_was(client, data, monkeypat
     for got, expected in zip(clf.coefs_, coefs, strict=True):
         assert_array_equal(got, expected)
     assert clf.n_iter_ == 40 and clf.predict(X).shape == (1200,)
+
+
+def test_the_benchmark_times_the_same_fit_in_memory_and_on_the_cluster(client):
+    # On as many rows as solver="auto" takes mini-batches for in memory, the
+    # benchmark's two fits are still the same full-batch descent.
+    from skbackprop._bench import cluster as bench_cluster
+
+    X, y = bench_cluster.make_data(MINIBATCH_SAMPLES, 12, 3)
+    params = dict(bench_cluster.FIT_PARAMS, n_hidden=4, max_iter=2)
+    expected = TwoLayerClassifier(**params).fit(X, y)
+    assert_same_model(expected, TwoLayerClassifier(**params).fit(*_dask(X, y, 2500)))
 
 
 def test_benchmark_runs_the_dask_case_when_named(capsys):

@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _helpers import flat_weights, quiet_fit
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import (
     load_breast_cancer,
@@ -21,19 +22,6 @@ from skbackprop import TwoLayerClassifier
 from skbackprop._bench import defaults as _bench_defaults
 from skbackprop._training import monitor as _monitor
 from skbackprop._training import solvers as _solvers
-
-
-def _flat(clf):
-    """The weights in the order of the flat parameter vector."""
-    W1, W2 = clf.coefs_
-    b1, b2 = clf.intercepts_
-    return np.concatenate([W1.ravel(), b1, W2.ravel(), b2])
-
-
-def _quiet_fit(clf, X, y, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return clf.fit(X, y, **kwargs)
 
 
 def _data(n, m=8, k=3, seed=0):
@@ -58,29 +46,31 @@ def test_auto_l2_is_a_fixed_penalty_on_the_summed_loss_beyond_its_size():
 def test_auto_takes_minibatches_on_large_data_deterministically():
     X, y = _data(_solvers.MINIBATCH_SAMPLES, m=8)
     params = dict(max_iter=2, random_state=0)
-    a = _quiet_fit(TwoLayerClassifier(**params), X, y)
-    b = _quiet_fit(TwoLayerClassifier(**params), X, y)
+    a = quiet_fit(TwoLayerClassifier(**params), X, y)
+    b = quiet_fit(TwoLayerClassifier(**params), X, y)
     assert a._solver_name() == "sgd"
-    assert_array_equal(_flat(a), _flat(b))
+    assert_array_equal(flat_weights(a), flat_weights(b))
     # the same model as solver="sgd" with the L2 strength of that size
     sgd = TwoLayerClassifier(solver="sgd", l2=_solvers.auto_l2(len(y)), **params)
-    assert_array_equal(_flat(a), _flat(_quiet_fit(sgd, X, y)))
+    assert_array_equal(flat_weights(a), flat_weights(quiet_fit(sgd, X, y)))
 
 
 def test_auto_on_small_data_is_the_notes_full_batch_descent(iris):
     X, y = iris
-    auto = _quiet_fit(TwoLayerClassifier(max_iter=30, random_state=0), X, y)
+    auto = quiet_fit(TwoLayerClassifier(max_iter=30, random_state=0), X, y)
     gd = TwoLayerClassifier(solver="gd", l2=1e-3, max_iter=30, random_state=0)
-    assert_array_equal(_flat(auto), _flat(_quiet_fit(gd, X, y)))
+    assert_array_equal(flat_weights(auto), flat_weights(quiet_fit(gd, X, y)))
     # a sample weight of 2 is a repeated row, as for "gd"
     w = np.ones(len(y))
     w[:10] = 2
-    weighted = _quiet_fit(
+    weighted = quiet_fit(
         TwoLayerClassifier(max_iter=30, random_state=0), X, y, sample_weight=w
     )
     Xr, yr = np.vstack([X, X[:10]]), np.concatenate([y, y[:10]])
-    repeated = _quiet_fit(TwoLayerClassifier(max_iter=30, random_state=0), Xr, yr)
-    assert_allclose(_flat(weighted), _flat(repeated), rtol=1e-10, atol=1e-12)
+    repeated = quiet_fit(TwoLayerClassifier(max_iter=30, random_state=0), Xr, yr)
+    assert_allclose(
+        flat_weights(weighted), flat_weights(repeated), rtol=1e-10, atol=1e-12
+    )
 
 
 # ---------------------------------------------------------- momentum restart
@@ -117,7 +107,7 @@ def test_plain_gradient_descent_is_exactly_the_notes_update(iris):
             tol=0.0,
             random_state=0,
         )
-        _quiet_fit(clf, X, y)
+        quiet_fit(clf, X, y)
         layout = _network.Layout(4, 5, 3)
         Y = _network.targets(y, 3, float)
         s = np.full(len(y), 1 / len(y))
@@ -125,7 +115,7 @@ def test_plain_gradient_descent_is_exactly_the_notes_update(iris):
         for _ in range(15):
             g = _backprop.loss_gradient(theta, layout, X, Y, s, 0.0, "softmax")[1]
             theta = theta - lr * g
-        assert_allclose(_flat(clf), theta, rtol=0, atol=1e-12)
+        assert_allclose(flat_weights(clf), theta, rtol=0, atol=1e-12)
 
 
 def test_warm_start_n_plus_n_is_2n_bit_for_bit_with_restarts():
@@ -144,12 +134,12 @@ def test_warm_start_n_plus_n_is_2n_bit_for_bit_with_restarts():
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_solvers.GradientDescent, "observe", observe)
         twice = TwoLayerClassifier(max_iter=40, warm_start=True, **common)
-        _quiet_fit(twice, X, y)
-        _quiet_fit(twice, X, y)
-    once = _quiet_fit(TwoLayerClassifier(max_iter=80, **common), X, y)
+        quiet_fit(twice, X, y)
+        quiet_fit(twice, X, y)
+    once = quiet_fit(TwoLayerClassifier(max_iter=80, **common), X, y)
     assert any(restarts)
     assert_array_equal(twice.loss_curve_, once.loss_curve_)
-    assert_array_equal(_flat(twice), _flat(once))
+    assert_array_equal(flat_weights(twice), flat_weights(once))
 
 
 # ---------------------------------------------------------------- divergence
@@ -160,7 +150,7 @@ def test_a_divergence_under_the_auto_step_is_recovered_from():
     # user, the fit stops there and warns that the model is untrained.
     rng = np.random.RandomState(0)
     X, y = rng.randn(10, 3), np.arange(10) % 2
-    auto = _quiet_fit(TwoLayerClassifier(n_hidden=10000, random_state=0), X, y)
+    auto = quiet_fit(TwoLayerClassifier(n_hidden=10000, random_state=0), X, y)
     assert auto._optimizer.learning_rate < 2.0
     assert auto.n_iter_ > 100
     assert auto.loss_ < auto.loss_curve_[0]

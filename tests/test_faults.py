@@ -24,6 +24,7 @@ import sys
 import threading
 
 import pytest
+from _helpers import fitted, state_of
 from numpy.testing import assert_array_equal
 from sklearn.datasets import make_blobs
 from sklearn.preprocessing import StandardScaler
@@ -44,11 +45,6 @@ def data():
     return StandardScaler().fit_transform(X), y
 
 
-def _state(estimator):
-    """Everything the estimator holds, as bytes: equal states, equal bytes."""
-    return {name: pickle.dumps(value) for name, value in vars(estimator).items()}
-
-
 def _assert_state_is(state, expected, label):
     assert state.keys() == expected.keys(), (
         f"{label}: attributes {sorted(state.keys() ^ expected.keys())} differ"
@@ -61,26 +57,27 @@ def _assert_state_is(state, expected, label):
 # estimator is built anew for every run, so runs cannot leak into each other.
 # Between them they hold every kind of state a call changes: weights, curves,
 # momentum velocity, Adam's moments, the shuffling generator, validation curves.
+SMALL = dict(n_hidden=2, max_iter=2)
+
+
 def _unfitted(**params):
-    return TwoLayerClassifier(n_hidden=2, max_iter=2, random_state=0, **params)
+    return TwoLayerClassifier(**SMALL, random_state=0, **params)
 
 
-def _fitted(X, y, **params):
-    return TwoLayerClassifier(n_hidden=2, max_iter=2, random_state=1, **params).fit(
-        X, y
-    )
+def _trained(X, y, **params):
+    return fitted(X, y, **SMALL, random_state=1, **params)
 
 
 SCENARIOS = {
     "first fit": (lambda X, y: _unfitted(), "fit", {}),
-    "refit": (lambda X, y: _fitted(X, y).set_params(random_state=0), "fit", {}),
-    "warm-start fit": (lambda X, y: _fitted(X, y, warm_start=True), "fit", {}),
+    "refit": (lambda X, y: _trained(X, y).set_params(random_state=0), "fit", {}),
+    "warm-start fit": (lambda X, y: _trained(X, y, warm_start=True), "fit", {}),
     "warm-start fit, adam": (
-        lambda X, y: _fitted(X, y, warm_start=True, solver="adam", batch_size=5),
+        lambda X, y: _trained(X, y, warm_start=True, solver="adam", batch_size=5),
         "fit",
         {},
     ),
-    "refit, lbfgs": (lambda X, y: _fitted(X, y, solver="lbfgs"), "fit", {}),
+    "refit, lbfgs": (lambda X, y: _trained(X, y, solver="lbfgs"), "fit", {}),
     "fit, early stopping on accuracy": (
         lambda X, y: _unfitted(
             solver="sgd",
@@ -97,7 +94,7 @@ SCENARIOS = {
         {"classes": [0, 1, 2]},  # the labels of `data`
     ),
     "next partial_fit": (
-        lambda X, y: _fitted(X, y, solver="sgd", batch_size=5),
+        lambda X, y: _trained(X, y, solver="sgd", batch_size=5),
         "partial_fit",
         {},
     ),
@@ -114,9 +111,9 @@ def _scenario(name, X, y):
 def _before_and_after(name, X, y):
     """The state before the call and the state the uninterrupted call produces."""
     estimator, method, kwargs = _scenario(name, X, y)
-    before = _state(estimator)
+    before = state_of(estimator)
     method(X, y, **kwargs)
-    return before, _state(estimator)
+    return before, state_of(estimator)
 
 
 # ------------------------------------------------- faults from the loss function
@@ -144,7 +141,7 @@ def test_fault_in_the_kth_loss_evaluation_leaves_model_as_before(
     monkeypatch.setattr(_backprop, "loss_gradient", failing)
     with pytest.raises(fault, match=f"injected at call {k}"):
         method(X, y, **kwargs)
-    _assert_state_is(_state(estimator), before, f"{fault.__name__} at call {k}")
+    _assert_state_is(state_of(estimator), before, f"{fault.__name__} at call {k}")
     monkeypatch.undo()
     if hasattr(estimator, "coefs_"):  # the model left as it was still works
         assert estimator.predict(X).shape == y.shape
@@ -223,7 +220,7 @@ def test_fault_at_every_step_never_half_writes_the_model(
         estimator = pickle.loads(template)
         with pytest.raises(fault, match=f"injected at step {k}$"):
             call_traced(estimator, _RaiseAt(k, fault, opcodes))
-        state = _state(estimator)
+        state = state_of(estimator)
         if state == before:
             outcomes.append("before")
         else:
@@ -248,7 +245,7 @@ def test_sigint_during_a_long_fit_leaves_model_as_before(data, monkeypatch, warm
     estimator.set_params(
         max_iter=10**6, n_iter_no_change=10**6, tol=0.0, warm_start=warm_start
     )
-    before = _state(estimator)
+    before = state_of(estimator)
     proba = estimator.predict_proba(X)
 
     training = threading.Event()
@@ -274,7 +271,7 @@ def test_sigint_during_a_long_fit_leaves_model_as_before(data, monkeypatch, warm
         sender.join()
         signal.signal(signal.SIGINT, previous_handler)
     assert training.is_set()
-    _assert_state_is(_state(estimator), before, "SIGINT")
+    _assert_state_is(state_of(estimator), before, "SIGINT")
     assert_array_equal(estimator.predict_proba(X), proba)
 
 

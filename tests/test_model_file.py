@@ -7,19 +7,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 import sklearn.compose
+from _helpers import dated_pipeline, mixed_rows
 from _optional import require
 from numpy.testing import assert_array_equal
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from test_cli import mixed_rows
-from test_csv import dated_pipeline
 
 import skbackprop
 from skbackprop import TRUSTED_TYPES, TwoLayerClassifier, load_model
 from skbackprop._cli.main import make_search
 from skbackprop._cli.reading import Columns
 from skbackprop._deploy.model_file import FORMER_NAMES, save_model
+from skbackprop._training.solvers import SOLVERS
 
 sio = require("skops.io")
 pd = require("pandas")
@@ -52,9 +52,6 @@ def fitted_pipeline(solver, columns=True, multilabel=False):
     return pipeline.fit(frame, y), frame
 
 
-SOLVERS = ["gd", "sgd", "adam", "lbfgs"]
-
-
 def test_trusted_types_are_exactly_what_these_pipelines_hold():
     """Every type a pipeline needs is trusted, and nothing more is."""
     needed = set()
@@ -78,6 +75,22 @@ def test_trusted_types_are_exactly_what_these_pipelines_hold():
     assert skbackprop.TRUSTED_TYPES is TRUSTED_TYPES
 
 
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_every_update_rule_a_fitted_model_keeps_is_trusted(solver):
+    # A model keeps its update rule so that partial_fit continues; a rule
+    # missing from TRUSTED_TYPES would make its .skops files refused.
+    X, y = np.random.default_rng(0).normal(size=(40, 3)), np.arange(40) % 3
+    model = TwoLayerClassifier(n_hidden=2, solver=solver, max_iter=2).fit(X, y)
+    kept = {
+        f"{type(value).__module__}.{type(value).__qualname__}"
+        for value in vars(model).values()
+        if type(value).__module__.startswith("skbackprop.")
+    }
+    assert bool(kept) == (SOLVERS[solver].rule is not None)
+    assert kept <= set(TRUSTED_TYPES)
+    assert set(sio.get_untrusted_types(data=sio.dumps(model))) <= set(TRUSTED_TYPES)
+
+
 def test_the_api_reference_lists_the_trusted_types():
     api = (Path(__file__).parents[1] / "docs" / "api.rst").read_text()
     entry = api.split(".. data:: TRUSTED_TYPES")[1].split("\n\n\n")[0]
@@ -95,7 +108,7 @@ def test_saved_pipeline_loads_and_predicts_the_same(tmp_path, suffix, solver):
     loaded = load_model(path)
     assert_array_equal(loaded.predict(X), pipeline.predict(X))
     assert_array_equal(loaded.predict_proba(X), pipeline.predict_proba(X))
-    if solver != "lbfgs":  # the update rule was saved: training continues
+    if SOLVERS[solver].rule is not None:  # the update rule was saved: training goes on
         net = loaded[-1]
         n_iter = net.n_iter_
         net.partial_fit(loaded[0].transform(X), pipeline.predict(X))

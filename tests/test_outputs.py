@@ -14,12 +14,11 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pytest
+from _helpers import ROOT, assert_readable, one_line_error, run, write_csv
 from _optional import require
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from sklearn.datasets import load_iris
-from test_cli import ROOT, one_line_error, run, write_csv
-from test_cli_report import assert_readable
 
 from skbackprop import load_model
 from skbackprop.__main__ import main

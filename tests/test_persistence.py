@@ -7,20 +7,13 @@ import pickle
 import joblib
 import numpy as np
 import pytest
+from _helpers import PREDICTION_METHODS, weights_of
 from numpy.testing import assert_array_equal
 from sklearn.exceptions import NotFittedError
 
 from skbackprop import TwoLayerClassifier
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
-METHODS = [
-    "predict",
-    "predict_proba",
-    "predict_log_proba",
-    "decision_function",
-    "hidden_activations",
-]
 
 
 def _pickle(estimator, tmp_path):
@@ -53,10 +46,6 @@ def _joblib_memmap(estimator, tmp_path):
 ROUND_TRIPS = [_pickle, _pickle_protocol_2, _joblib, _joblib_compressed, _joblib_memmap]
 
 
-def _weights(estimator):
-    return estimator.coefs_ + estimator.intercepts_
-
-
 @pytest.mark.parametrize("round_trip", ROUND_TRIPS, ids=lambda f: f.__name__[1:])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("solver", ["gd", "adam"])
@@ -69,10 +58,10 @@ def test_fitted_round_trip_predicts_identically(
     clf.fit(X, y)
     restored = round_trip(clf, tmp_path)
     assert restored.get_params() == clf.get_params()
-    for a, b in zip(_weights(clf), _weights(restored), strict=True):
+    for a, b in zip(weights_of(clf), weights_of(restored), strict=True):
         assert b.dtype == dtype
         assert_array_equal(a, b)
-    for method in METHODS:
+    for method in PREDICTION_METHODS:
         assert_array_equal(getattr(restored, method)(X), getattr(clf, method)(X))
     assert restored.loss_curve_ == clf.loss_curve_
 
@@ -94,7 +83,7 @@ def test_restored_model_continues_training_identically(
     for estimator in (clf, restored):
         estimator.partial_fit(X, y)
         estimator.fit(X, y)
-    for a, b in zip(_weights(clf), _weights(restored), strict=True):
+    for a, b in zip(weights_of(clf), weights_of(restored), strict=True):
         assert_array_equal(a, b)
     assert restored.loss_curve_ == clf.loss_curve_
 
@@ -114,7 +103,7 @@ def test_unfitted_round_trip_stays_unfitted_and_fits_identically(
         restored.predict(X)
     clf.fit(X, y)
     restored.fit(X, y)
-    for a, b in zip(_weights(clf), _weights(restored), strict=True):
+    for a, b in zip(weights_of(clf), weights_of(restored), strict=True):
         assert b.dtype == dtype
         assert_array_equal(a, b)
     assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))

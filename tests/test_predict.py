@@ -6,9 +6,9 @@ import sys
 
 import numpy as np
 import pytest
+from _helpers import MIXED_HEADER, ROOT, mixed_rows, one_line_error, run, write_csv
 from _optional import require
 from numpy.testing import assert_allclose, assert_array_equal
-from test_cli import MIXED_HEADER, ROOT, mixed_rows, one_line_error, run, write_csv
 
 from skbackprop import load_model
 from skbackprop.__main__ import main

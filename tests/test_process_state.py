@@ -19,6 +19,7 @@ from functools import partial
 import numpy as np
 import pytest
 from _blas_threads import blas_threads, set_blas_threads
+from _helpers import run_together
 from _optional import require
 from joblib import parallel_config
 from sklearn.datasets import load_digits
@@ -153,26 +154,6 @@ def blas_start(request):
     set_blas_threads(before)
 
 
-def _in_threads(functions):
-    """Run the ``functions`` in threads released together; return their errors."""
-    errors = []
-    start = threading.Barrier(len(functions))
-
-    def run(function):
-        try:
-            start.wait()
-            function()
-        except BaseException as error:  # returned, not lost in a thread
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(f,)) for f in functions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
-
-
 # --------------------------------------------------------------------------------------
 # BLAS's thread counts
 # --------------------------------------------------------------------------------------
@@ -207,7 +188,7 @@ def test_fits_in_threads_started_together_leave_blas_as_found(
     X, y = digits4
     before = _thread_counts()
     estimators = [_estimator(max_iter=10, random_state=i) for i in range(n_threads)]
-    errors = _in_threads([partial(e.fit, X, y) for e in estimators])
+    _, errors = run_together([partial(e.fit, X, y) for e in estimators])
     assert not errors, errors
     assert _thread_counts() == before
     assert len(passes.workspaces) == n_threads
@@ -246,7 +227,7 @@ def test_failing_fits_leave_blas_as_found(digits4, passes, blas_start, n_threads
     before = _thread_counts()
     passes.fail_at = 3
     estimators = [_estimator(max_iter=10, random_state=i) for i in range(n_threads)]
-    errors = _in_threads([partial(e.fit, X, y) for e in estimators])
+    _, errors = run_together([partial(e.fit, X, y) for e in estimators])
     assert [type(error) for error in errors] == [Injected] * n_threads
     assert _thread_counts() == before
     assert list(passes.count.values()) == [3] * n_threads

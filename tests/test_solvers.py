@@ -8,9 +8,9 @@ from contextlib import redirect_stdout
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _helpers import flat_weights, quiet_fit, weights_of
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import (
-    load_digits,
     make_classification,
     make_multilabel_classification,
 )
@@ -25,56 +25,20 @@ from skbackprop._engine import network as _network
 from skbackprop._engine import online as _online
 from skbackprop._training import loops as _training
 from skbackprop._training import monitor as _monitor
-
-
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.25, stratify=y, random_state=0
-    )
-    scaler = StandardScaler().fit(X_train)
-    return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test
-
-
-def _weights(clf):
-    return clf.coefs_ + clf.intercepts_
-
-
-def _quiet_fit(clf, *args, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return clf.fit(*args, **kwargs)
+from skbackprop._training.solvers import SOLVERS
 
 
 # ------------------------------------------------------------------ solvers
-@pytest.mark.parametrize(
-    "solver",
-    [
-        "gd",
-        "sgd",
-        # Adam's small default step still lowers the loss by tol every few epochs
-        # at max_iter: expected, and the accuracy is reached all the same.
-        pytest.param(
-            "adam",
-            marks=pytest.mark.filterwarnings(
-                "ignore:solver='adam' reached max_iter"
-                ":sklearn.exceptions.ConvergenceWarning"
-            ),
-        ),
-        "lbfgs",
-    ],
+# Adam's small default step still lowers the loss by tol every few epochs at
+# max_iter: expected, and the accuracy is reached all the same.
+@pytest.mark.filterwarnings(
+    "ignore:solver='adam' reached max_iter:sklearn.exceptions.ConvergenceWarning"
 )
-def test_each_solver_learns_digits_with_its_defaults(digits, solver):
-    X_train, X_test, y_train, y_test = digits
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_each_solver_learns_digits_with_its_defaults(digits_split, solver):
+    X_train, X_test, y_train, y_test = digits_split
     clf = TwoLayerClassifier(solver=solver, random_state=0).fit(X_train, y_train)
     assert clf.score(X_test, y_test) >= 0.96
-
-
-def _flat(clf):
-    W1, W2 = clf.coefs_
-    b1, b2 = clf.intercepts_
-    return np.concatenate([W1.ravel(), b1, W2.ravel(), b2])
 
 
 @pytest.mark.parametrize("nesterov", [False, True])
@@ -107,7 +71,7 @@ def test_two_momentum_steps_by_hand(iris, nesterov):
     g1 = grad(w1)
     v2 = mu * v1 - lr * g1
     w2 = w1 + (mu * v2 - lr * g1 if nesterov else v2)
-    assert_allclose(_flat(clf), w2, rtol=0, atol=1e-14)
+    assert_allclose(flat_weights(clf), w2, rtol=0, atol=1e-14)
 
 
 def test_two_adam_steps_by_hand(iris):
@@ -143,7 +107,7 @@ def test_two_adam_steps_by_hand(iris):
         alpha_t = lr * np.sqrt(1 - b2**t) / (1 - b1**t)
         theta = theta - alpha_t * m / (np.sqrt(v) + eps)
         assert np.isfinite(m_hat).all() and np.isfinite(v_hat).all()
-    assert_allclose(_flat(clf), theta, rtol=0, atol=1e-14)
+    assert_allclose(flat_weights(clf), theta, rtol=0, atol=1e-14)
 
 
 @pytest.mark.parametrize(
@@ -161,12 +125,12 @@ def test_warm_start_twice_equals_once(iris, params):
     X, y = iris
     common = dict(random_state=0, tol=0.0, n_iter_no_change=1000, **params)
     twice = TwoLayerClassifier(max_iter=10, warm_start=True, **common)
-    _quiet_fit(twice, X, y)
-    _quiet_fit(twice, X, y)
-    once = _quiet_fit(TwoLayerClassifier(max_iter=20, **common), X, y)
+    quiet_fit(twice, X, y)
+    quiet_fit(twice, X, y)
+    once = quiet_fit(TwoLayerClassifier(max_iter=20, **common), X, y)
     assert len(twice.loss_curve_) == 20 and twice.n_iter_ == 10
     assert_allclose(twice.loss_curve_, once.loss_curve_, rtol=1e-12)
-    for a, b in zip(_weights(twice), _weights(once), strict=True):
+    for a, b in zip(weights_of(twice), weights_of(once), strict=True):
         assert_allclose(a, b, rtol=1e-12, atol=1e-14)
 
 
@@ -195,39 +159,38 @@ def test_lbfgs(iris):
     assert "not available for solver='lbfgs'" in str(excinfo.value.__cause__)
 
 
-@pytest.mark.parametrize("solver", ["gd", "sgd", "adam", "lbfgs"])
+@pytest.mark.parametrize("solver", SOLVERS)
 def test_public_attributes_are_not_scratch_space_during_fit(iris, solver):
     """While fit runs, the previous model's attributes stay as they were."""
     X, y = iris
-    clf = _quiet_fit(
-        TwoLayerClassifier(solver=solver, random_state=0, max_iter=5), X, y
-    )
-    before = [w.copy() for w in _weights(clf)]
+    clf = quiet_fit(TwoLayerClassifier(solver=solver, random_state=0, max_iter=5), X, y)
+    before = [w.copy() for w in weights_of(clf)]
     seen = []
 
     def scorer(estimator, X_val, y_val, sample_weight=None):
         assert estimator is not clf
         seen.append(
             all(
-                np.array_equal(a, b) for a, b in zip(_weights(clf), before, strict=True)
+                np.array_equal(a, b)
+                for a, b in zip(weights_of(clf), before, strict=True)
             )
         )
         return estimator.score(X_val, y_val)
 
     clf.set_params(early_stopping=True, scoring=scorer, max_iter=8)
-    _quiet_fit(clf, X, y)
+    quiet_fit(clf, X, y)
     assert seen and all(seen)
 
 
 # ----------------------------------------------------------- early stopping
-@pytest.mark.parametrize("solver", ["gd", "sgd", "adam", "lbfgs"])
-def test_early_stopping_restores_the_best_epoch(digits, solver):
-    X_train, X_test, y_train, y_test = digits
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_early_stopping_restores_the_best_epoch(digits_split, solver):
+    X_train, X_test, y_train, y_test = digits_split
     X_fit, X_val, y_fit, y_val = train_test_split(
         X_train, y_train, test_size=0.2, stratify=y_train, random_state=0
     )
     clf = TwoLayerClassifier(solver=solver, scoring="accuracy", random_state=0)
-    _quiet_fit(clf, X_fit, y_fit, X_val=X_val, y_val=y_val)
+    quiet_fit(clf, X_fit, y_fit, X_val=X_val, y_val=y_val)
     n = clf.n_iter_
     assert len(clf.validation_scores_) == len(clf.validation_loss_curve_) == n
     assert clf.best_validation_score_ == max(clf.validation_scores_)
@@ -242,8 +205,8 @@ def test_early_stopping_restores_the_best_epoch(digits, solver):
         assert max(clf.validation_scores_[n - k :]) <= best_before + clf.tol
 
 
-def test_early_stopping_on_loss_with_a_hold_out(digits):
-    X_train, X_test, y_train, y_test = digits
+def test_early_stopping_on_loss_with_a_hold_out(digits_split):
+    X_train, X_test, y_train, y_test = digits_split
     clf = TwoLayerClassifier(early_stopping=True, random_state=0).fit(X_train, y_train)
     losses = np.array(clf.validation_loss_curve_)
     assert_allclose(clf.validation_scores_, -losses)
@@ -261,15 +224,15 @@ def test_early_stopping_with_strings_and_dataframes(iris):
         clf = TwoLayerClassifier(
             early_stopping=True, scoring="f1_macro", random_state=0, max_iter=300
         )
-        _quiet_fit(clf, df, names)
+        quiet_fit(clf, df, names)
     assert clf.best_validation_score_ > 0.8
     assert set(clf.predict(df)) <= set(names)
 
 
 def test_early_stopping_hold_out_is_stratified_and_seeded(iris):
     X, y = iris
-    a = _quiet_fit(TwoLayerClassifier(early_stopping=True, random_state=3), X, y)
-    b = _quiet_fit(TwoLayerClassifier(early_stopping=True, random_state=3), X, y)
+    a = quiet_fit(TwoLayerClassifier(early_stopping=True, random_state=3), X, y)
+    b = quiet_fit(TwoLayerClassifier(early_stopping=True, random_state=3), X, y)
     assert_array_equal(a.validation_loss_curve_, b.validation_loss_curve_)
     # 10% of 150, 5 of each class: training on the other 135.
     assert a.t_ == a.n_iter_ * 135
@@ -281,7 +244,7 @@ def test_x_val_needs_y_val(iris):
         TwoLayerClassifier().fit(X, y, X_val=X)
 
 
-@pytest.mark.parametrize("solver", ["gd", "sgd", "adam", "lbfgs"])
+@pytest.mark.parametrize("solver", SOLVERS)
 def test_verbose_prints_one_line_per_epoch_and_why_it_stopped(iris, solver):
     X, y = iris
     out = io.StringIO()
@@ -289,7 +252,7 @@ def test_verbose_prints_one_line_per_epoch_and_why_it_stopped(iris, solver):
         clf = TwoLayerClassifier(
             solver=solver, verbose=True, early_stopping=True, random_state=0
         )
-        _quiet_fit(clf, X, y)
+        quiet_fit(clf, X, y)
     lines = out.getvalue().splitlines()
     epoch_line = re.compile(
         r"^Epoch +\d+, loss \d+\.\d{6}, validation loss \d+\.\d{6}, "
@@ -323,7 +286,7 @@ def test_balanced_class_weight_raises_minority_recall():
 def test_class_weight_composes_with_sample_weight(iris):
     X, y = iris
     w = np.random.default_rng(0).uniform(0.5, 2.0, len(y))
-    by_class = _quiet_fit(
+    by_class = quiet_fit(
         TwoLayerClassifier(
             class_weight={0: 3.0, 1: 1.0, 2: 0.5}, random_state=0, max_iter=20
         ),
@@ -331,13 +294,13 @@ def test_class_weight_composes_with_sample_weight(iris):
         y,
         sample_weight=w,
     )
-    by_sample = _quiet_fit(
+    by_sample = quiet_fit(
         TwoLayerClassifier(random_state=0, max_iter=20),
         X,
         y,
         sample_weight=w * np.array([3.0, 1.0, 0.5])[y],
     )
-    for a, b in zip(_weights(by_class), _weights(by_sample), strict=True):
+    for a, b in zip(weights_of(by_class), weights_of(by_sample), strict=True):
         assert_allclose(a, b, rtol=1e-12)
 
 
@@ -349,9 +312,9 @@ def test_sparse_and_dense_give_the_same_model(iris, fmt, solver):
     X = np.where(np.abs(X) < 0.5, 0.0, X)  # a third of the entries are zero
     Xs = sp.csr_matrix(X) if fmt == "csr" else sp.csc_matrix(X)
     params = dict(solver=solver, random_state=0, max_iter=30, batch_size=40)
-    dense = _quiet_fit(TwoLayerClassifier(**params), X, y)
-    sparse = _quiet_fit(TwoLayerClassifier(**params), Xs, y)
-    for a, b in zip(_weights(dense), _weights(sparse), strict=True):
+    dense = quiet_fit(TwoLayerClassifier(**params), X, y)
+    sparse = quiet_fit(TwoLayerClassifier(**params), Xs, y)
+    for a, b in zip(weights_of(dense), weights_of(sparse), strict=True):
         assert_allclose(a, b, rtol=1e-10, atol=1e-12)
     assert_allclose(sparse.predict_proba(Xs), dense.predict_proba(X), rtol=1e-10)
 
@@ -366,19 +329,19 @@ def test_sparse_input_is_never_densified(iris, monkeypatch):
         return real(theta, layout, X, *args, **kwargs)
 
     monkeypatch.setattr(_backprop, "loss_gradient", spy)
-    _quiet_fit(TwoLayerClassifier(max_iter=3), sp.csr_matrix(X), y)
+    quiet_fit(TwoLayerClassifier(max_iter=3), sp.csr_matrix(X), y)
     assert seen and all(seen)
 
 
 # ------------------------------------------------------------------ float32
-@pytest.mark.parametrize("solver", ["gd", "sgd", "adam", "lbfgs"])
+@pytest.mark.parametrize("solver", SOLVERS)
 def test_float32_trains_and_predicts_in_float32(iris, solver):
     X, y = iris
     params = dict(solver=solver, random_state=0, max_iter=10, shuffle=False)
-    c32 = _quiet_fit(TwoLayerClassifier(**params), X.astype(np.float32), y)
-    c64 = _quiet_fit(TwoLayerClassifier(**params), X, y)
-    assert all(w.dtype == np.float32 for w in _weights(c32))
-    assert all(w.dtype == np.float64 for w in _weights(c64))
+    c32 = quiet_fit(TwoLayerClassifier(**params), X.astype(np.float32), y)
+    c64 = quiet_fit(TwoLayerClassifier(**params), X, y)
+    assert all(w.dtype == np.float32 for w in weights_of(c32))
+    assert all(w.dtype == np.float64 for w in weights_of(c64))
     X32 = X.astype(np.float32)
     for method in ("predict_proba", "predict_log_proba", "decision_function"):
         assert getattr(c32, method)(X32).dtype == np.float32
@@ -386,7 +349,7 @@ def test_float32_trains_and_predicts_in_float32(iris, solver):
     # Ten epochs of float32 rounding: agreement to float32 precision. (Over many
     # more, L-BFGS's line search lets the two trajectories drift apart.)
     assert_allclose(c32.predict_proba(X32), c64.predict_proba(X), atol=1e-4)
-    for a, b in zip(_weights(c32), _weights(c64), strict=True):
+    for a, b in zip(weights_of(c32), weights_of(c64), strict=True):
         assert_allclose(a, b, rtol=1e-3, atol=1e-4)
 
 
@@ -401,7 +364,7 @@ def test_float32_input_is_not_copied(iris, monkeypatch):
         return real(theta, layout, X, *args, **kwargs)
 
     monkeypatch.setattr(_backprop, "loss_gradient", spy)
-    _quiet_fit(TwoLayerClassifier(max_iter=3), X32, y)
+    quiet_fit(TwoLayerClassifier(max_iter=3), X32, y)
     assert seen and all(seen)
 
     # online learning of two classes reads X through its own gradient object
@@ -413,7 +376,7 @@ def test_float32_input_is_not_copied(iris, monkeypatch):
         return real_item(layout, X, *args)
 
     monkeypatch.setattr(_online, "ItemLossGradient", item_spy)
-    _quiet_fit(TwoLayerClassifier(solver="sgd", batch_size=1, max_iter=2), X32, y == 2)
+    quiet_fit(TwoLayerClassifier(solver="sgd", batch_size=1, max_iter=2), X32, y == 2)
     assert items == [True]
 
 
@@ -423,7 +386,7 @@ def test_multilabel():
         300, n_features=10, n_classes=4, random_state=0
     )
     X = StandardScaler().fit_transform(X)
-    clf = _quiet_fit(TwoLayerClassifier(random_state=0), X, Y)
+    clf = quiet_fit(TwoLayerClassifier(random_state=0), X, Y)
     assert clf.out_activation_ == "logistic" and clf.n_outputs_ == 4
     assert_array_equal(clf.classes_, np.arange(4))
     proba = clf.predict_proba(X)
@@ -537,7 +500,7 @@ def test_batch_size_one_takes_the_online_epoch(iris, monkeypatch):
     clf = TwoLayerClassifier(
         solver="sgd", batch_size=1, momentum=0.0, max_iter=20, random_state=0
     )
-    _quiet_fit(clf, X, y)
+    quiet_fit(clf, X, y)
     assert calls == [1]
     assert clf.score(X, y) > 0.95
 
@@ -574,7 +537,7 @@ def test_online_learning_of_the_notes_network_equals_the_minibatch_path(
     }
 
     def train():
-        fitted = _quiet_fit(TwoLayerClassifier(**params), X, y, sample_weight=w)
+        fitted = quiet_fit(TwoLayerClassifier(**params), X, y, sample_weight=w)
         partial = TwoLayerClassifier(**params)
         partial.partial_fit(X, y, classes=[0, 1], sample_weight=w)
         partial.partial_fit(X, y, sample_weight=w)
@@ -597,7 +560,7 @@ def test_online_learning_of_the_notes_network_equals_the_minibatch_path(
     reference = train()
     tol = 1e-12 if dtype == np.float64 else 1e-5
     for got, want in zip(online, reference, strict=True):
-        for a, b in zip(_weights(got), _weights(want), strict=True):
+        for a, b in zip(weights_of(got), weights_of(want), strict=True):
             assert a.dtype == dtype
             assert_allclose(a, b, rtol=0, atol=tol)
         assert_allclose(got.loss_curve_, want.loss_curve_, rtol=tol)

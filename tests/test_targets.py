@@ -17,6 +17,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _helpers import fitted, state_of
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import make_multilabel_classification
 from sklearn.exceptions import ConvergenceWarning
@@ -49,17 +50,9 @@ def _targets(kind, data):
     }[kind]
 
 
-def _fitted(kind, data, **params):
-    X = data[0]
-    clf = TwoLayerClassifier(n_hidden=4, max_iter=5, random_state=0, **params)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return clf.fit(X, _targets(kind, data))
-
-
-def _state(clf):
-    """Every attribute, as bytes."""
-    return {k: pickle.dumps(v) for k, v in vars(clf).items()}
+def _trained(kind, data, **params):
+    """A small network fitted on ``data`` with targets of ``kind``."""
+    return fitted(data[0], _targets(kind, data), n_hidden=4, max_iter=5, **params)
 
 
 def _four_labels(Y):
@@ -326,7 +319,7 @@ def test_targets_of_another_network_raise_and_change_nothing(
     data, kind, method, make_args, match
 ):
     X = data[0]
-    clf = _fitted(kind, data)
+    clf = _trained(kind, data)
     method, _, setting = method.partition(", ")
     if method == "warm fit":
         method = "fit"
@@ -334,7 +327,7 @@ def test_targets_of_another_network_raise_and_change_nothing(
     if setting:  # a parameter the case needs, as "name=value"
         name, value = setting.split("=")
         clf.set_params(**{name: eval(value)})
-    state, proba = _state(clf), clf.predict_proba(X)
+    state, proba = state_of(clf), clf.predict_proba(X)
     args, kwargs = make_args(*data)
     with pytest.raises(ValueError, match=match) as info:
         getattr(clf, method)(*args, **kwargs)
@@ -344,7 +337,7 @@ def test_targets_of_another_network_raise_and_change_nothing(
     before = pickle.loads(state["coefs_"]) + pickle.loads(state["intercepts_"])
     for now, then in zip(clf.coefs_ + clf.intercepts_, before, strict=True):
         assert_array_equal(now, then)
-    now = _state(clf)
+    now = state_of(clf)
     changed = [k for k in state.keys() | now.keys() if now.get(k) != state.get(k)]
     assert not changed, f"attributes {changed} changed"
     assert_array_equal(clf.predict_proba(X), proba)
@@ -371,7 +364,7 @@ def test_warm_fit_on_the_same_classes_as_other_values_continues(data):
     # Booleans are the classes 0 and 1: the fit continues from the weights, and
     # the classes are those of the new y, as for any fit.
     X, _, y = data
-    clf = _fitted("binary", data, warm_start=True)
+    clf = _trained("binary", data, warm_start=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(X, (y % 2).astype(bool))
@@ -386,7 +379,7 @@ def test_warm_fit_on_the_same_classes_as_other_values_continues(data):
 def test_warm_fit_of_each_kind_continues(data):
     X = data[0]
     for kind in ("multiclass", "binary", "multilabel", "2-label multilabel"):
-        clf = _fitted(kind, data, warm_start=True)
+        clf = _trained(kind, data, warm_start=True)
         activation, n_outputs = clf.out_activation_, clf.n_outputs_
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -399,7 +392,7 @@ def test_targets_with_only_some_of_the_classes_are_accepted(data):
     # A batch, a validation set or a gradient check need not show every class.
     X, _, y = data
     some = y != 2
-    clf = _fitted("multiclass", data)
+    clf = _trained("multiclass", data)
     loss, (coef_grads, _) = clf.loss_gradient(X[some], y[some])
     weighted, (weighted_coef_grads, _) = clf.loss_gradient(X, y, sample_weight=some)
     assert_allclose(loss, weighted, rtol=1e-12)
@@ -415,11 +408,11 @@ def test_targets_with_only_some_of_the_classes_are_accepted(data):
 def test_sample_weight_val_weighs_the_validation_loss(data):
     X, _, y = data
     weights = np.where(y == 0, 1.0, 0.0)
-    weighted = _fitted("multiclass", data)
+    weighted = _trained("multiclass", data)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         weighted.fit(X, y, X_val=X, y_val=y, sample_weight_val=weights)
-        only_zeros = _fitted("multiclass", data).fit(
+        only_zeros = _trained("multiclass", data).fit(
             X, y, X_val=X[y == 0], y_val=y[y == 0]
         )
     assert_allclose(weighted.validation_loss_curve_, only_zeros.validation_loss_curve_)
@@ -427,7 +420,7 @@ def test_sample_weight_val_weighs_the_validation_loss(data):
 
 def test_loss_gradient_is_at_the_fitted_weights_whatever_n_hidden_says(data):
     X, _, y = data
-    clf = _fitted("multiclass", data)
+    clf = _trained("multiclass", data)
     loss, (coef_grads, _) = clf.loss_gradient(X, y)
     clf.set_params(n_hidden=7)
     again, (coef_grads_again, _) = clf.loss_gradient(X, y)
@@ -437,9 +430,9 @@ def test_loss_gradient_is_at_the_fitted_weights_whatever_n_hidden_says(data):
 
 def test_partial_fit_with_another_n_hidden_says_which(data):
     X, _, y = data
-    clf = _fitted("multiclass", data).set_params(n_hidden=7)
-    state = _state(clf)
+    clf = _trained("multiclass", data).set_params(n_hidden=7)
+    state = state_of(clf)
     with pytest.raises(ValueError, match=r"n_hidden=7.*has 4 hidden units") as info:
         clf.partial_fit(X, y)
     assert "warm_start" not in str(info.value)
-    assert _state(clf) == state
+    assert state_of(clf) == state

@@ -18,8 +18,7 @@ import threading
 import numpy as np
 import pytest
 from _blas_threads import blas_threads, set_blas_threads
-from sklearn.datasets import load_digits
-from sklearn.preprocessing import StandardScaler
+from _helpers import PREDICTION_METHODS, run_together
 from threadpoolctl import threadpool_limits
 
 from skbackprop import TwoLayerClassifier
@@ -28,13 +27,6 @@ from skbackprop._engine import network as _network
 from skbackprop._engine import workspace as _workspace
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
-
-@pytest.fixture(scope="module")
-def digits():
-    """Standardized digits: 1797 rows, 64 features, 10 classes."""
-    X, y = load_digits(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
 
 
 @pytest.fixture
@@ -216,22 +208,13 @@ def test_online_epochs_run_blas_on_one_thread(digits, monkeypatch, blas_found):
 # --------------------------------------------------------------------------------------
 # Prediction
 # --------------------------------------------------------------------------------------
-PREDICTIONS = [
-    "predict",
-    "predict_proba",
-    "predict_log_proba",
-    "decision_function",
-    "hidden_activations",
-]
-
-
 @pytest.fixture(scope="module")
 def fitted(digits):
     X, y = digits
     return TwoLayerClassifier(n_hidden=64, max_iter=5, random_state=0).fit(X, y)
 
 
-@pytest.mark.parametrize("method", PREDICTIONS)
+@pytest.mark.parametrize("method", PREDICTION_METHODS)
 def test_small_predictions_run_blas_on_one_thread(
     digits, fitted, in_forward, blas_found, method
 ):
@@ -242,7 +225,7 @@ def test_small_predictions_run_blas_on_one_thread(
     assert blas_threads() == blas_found
 
 
-@pytest.mark.parametrize("method", PREDICTIONS)
+@pytest.mark.parametrize("method", PREDICTION_METHODS)
 def test_large_predictions_leave_blas_threads_as_found(
     digits, fitted, in_forward, blas_found, method
 ):
@@ -276,22 +259,12 @@ def test_validation_loss_runs_blas_on_one_thread(digits, in_forward, blas_found)
 
 def test_predictions_in_threads_at_once_leave_blas_as_found(digits, fitted, blas_found):
     X, _ = digits
-    errors = []
-    start = threading.Barrier(8)
 
     def predict():
-        try:
-            start.wait()
-            for _ in range(20):
-                fitted.predict_proba(X[:300])
-        except BaseException as error:  # reported below, not lost in a thread
-            errors.append(error)
+        for _ in range(20):
+            fitted.predict_proba(X[:300])
 
-    threads = [threading.Thread(target=predict) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _, errors = run_together([predict] * 8)
     assert not errors, errors
     assert blas_threads() == blas_found
 
@@ -300,21 +273,37 @@ def test_predictions_in_threads_at_once_leave_blas_as_found(digits, fitted, blas
 # An interrupt anywhere in the section
 # --------------------------------------------------------------------------------------
 class _InterruptAt:
-    """A trace function raising KeyboardInterrupt at the k-th line run in
-    `_workspace` (CPython raises a KeyboardInterrupt between lines)."""
+    """Raises KeyboardInterrupt at the k-th place in `_workspace` where CPython
+    may run a signal handler.
+
+    CPython runs signal handlers, and so raises KeyboardInterrupt, in the main
+    thread, between two bytecode instructions where it checks for pending
+    signals: as a function starts, at a loop's jump back and after a call of a
+    C function returns (from 3.11 on; 3.10 also checks after a call of a Python
+    function returns). The places counted here hold all of those: the start of
+    each line (a trace function's "line" events) and each return of a C
+    function (a profile function's "c_return" events).
+    """
 
     def __init__(self, k):
-        self.k, self.lines = k, 0
+        self.k, self.places = k, 0
 
-    def __call__(self, frame, event, arg):
+    def __call__(self, frame, event, arg):  # the global trace function
         return self._local if frame.f_code.co_filename == _workspace.__file__ else None
 
     def _local(self, frame, event, arg):
         if event == "line":
-            self.lines += 1
-            if self.lines == self.k:
-                raise KeyboardInterrupt(f"line {self.k}")
+            self._place()
         return self._local
+
+    def profile(self, frame, event, arg):
+        if event == "c_return" and frame.f_code.co_filename == _workspace.__file__:
+            self._place()
+
+    def _place(self):
+        self.places += 1
+        if self.places == self.k:
+            raise KeyboardInterrupt(f"place {self.k}")
 
 
 def _nested_sections():
@@ -323,20 +312,23 @@ def _nested_sections():
 
 
 def _traced(tracer):
-    previous = sys.gettrace()
+    previous_trace, previous_profile = sys.gettrace(), sys.getprofile()
     sys.settrace(tracer)
+    sys.setprofile(tracer.profile)
     try:
         _nested_sections()
     finally:
-        sys.settrace(previous)
+        sys.setprofile(previous_profile)
+        sys.settrace(previous_trace)
 
 
-def test_an_interrupt_at_any_line_leaves_blas_and_the_section_as_found(blas_found):
+def test_an_interrupt_anywhere_leaves_blas_and_the_section_as_found(blas_found):
+    _nested_sections()  # what is made once is made before counting
     counter = _InterruptAt(0)
     _traced(counter)
-    assert counter.lines > 10  # the trace saw the section's lines
-    for k in range(1, counter.lines + 1):
-        with pytest.raises(KeyboardInterrupt, match=f"line {k}$"):
+    assert counter.places > 20  # the trace saw the section's lines and calls
+    for k in range(1, counter.places + 1):
+        with pytest.raises(KeyboardInterrupt, match=f"place {k}$"):
             _traced(_InterruptAt(k))
         assert blas_threads() == blas_found, k
         assert not _workspace._blas_lock.locked(), k

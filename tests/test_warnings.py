@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from _helpers import fitted
 from numpy.testing import assert_allclose
 from sklearn.exceptions import ConvergenceWarning
 
@@ -129,13 +130,6 @@ def test_lbfgs_at_max_iter_is_not_advised_a_learning_rate(iris):
 
 
 # ------------------------------------------ bit for bit, or up to rounding
-def _fitted(X, y, sample_weight=None, **params):
-    clf = TwoLayerClassifier(random_state=0, **params)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return clf.fit(X, y, sample_weight=sample_weight)
-
-
 def _assert_same_weights(a, b, atol=0.0):
     """Bit for bit with ``atol=0``, else within ``atol``."""
     for u, v in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_, strict=True):
@@ -146,9 +140,9 @@ def _assert_same_weights(a, b, atol=0.0):
 def test_sample_weights_times_a_power_of_two_give_the_same_model(iris, solver):
     X, y = iris
     w = np.random.default_rng(0).uniform(0.5, 2.0, len(y))
-    a = _fitted(X, y, w, solver=solver)
+    a = fitted(X, y, w, solver=solver)
     for factor in (1024.0, 0.125):
-        _assert_same_weights(a, _fitted(X, y, factor * w, solver=solver))
+        _assert_same_weights(a, fitted(X, y, factor * w, solver=solver))
 
 
 @pytest.mark.parametrize("solver", ["gd", "sgd"])
@@ -156,9 +150,9 @@ def test_sample_weights_times_another_constant_agree_up_to_rounding(iris, solver
     # 3.7 * w is rounded before fit sees it: not bit for bit.
     X, y = iris
     w = np.random.default_rng(0).uniform(0.5, 2.0, len(y))
-    a = _fitted(X, y, w, solver=solver)
+    a = fitted(X, y, w, solver=solver)
     for factor in (3.7, 0.1):
-        _assert_same_weights(a, _fitted(X, y, factor * w, solver=solver), 1e-12)
+        _assert_same_weights(a, fitted(X, y, factor * w, solver=solver), 1e-12)
 
 
 LAYOUTS = {
@@ -176,9 +170,9 @@ LAYOUTS = {
 def test_another_memory_layout_agrees_up_to_rounding(iris, layout, n_hidden):
     X, y = iris
     X_layout = LAYOUTS[layout](X)
-    model = _fitted(X_layout, y, n_hidden=n_hidden, max_iter=100)
+    model = fitted(X_layout, y, n_hidden=n_hidden, max_iter=100)
     # bit for bit in its own layout ...
-    _assert_same_weights(model, _fitted(X_layout, y, n_hidden=n_hidden, max_iter=100))
+    _assert_same_weights(model, fitted(X_layout, y, n_hidden=n_hidden, max_iter=100))
     # ... and up to rounding against C order
-    c_ordered = _fitted(np.ascontiguousarray(X), y, n_hidden=n_hidden, max_iter=100)
+    c_ordered = fitted(np.ascontiguousarray(X), y, n_hidden=n_hidden, max_iter=100)
     _assert_same_weights(model, c_ordered, 1e-12)

@@ -34,6 +34,9 @@ from .._engine.workspace import flops_per_row
 from .._training import loops as _training
 
 GOAL_MS = 20.0
+# Both fits take full-batch steps: in memory, solver="auto" would take
+# mini-batches from 10,000 rows on, while the fit on a cluster takes full batches.
+FIT_PARAMS = dict(solver="gd", tol=0.0, n_iter_no_change=10**9, random_state=0)
 
 
 def make_data(n, m, K):
@@ -148,7 +151,7 @@ def main(quick=False, rounds=None):
     chunks = [2, 8] if quick else [2, 4, 8, 16, 32]
     X, y = make_data(n, m, K)
     layout = _network.Layout(m, H, K)
-    params = dict(n_hidden=H, tol=0.0, n_iter_no_change=10**9, random_state=0)
+    params = dict(FIT_PARAMS, n_hidden=H)
     print(
         f"\ndask: n={n} m={m} K={K} H={H} float64, solver='gd'; time per iteration "
         f"from fits of {iterations} and {2 * iterations} iterations (fastest of "
@@ -171,6 +174,14 @@ def main(quick=False, rounds=None):
             params, {"memory": (X, y), "dask": (Xd, yd)}, iterations, rounds
         )
         evals = evaluation_times(client, X, y, layout, chunks, repeats)
+    print_fits(fits, iterations)
+    fixed, per_chunk = print_evaluations(evals)
+    memory_eval = min(m for _, m in evals.values())
+    paper(n, layout, memory_eval, fixed / 1e3, max(per_chunk, 0.0) / 1e3)
+
+
+def print_fits(fits, iterations):
+    """The table of the two fits: time per iteration, overhead and goal."""
     (memory_it, memory_fit), (cluster_it, cluster_fit) = fits["memory"], fits["dask"]
     overhead = 1e3 * (cluster_it - memory_it)
     goal = GOAL_MS + 1e3 * memory_it
@@ -189,6 +200,11 @@ def main(quick=False, rounds=None):
         "the chunks and setting up the parts, once per fit; goal: 20 ms plus one "
         "pass over the data in memory)"
     )
+
+
+def print_evaluations(evals):
+    """The table of one evaluation by number of chunks, and the line fitted
+    through its overheads: returns ``(fixed ms, ms per chunk)``."""
     print("\n  one loss-and-gradient evaluation, by number of chunks:")
     print(f"  {'chunks':>8}{'dask ms':>9}{'memory ms':>11}{'overhead ms':>13}")
     for count, (cluster_s, memory_s) in evals.items():
@@ -199,8 +215,7 @@ def main(quick=False, rounds=None):
     overheads = [1e3 * (c - m) for c, m in evals.values()]
     fixed, per_chunk = line(list(evals), overheads)
     print(f"  overhead ~ {fixed:.1f} ms + {per_chunk:.2f} ms per chunk (least squares)")
-    memory_eval = min(m for _, m in evals.values())
-    paper(n, layout, memory_eval, fixed / 1e3, max(per_chunk, 0.0) / 1e3)
+    return fixed, per_chunk
 
 
 def paper(n, layout, memory_eval, fixed, per_task):

@@ -1,21 +1,15 @@
 """Dates as numbers: the `DateFeatures` transformer of the command line's
 pipelines, and the test that says which text columns hold dates.
 
-A date column is one whose every value is written year first, the ISO way: a
-date ``YYYY-MM-DD`` (or ``YYYY/MM/DD``), or a date-time ``YYYY-MM-DDTHH:MM``
-(a space may stand for the ``T``), with optional seconds and fractions of a
-second, and no time zone, each a date that exists. Nothing else is a date, so
-that a code such as ``2020-13``, ``20200101`` or ``12/01/2020`` is never
-mistaken for one. Each date column becomes four numbers: the day
-(days since 1970-01-01, so a later date is a larger number, and a date after
-those of training extrapolates rather than being unknown), the year, the month
-and the weekday (0 is Monday); a column that holds times gets a fifth, the hour
-of the day (with its fraction). A missing date gives NaN in each, for the
-imputer that follows.
-
-The transformer runs in the saved pipeline, so the predict command converts
-dates exactly as training did. It has no ONNX converter: `refuse_onnx`
-stops an export with date columns before any work.
+`is_date_column` says whether every value of a column is an ISO date or
+date-time that exists, written year first (`DATE`, `FORMS`), so that codes
+such as ``20200101`` are never taken for dates. `DateFeatures` makes each
+date column four numbers (`PARTS`: days since 1970-01-01, year, month,
+weekday), and a fifth, the hour, for a column that holds times; a missing
+date gives NaN, for the imputer that follows. It runs in the saved pipeline,
+so the predict command converts dates exactly as training did. It has no
+ONNX converter: `refuse_onnx` stops an export with date columns before any
+work. docs/user_guide.rst ("What is read how") gives the forms for users.
 """
 
 import re

@@ -1,25 +1,13 @@
 """How a CSV file is written: where its text comes from, its field separator
 and its decimal mark, found from its first lines.
 
-- **The text** of a path is read from the file; of ``-`` (standard input) or a
-  pipe, read once into memory and kept (`source`). Messages name ``-``
-  "standard input" (`shown`).
-- **The separator** is the one of comma, tab, semicolon and ``|`` that splits
-  the header and the first lines into the same number of fields, the most
-  fields if several do; else the header's (`delimiter`).
-- **The decimal mark** is a comma when the separator is not a comma and a
-  column of the first `DECIMAL_SAMPLE` lines holds numbers written with a
-  decimal comma (``39,1``, ``-0,5``, ``1,5e-05``), every other cell of it an
-  integer, empty or a missing-value marker: the usual export of European
-  spreadsheets and of ``to_csv(sep=";", decimal=",")``. Markers without a
-  digit (``NA``, ``?``) may stand among the numbers, fewer than they are; a
-  cell that holds more (``1,2,3``, ``red, dark``) is text and makes its
-  column no evidence. It is a point when a column holds numbers written with
-  a decimal point the same way, and undecided when no column holds any
-  decimal number (`decimal_mark`).
-
-`sniff` puts these together in a `Dialect`, which says how the file was read
-(`Dialect.note`) and gives pandas' reading options.
+`source` gives pandas the text of a path, of ``-`` (standard input) or of a
+pipe, read once; `delimiter` finds the separator among comma, tab, semicolon
+and ``|``, and `decimal_mark` whether numbers are written with a decimal
+comma (the usual export of European spreadsheets). `sniff` puts these
+together in a `Dialect`, which says how the file was read (`Dialect.note`)
+and gives pandas' reading options; `shown` names ``-`` "standard input" in
+messages. docs/user_guide.rst ("What is read how") says the same for users.
 """
 
 import csv

@@ -4,18 +4,18 @@ Searches ``learning_rate x n_hidden`` for a pipeline of preprocessing and
 `TwoLayerClassifier` by cross-validation, on the digits data shipped with
 scikit-learn (preprocessing: a StandardScaler) or on a CSV file (preprocessing:
 `preprocessing`, imputing, standardizing and one-hot encoding the columns that
-`_csv` found), on the training split and folds of `_cli_split.split`, ranked by
-``--scoring``; prints what `_cli_report` makes of it (the cross-validation
+`reading` found), on the training split and folds of `split.split`, ranked by
+``--scoring``; prints what `report` makes of it (the cross-validation
 table, the best parameters, the held-out scores, notes on the fits and the
 confusion matrix); records on the best pipeline what the predict command tells
-about it; then writes its files (`_outputs`): the model first, so that a
+about it; then writes its files (`outputs`): the model first, so that a
 failing plot cannot lose it, the full confusion matrix, then the loss curve of
 the best model when matplotlib is installed. Every output path is checked
 before the data is read: no output may be an input or another output.
 
 Problems with the user's input end with a one-line error and exit status 1
 (2 for a malformed command line, as argparse does). The options, and the
-defaults of the search, are in `_cli_options`.
+defaults of the search, are in `options`.
 """
 
 import contextlib
@@ -96,14 +96,14 @@ def load_data(path=None, target=None, drop=(), **reading):
 # ------------------------------------------------------------------- search
 def preprocessing(columns=None):
     """What comes before the network: a StandardScaler for all-numeric arrays
-    (``columns`` None), else a ColumnTransformer of the `_csv.Columns`.
+    (``columns`` None), else a ColumnTransformer of the `reading.Columns`.
 
     Numeric columns are imputed with their median and standardized;
     categorical ones imputed with their most frequent value and one-hot
     encoded, a category unseen in training becoming all zeros; the columns
     the model does not use are listed as dropped, so the fitted pipeline
     says which they were. Date columns, if any, become numbers
-    (`_dates.DateFeatures`), imputed with their median and standardized.
+    (`DateFeatures`), imputed with their median and standardized.
     """
     if columns is None:
         return StandardScaler()

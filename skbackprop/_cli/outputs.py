@@ -10,8 +10,11 @@ no other output, its name ends in one of its suffixes, and a file can really be
 created in its folder; so a bad path fails at once rather than after the
 search, and no file the user has is overwritten but the ones named as outputs.
 `write_outputs` writes them once the search is done, each through
-`_atomic.atomic_path`, so that a failed write leaves the earlier file whole.
-A new output is one entry of `planned_outputs` and its writer.
+`atomic_path`, so that a failed write leaves the earlier file whole.
+
+A new output is an entry of `planned_outputs`, its writer, and its option in
+the "output" group of `options.build_parser`, which the entry names (a file in
+the ``--output`` folder needs none: its name goes into that option's help).
 """
 
 import contextlib

@@ -1,26 +1,17 @@
 """``python -m skbackprop predict``: a saved model's predictions for a CSV file.
 
-Writes the file's rows in order, as written (header included: an empty name
-stays empty), followed by a ``prediction`` column and one
-``probability_<class>`` column per class, to ``--output`` or to standard
-output, with the file's separator and decimal mark (`_dialect`); for a
-multilabel model (one yes-or-no output per label), a ``prediction_<label>``
-column (0 or 1) per label, then the ``probability_<label>`` columns. When the
-file holds the model's target column, its labels are left out of the features
-and the accuracy is printed (to standard error when the predictions go to
-standard output). Bounded notes name the categories never seen in training
-and the labels the model does not know.
-
-The model is a pipeline fitted on a DataFrame (it knows its columns' names),
-such as the one ``python -m skbackprop --save-model`` writes, in a file (not
-standard input; an ONNX model is refused with a pointer to onnxruntime);
-``.skops`` files are loaded with `_model_file.TRUSTED_TYPES`, running no code
-from the file.
-A ``.joblib`` file is a pickle, which runs code when loaded: it is loaded only
-with ``--trust-pickle``. The ``--output`` file is checked as the main job's
-outputs are, before the model is loaded (it is neither ``--model`` nor
-``--data``, ends in ``.csv`` or ``.txt``, and can be created), and written
-whole or not at all.
+`run` checks the model's path (`check_model_path`: a file, not ONNX) and
+trust (`check_trust`: a ``.joblib`` pickle only with ``--trust-pickle``), and
+the ``--output`` file as the main job's outputs are, before the model is
+loaded (`load`: a ``.skops`` file with `_model_file.TRUSTED_TYPES`, running no
+code from it); then it reads the file as the model was trained
+(`model_columns`, `model_reading`) and writes its rows as written, with the
+prediction and the probability of each class or label (`predictions_table`),
+to ``--output``, whole or not at all, or to standard output, with the file's
+separator and decimal mark (`dialect`). When the file holds the target
+column, `accuracy_line` gives the accuracy; bounded notes name the categories
+never seen in training and the labels the model does not know.
+docs/user_guide.rst ("Predictions") says what the command writes.
 """
 
 import argparse

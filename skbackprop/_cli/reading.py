@@ -1,39 +1,16 @@
 """Reading a CSV file for the command line: the features as a DataFrame, the
 labels as written, and what to do with each column.
 
-pandas (the ``csv`` extra) reads the file with its C parser, which is strict
-about numbers: ``5_1``, ``1,5`` or ``0x10`` are text, not numbers (unlike
-Python's ``float``, which reads ``5_1`` as 51). What the reader decides:
-
-- **The file** is a path, or ``-`` for standard input; its separator and
-  decimal mark are found from its first lines (`_dialect`), and a file read
-  otherwise than with commas between fields says so in a note. Two columns
-  of the same name are an error, not ``A`` and ``A.1``; an empty header is
-  named ``Unnamed: N`` as pandas names it, and messages call it what it is.
-- **Missing values** are empty cells only, and in features the markers that
-  ``--na-values`` names: ``None``, ``NA`` or ``null`` are text as written. In a
-  feature they are left to the pipeline's imputers. A row with no label is
-  dropped, and the run says how many were.
-- **Labels** are read as text. When every label is an integer written the
-  canonical way (no ``+``, no leading zero, no decimal point, no ``-0``) that
-  fits in 64 bits, the labels are those integers; otherwise they are the
-  strings exactly as written. So ``"01"`` and ``"1"`` are two classes, as are
-  ``"-0"`` and ``"0"``, ``9007199254740993`` stays that integer, and ``"1.0"``
-  stays ``"1.0"``: predictions are written the way the file writes its labels.
-- **Each feature column** is one of `KINDS`: numeric (every value a number,
-  or True/False), categorical (text, or declared with ``--categorical``),
-  dates (ISO dates and date-times, `_dates`), identifier-like, empty, or
-  dropped by the user. Identifier-like columns (`is_identifier`) are text with
-  more distinct values than half its rows, row numbers (1..n or 0..n-1 in any
-  order), integers unique on every row, integers with more distinct values
-  than half the rows under a name such as ``id``, and a first column headed as
-  pandas and R head their row names; ``--keep`` overrides the choice. Only
-  numeric, categorical and date columns reach the model.
-- **Numbers must be finite and small enough to standardize**: a value whose
-  square overflows float64 (±1e308) is an error, not a column of NaN after
-  scaling.
-
-Problems end in `InputError`, one line naming the column and the line.
+`read_training_csv` reads the file of a search and `read_for_prediction` the
+file of ``predict``, with pandas (the ``csv`` extra) and the separator and
+decimal mark that `dialect` finds; `labels` keeps the labels as the file
+writes them, `classify` sorts the feature columns into the `KINDS` of
+`Columns` (numeric, categorical, dates, identifier-like by `is_identifier`,
+empty, dropped), and `check_numbers` and `check_finite` refuse what is not a
+number or cannot be standardized. `add_reading_options` gives both commands
+their reading options. Problems end in `InputError`, one line naming the
+column and the line. The rules, for users, are in docs/user_guide.rst ("The
+preprocessing" and "What is read how").
 """
 
 import difflib

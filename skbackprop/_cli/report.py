@@ -13,7 +13,7 @@
   each rather than printed as Python warnings.
 
 No line is longer than about `WIDTH` characters, whatever the number of
-classes or the length of their names: lists are cut by `_text.listing`.
+classes or the length of their names: lists are cut by `text.listing`.
 """
 
 import contextlib
@@ -166,7 +166,7 @@ def search_notes(search, n_folds, caught=()):
 def collecting_warnings():
     """Record the warnings of the search instead of printing them: those of
     the iteration limit and of undefined scores, counted by the scorer
-    (`_cli_split.SearchScorer`), are ignored here and in the workers, which
+    (`split.SearchScorer`), are ignored here and in the workers, which
     get these filters; the others are recorded, for `search_notes`."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -217,7 +217,7 @@ class SearchScorer:
     iteration limit, "undefined": 1.0 if the scorer warned that the score is
     undefined}``; the search refits on ``"score"``, so its ``cv_results_``
     have ``mean_test_score`` and ``rank_test_score`` as for a single score.
-    ``progress``, if given, is called after each score (`_cli.FitMarks`).
+    ``progress``, if given, is called after each score (`main.FitMarks`).
     """
 
     def __init__(self, scoring, progress=None):

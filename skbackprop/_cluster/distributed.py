@@ -13,7 +13,7 @@ the order of summation:
   stopping's hold-out (`hold_out`) are decided from these summaries; `problem`
   normalises the weights over all chunks and makes each chunk a *part*
   ``(X, Y, s, y)`` held on its worker.
-- `Objective` is `_training.Objective` for parts: it sends the weights to every
+- `Objective` is `loops.Objective` for parts: it sends the weights to every
   worker, each part computes its share of the loss and gradient with
   `_backprop.loss_gradient` (the in-memory pass, with the L2 term left out), a
   tree of fixed shape adds the shares in chunk order, and the client adds the L2
@@ -700,14 +700,14 @@ def _block_has_weights(block):
 # --------------------------------------------------------------------------------------
 class Objective:
     """The training loss and its gradient summed over the parts on the cluster,
-    ``objective(theta, rows, s_rows)`` as `_training.Objective` (``rows`` must
+    ``objective(theta, rows, s_rows)`` as `loops.Objective` (``rows`` must
     be None: the steps are full-batch; ``s_rows`` is ignored, the parts hold
     their weights).
 
     Each call sends ``theta`` to the workers, adds the parts' shares in chunk
     order by `tree_sum`, and adds the L2 term here. It holds no resources of
     its own (weights sent to the workers go with the futures of the call); it
-    is a context manager, as `_training.Objective`, so that training uses
+    is a context manager, as `loops.Objective`, so that training uses
     either alike.
     """
 
@@ -784,7 +784,7 @@ def part_squares(part):
 
 
 def unscaled_column(data):
-    """`_report.unscaled_column` of the ``X`` of the parts, on the cluster."""
+    """`report.unscaled_column` of the ``X`` of the parts, on the cluster."""
     client = data.client
     squares = tree_sum(client, client.map(part_squares, data.parts, pure=False))
     squares = squares / data.X.shape[0]

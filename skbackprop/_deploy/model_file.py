@@ -13,7 +13,7 @@ Two formats, chosen by the file's suffix (`FORMATS`):
   only if ``allow_pickle`` is true (its default), and the predict command
   only with ``--trust-pickle``.
 
-`save_model` writes through `_atomic.atomic_path`: a model file is replaced
+`save_model` writes through `atomic.atomic_path`: a model file is replaced
 whole or not at all.
 """
 
@@ -21,7 +21,6 @@ from pathlib import Path
 
 from .atomic import atomic_path
 
-# The types that skops does not trust by itself and that a fitted pipeline of
 # The names that files written before the package's layer folders give the
 # three classes of skbackprop below: their former modules re-export them.
 FORMER_NAMES = [

@@ -284,8 +284,9 @@ def logits(X, p, finish=None):
     going through memory five times; only ``Z`` is allocated. The blocks run
     on the chunks and threads of a `_workspace.Workspace`, as a training pass
     does; the rows do not depend on each other, so neither does the result on
-    the threads. Data of one block or less take `_network.forward` itself, so
-    small predictions are those of the plain network to the bit.
+    the threads. Data of one block or less take `_network.forward` itself, on
+    the calling thread (`_workspace.run_forward`), so small predictions are
+    those of the plain network to the bit.
     """
     n, (m, H), K = X.shape[0], p.W1.shape, p.W2.shape[1]
     dtype = np.result_type(X.dtype, p.W1.dtype)

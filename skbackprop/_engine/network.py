@@ -3,10 +3,12 @@
 This module is the mathematics of the user guide, one function per formula:
 `forward` computes ``h`` and ``Z``, `output` the output units ``o``,
 `cross_entropy` and `penalty` the loss, and `loss_gradient` the notes'
-backpropagation as four lines of matrix algebra. Prediction runs on these
-functions. Training runs on the fast passes (`_backprop` for batches, `_online`
-for single items), which compute what `loss_gradient` computes and are tested
-against it.
+backpropagation as four lines of matrix algebra. A prediction of one block of
+rows or less runs on `forward`, ``hidden_activations`` on `hidden` and early
+stopping's validation loss on `loss`; larger predictions run on the blocks of
+`_backprop.logits`, and training on the fast passes (`_backprop` for batches,
+`_online` for single items), which compute what these functions compute and
+are tested against them.
 
 Pure NumPy and SciPy; nothing here imports scikit-learn or the rest of the
 package, keeps global state or draws random numbers except from the generator it

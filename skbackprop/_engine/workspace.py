@@ -24,9 +24,12 @@ scratch in the workspace (`Workspace.scratch`), one per thread slot.
   every product. On small data BLAS's own threads cost far more than they save:
   each product of a few hundred rows pays a synchronisation of the threads, and
   many times more when another process keeps a core busy.
-- Prediction runs on the calling thread: `run_forward` keeps BLAS at one
-  thread for a forward pass that `threads_for` gives one thread, and at its own
-  count beyond, where a product is long enough to be worth splitting.
+- Prediction of more than one block of rows runs as a training pass does, on
+  the chunks and threads of a `Workspace` (`_backprop.logits`). A forward pass
+  of one block or less, the hidden layer of ``hidden_activations`` and early
+  stopping's validation loss run on the calling thread (`run_forward`), with
+  BLAS at one thread when `threads_for` gives the pass one thread, and at its
+  own count beyond, where a product is long enough to be worth splitting.
 - OpenBLAS's thread count is a setting of the whole process, and fits may run
   in several threads at once (joblib's threading backend, dask workers). So all
   passes share one section, `single_threaded`: the first to enter it saves
@@ -65,7 +68,7 @@ SPARSE_ENTRY_COST = 10
 
 _blas_controller = None
 
-# The state of `single_threaded_blas`, shared by the passes of every thread.
+# The state of `single_threaded`, shared by the passes of every thread.
 _blas_lock = threading.Lock()
 _blas_passes = 0  # passes inside the section now
 _blas_saved = None  # each BLAS library's thread count before the first of them
@@ -109,10 +112,23 @@ def single_threaded(function, *args):
     which `blas_threads` takes too: no pass counts its threads from a change
     half done.
 
-    A KeyboardInterrupt comes between two lines of Python, and may come on any
-    line here too. So each step that changes the section's state is one line
-    (the lock's ``with`` included, so the lock is always let go), and whatever
-    line it interrupts, the process is left as it was found.
+    A KeyboardInterrupt is raised where CPython runs the signal handler: in
+    the main thread, between two bytecode instructions at which it checks for
+    pending signals -- as a function starts, at a loop's jump back, and after
+    a call of a C function returns. So it never comes in another thread, and
+    in the main thread it may come after any call of a C function here
+    (letting go of the lock, setting a library's count), but not
+    between the return of `_enter_section` or `_leave_section` and the flag
+    that records it, which follows with no call in between. An interrupt while
+    `_enter_section` sets the counts to 1 sets them back before it goes on
+    (`_blas_to_one_thread`); one while `_leave_section` sets them back is
+    followed by leaving again, which finishes it; the lock is held in ``with``
+    statements, which let it go. So whichever instruction an interrupt comes
+    before, the process is left as it was found. This holds from Python 3.11
+    on: Python 3.10 also checks after a call of a Python function returns, and
+    there an interrupt just as `_enter_section` returns leaves the section
+    entered (BLAS at one thread), one just as `_leave_section` returns leaves
+    it twice.
     """
     entered = left = False
     try:
@@ -157,7 +173,7 @@ def _set_blas_counts(counts):
 
     threadpoolctl 3.8 lets only one thread at a time set OpenBLAS's count (the
     first to set it, until that thread lets go or ends; 3.5 lets any thread), and
-    the last pass to leave `single_threaded_blas` may run in another thread than
+    the last pass to leave `single_threaded` may run in another thread than
     the first.
     """
     for lib, count in zip(blas_controller().lib_controllers, counts, strict=True):
@@ -208,7 +224,8 @@ def threads_for(flops, chunks=MAX_CHUNKS):
 
 def run_forward(n_samples, layout, function, *args):
     """``function(*args)``, a forward pass of ``n_samples`` rows on this thread
-    (a prediction), on the BLAS threads it is worth.
+    (a prediction of one block or less, hidden activations, a validation loss),
+    on the BLAS threads it is worth.
 
     One BLAS thread (`single_threaded`) when `threads_for` gives the pass one
     thread, where BLAS's own threads would cost more than they save; otherwise

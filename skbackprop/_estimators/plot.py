@@ -179,39 +179,15 @@ class LossCurveDisplay:
             **{"label": f"{prefix}training loss", **(loss_kw or {})},
         )
         handles = [self.line_]
-
-        self.validation_loss_line_ = None
-        validation_loss = _curve(self.validation_loss_curve)
-        if validation_loss is not None:
-            (self.validation_loss_line_,) = ax.plot(
-                _epochs(validation_loss, n_epochs),
-                validation_loss,
-                **{
-                    "label": f"{prefix}validation loss",
-                    "linestyle": "--",
-                    **(validation_loss_kw or {}),
-                },
-            )
+        self.validation_loss_line_ = self._plot_validation_loss(
+            ax, prefix, n_epochs, validation_loss_kw
+        )
+        if self.validation_loss_line_ is not None:
             handles.append(self.validation_loss_line_)
-
-        self.score_ax_ = self.validation_score_line_ = None
-        scores = _curve(self.validation_scores)
-        if scores is not None:
-            self.score_ax_ = ax.twinx()
-            # Continue the colour cycle of ax_ so the lines can be told apart.
-            color = f"C{len(handles)}"
-            label = f"validation {self.score_name or 'score'}"
-            (self.validation_score_line_,) = self.score_ax_.plot(
-                _epochs(scores, n_epochs),
-                scores,
-                **{
-                    "label": f"{prefix}{label}",
-                    "color": color,
-                    "linestyle": ":",
-                    **(validation_score_kw or {}),
-                },
-            )
-            self.score_ax_.set_ylabel(label)
+        self.score_ax_, self.validation_score_line_ = self._plot_validation_score(
+            ax, prefix, n_epochs, f"C{len(handles)}", validation_score_kw
+        )
+        if self.validation_score_line_ is not None:
             handles.append(self.validation_score_line_)
 
         ax.set_xlabel("epoch")
@@ -220,6 +196,41 @@ class LossCurveDisplay:
         self.ax_ = ax
         self.figure_ = ax.figure
         return self
+
+    def _plot_validation_loss(self, ax, prefix, n_epochs, kw):
+        """The validation loss on ``ax``, dashed; None when none was recorded."""
+        validation_loss = _curve(self.validation_loss_curve)
+        if validation_loss is None:
+            return None
+        (line,) = ax.plot(
+            _epochs(validation_loss, n_epochs),
+            validation_loss,
+            **{"label": f"{prefix}validation loss", "linestyle": "--", **(kw or {})},
+        )
+        return line
+
+    def _plot_validation_score(self, ax, prefix, n_epochs, color, kw):
+        """``(axes, line)`` of the validation score, dotted, on a second y-axis
+        that shares ``ax``'s x-axis; ``(None, None)`` when none was recorded.
+        ``color`` continues the colour cycle of ``ax``, so that the lines can be
+        told apart."""
+        scores = _curve(self.validation_scores)
+        if scores is None:
+            return None, None
+        score_ax = ax.twinx()
+        label = f"validation {self.score_name or 'score'}"
+        (line,) = score_ax.plot(
+            _epochs(scores, n_epochs),
+            scores,
+            **{
+                "label": f"{prefix}{label}",
+                "color": color,
+                "linestyle": ":",
+                **(kw or {}),
+            },
+        )
+        score_ax.set_ylabel(label)
+        return score_ax, line
 
     @classmethod
     def from_estimator(cls, estimator, *, ax=None, name=None, **plot_kw):

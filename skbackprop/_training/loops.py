@@ -7,9 +7,9 @@ gradient. The pieces, each a step of the training loop:
   buffers and threads of the passes for the whole fit; closing it stops the
   threads.
 - `full_batch_epoch`, `minibatch_epoch`, `online_epoch`: one epoch of steps of an
-  update rule (`_solvers`); each returns the epoch's training loss. `make_epoch`
+  update rule (`solvers`); each returns the epoch's training loss. `make_epoch`
   picks the one a solver takes.
-- `descend` runs epochs under a monitor (`_monitor.Monitor`); `lbfgs` runs
+- `descend` runs epochs under a monitor (`monitor.Monitor`); `lbfgs` runs
   scipy's L-BFGS-B under the same monitor.
 
 The callable shapes passed between them:
@@ -112,7 +112,7 @@ def make_epoch(batches, objective, s, rule, batch_size, rng):
     A mini-batch epoch takes batches of ``batch_size`` rows, shuffled with
     ``rng`` unless it is None; batches of one row are online learning, which
     has its own epoch (`online_epoch`). Every epoch runs with BLAS on one
-    thread (`_workspace.single_threaded`), as its passes do: set once per
+    thread (`single_threaded`), as its passes do: set once per
     epoch rather than at each of its batches.
     """
     if batches == "full":

@@ -1,6 +1,6 @@
 """The solvers: update rules, and one table that says what each solver does.
 
-Every solver descends the same objective (`_training.Objective`); a solver only
+Every solver descends the same objective (`loops.Objective`); a solver only
 decides which samples a gradient is taken on and how a gradient becomes a step.
 
 - `GradientDescent` and `Adam`: update rules, ``rule.step(theta, grad)``. They
@@ -9,9 +9,20 @@ decides which samples a gradient is taken on and how a gradient becomes a step.
   the last one stopped.
 - `SOLVERS`: for each value of the estimator's ``solver``, a `Solver` row: its
   'auto' learning rate, its update rule, its batches, its stopping rule and
-  whether it learns incrementally. Adding a solver is adding a row.
+  whether it learns incrementally. The estimator's ``solver`` takes its values
+  from this table, and the tests go through it.
 - `auto_solver` and `auto_l2`: what ``solver="auto"`` and ``l2="auto"`` mean for
   a training set of n samples.
+
+Adding a solver is adding a row, and, for a new update rule: its class here
+(``step``; ``inherit``, which a continued fit calls; and, where the rule
+has a use for them, ``halve``, which recovers from a divergence under
+``learning_rate='auto'``, and ``observe``, which a full-batch epoch tells its
+loss); its parameters on the estimator, in its docstring and in its
+``_parameter_constraints`` (the row's ``rule`` reads them from
+``get_params``); and the class's "module.name" in `TRUSTED_TYPES`
+(``_deploy/model_file.py``, listed in docs/api.rst), without which the
+``.skops`` file of a model that keeps the rule is refused.
 """
 
 import math

@@ -1,7 +1,7 @@
 """What early stopping monitors: the loss and the score of a validation set.
 
 `validator` makes the ``validate(theta) -> (validation loss, validation score)``
-that `_monitor.Monitor` calls after each epoch. The loss is the network's
+that `monitor.Monitor` calls after each epoch. The loss is the network's
 cross-entropy on the validation set; the score is ``scoring``, scikit-learn's
 scorer of that name or callable, applied to a copy of the estimator with the
 epoch's weights. The scorer is tried once before training, so that one that
