@@ -112,46 +112,47 @@ def single_threaded(function, *args):
     which `blas_threads` takes too: no pass counts its threads from a change
     half done.
 
-    A KeyboardInterrupt is raised where CPython runs the signal handler: in
-    the main thread, between two bytecode instructions at which it checks for
-    pending signals -- as a function starts, at a loop's jump back, and after
-    a call of a C function returns. So it never comes in another thread, and
-    in the main thread it may come after any call of a C function here
-    (letting go of the lock, setting a library's count), but not
-    between the return of `_enter_section` or `_leave_section` and the flag
-    that records it, which follows with no call in between. An interrupt while
-    `_enter_section` sets the counts to 1 sets them back before it goes on
-    (`_blas_to_one_thread`); one while `_leave_section` sets them back is
-    followed by leaving again, which finishes it; the lock is held in ``with``
-    statements, which let it go. So whichever instruction an interrupt comes
-    before, the process is left as it was found. This holds from Python 3.11
-    on: Python 3.10 also checks after a call of a Python function returns, and
-    there an interrupt just as `_enter_section` returns leaves the section
-    entered (BLAS at one thread), one just as `_leave_section` returns leaves
-    it twice.
+    A KeyboardInterrupt is raised where CPython runs the signal handler: in the
+    main thread, between two bytecode instructions at which it checks for
+    pending signals -- as a function starts, at a loop's jump back, after a call
+    of a C function returns and, before Python 3.11, after a call of a Python
+    function returns. So it never comes in another thread, and in the main
+    thread it may come after any call here. Whether this call is in the section
+    is recorded in ``inside``, by the same assignment that changes the section's
+    count, one statement on one line with no call after the count is computed:
+    an interrupt comes before both or after both. One while `_enter_section`
+    sets the counts to 1 sets them back before it goes on
+    (`_blas_to_one_thread`), and ``inside`` stays False; one while
+    `_leave_section` sets them back leaves ``inside`` True, and leaving again
+    finishes it; the lock is held in ``with`` statements of one line each, which
+    let it go. So
+    whichever instruction an interrupt comes before, the process is left as it
+    was found.
     """
-    entered = left = False
+    inside = [False]
     try:
-        with _blas_lock: _enter_section(); entered = True  # noqa: E701, E702  # fmt: skip
+        with _blas_lock: _enter_section(inside)  # noqa: E701  # fmt: skip
         value = function(*args)
-        with _blas_lock: _leave_section(); left = True  # noqa: E701, E702  # fmt: skip
+        with _blas_lock: _leave_section(inside)  # noqa: E701  # fmt: skip
     except BaseException:
-        if entered and not left:
-            with _blas_lock: _leave_section()  # noqa: E701  # fmt: skip
+        if inside[0]:
+            with _blas_lock: _leave_section(inside)  # noqa: E701  # fmt: skip
         raise
     return value
 
 
-def _enter_section():
-    """One more call in the section: the first saves the counts and sets 1."""
+def _enter_section(inside):
+    """One more call in the section: the first saves the counts and sets 1.
+    ``inside[0]`` becomes True in the assignment that counts the call."""
     global _blas_passes, _blas_saved
-    _blas_saved, _blas_passes = _blas_to_one_thread() if not _blas_passes else _blas_saved, _blas_passes + 1  # noqa: E501  # fmt: skip
+    _blas_saved, _blas_passes, inside[0] = _blas_to_one_thread() if not _blas_passes else _blas_saved, _blas_passes + 1, True  # noqa: E501  # fmt: skip
 
 
-def _leave_section():
-    """One call less: the last sets the saved counts back."""
+def _leave_section(inside):
+    """One call less: the last sets the saved counts back. ``inside[0]``
+    becomes False in the assignment that counts the call out."""
     global _blas_passes, _blas_saved
-    _blas_passes, _blas_saved = (0, _set_blas_counts(_blas_saved)) if _blas_passes == 1 else (_blas_passes - 1, _blas_saved)  # noqa: E501  # fmt: skip
+    _blas_passes, _blas_saved, inside[0] = (0, _set_blas_counts(_blas_saved), False) if _blas_passes == 1 else (_blas_passes - 1, _blas_saved, False)  # noqa: E501  # fmt: skip
 
 
 def _blas_to_one_thread():
