@@ -90,7 +90,7 @@ def evaluation_times(client, X, y, layout, chunks, repeats):
             yd = da.from_array(y, chunks=rows)
             blocks, summaries = _distributed.build(client, Xd, yd, None)
             net = _distributed.network(summaries, None, X.shape[1], layout.n_hidden)
-            data = _distributed.problem(client, blocks, summaries, net, (None, None))
+            data = _distributed.problem(client, blocks, summaries, net, None)
             on_cluster = _distributed.Objective(data, 0.0)
             seconds = {"cluster": [], "memory": []}
             for _ in range(repeats + 1):  # the first of each is a warm-up

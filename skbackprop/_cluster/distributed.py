@@ -9,10 +9,11 @@ the order of summation:
 - `build` validates the chunks of ``X``, ``y`` and ``sample_weight`` on the
   workers, where they stay, and returns what the client needs to know about
   them, all of it small: row counts, the labels and their counts per chunk
-  (`Summary`). Classes (`network`), class weights (`class_weights`) and early
-  stopping's hold-out (`hold_out`) are decided from these summaries; `problem`
-  normalises the weights over all chunks and makes each chunk a *part*
-  ``(X, Y, s, y)`` held on its worker.
+  (`Summary`). The rules of the fit in memory (`_training.rules`: the classes,
+  the class weights, the sizes of early stopping's hold-out) read these
+  summaries, added up; `hold_out` draws the hold-out's rows chunk by chunk;
+  `problem` checks the weights by their summaries, normalises them over all
+  chunks and makes each chunk a *part* ``(X, Y, s, y)`` held on its worker.
 - `Objective` is `_training.Objective` for parts: it sends the weights to every
   worker, each part computes its share of the loss and gradient with
   `_backprop.loss_gradient` (the in-memory pass, with the L2 term left out), a
@@ -32,12 +33,12 @@ import uuid
 from typing import NamedTuple
 
 import numpy as np
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, column_or_1d
 
 from .._engine import backprop as _backprop
 from .._engine import network as _network
 from .._engine.blas import flat
+from .._training import rules as _rules
 from .._training import targets as _targets
 from .._training.report import UNSCALED_RMS
 
@@ -252,23 +253,24 @@ def validated_block(X, y, w, index, sparse_rows):
     if y.ndim == 2 and y.shape[1] == 1:
         y = column_or_1d(y)
     _check_rows(X, y, "y", index)
-    if y.ndim == 2:
-        if len(y):
-            _targets.check_indicator(y, "y")
-    elif len(y):
-        check_classification_targets(y)
+    if y.ndim == 2 and len(y):
+        _targets.check_indicator(y, "y")
     if w is not None:
-        w = np.asarray(w, dtype=np.float64)
+        # the checks of each value that fit makes of all of them; those of the
+        # weights as a whole are `_rules.check_weights`, on the summaries
+        w = check_array(
+            w,
+            ensure_2d=False,
+            dtype=np.float64,
+            ensure_min_samples=0,
+            input_name="sample_weight",
+        )
         if w.ndim != 1:
             raise ValueError(
                 f"sample_weight must be 1-D, one weight per sample; got shape "
                 f"{w.shape} in chunk {index}."
             )
         _check_rows(X, w, "sample_weight", index)
-        if not np.isfinite(w).all():
-            raise ValueError("sample_weight contains NaN or infinity.")
-        if (w < 0).any():
-            raise ValueError("sample_weight contains negative values.")
     return Block(X, y, w, index)
 
 
@@ -282,21 +284,17 @@ def _check_rows(X, other, name, index):
 
 
 class Summary(NamedTuple):
-    """What the client learns about a chunk: sizes, dtype, labels and counts."""
+    """What the client learns about a chunk: the `_rules.TargetSummary` of its
+    labels, and the dtype of its ``X``."""
 
-    rows: int
+    targets: _rules.TargetSummary
     dtype: np.dtype
-    n_labels: int | None  # columns of a multilabel y, else None
-    labels: np.ndarray  # distinct labels of a 1-D y (empty for multilabel)
-    counts: np.ndarray  # rows of each label
 
 
-def summary(block):
-    y = block.y
-    if y.ndim == 2:
-        return Summary(len(y), block.X.dtype, y.shape[1], y[:0, 0], np.zeros(0, int))
-    labels, counts = np.unique(y, return_counts=True)
-    return Summary(len(y), block.X.dtype, None, labels, counts)
+def summary(block, name="y"):
+    """The chunk's `Summary`; its labels are checked as `fit` checks ``y``
+    (``name``: the argument it was passed as)."""
+    return Summary(_rules.summarise_targets(block.y, name), block.X.dtype)
 
 
 def split_block(block, quota, seed, labels, alone):
@@ -323,40 +321,27 @@ def _take(block, rows):
     return Block(block.X[rows], block.y[rows], w, block.index)
 
 
-def weights(block, labels, class_weights):
-    """The chunk's sample weights times the weight of each row's class (None:
-    all ones)."""
-    w = block.w
-    if class_weights is not None:
-        cw = class_weights[np.searchsorted(labels, block.y)]
-        w = cw if w is None else cw * w
-    return w
+def weight_summary(block, weights):
+    """The `_rules.WeightSummary` of the chunk, whose rows' weights are its
+    sample weights times the class weights ``weights``."""
+    w = _rules.loss_weights(block.w, block.y, weights)
+    return _rules.summarise_weights(block.w, w, len(block.y))
 
 
-def weight_max(block, labels, class_weights):
-    w = weights(block, labels, class_weights)
-    return 1.0 if w is None else (float(w.max()) if len(w) else 0.0)
+def weight_share(block, weights, top):
+    """The chunk's `_rules.share` of the total of the weights."""
+    w = _rules.loss_weights(block.w, block.y, weights)
+    return _rules.share(w, len(block.y), top)
 
 
-def weight_sum(block, labels, class_weights, top):
-    w = weights(block, labels, class_weights)
-    return float(len(block.y)) if w is None else float((w / top).sum())
-
-
-def make_part(block, classes, labels, class_weights, top, total, dtype):
+def make_part(block, classes, weights, top, total, dtype):
     """The chunk as the pass takes it: targets encoded with ``classes``,
     weights normalised by the maximum ``top`` and the total ``total`` of all
-    chunks, as `_targets.normalised_weights` normalises all of them."""
-    y = block.y  # its labels are among classes: checked on the client
-    if y.ndim == 2:
-        Y = y.astype(dtype)
-    else:  # as _targets.encode_targets
-        Y = _network.targets(np.searchsorted(classes, y), len(classes), dtype)
-    w = weights(block, labels, class_weights)
-    if w is None:
-        s = np.full(len(block.y), 1.0 / total)
-    else:
-        s = (w / top) / total
+    chunks (`_rules.normalised`), as in memory."""
+    # its labels are among classes: checked on the client
+    Y = _targets.encode(block.y, classes, dtype)
+    w = _rules.loss_weights(block.w, block.y, weights)
+    s = _rules.normalised(w, len(block.y), top, total, dtype)
     return Part(_aligned(block.X, dtype), Y, _aligned(s, dtype), block.y)
 
 
@@ -416,11 +401,12 @@ class Shape(NamedTuple):
     dtype: np.dtype
 
 
-def build(client, X, y, sample_weight, *, sparse_rows=False):
+def build(client, X, y, sample_weight, *, sparse_rows=False, y_name="y"):
     """``(blocks, summaries)``: the chunks of ``X, y, sample_weight`` validated
     on the workers (futures of `Block`, which stay there) and their `Summary`.
 
     ``sparse_rows``: sparse chunks become CSR, whose rows can be taken.
+    ``y_name``: the argument ``y`` was passed as, for the messages.
     """
     import dask
 
@@ -435,19 +421,19 @@ def build(client, X, y, sample_weight, *, sparse_rows=False):
         for i, (Xb, yb, wb) in enumerate(zip(X_blocks, y_blocks, w_blocks, strict=True))
     ]
     blocks = client.compute(validated)
-    summaries = summarise(client, blocks)
+    summaries = summarise(client, blocks, y_name)
     dtypes = {np.dtype(s.dtype) for s in summaries}
     if len(dtypes) > 1:
         raise ValueError(
             f"The chunks of X have different dtypes {sorted(map(str, dtypes))}; "
             "give X one dtype."
         )
-    if len({s.n_labels for s in summaries}) > 1:
+    if len({s.targets.width for s in summaries}) > 1:
         raise ValueError(
             "The chunks of y mix 1-D labels and indicator matrices of different "
             "widths; pass one kind of target."
         )
-    if sum(s.rows for s in summaries) == 0:
+    if sum(s.targets.rows for s in summaries) == 0:
         raise ValueError(
             "Found array with 0 sample(s) while a minimum of 1 is required by "
             "TwoLayerClassifier."
@@ -455,9 +441,9 @@ def build(client, X, y, sample_weight, *, sparse_rows=False):
     return blocks, summaries
 
 
-def summarise(client, blocks):
+def summarise(client, blocks, y_name="y"):
     """The `Summary` of each block, fetched from the workers."""
-    return client.gather(client.map(summary, blocks))
+    return client.gather(client.map(summary, blocks, name=y_name))
 
 
 def n_features(X):
@@ -465,43 +451,16 @@ def n_features(X):
     return len(X.columns) if hasattr(X, "columns") else int(X.shape[1])
 
 
-def merged_counts(summaries):
-    """The distinct labels of all chunks, sorted, and their counts."""
-    labels = np.concatenate([s.labels for s in summaries])
-    counts = np.concatenate([s.counts for s in summaries])
-    distinct = _targets.sorted_labels(labels, "y") if len(labels) else labels
-    totals = np.zeros(len(distinct), np.int64)
-    np.add.at(totals, np.searchsorted(distinct, labels), counts)
-    return distinct, totals
+def merged_summary(summaries):
+    """The `_rules.TargetSummary` of the labels of all chunks."""
+    return _rules.merge_targets([s.targets for s in summaries])
 
 
-def class_weights(class_weight, summaries):
-    """``(labels, weights)``: the distinct labels of ``y`` and the weight of each,
-    as `sklearn.utils.class_weight.compute_sample_weight` gives them
-    (`_targets.class_weighted`), from the label counts; ``(None, None)``
-    without ``class_weight``."""
-    if class_weight is None:
-        return None, None
-    if summaries[0].n_labels is not None:
-        raise ValueError("class_weight is not supported for multilabel y.")
-    from sklearn.utils.class_weight import compute_class_weight
+def hold_out(client, blocks, summaries, sizes, rng):
+    """Split early stopping's hold-out of `_rules.hold_out_sizes` ``sizes`` off
+    the chunks, on the workers.
 
-    labels, counts = merged_counts(summaries)
-    if isinstance(class_weight, dict):
-        _targets.check_class_weight(class_weight)
-        return labels, compute_class_weight(class_weight, classes=labels, y=labels)
-    # 'balanced': n / (n_classes * count), as compute_class_weight computes it
-    return labels, counts.sum() / (len(labels) * counts.astype(np.float64))
-
-
-def hold_out(client, blocks, summaries, fraction, rng):
-    """Split early stopping's hold-out off the chunks, on the workers.
-
-    The sizes are those of `_targets.hold_out`: ``ceil(fraction * n)`` of the
-    rows that can be held out (a class of a single sample stays in training),
-    stratified by class when the hold-out and the rest each have room for every
-    class, else plain random, and never stratified for multilabel targets. Each
-    class's hold-out is split between the chunks by a multivariate
+    Each class's hold-out is split between the chunks by a multivariate
     hypergeometric draw, so that every set of rows of those sizes is equally
     likely, as in a stratified split in memory; each chunk then draws its rows.
     All draws come from ``rng``, on the client, from the summaries alone.
@@ -509,34 +468,16 @@ def hold_out(client, blocks, summaries, fraction, rng):
     Returns the futures of the training and validation blocks and the labels of
     the classes of a single sample.
     """
-    if summaries[0].n_labels is not None:  # multilabel
-        labels = None
-        alone = np.zeros(0)
-        table = np.array([[s.rows] for s in summaries])
+    targets = [s.targets for s in summaries]
+    labels, alone = sizes.strata, sizes.alone
+    if labels is None:  # the rows of each chunk that can be held out
+        table = np.array([[t.rows - _counts_of(t, alone).sum()] for t in targets])
+        quota = np.array([sizes.n_val])
     else:
-        labels, totals = merged_counts(summaries)
-        alone = labels[totals == 1]
-        labels = labels[totals > 1]
         table = np.array(
-            [_counts_of(s, labels) for s in summaries], dtype=np.int64
-        ).reshape(len(summaries), len(labels))
-    per_class = table.sum(axis=0)
-    eligible = int(per_class.sum())
-    n_val = math.ceil(fraction * eligible)
-    if eligible - n_val < 1:
-        raise ValueError(
-            f"early_stopping=True cannot hold out validation_fraction={fraction} of "
-            f"{sum(s.rows for s in summaries)} samples and keep samples to train "
-            "on. Pass X_val and y_val, lower validation_fraction, or set "
-            "early_stopping=False."
-        )
-    stratify = labels is not None and min(n_val, eligible - n_val) >= len(labels)
-    if stratify:
-        quota = _stratified_counts(per_class, n_val, rng)
-    else:
-        table = table.sum(axis=1, keepdims=True)
-        quota = np.array([n_val])
-        labels = None
+            [_counts_of(t, labels) for t in targets], dtype=np.int64
+        ).reshape(len(targets), len(labels))
+        quota = _stratified_counts(table.sum(axis=0), sizes.n_val, rng)
     split = []
     for b, block in enumerate(blocks):
         row_quota = np.zeros(len(quota), np.int64)
@@ -559,10 +500,11 @@ def _second(pair):
     return pair[1]
 
 
-def _counts_of(summary, labels):
+def _counts_of(targets, labels):
+    """The rows of each of ``labels`` in a chunk (`_rules.TargetSummary`)."""
     counts = np.zeros(len(labels), np.int64)
-    present = np.isin(summary.labels, labels)
-    counts[np.searchsorted(labels, summary.labels[present])] = summary.counts[present]
+    present = np.isin(targets.labels, labels)
+    counts[np.searchsorted(labels, targets.labels[present])] = targets.counts[present]
     return counts
 
 
@@ -603,7 +545,7 @@ class ClusterProblem(NamedTuple):
     classes: np.ndarray
     layout: _network.Layout
     activation: str
-    y: np.ndarray  # `labels_like_y`
+    y: np.ndarray  # `_rules.like_y`
     parts: list
     client: object
     weighted: bool  # whether the weights are not all equal
@@ -612,87 +554,57 @@ class ClusterProblem(NamedTuple):
     def of(cls, net, summaries):
         """The network ``net`` and the sizes of the data, without parts yet."""
         classes, layout, activation = net
-        n = sum(s.rows for s in summaries)
-        shape = Shape((n, layout.n_features), np.dtype(summaries[0].dtype))
-        y = labels_like_y(summaries)
+        summary = merged_summary(summaries)
+        shape = Shape((summary.rows, layout.n_features), np.dtype(summaries[0].dtype))
+        y = _rules.like_y(summary)
         return cls(shape, None, None, classes, layout, activation, y, [], None, False)
-
-
-def labels_like_y(summaries):
-    """A small array that the checks of targets read as they read ``y``: its
-    distinct labels, or for a multilabel ``y`` an empty matrix as wide."""
-    if summaries[0].n_labels is not None:
-        return np.zeros((0, summaries[0].n_labels), int)
-    return merged_counts(summaries)[0]
 
 
 def network(summaries, classes, n_features, n_hidden):
     """``(classes, layout, activation)`` of the network for these targets, as
-    `_targets.problem` decides them (``classes`` None: the labels of ``y``)."""
-    dtype = np.dtype(summaries[0].dtype)
-    classes, Y, activation = _targets.encode_targets(
-        labels_like_y(summaries), classes, dtype
-    )
-    return classes, _network.Layout(n_features, int(n_hidden), Y.shape[1]), activation
+    `_targets.network` decides them (``classes`` None: the labels of ``y``)."""
+    y = _rules.like_y(merged_summary(summaries))
+    return _targets.network(y, classes, n_features, n_hidden)
 
 
-def problem(client, blocks, summaries, net, weighting):
+def problem(client, blocks, summaries, net, weights, validation=False):
     """The chunks ``blocks`` as parts for the network ``net`` (``(classes,
-    layout, activation)``), with the weights normalised over all of them as
-    `_targets.normalised_weights` normalises them in memory.
-
-    ``weighting`` is ``(labels, class_weights)`` from `class_weights`, or
-    ``(None, None)``.
-    """
+    layout, activation)``), with the rows weighted by their sample weights
+    times the class weights ``weights`` (`_rules.ClassWeights`, or None),
+    checked by `_rules.check_weights` (``validation``: they are those of a
+    validation set) and normalised over all chunks as in memory."""
     classes, layout, activation = net
-    labels, cw = weighting
     dtype = np.dtype(summaries[0].dtype)
-    top, total = 1.0, float(sum(s.rows for s in summaries))
-    weighted = cw is not None or any(
-        client.gather(client.map(_block_has_weights, blocks))
+    summary = _rules.merge_weights(
+        client.gather(client.map(weight_summary, blocks, weights=weights))
     )
-    if weighted:
-        top = max(
-            client.gather(
-                client.map(weight_max, blocks, labels=labels, class_weights=cw)
-            )
-        )
-        if not top > 0:
-            raise ValueError(
-                "sample_weight sums to zero: at least one weight must be positive."
-            )
-        shares = client.gather(
-            client.map(weight_sum, blocks, labels=labels, class_weights=cw, top=top)
-        )
-        total = math.fsum(shares)
+    _rules.check_weights(summary, validation)
+    top = summary.top
+    total = math.fsum(
+        client.gather(client.map(weight_share, blocks, weights=weights, top=top))
+    )
     parts = client.map(
         make_part,
         blocks,
         classes=classes,
-        labels=labels,
-        class_weights=cw,
+        weights=weights,
         top=top,
         total=total,
         dtype=dtype,
         pure=False,
     )
-    n = sum(s.rows for s in summaries)
     return ClusterProblem(
-        Shape((n, layout.n_features), dtype),
+        Shape((summary.rows, layout.n_features), dtype),
         None,
         None,
         classes,
         layout,
         activation,
-        labels_like_y(summaries),
+        _rules.like_y(merged_summary(summaries)),
         parts,
         client,
-        weighted,
+        summary.weighted,
     )
-
-
-def _block_has_weights(block):
-    return block.w is not None
 
 
 # --------------------------------------------------------------------------------------

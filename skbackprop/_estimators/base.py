@@ -21,7 +21,11 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.metrics import get_scorer_names
 from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 from .._cluster import distributed as _distributed
 from .._engine import backprop as _backprop
@@ -31,6 +35,7 @@ from .._training import callbacks as _callbacks
 from .._training import loops as _training
 from .._training import monitor as _monitor
 from .._training import report as _report
+from .._training import rules as _rules
 from .._training import solvers as _solvers
 from .._training import targets as _targets
 from .._training import validation as _validation
@@ -178,19 +183,24 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
             return self._fit_on_cluster(X, y, sample_weight, validation, tasks)
         with _unchanged_on_error(self):
             warm = self.warm_start and hasattr(self, "coefs_")
+            given_val = _rules.given_validation_set(X_val, y_val, sample_weight_val)
             X, y = self._validate_Xy(X, y, reset=not warm)
+            summary = _rules.summarise_targets(y)
             # A warm start continues the fitted network: y must fit its outputs
             # (`_fit_targets`, before a hold-out).
-            targets = self._fit_targets(y, warm)
-            given_val = _given_validation_set(X_val, y_val, sample_weight_val)
+            targets = self._fit_targets(_rules.like_y(summary), warm)
+            if sample_weight is not None:
+                sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+            weights = self._target_weights(summary)
             rng = check_random_state(self.random_state)
-            sample_weight = self._weighted(y, sample_weight)
             validation, held_out = None, None  # held_out: classes it cannot take
             if self.early_stopping and not given_val:
-                X, y, sample_weight, validation, held_out = _targets.hold_out(
-                    X, y, sample_weight, self.validation_fraction, rng
+                sizes = _rules.hold_out_sizes(summary, self.validation_fraction)
+                (X, y, sample_weight), validation = _targets.hold_out(
+                    X, y, sample_weight, sizes, rng
                 )
-            data = self._problem(X, y, sample_weight, targets)
+                held_out = sizes.alone
+            data = self._problem(X, y, sample_weight, targets, weights=weights)
             self._auto_solver = _solvers.auto_solver(data.X.shape[0])
             if given_val:
                 validation = self._validation_set(X_val, y_val, sample_weight_val, data)
@@ -200,12 +210,19 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
             tasks.start(
                 data.X,
                 data.y,
-                sample_weight,
+                _rules.loss_weights(sample_weight, y, weights),
                 partial(self._weight_attributes, data),
                 theta,
             )
             validate = None
             if validation is not None:
+                if held_out is not None:  # the hold-out is weighted as training is
+                    X_val_, y_val_, sw_val = validation
+                    validation = (
+                        X_val_,
+                        y_val_,
+                        _rules.loss_weights(sw_val, y_val_, weights),
+                    )
                 validate = _validation.validator(
                     self, data, validation, theta, held_out
                 )
@@ -262,8 +279,8 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
                 self._validate_params()
             X, y = self._validate_Xy(X, y, reset=first)
             targets = targets_of(y, first)
-            sample_weight = self._weighted(y, sample_weight)
-            data = self._problem(X, y, sample_weight, targets)
+            weights = self._target_weights(_rules.summarise_targets(y))
+            data = self._problem(X, y, sample_weight, targets, weights=weights)
             self._auto_solver = "gd"  # one step of the notes per call
             # A later call continues the generator, advanced only if it succeeds.
             if first:
@@ -305,17 +322,18 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
             client = _distributed.current_client()
             warm = self.warm_start and hasattr(self, "coefs_")
             self._check_dask_X(X, reset=not warm)
-            given_val = _given_validation_set(X_val, y_val, sample_weight_val)
+            given_val = _rules.given_validation_set(X_val, y_val, sample_weight_val)
             hold_out = self.early_stopping and not given_val
             blocks, summaries = _distributed.build(
                 client, X, y, sample_weight, sparse_rows=hold_out
             )
-            y_like = _distributed.labels_like_y(summaries)
+            summary = _distributed.merged_summary(summaries)
+            y_like = _rules.like_y(summary)
             classes = self._fit_targets(y_like, warm)
             net = _distributed.network(
                 summaries, classes, _distributed.n_features(X), self.n_hidden
             )
-            weighting = self._cluster_weighting(summaries)
+            weights = self._target_weights(summary)
             rng = check_random_state(self.random_state)
             # The network is known before any hold-out: its weights are drawn
             # first, so a hold-out changes the training rows, not the start.
@@ -327,8 +345,9 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
             )
             held_out, scored = None, None
             if hold_out:
+                sizes = _rules.hold_out_sizes(summary, self.validation_fraction)
                 blocks, val_blocks, held_out = _distributed.hold_out(
-                    client, blocks, summaries, self.validation_fraction, rng
+                    client, blocks, summaries, sizes, rng
                 )
                 summaries = _distributed.summarise(client, blocks)
                 val = _distributed.problem(
@@ -336,13 +355,13 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
                     val_blocks,
                     _distributed.summarise(client, val_blocks),
                     net,
-                    weighting,
+                    weights,
                 )
                 scored = _distributed.scored_collections(val)
             elif given_val:
                 val = self._cluster_validation_set(client, validation, net)
                 scored = validation
-            data = _distributed.problem(client, blocks, summaries, net, weighting)
+            data = _distributed.problem(client, blocks, summaries, net, weights)
             tasks.start(
                 X, y, sample_weight, partial(self._weight_attributes, data), theta
             )
@@ -381,8 +400,6 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
     def _cluster_validation_set(self, client, validation, net):
         """The validation set passed to a fit on a cluster, validated there."""
         X_val, y_val, sample_weight_val = validation
-        if X_val is None or y_val is None:
-            raise ValueError("X_val and y_val must be passed together.")
         if not _distributed.is_dask_collection(X_val):
             raise ValueError(
                 "X_val must be a dask collection, as X is: dask.array.from_array "
@@ -399,14 +416,18 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
                 "pass X_val.to_dask_array(lengths=True) and "
                 "y_val.to_dask_array(lengths=True), or scoring='loss'."
             )
-        blocks, summaries = _distributed.build(client, X_val, y_val, sample_weight_val)
+        blocks, summaries = _distributed.build(
+            client, X_val, y_val, sample_weight_val, y_name="y_val"
+        )
         classes, layout, activation = net
         self._check_validation_targets(
-            _distributed.labels_like_y(summaries),
+            _rules.like_y(_distributed.merged_summary(summaries)),
             classes,
             layout.n_outputs > 1 and activation == _network.SIGMOID,
         )
-        return _distributed.problem(client, blocks, summaries, net, (None, None))
+        return _distributed.problem(
+            client, blocks, summaries, net, None, validation=True
+        )
 
     # ----------------------------------------------------------- shared steps
     def _solver_name(self):
@@ -532,18 +553,11 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
     def _validation_set(self, X_val, y_val, sample_weight_val, data):
         """The validation set, validated; ``y_val`` must be targets of the network
         that ``data`` trains."""
-        if X_val is None or y_val is None:
-            raise ValueError("X_val and y_val must be passed together.")
         X_val, y_val = self._validate_Xy(X_val, y_val, reset=False, y_name="y_val")
-        self._check_validation_targets(y_val, data.classes, data.y.ndim == 2)
+        y_like = _rules.like_y(_rules.summarise_targets(y_val, "y_val"))
+        self._check_validation_targets(y_like, data.classes, data.y.ndim == 2)
         if sample_weight_val is not None:
-            try:
-                _targets.normalised_weights(sample_weight_val, X_val)
-            except ValueError as error:
-                raise ValueError(
-                    f"Invalid sample_weight_val (X_val has {X_val.shape[0]} "
-                    f"samples): {error}"
-                ) from error
+            _targets.normalised_weights(sample_weight_val, X_val, validation=True)
         return X_val, y_val, sample_weight_val
 
     # ------------------------------------------------------ what y is to the net
@@ -571,17 +585,17 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
         """Check that ``y_val`` are targets of the network that trains on ``y``."""
         raise NotImplementedError
 
-    def _weighted(self, y, sample_weight):
-        """The sample weights of the loss, from ``sample_weight`` and ``y``."""
+    def _target_weights(self, summary):
+        """The weights that the targets give the rows of the loss, from the
+        `_rules.TargetSummary` of ``y`` (a classifier's class weights); None:
+        none."""
         raise NotImplementedError
 
-    def _cluster_weighting(self, summaries):
-        """`_weighted` for data on a cluster, from its summaries."""
-        raise NotImplementedError
-
-    def _problem(self, X, y, sample_weight, targets, n_hidden=None):
+    def _problem(self, X, y, sample_weight, targets, n_hidden=None, weights=None):
         """The training arrays (`_targets.Problem`) of a network of ``n_hidden``
-        hidden units (None: the parameter's) whose outputs encode ``targets``."""
+        hidden units (None: the parameter's) whose outputs encode ``targets``,
+        the rows weighted by ``sample_weight`` times ``weights`` (from
+        `_target_weights`)."""
         raise NotImplementedError
 
     def _target_attributes(self, data):
@@ -790,17 +804,6 @@ def _quiet():
     of the sigmoid and the softmax, not an error, whatever `numpy.seterr` the
     caller has set."""
     return _training.quiet_floating_point()
-
-
-def _given_validation_set(X_val, y_val, sample_weight_val):
-    """Whether a validation set is passed; ``sample_weight_val`` only with one."""
-    given = X_val is not None or y_val is not None
-    if sample_weight_val is not None and not given:
-        raise ValueError(
-            "sample_weight_val is the weights of a validation set: pass X_val "
-            "and y_val with it."
-        )
-    return given
 
 
 class _unchanged_on_error:

@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._cluster import distributed as _distributed
 from .._engine import backprop as _backprop
 from .._engine import network as _network
+from .._training import rules as _rules
 from .._training import targets as _targets
 from .base import BaseTwoLayerNetwork, _quiet
 
@@ -389,20 +390,17 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
     def _check_validation_targets(self, y_val, classes, multilabel):
         _targets.check_targets(y_val, "y_val", classes, multilabel, owner="y")
 
-    def _weighted(self, y, sample_weight):
-        return _targets.class_weighted(self.class_weight, y, sample_weight)
-
-    def _cluster_weighting(self, summaries):
-        return _distributed.class_weights(self.class_weight, summaries)
+    def _target_weights(self, summary):
+        return _rules.class_weights(self.class_weight, summary)
 
     def _target_attributes(self, data):
         return {"classes_": data.classes}
 
-    def _problem(self, X, y, sample_weight, classes=None, n_hidden=None):
+    def _problem(self, X, y, sample_weight, classes=None, n_hidden=None, weights=None):
         """`_targets.problem`, for a network of ``n_hidden`` hidden units (None:
         the parameter's)."""
         n_hidden = self.n_hidden if n_hidden is None else n_hidden
-        return _targets.problem(X, y, sample_weight, classes, n_hidden)
+        return _targets.problem(X, y, sample_weight, classes, n_hidden, weights)
 
     def _partial_fit_classes(self, classes, y, first):
         """The classes of the network that `partial_fit` trains, checked.
@@ -411,7 +409,7 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
         model, which ``classes`` (if given) and ``y`` must agree with.
         """
         if classes is not None:
-            classes = _targets.sorted_labels(np.asarray(classes), "classes")
+            classes = _rules.sorted_labels(np.asarray(classes), "classes")
             indices = np.arange(y.shape[1]) if y.ndim == 2 else None
             if indices is not None and not np.array_equal(classes, indices):
                 raise ValueError(
