@@ -21,6 +21,8 @@ the order of summation:
   term and takes the step. The sum is the same, bit for bit, whichever worker
   computes which part: a worker that dies costs the time to recompute its parts
   from their lineage, not a change in the model.
+- `OnCluster` is the backend that `BaseTwoLayerNetwork.fit` hands dask
+  collections to: the steps of the fit in memory, on these chunks and parts.
 - `predict_lazily` maps a prediction method over the chunks of a dask input.
 
 dask is the optional ``dask`` extra; it is imported by the functions that need
@@ -39,8 +41,10 @@ from .._engine import backprop as _backprop
 from .._engine import network as _network
 from .._engine.blas import flat
 from .._training import rules as _rules
+from .._training import solvers as _solvers
 from .._training import targets as _targets
 from .._training.report import UNSCALED_RMS
+from .._training.solvers import SOLVERS
 
 FLOATS = [np.float64, np.float32]
 FAN_IN = 8  # shares added per task of the reduction tree
@@ -401,9 +405,25 @@ class Shape(NamedTuple):
     dtype: np.dtype
 
 
+class Chunks(NamedTuple):
+    """Data on the cluster: the futures of its chunks (`Block`, validated), their
+    `Summary`, the `_rules.TargetSummary` of all of them, the number of
+    features, and the collections it was given as (None for a hold-out)."""
+
+    blocks: list
+    summaries: list
+    summary: _rules.TargetSummary
+    n_features: int
+    given: tuple | None
+
+    @property
+    def dtype(self):
+        return np.dtype(self.summaries[0].dtype)
+
+
 def build(client, X, y, sample_weight, *, sparse_rows=False, y_name="y"):
-    """``(blocks, summaries)``: the chunks of ``X, y, sample_weight`` validated
-    on the workers (futures of `Block`, which stay there) and their `Summary`.
+    """The `Chunks` of ``X, y, sample_weight``, validated on the workers, where
+    they stay.
 
     ``sparse_rows``: sparse chunks become CSR, whose rows can be taken.
     ``y_name``: the argument ``y`` was passed as, for the messages.
@@ -438,7 +458,8 @@ def build(client, X, y, sample_weight, *, sparse_rows=False, y_name="y"):
             "Found array with 0 sample(s) while a minimum of 1 is required by "
             "TwoLayerClassifier."
         )
-    return blocks, summaries
+    given = (X, y, sample_weight)
+    return Chunks(blocks, summaries, merged_summary(summaries), n_features(X), given)
 
 
 def summarise(client, blocks, y_name="y"):
@@ -550,31 +571,15 @@ class ClusterProblem(NamedTuple):
     client: object
     weighted: bool  # whether the weights are not all equal
 
-    @classmethod
-    def of(cls, net, summaries):
-        """The network ``net`` and the sizes of the data, without parts yet."""
-        classes, layout, activation = net
-        summary = merged_summary(summaries)
-        shape = Shape((summary.rows, layout.n_features), np.dtype(summaries[0].dtype))
-        y = _rules.like_y(summary)
-        return cls(shape, None, None, classes, layout, activation, y, [], None, False)
 
-
-def network(summaries, classes, n_features, n_hidden):
-    """``(classes, layout, activation)`` of the network for these targets, as
-    `_targets.network` decides them (``classes`` None: the labels of ``y``)."""
-    y = _rules.like_y(merged_summary(summaries))
-    return _targets.network(y, classes, n_features, n_hidden)
-
-
-def problem(client, blocks, summaries, net, weights, validation=False):
-    """The chunks ``blocks`` as parts for the network ``net`` (``(classes,
-    layout, activation)``), with the rows weighted by their sample weights
-    times the class weights ``weights`` (`_rules.ClassWeights`, or None),
-    checked by `_rules.check_weights` (``validation``: they are those of a
-    validation set) and normalised over all chunks as in memory."""
+def problem(client, data, net, weights, validation=False):
+    """The `Chunks` ``data`` as parts for the network ``net`` (a
+    `_targets.Net`), with the rows weighted by their sample weights times the
+    class weights ``weights`` (`_rules.ClassWeights`, or None), checked by
+    `_rules.check_weights` (``validation``: they are those of a validation set)
+    and normalised over all chunks as in memory."""
     classes, layout, activation = net
-    dtype = np.dtype(summaries[0].dtype)
+    blocks, dtype = data.blocks, data.dtype
     summary = _rules.merge_weights(
         client.gather(client.map(weight_summary, blocks, weights=weights))
     )
@@ -600,11 +605,100 @@ def problem(client, blocks, summaries, net, weights, validation=False):
         classes,
         layout,
         activation,
-        _rules.like_y(merged_summary(summaries)),
+        _rules.like_y(data.summary),
         parts,
         client,
         summary.weighted,
     )
+
+
+# --------------------------------------------------------------------------------------
+# The backend of a fit on the cluster
+# --------------------------------------------------------------------------------------
+class OnCluster:
+    """The backend of `BaseTwoLayerNetwork.fit` for dask collections: the steps
+    of the fit in memory (`_training.in_memory`, which lists what a backend
+    does), on the chunks of rows on their workers.
+
+    Parameters
+    ----------
+    estimator : BaseTwoLayerNetwork
+        The estimator being fitted, which checks the feature names and count of
+        a dask ``X`` (``_check_dask_X``).
+
+    Raises
+    ------
+    ValueError
+        If the solver takes mini-batches, or there is no dask.distributed
+        client to run the fit.
+    """
+
+    # The network is known before any hold-out: its weights are drawn first, so
+    # a hold-out changes the training rows, not the start.
+    draws_start_first = True
+
+    def __init__(self, estimator):
+        solver = estimator.solver
+        batches = SOLVERS[self.auto_solver(0) if solver == "auto" else solver].batches
+        check_full_batch(solver, batches)
+        self.estimator, self.client = estimator, current_client()
+
+    def auto_solver(self, n_rows):
+        return _solvers.auto_solver(n_rows, full_batch_only=True)
+
+    def data(self, X, y, sample_weight, reset, holding_out):
+        self.estimator._check_dask_X(X, reset=reset)
+        return build(self.client, X, y, sample_weight, sparse_rows=holding_out)
+
+    def checked_weights(self, data):
+        return data  # each chunk's weights are checked with the chunk
+
+    def validation_set(self, X_val, y_val, sample_weight_val):
+        if not is_dask_collection(X_val):
+            raise ValueError(
+                "X_val must be a dask collection, as X is: dask.array.from_array "
+                "makes one of a NumPy array, dask.dataframe.from_pandas of a "
+                "pandas DataFrame."
+            )
+        self.estimator._check_dask_X(X_val, reset=False)
+        scoring = self.estimator.scoring
+        given = (X_val, y_val, sample_weight_val)
+        if scoring != "loss" and not all(known_rows(v) for v in given if v is not None):
+            raise ValueError(
+                f"scoring={scoring!r} needs the rows of each chunk of X_val "
+                "and y_val, and a dask DataFrame or Series does not know them: "
+                "pass X_val.to_dask_array(lengths=True) and "
+                "y_val.to_dask_array(lengths=True), or scoring='loss'."
+            )
+        return build(self.client, *given, y_name="y_val")
+
+    def hold_out(self, data, sizes, rng):
+        train, val, alone = hold_out(
+            self.client, data.blocks, data.summaries, sizes, rng
+        )
+        return self._of(train, data, data.given), self._of(val, data, None), alone
+
+    def _of(self, blocks, data, given):
+        """The `Chunks` of ``blocks``, rows of ``data``."""
+        summaries = summarise(self.client, blocks)
+        summary = merged_summary(summaries)
+        return Chunks(blocks, summaries, summary, data.n_features, given)
+
+    def problem(self, data, net, weights, validation=False):
+        return problem(self.client, data, net, weights, validation)
+
+    def scored(self, data, weights, problem):
+        # as given to fit; a hold-out, as the parts hold it
+        return scored_collections(problem) if data.given is None else data.given
+
+    def objective(self, problem, l2):
+        return Objective(problem, l2)
+
+    def validation_loss(self, val):
+        return Objective(val, 0.0).loss
+
+    def unscaled(self, problem):
+        return lambda X: unscaled_column(problem)
 
 
 # --------------------------------------------------------------------------------------

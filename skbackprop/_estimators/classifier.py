@@ -387,8 +387,12 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
             return self._check_fitted_targets(y, warm_start=True)
         return _targets.classes_of(y)
 
-    def _check_validation_targets(self, y_val, classes, multilabel):
-        _targets.check_targets(y_val, "y_val", classes, multilabel, owner="y")
+    def _net(self, y, classes, n_features):
+        return _targets.network(y, classes, n_features, self.n_hidden)
+
+    def _check_validation_targets(self, y_val, net):
+        multilabel = net.layout.n_outputs > 1 and net.activation == _network.SIGMOID
+        _targets.check_targets(y_val, "y_val", net.classes, multilabel, owner="y")
 
     def _target_weights(self, summary):
         return _rules.class_weights(self.class_weight, summary)

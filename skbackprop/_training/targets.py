@@ -215,13 +215,7 @@ def normalised_weights(sample_weight, X, y=None, weights=None, validation=False)
     normalised by `rules.normalised`. ``validation``: the weights of a
     validation set, whose errors say so."""
     rows = X.shape[0]
-    if sample_weight is not None:
-        try:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
-        except ValueError as error:
-            if not validation:
-                raise
-            raise _rules.invalid_validation_weights(error, rows) from error
+    sample_weight = checked_weights(sample_weight, X, validation)
     w = _rules.loss_weights(sample_weight, y, weights)
     summary = _rules.summarise_weights(sample_weight, w, rows)
     _rules.check_weights(summary, validation)
@@ -254,3 +248,17 @@ def hold_out(X, y, sample_weight, sizes, rng):
         (X[train], y[train], None if sw is None else sw[train]),
         (X[val], y[val], None if sw is None else sw[val]),
     )
+
+
+def checked_weights(sample_weight, X, validation=False):
+    """``sample_weight`` validated as scikit-learn validates the sample weights
+    of ``X`` (float64), or None. ``validation``: the weights of a validation
+    set, whose errors say so."""
+    if sample_weight is None:
+        return None
+    try:
+        return _check_sample_weight(sample_weight, X, dtype=np.float64)
+    except ValueError as error:
+        if not validation:
+            raise
+        raise _rules.invalid_validation_weights(error, X.shape[0]) from error
