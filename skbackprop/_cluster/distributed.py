@@ -6,47 +6,53 @@ the sums of the chunks of rows add up to the full-batch loss and gradient, and a
 fit on dask collections descends the same objective as a fit in memory, up to
 the order of summation:
 
-- `build` validates the chunks of ``X``, ``y`` and ``sample_weight`` on the
-  workers, where they stay, and returns what the client needs to know about
-  them, all of it small: row counts, the labels and their counts per chunk
-  (`Summary`). The rules of the fit in memory (`_training.rules`: the classes,
-  the class weights, the sizes of early stopping's hold-out) read these
-  summaries, added up; `hold_out` draws the hold-out's rows chunk by chunk;
-  `problem` checks the weights by their summaries, normalises them over all
-  chunks and makes each chunk a *part* ``(X, Y, s, y)`` held on its worker.
+- `OnCluster` is the backend that `BaseTwoLayerNetwork.fit` hands dask
+  collections to: the steps of the fit in memory, on chunks of rows validated
+  and summarised on their workers (`chunks`). The rules of the fit in memory
+  (`_training.rules`: the classes, the class weights, the sizes of early
+  stopping's hold-out) read these summaries, added up.
+- `hold_out` draws the hold-out's rows chunk by chunk; `problem` checks the
+  weights by their summaries, normalises them over all chunks and makes each
+  chunk a *part* ``(X, Y, s, y)`` held on its worker (`ClusterProblem`).
 - `Objective` is `_training.Objective` for parts: it sends the weights to every
   worker, each part computes its share of the loss and gradient with
   `_backprop.loss_gradient` (the in-memory pass, with the L2 term left out), a
-  tree of fixed shape adds the shares in chunk order, and the client adds the L2
-  term and takes the step. The sum is the same, bit for bit, whichever worker
-  computes which part: a worker that dies costs the time to recompute its parts
-  from their lineage, not a change in the model.
-- `OnCluster` is the backend that `BaseTwoLayerNetwork.fit` hands dask
-  collections to: the steps of the fit in memory, on these chunks and parts.
-- `predict_lazily` maps a prediction method over the chunks of a dask input.
+  tree of fixed shape adds the shares in chunk order (`tree_sum`), and the
+  client adds the L2 term and takes the step. The sum is the same, bit for bit,
+  whichever worker computes which part: a worker that dies costs the time to
+  recompute its parts from their lineage, not a change in the model.
 
 dask is the optional ``dask`` extra; it is imported by the functions that need
 it, never when this module is imported.
 """
 
 import math
-import sys
 import uuid
 from typing import NamedTuple
 
 import numpy as np
-from sklearn.utils.validation import check_array, column_or_1d
 
 from .._engine import backprop as _backprop
 from .._engine import network as _network
 from .._engine.blas import flat
 from .._training import rules as _rules
 from .._training import solvers as _solvers
-from .._training import targets as _targets
 from .._training.report import UNSCALED_RMS
 from .._training.solvers import SOLVERS
+from .chunks import (
+    Chunks,
+    aligned,
+    build,
+    is_dask_collection,
+    known_rows,
+    make_part,
+    merged_summary,
+    split_block,
+    summarise,
+    weight_share,
+    weight_summary,
+)
 
-FLOATS = [np.float64, np.float32]
 FAN_IN = 8  # shares added per task of the reduction tree
 # Weights are sent inside the tasks up to this many bytes in all, else scattered.
 SCATTER_BYTES = 2**23
@@ -58,28 +64,8 @@ INCREMENTAL_ADVICE = (
 
 
 # --------------------------------------------------------------------------------------
-# dask, imported lazily
+# The client
 # --------------------------------------------------------------------------------------
-def known_rows(collection):
-    """Whether the rows of each chunk of a dask collection are known, as
-    scikit-learn's metrics need (a dask DataFrame's, or Series', are not)."""
-    chunks = getattr(collection, "chunks", None)
-    return chunks is not None and not np.isnan(chunks[0]).any()
-
-
-def is_dask_collection(obj):
-    """Whether ``obj`` is a dask collection (array, DataFrame, Series).
-
-    Without importing dask: an object cannot be a dask collection unless dask has
-    been imported already.
-    """
-    if "dask" not in sys.modules:
-        return False
-    import dask
-
-    return dask.is_dask_collection(obj)
-
-
 def current_client():
     """The dask.distributed client that runs the fit; a clear error if none."""
     try:
@@ -115,368 +101,97 @@ def check_full_batch(solver, batches):
 
 
 # --------------------------------------------------------------------------------------
-# Chunks of rows
+# The backend of a fit on the cluster
 # --------------------------------------------------------------------------------------
-def row_blocks(obj):
-    """``(blocks, lengths)``: the row chunks of a dask collection as delayed
-    objects, and their lengths (None if unknown)."""
-    import dask.array as da
+class OnCluster:
+    """The backend of `BaseTwoLayerNetwork.fit` for dask collections: the steps
+    of the fit in memory (`_training.in_memory`, which lists what a backend
+    does), on the chunks of rows on their workers.
 
-    if isinstance(obj, da.Array):
-        if obj.ndim == 2 and obj.numblocks[1] > 1:
-            obj = obj.rechunk({1: -1})  # a chunk has whole rows
-        blocks = list(obj.to_delayed().reshape(obj.numblocks[0], -1)[:, 0])
-        lengths = obj.chunks[0] if obj.ndim else None
-        if lengths is not None and any(math.isnan(n) for n in lengths):
-            lengths = None
-        return blocks, lengths
-    return list(obj.to_delayed()), None
+    Parameters
+    ----------
+    estimator : BaseTwoLayerNetwork
+        The estimator being fitted, which checks the feature names and count of
+        a dask ``X`` (``_check_dask_X``).
 
-
-def block_lengths(blocks, client):
-    """The row counts of ``blocks``, computed on the cluster."""
-    import dask
-
-    return tuple(client.compute([dask.delayed(len)(b) for b in blocks], sync=True))
-
-
-def aligned_blocks(obj, X_blocks, X_lengths, client, name, X_divisions=None):
-    """The row chunks of ``obj`` (``y``, a weight) that go with ``X_blocks``.
-
-    A dask collection chunked as ``X`` is taken chunk by chunk (the lengths
-    are checked on the workers); one chunked otherwise is rechunked like
-    ``X``; an in-memory array is cut into ``X``'s chunks. Chunks are known to
-    be alike when ``obj`` and ``X`` are DataFrames or Series of the same
-    known divisions, or when their row counts are equal (counted, where
-    unknown, when both have as many chunks). Returns ``(blocks, X_lengths)``,
-    the lengths computed if they were needed and unknown.
+    Raises
+    ------
+    ValueError
+        If the solver takes mini-batches, or there is no dask.distributed
+        client to run the fit.
     """
-    import dask
-    import dask.array as da
 
-    if obj is None:
-        return [None] * len(X_blocks), X_lengths
-    if is_dask_collection(obj):
-        blocks, lengths = row_blocks(obj)
-        if len(blocks) == len(X_blocks):
-            if _same_divisions(obj, X_divisions):
-                return blocks, X_lengths
-            if lengths is None:
-                lengths = block_lengths(blocks, client)
-            if X_lengths is None:
-                X_lengths = block_lengths(X_blocks, client)
-            if tuple(lengths) == tuple(X_lengths):
-                return blocks, X_lengths
-        if X_lengths is None:
-            X_lengths = block_lengths(X_blocks, client)
-        if not isinstance(obj, da.Array):
-            obj = obj.to_dask_array(lengths=True)
-        if obj.shape[0] != sum(X_lengths):
+    # The network is known before any hold-out: its weights are drawn first, so
+    # a hold-out changes the training rows, not the start.
+    draws_start_first = True
+
+    def __init__(self, estimator):
+        solver = estimator.solver
+        batches = SOLVERS[self.auto_solver(0) if solver == "auto" else solver].batches
+        check_full_batch(solver, batches)
+        self.estimator, self.client = estimator, current_client()
+
+    def auto_solver(self, n_rows):
+        return _solvers.auto_solver(n_rows, full_batch_only=True)
+
+    def data(self, X, y, sample_weight, reset, holding_out):
+        self.estimator._check_dask_X(X, reset=reset)
+        return build(self.client, X, y, sample_weight, sparse_rows=holding_out)
+
+    def checked_weights(self, data):
+        return data  # each chunk's weights are checked with the chunk
+
+    def validation_set(self, X_val, y_val, sample_weight_val):
+        if not is_dask_collection(X_val):
             raise ValueError(
-                f"{name} has {obj.shape[0]} rows, X has {sum(X_lengths)}: pass one "
-                "per row of X."
+                "X_val must be a dask collection, as X is: dask.array.from_array "
+                "makes one of a NumPy array, dask.dataframe.from_pandas of a "
+                "pandas DataFrame."
             )
-        return row_blocks(obj.rechunk({0: X_lengths}))[0], X_lengths
-    if X_lengths is None:
-        X_lengths = block_lengths(X_blocks, client)
-    n = _n_rows(obj)
-    if n != sum(X_lengths):
-        raise ValueError(
-            f"{name} has {n} rows, X has {sum(X_lengths)}: pass one per row of X."
-        )
-    stops = np.cumsum(X_lengths)
-    pieces = [
-        _rows(obj, stop - length, stop)
-        for length, stop in zip(X_lengths, stops, strict=True)
-    ]
-    return [dask.delayed(piece, pure=False) for piece in pieces], X_lengths
-
-
-def _same_divisions(obj, divisions):
-    """Whether the dask DataFrame or Series ``obj`` has the known
-    ``divisions`` (those of a DataFrame ``X``): then its partitions hold the
-    rows of the same index ranges as those of ``X``."""
-    return (
-        divisions is not None
-        and getattr(obj, "known_divisions", False)
-        and tuple(obj.divisions) == tuple(divisions)
-    )
-
-
-def _n_rows(obj):
-    return obj.shape[0] if hasattr(obj, "shape") else len(obj)
-
-
-def _rows(obj, start, stop):
-    if hasattr(obj, "iloc"):
-        return obj.iloc[start:stop]
-    return np.asarray(obj)[start:stop]
-
-
-# --------------------------------------------------------------------------------------
-# On the workers: validation, summaries, hold-out, parts
-# --------------------------------------------------------------------------------------
-class Block(NamedTuple):
-    """One chunk of rows, validated: ``X``, labels ``y``, raw weights ``w``."""
-
-    X: object
-    y: np.ndarray
-    w: np.ndarray | None
-    index: int
-
-
-class Part(NamedTuple):
-    """One chunk of rows as the pass takes it: inputs, targets, normalised
-    weights, and the labels (for scorers)."""
-
-    X: object
-    Y: np.ndarray
-    s: np.ndarray
-    y: np.ndarray
-
-
-def validated_block(X, y, w, index, sparse_rows):
-    """Validate one chunk as `fit` validates all of X, y and sample_weight.
-
-    The same checks (`check_array` with the dtypes of `fit`, the targets of a
-    classifier, finite non-negative weights) raise the same errors, on the
-    worker; the chunk's row counts must agree.
-    """
-    X = check_array(
-        X,
-        dtype=FLOATS,
-        accept_sparse=["csr", "csc"],
-        ensure_min_samples=0,
-        input_name="X",
-    )
-    if sparse_rows and hasattr(X, "tocsr"):
-        X = X.tocsr()
-    y = check_array(
-        y, ensure_2d=False, dtype=None, ensure_min_samples=0, input_name="y"
-    )
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = column_or_1d(y)
-    _check_rows(X, y, "y", index)
-    if y.ndim == 2 and len(y):
-        _targets.check_indicator(y, "y")
-    if w is not None:
-        # the checks of each value that fit makes of all of them; those of the
-        # weights as a whole are `_rules.check_weights`, on the summaries
-        w = check_array(
-            w,
-            ensure_2d=False,
-            dtype=np.float64,
-            ensure_min_samples=0,
-            input_name="sample_weight",
-        )
-        if w.ndim != 1:
+        self.estimator._check_dask_X(X_val, reset=False)
+        scoring = self.estimator.scoring
+        given = (X_val, y_val, sample_weight_val)
+        if scoring != "loss" and not all(known_rows(v) for v in given if v is not None):
             raise ValueError(
-                f"sample_weight must be 1-D, one weight per sample; got shape "
-                f"{w.shape} in chunk {index}."
+                f"scoring={scoring!r} needs the rows of each chunk of X_val "
+                "and y_val, and a dask DataFrame or Series does not know them: "
+                "pass X_val.to_dask_array(lengths=True) and "
+                "y_val.to_dask_array(lengths=True), or scoring='loss'."
             )
-        _check_rows(X, w, "sample_weight", index)
-    return Block(X, y, w, index)
+        return build(self.client, *given, y_name="y_val")
 
-
-def _check_rows(X, other, name, index):
-    if other.shape[0] != X.shape[0]:
-        raise ValueError(
-            f"X and {name} are chunked differently: chunk {index} of X has "
-            f"{X.shape[0]} rows, of {name} {other.shape[0]}. Chunk {name} like "
-            "the rows of X (the same partitions), or pass it as a NumPy array."
+    def hold_out(self, data, sizes, rng):
+        train, val, alone = hold_out(
+            self.client, data.blocks, data.summaries, sizes, rng
         )
+        return self._of(train, data, data.given), self._of(val, data, None), alone
 
+    def _of(self, blocks, data, given):
+        """The `Chunks` of ``blocks``, rows of ``data``."""
+        summaries = summarise(self.client, blocks)
+        summary = merged_summary(summaries)
+        return Chunks(blocks, summaries, summary, data.n_features, given)
 
-class Summary(NamedTuple):
-    """What the client learns about a chunk: the `_rules.TargetSummary` of its
-    labels, and the dtype of its ``X``."""
+    def problem(self, data, net, weights, validation=False):
+        return problem(self.client, data, net, weights, validation)  # the module's
 
-    targets: _rules.TargetSummary
-    dtype: np.dtype
+    def scored(self, data, weights, problem):
+        # as given to fit; a hold-out, as the parts hold it
+        return scored_collections(problem) if data.given is None else data.given
 
+    def objective(self, problem, l2):
+        return Objective(problem, l2)
 
-def summary(block, name="y"):
-    """The chunk's `Summary`; its labels are checked as `fit` checks ``y``
-    (``name``: the argument it was passed as)."""
-    return Summary(_rules.summarise_targets(block.y, name), block.X.dtype)
+    def validation_loss(self, val):
+        return Objective(val, 0.0).loss
 
-
-def split_block(block, quota, seed, labels, alone):
-    """``(training block, validation block)``: ``quota[k]`` rows of label
-    ``labels[k]`` held out (``labels`` None: ``quota[0]`` of the rows whose
-    label is not in ``alone``), drawn with ``seed``."""
-    rng = np.random.RandomState(seed)
-    held = np.zeros(len(block.y), dtype=bool)
-    if labels is None:
-        rows = np.arange(len(held))
-        if len(alone):
-            rows = rows[~np.isin(block.y, alone)]
-        held[rng.choice(rows, quota[0], replace=False)] = True
-    else:
-        for label, k in zip(labels, quota, strict=True):
-            if k:
-                rows = np.flatnonzero(block.y == label)
-                held[rng.choice(rows, k, replace=False)] = True
-    return _take(block, ~held), _take(block, held)
-
-
-def _take(block, rows):
-    w = None if block.w is None else block.w[rows]
-    return Block(block.X[rows], block.y[rows], w, block.index)
-
-
-def weight_summary(block, weights):
-    """The `_rules.WeightSummary` of the chunk, whose rows' weights are its
-    sample weights times the class weights ``weights``."""
-    w = _rules.loss_weights(block.w, block.y, weights)
-    return _rules.summarise_weights(block.w, w, len(block.y))
-
-
-def weight_share(block, weights, top):
-    """The chunk's `_rules.share` of the total of the weights."""
-    w = _rules.loss_weights(block.w, block.y, weights)
-    return _rules.share(w, len(block.y), top)
-
-
-def make_part(block, classes, weights, top, total, dtype):
-    """The chunk as the pass takes it: targets encoded with ``classes``,
-    weights normalised by the maximum ``top`` and the total ``total`` of all
-    chunks (`_rules.normalised`), as in memory."""
-    # its labels are among classes: checked on the client
-    Y = _targets.encode(block.y, classes, dtype)
-    w = _rules.loss_weights(block.w, block.y, weights)
-    s = _rules.normalised(w, len(block.y), top, total, dtype)
-    return Part(_aligned(block.X, dtype), Y, _aligned(s, dtype), block.y)
-
-
-def _aligned(array, dtype):
-    """``array`` of ``dtype``, aligned in memory: NumPy runs a product with an
-    unaligned operand (as a buffer received from another process can be)
-    without BLAS, several times slower."""
-    if not isinstance(array, np.ndarray):
-        return array.astype(dtype, copy=False)  # sparse
-    return np.require(array, dtype, ["ALIGNED"])
-
-
-def part_loss_gradient(theta, part, layout, activation):
-    """The part's share ``sum_i s_i CE_i`` of the loss, and of its gradient (the
-    L2 term is the client's, added once)."""
-    if not len(part.y):
-        return 0.0, np.zeros_like(theta)
-    theta = _aligned(theta, theta.dtype)
-    return _backprop.loss_gradient(
-        theta, layout, part.X, part.Y, part.s, 0.0, activation
-    )
-
-
-def part_loss(theta, part, layout, activation):
-    """The part's share of the cross-entropy, as `_network.loss` computes it."""
-    if not len(part.y):
-        return 0.0
-    theta = _aligned(theta, theta.dtype)
-    return _network.loss(theta, layout, part.X, part.Y, part.s, 0.0, activation)
-
-
-def add(*shares):
-    """Add ``(loss, gradient)`` shares, or losses, in the order given."""
-    if isinstance(shares[0], tuple):
-        loss, grad = shares[0][0], shares[0][1].copy()
-        for value, g in shares[1:]:
-            loss += value
-            grad += g
-        return loss, grad
-    total = shares[0]
-    for value in shares[1:]:
-        total += value
-    return total
-
-
-def part_field(part, name):
-    return getattr(part, name)
+    def unscaled(self, problem):
+        return lambda X: unscaled_column(problem)
 
 
 # --------------------------------------------------------------------------------------
-# On the client: data on the cluster
+# Early stopping's hold-out
 # --------------------------------------------------------------------------------------
-class Shape(NamedTuple):
-    """The shape and dtype of data held on the cluster, as the estimator asks."""
-
-    shape: tuple
-    dtype: np.dtype
-
-
-class Chunks(NamedTuple):
-    """Data on the cluster: the futures of its chunks (`Block`, validated), their
-    `Summary`, the `_rules.TargetSummary` of all of them, the number of
-    features, and the collections it was given as (None for a hold-out)."""
-
-    blocks: list
-    summaries: list
-    summary: _rules.TargetSummary
-    n_features: int
-    given: tuple | None
-
-    @property
-    def dtype(self):
-        return np.dtype(self.summaries[0].dtype)
-
-
-def build(client, X, y, sample_weight, *, sparse_rows=False, y_name="y"):
-    """The `Chunks` of ``X, y, sample_weight``, validated on the workers, where
-    they stay.
-
-    ``sparse_rows``: sparse chunks become CSR, whose rows can be taken.
-    ``y_name``: the argument ``y`` was passed as, for the messages.
-    """
-    import dask
-
-    X_blocks, lengths = row_blocks(X)
-    divisions = X.divisions if getattr(X, "known_divisions", False) else None
-    y_blocks, lengths = aligned_blocks(y, X_blocks, lengths, client, "y", divisions)
-    w_blocks, lengths = aligned_blocks(
-        sample_weight, X_blocks, lengths, client, "sample_weight", divisions
-    )
-    validated = [
-        dask.delayed(validated_block, pure=True)(Xb, yb, wb, i, sparse_rows)
-        for i, (Xb, yb, wb) in enumerate(zip(X_blocks, y_blocks, w_blocks, strict=True))
-    ]
-    blocks = client.compute(validated)
-    summaries = summarise(client, blocks, y_name)
-    dtypes = {np.dtype(s.dtype) for s in summaries}
-    if len(dtypes) > 1:
-        raise ValueError(
-            f"The chunks of X have different dtypes {sorted(map(str, dtypes))}; "
-            "give X one dtype."
-        )
-    if len({s.targets.width for s in summaries}) > 1:
-        raise ValueError(
-            "The chunks of y mix 1-D labels and indicator matrices of different "
-            "widths; pass one kind of target."
-        )
-    if sum(s.targets.rows for s in summaries) == 0:
-        raise ValueError(
-            "Found array with 0 sample(s) while a minimum of 1 is required by "
-            "TwoLayerClassifier."
-        )
-    given = (X, y, sample_weight)
-    return Chunks(blocks, summaries, merged_summary(summaries), n_features(X), given)
-
-
-def summarise(client, blocks, y_name="y"):
-    """The `Summary` of each block, fetched from the workers."""
-    return client.gather(client.map(summary, blocks, name=y_name))
-
-
-def n_features(X):
-    """Columns of a dask array or DataFrame, known without computing it."""
-    return len(X.columns) if hasattr(X, "columns") else int(X.shape[1])
-
-
-def merged_summary(summaries):
-    """The `_rules.TargetSummary` of the labels of all chunks."""
-    return _rules.merge_targets([s.targets for s in summaries])
-
-
 def hold_out(client, blocks, summaries, sizes, rng):
     """Split early stopping's hold-out of `_rules.hold_out_sizes` ``sizes`` off
     the chunks, on the workers.
@@ -556,6 +271,16 @@ def _stratified_counts(counts, n_draws, rng):
     return np.minimum(quota, counts)
 
 
+# --------------------------------------------------------------------------------------
+# The problem: the parts on the cluster
+# --------------------------------------------------------------------------------------
+class Shape(NamedTuple):
+    """The shape and dtype of data held on the cluster, as the estimator asks."""
+
+    shape: tuple
+    dtype: np.dtype
+
+
 class ClusterProblem(NamedTuple):
     """What the estimator's `_targets.Problem` holds, for data on the cluster:
     the parts (futures of `Part`) in place of the arrays."""
@@ -610,95 +335,6 @@ def problem(client, data, net, weights, validation=False):
         client,
         summary.weighted,
     )
-
-
-# --------------------------------------------------------------------------------------
-# The backend of a fit on the cluster
-# --------------------------------------------------------------------------------------
-class OnCluster:
-    """The backend of `BaseTwoLayerNetwork.fit` for dask collections: the steps
-    of the fit in memory (`_training.in_memory`, which lists what a backend
-    does), on the chunks of rows on their workers.
-
-    Parameters
-    ----------
-    estimator : BaseTwoLayerNetwork
-        The estimator being fitted, which checks the feature names and count of
-        a dask ``X`` (``_check_dask_X``).
-
-    Raises
-    ------
-    ValueError
-        If the solver takes mini-batches, or there is no dask.distributed
-        client to run the fit.
-    """
-
-    # The network is known before any hold-out: its weights are drawn first, so
-    # a hold-out changes the training rows, not the start.
-    draws_start_first = True
-
-    def __init__(self, estimator):
-        solver = estimator.solver
-        batches = SOLVERS[self.auto_solver(0) if solver == "auto" else solver].batches
-        check_full_batch(solver, batches)
-        self.estimator, self.client = estimator, current_client()
-
-    def auto_solver(self, n_rows):
-        return _solvers.auto_solver(n_rows, full_batch_only=True)
-
-    def data(self, X, y, sample_weight, reset, holding_out):
-        self.estimator._check_dask_X(X, reset=reset)
-        return build(self.client, X, y, sample_weight, sparse_rows=holding_out)
-
-    def checked_weights(self, data):
-        return data  # each chunk's weights are checked with the chunk
-
-    def validation_set(self, X_val, y_val, sample_weight_val):
-        if not is_dask_collection(X_val):
-            raise ValueError(
-                "X_val must be a dask collection, as X is: dask.array.from_array "
-                "makes one of a NumPy array, dask.dataframe.from_pandas of a "
-                "pandas DataFrame."
-            )
-        self.estimator._check_dask_X(X_val, reset=False)
-        scoring = self.estimator.scoring
-        given = (X_val, y_val, sample_weight_val)
-        if scoring != "loss" and not all(known_rows(v) for v in given if v is not None):
-            raise ValueError(
-                f"scoring={scoring!r} needs the rows of each chunk of X_val "
-                "and y_val, and a dask DataFrame or Series does not know them: "
-                "pass X_val.to_dask_array(lengths=True) and "
-                "y_val.to_dask_array(lengths=True), or scoring='loss'."
-            )
-        return build(self.client, *given, y_name="y_val")
-
-    def hold_out(self, data, sizes, rng):
-        train, val, alone = hold_out(
-            self.client, data.blocks, data.summaries, sizes, rng
-        )
-        return self._of(train, data, data.given), self._of(val, data, None), alone
-
-    def _of(self, blocks, data, given):
-        """The `Chunks` of ``blocks``, rows of ``data``."""
-        summaries = summarise(self.client, blocks)
-        summary = merged_summary(summaries)
-        return Chunks(blocks, summaries, summary, data.n_features, given)
-
-    def problem(self, data, net, weights, validation=False):
-        return problem(self.client, data, net, weights, validation)
-
-    def scored(self, data, weights, problem):
-        # as given to fit; a hold-out, as the parts hold it
-        return scored_collections(problem) if data.given is None else data.given
-
-    def objective(self, problem, l2):
-        return Objective(problem, l2)
-
-    def validation_loss(self, val):
-        return Objective(val, 0.0).loss
-
-    def unscaled(self, problem):
-        return lambda X: unscaled_column(problem)
 
 
 # --------------------------------------------------------------------------------------
@@ -781,6 +417,46 @@ def tree_sum(client, futures):
     return add(*client.gather(futures))
 
 
+def part_loss_gradient(theta, part, layout, activation):
+    """The part's share ``sum_i s_i CE_i`` of the loss, and of its gradient (the
+    L2 term is the client's, added once)."""
+    if not len(part.y):
+        return 0.0, np.zeros_like(theta)
+    theta = aligned(theta, theta.dtype)
+    return _backprop.loss_gradient(
+        theta, layout, part.X, part.Y, part.s, 0.0, activation
+    )
+
+
+def part_loss(theta, part, layout, activation):
+    """The part's share of the cross-entropy, as `_network.loss` computes it."""
+    if not len(part.y):
+        return 0.0
+    theta = aligned(theta, theta.dtype)
+    return _network.loss(theta, layout, part.X, part.Y, part.s, 0.0, activation)
+
+
+def add(*shares):
+    """Add ``(loss, gradient)`` shares, or losses, in the order given."""
+    if isinstance(shares[0], tuple):
+        loss, grad = shares[0][0], shares[0][1].copy()
+        for value, g in shares[1:]:
+            loss += value
+            grad += g
+        return loss, grad
+    total = shares[0]
+    for value in shares[1:]:
+        total += value
+    return total
+
+
+def part_field(part, name):
+    return getattr(part, name)
+
+
+# --------------------------------------------------------------------------------------
+# The parts as the report and scorers see them
+# --------------------------------------------------------------------------------------
 def part_squares(part):
     """Column sums of squares of the part's ``X``, in float64."""
     X = part.X
@@ -827,89 +503,3 @@ def scored_collections(data):
 
 def _part_rows(part):
     return len(part.y)
-
-
-# --------------------------------------------------------------------------------------
-# Prediction, chunk by chunk
-# --------------------------------------------------------------------------------------
-def check_2d(X):
-    """A dask ``X`` that is not 2-D (an array of one dimension, a Series) gets
-    the error of the in-memory methods, from its empty meta."""
-    if X.ndim != 2:
-        check_array(X._meta, ensure_min_samples=0, input_name="X")
-
-
-def predict_lazily(estimator, method, X):
-    """``estimator.method`` mapped over the row chunks of the dask collection
-    ``X``: a dask array, computed chunk by chunk when asked for.
-
-    Each chunk is predicted by the in-memory method, which validates it (feature
-    names included) as it validates any ``X``.
-    """
-    import dask.array as da
-
-    width = _output_width(estimator, method)
-    meta_dtype = _output_dtype(estimator, method, X)
-    # an empty array of the output's type and width: dask takes the columns of
-    # every chunk from it
-    meta = np.empty((0,) if width is None else (0, width), meta_dtype)
-    if isinstance(X, da.Array):
-        if X.ndim == 2 and X.numblocks[1] > 1:
-            X = X.rechunk({1: -1})
-        kwargs = (
-            {"drop_axis": 1} if width is None else {"chunks": (X.chunks[0], (width,))}
-        )
-        return X.map_blocks(
-            _predict_block, estimator, method, dtype=meta_dtype, meta=meta, **kwargs
-        )
-    return X.map_partitions(_predict_block, estimator, method, meta=meta)
-
-
-def score(estimator, X, y, sample_weight):
-    """The accuracy of ``estimator`` on dask collections: the predictions of
-    ``X`` (computed chunk by chunk), the labels and the weights gathered, then
-    scikit-learn's `accuracy_score`, which needs their lengths."""
-    import dask
-    from sklearn.metrics import accuracy_score
-
-    # one collection at a time: dask warns against computing arrays and
-    # DataFrames together
-    predicted, y, sample_weight = (
-        dask.compute(v)[0] if is_dask_collection(v) else v
-        for v in (estimator.predict(X), y, sample_weight)
-    )
-    return float(accuracy_score(y, predicted, sample_weight=sample_weight))
-
-
-def _output_dtype(estimator, method, X):
-    """The dtype of ``estimator.method(X)``: the labels' for `predict` (0/1
-    integers for multilabel targets), else the floats of the data and weights,
-    as the in-memory method computes them."""
-    if method == "predict":
-        return np.dtype(int) if estimator._is_multilabel() else estimator.classes_.dtype
-    dtypes = list(X.dtypes) if hasattr(X, "dtypes") else [X.dtype]
-    data = np.float32 if all(np.dtype(d) == np.float32 for d in dtypes) else float
-    return np.result_type(data, estimator.coefs_[0].dtype)
-
-
-def _predict_block(X, estimator, method):
-    """``estimator.method`` of one chunk; a chunk of no rows (a partition that
-    a filter emptied) has an output of no rows."""
-    if X.shape[0] == 0:
-        width = _output_width(estimator, method)
-        shape = (0,) if width is None else (0, width)
-        return np.empty(shape, _output_dtype(estimator, method, X))
-    return getattr(estimator, method)(X)
-
-
-def _output_width(estimator, method):
-    """Columns of the method's output; None for a vector."""
-    if method == "hidden_activations":
-        return estimator.coefs_[0].shape[1]
-    if method in ("predict_proba", "predict_log_proba"):
-        return max(2, estimator.n_outputs_)
-    if estimator.n_outputs_ == 1:
-        return None
-    if method == "predict" and not estimator._is_multilabel():
-        return None
-    return estimator.n_outputs_

@@ -27,7 +27,9 @@ from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._cluster import chunks as _chunks
 from .._cluster import distributed as _distributed
+from .._cluster import predict as _predict
 from .._engine import backprop as _backprop
 from .._engine import network as _network
 from .._engine import workspace as _workspace
@@ -187,7 +189,7 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
     def _backend(self, X):
         """Where the data of a fit is: in memory (`_in_memory.InMemory`), or on a
         dask cluster (`_distributed.OnCluster`) for a dask ``X``."""
-        if _distributed.is_dask_collection(X):
+        if _chunks.is_dask_collection(X):
             return _distributed.OnCluster(self)
         return _in_memory.InMemory(self)
 
@@ -579,11 +581,11 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
 
     def _lazily(self, method, X):
         """``method`` of a dask ``X``: a dask array, computed chunk by chunk by
-        the in-memory method (`_distributed.predict_lazily`); the feature count
+        the in-memory method (`_predict.predict_lazily`); the feature count
         and names are checked now."""
-        _distributed.check_2d(X)
+        _predict.check_2d(X)
         self._check_dask_X(X, reset=False)
-        return _distributed.predict_lazily(self, method, X)
+        return _predict.predict_lazily(self, method, X)
 
     # ----------------------------------------------------- the network itself
     def hidden_activations(self, X):
@@ -635,7 +637,7 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
         >>> plt.colorbar(label="digit")  # doctest: +SKIP
         """
         check_is_fitted(self)
-        if _distributed.is_dask_collection(X):
+        if _chunks.is_dask_collection(X):
             return self._lazily("hidden_activations", X)
         return self._forward(_network.hidden, self._validate_X(X))
 

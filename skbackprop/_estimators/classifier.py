@@ -16,7 +16,8 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from .._cluster import distributed as _distributed
+from .._cluster import chunks as _chunks
+from .._cluster import predict as _predict
 from .._engine import backprop as _backprop
 from .._engine import network as _network
 from .._training import rules as _rules
@@ -465,7 +466,7 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
             class (or label), in the order of ``classes_``.
         """
         check_is_fitted(self)
-        if _distributed.is_dask_collection(X):
+        if _chunks.is_dask_collection(X):
             return self._lazily("decision_function", X)
         Z = self._logits(X)
         return Z.ravel() if self.n_outputs_ == 1 else Z
@@ -486,7 +487,7 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
             0/1 indicator of each label (logit above 0).
         """
         check_is_fitted(self)
-        if _distributed.is_dask_collection(X):
+        if _chunks.is_dask_collection(X):
             return self._lazily("predict", X)
         Z = self._logits(X)
         if self._is_multilabel():
@@ -510,7 +511,7 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
             multilabel targets, the probability of each label.
         """
         check_is_fitted(self)
-        if _distributed.is_dask_collection(X):
+        if _chunks.is_dask_collection(X):
             return self._lazily("predict_proba", X)
         X = self._validate_X(X)
         with _quiet():
@@ -534,7 +535,7 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
             Log-probability of each class, in the order of ``classes_``.
         """
         check_is_fitted(self)
-        if _distributed.is_dask_collection(X):
+        if _chunks.is_dask_collection(X):
             return self._lazily("predict_log_proba", X)
         Z = self._logits(X)
         with _quiet():
@@ -562,7 +563,7 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
         score : float
             Mean accuracy of ``self.predict(X)`` with respect to ``y``.
         """
-        if any(map(_distributed.is_dask_collection, (X, y, sample_weight))):
+        if any(map(_chunks.is_dask_collection, (X, y, sample_weight))):
             check_is_fitted(self)
-            return _distributed.score(self, X, y, sample_weight)
+            return _predict.score(self, X, y, sample_weight)
         return super().score(X, y, sample_weight=sample_weight)
