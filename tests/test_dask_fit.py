@@ -535,6 +535,114 @@ def test_bad_chunks_give_the_in_memory_error_and_change_nothing(client, data):
     assert_array_equal(clf.coefs_[0], before)
 
 
+def _weights(*head, fill=1.0):
+    return lambda n: np.r_[head, np.full(n - len(head), fill)]
+
+
+# What a fit is given, wrong in one way: (parameters, arguments, the error).
+# Arguments are functions of the number of rows; X and y are the data's.
+BREAKING_A_RULE = {
+    "a negative weight": (
+        {},
+        {"sample_weight": _weights(-1.0)},
+        "sample_weight contains negative values.",
+    ),
+    "a weight that is NaN": (
+        {},
+        {"sample_weight": _weights(np.nan)},
+        "Input sample_weight contains NaN.",
+    ),
+    "an infinite weight": (
+        {},
+        {"sample_weight": _weights(np.inf)},
+        "Input sample_weight contains infinity or a value too large for "
+        "dtype('float64').",
+    ),
+    "class weights of zero": (
+        {"class_weight": {0: 0.0, 1: 0.0, 2: 0.0}},
+        {},
+        "sample_weight sums to zero: at least one weight must be positive.",
+    ),
+    "class weights overflowing the weights": (
+        {"class_weight": {0: 10.0, 1: 1.0, 2: 1.0}},
+        {"sample_weight": _weights(fill=1e308)},
+        "sample_weight contains NaN or infinity.",
+    ),
+    "class weights of multilabel y": (
+        {"class_weight": "balanced"},
+        {"y": lambda n: np.eye(3, dtype=int)[np.arange(n) % 3]},
+        "class_weight is not supported for multilabel y.",
+    ),
+    "labels of one class": (
+        {},
+        {"y": lambda n: np.zeros(n, int)},
+        "TwoLayerClassifier needs samples of at least 2 classes; got 1 class: 0.",
+    ),
+    "a hold-out leaving nothing to train on": (
+        {"early_stopping": True, "validation_fraction": 0.9999},
+        {},
+        "early_stopping=True cannot hold out validation_fraction=0.9999 of 1200 "
+        "samples and keep samples to train on. Pass X_val and y_val, lower "
+        "validation_fraction, or set early_stopping=False.",
+    ),
+    "X_val without y_val": (
+        {},
+        {"X_val": lambda n: np.zeros((n // 4, 12))},
+        "X_val and y_val must be passed together.",
+    ),
+    "sample_weight_val without a validation set": (
+        {},
+        {"sample_weight_val": _weights()},
+        "sample_weight_val is the weights of a validation set: pass X_val and y_val "
+        "with it.",
+    ),
+    "a negative validation weight": (
+        {},
+        {
+            "X_val": lambda n: np.zeros((n // 4, 12)),
+            "y_val": lambda n: np.arange(n // 4) % 3,
+            "sample_weight_val": lambda n: _weights(-1.0)(n // 4),
+        },
+        "Invalid sample_weight_val (X_val has 300 samples): sample_weight contains "
+        "negative values.",
+    ),
+    "validation labels of another class": (
+        {},
+        {
+            "X_val": lambda n: np.zeros((n // 4, 12)),
+            "y_val": lambda n: np.arange(n // 4) % 4,
+        },
+        "y_val has labels [3] that are not in classes [0 1 2] of y.",
+    ),
+}
+
+
+@pytest.mark.parametrize("where", ["in memory", "on dask"])
+@pytest.mark.parametrize("case", BREAKING_A_RULE)
+def test_a_broken_rule_gives_the_same_error_in_memory_and_on_dask(
+    client, data, case, where
+):
+    X, y = data
+    params, arguments, message = BREAKING_A_RULE[case]
+    given = {"X": X, "y": y} | {name: f(len(y)) for name, f in arguments.items()}
+    if where == "on dask":
+        given = {
+            name: da.from_array(v, chunks=(250,) + v.shape[1:])
+            for name, v in given.items()
+        }
+    clf = TwoLayerClassifier(**PARAMS).fit(X[:300], y[:300]).set_params(**params)
+    before = dict(vars(clf))
+    coefs = [W.copy() for W in clf.coefs_]
+
+    with pytest.raises(ValueError) as error:
+        clf.fit(**given)
+    assert str(error.value) == message
+    assert vars(clf).keys() == before.keys()
+    assert all(vars(clf)[name] is value for name, value in before.items())
+    for got, expected in zip(clf.coefs_, coefs, strict=True):
+        assert_array_equal(got, expected)
+
+
 def test_without_a_client_the_error_says_how_to_start_one(data, monkeypatch):
     def no_client():
         raise ValueError("No clients found")

@@ -32,6 +32,8 @@ from .._cluster import distributed as _distributed
 from .._engine import network as _network
 from .._engine.workspace import flops_per_row
 from .._training import loops as _training
+from .._training import rules as _rules
+from .._training import targets as _targets
 
 GOAL_MS = 20.0
 # Both fits take full-batch steps: in memory, solver="auto" would take
@@ -91,9 +93,10 @@ def evaluation_times(client, X, y, layout, chunks, repeats):
             rows = -(-n // count)
             Xd = da.from_array(X, chunks=(rows, X.shape[1]))
             yd = da.from_array(y, chunks=rows)
-            blocks, summaries = _distributed.build(client, Xd, yd, None)
-            net = _distributed.network(summaries, None, X.shape[1], layout.n_hidden)
-            data = _distributed.problem(client, blocks, summaries, net, (None, None))
+            chunks = _distributed.build(client, Xd, yd, None)
+            y_like = _rules.like_y(chunks.summary)
+            net = _targets.network(y_like, None, X.shape[1], layout.n_hidden)
+            data = _distributed.problem(client, chunks, net, None)
             on_cluster = _distributed.Objective(data, 0.0)
             seconds = {"cluster": [], "memory": []}
             for _ in range(repeats + 1):  # the first of each is a warm-up
@@ -105,7 +108,7 @@ def evaluation_times(client, X, y, layout, chunks, repeats):
                         in_memory(theta, None, s)
                     seconds[name].append(time.perf_counter() - start)
             times[count] = (min(seconds["cluster"][1:]), min(seconds["memory"][1:]))
-            del data, blocks, on_cluster
+            del data, chunks, on_cluster
     return times
 
 

@@ -1,14 +1,18 @@
 """The base of the estimators of the notes' network: everything an estimator
 needs that is not about what its targets are.
 
-`BaseTwoLayerNetwork` holds the parameters, the validation of ``X``, the
-training loop with early stopping and warm starts (`fit`, `partial_fit`'s step),
-the fit on a dask cluster, the fitted attributes, the guard that leaves a model
-unchanged when a call fails, and the methods that evaluate the network
-(`hidden_activations`, `loss_gradient`). An estimator built on it says, in a
-few hooks, what its ``y`` becomes for the output units, how it is weighted and
-which fitted attributes describe it (see `TwoLayerClassifier`). The calculus is
-in `skbackprop._engine`; training's steps in `skbackprop._training`.
+`BaseTwoLayerNetwork` holds the parameters, the validation of ``X``, training
+with early stopping and warm starts (`fit`, `partial_fit`'s step), the fitted
+attributes, the guard that leaves a model unchanged when a call fails, and the
+methods that evaluate the network (`hidden_activations`, `loss_gradient`).
+There is one `fit`: its steps are written once, and it hands the data to a
+backend, arrays in memory (`_training.in_memory`) or dask collections on a
+cluster (`_cluster.distributed`), which does each step where the data is.
+
+An estimator built on it says, in a few hooks, what its ``y`` becomes for the
+output units, how it is weighted and which fitted attributes describe it (see
+`TwoLayerClassifier`). The calculus is in `skbackprop._engine`; training's steps
+in `skbackprop._training`.
 """
 
 import copy
@@ -23,16 +27,19 @@ from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._cluster import chunks as _chunks
 from .._cluster import distributed as _distributed
+from .._cluster import predict as _predict
 from .._engine import backprop as _backprop
 from .._engine import network as _network
 from .._engine import workspace as _workspace
 from .._training import callbacks as _callbacks
+from .._training import in_memory as _in_memory
 from .._training import loops as _training
 from .._training import monitor as _monitor
 from .._training import report as _report
+from .._training import rules as _rules
 from .._training import solvers as _solvers
-from .._training import targets as _targets
 from .._training import validation as _validation
 from .._training.solvers import SOLVERS
 
@@ -173,58 +180,80 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
         """
         # Before the snapshot below, so that a failed fit still tears callbacks down.
         tasks = _callbacks.FitTasks(self, self.max_iter)
-        if _distributed.is_dask_collection(X):
-            validation = (X_val, y_val, sample_weight_val)
-            return self._fit_on_cluster(X, y, sample_weight, validation, tasks)
         with _unchanged_on_error(self):
-            warm = self.warm_start and hasattr(self, "coefs_")
-            X, y = self._validate_Xy(X, y, reset=not warm)
-            # A warm start continues the fitted network: y must fit its outputs
-            # (`_fit_targets`, before a hold-out).
-            targets = self._fit_targets(y, warm)
-            given_val = _given_validation_set(X_val, y_val, sample_weight_val)
-            rng = check_random_state(self.random_state)
-            sample_weight = self._weighted(y, sample_weight)
-            validation, held_out = None, None  # held_out: classes it cannot take
-            if self.early_stopping and not given_val:
-                X, y, sample_weight, validation, held_out = _targets.hold_out(
-                    X, y, sample_weight, self.validation_fraction, rng
-                )
-            data = self._problem(X, y, sample_weight, targets)
-            self._auto_solver = _solvers.auto_solver(data.X.shape[0])
-            if given_val:
-                validation = self._validation_set(X_val, y_val, sample_weight_val, data)
-            theta, rule = self._start(
-                data, rng, warm, "set warm_start=False to train a new model"
-            )
-            tasks.start(
-                data.X,
-                data.y,
-                sample_weight,
-                partial(self._weight_attributes, data),
-                theta,
-            )
-            validate = None
-            if validation is not None:
-                validate = _validation.validator(
-                    self, data, validation, theta, held_out
-                )
-            self._train_and_set(data, theta, rule, rng, validate, tasks, warm)
+            backend = self._backend(X)
+            validation = (X_val, y_val, sample_weight_val)
+            self._fit(backend, X, y, sample_weight, validation, tasks)
         return self
 
-    def _train_and_set(
-        self, data, theta, rule, rng, validate, tasks, warm, unscaled=None
-    ):
-        """Train from ``theta``, warn as `_report.report` finds, and set the
-        fitted attributes; the last steps of `fit`, in memory or on a cluster.
+    def _backend(self, X):
+        """Where the data of a fit is: in memory (`_in_memory.InMemory`), or on a
+        dask cluster (`_distributed.OnCluster`) for a dask ``X``."""
+        if _chunks.is_dask_collection(X):
+            return _distributed.OnCluster(self)
+        return _in_memory.InMemory(self)
 
-        Called inside `_unchanged_on_error`: an exception (Ctrl-C) while the
-        attributes are written restores the old ones instead of leaving a
-        mixture. ``unscaled`` finds a column that needs scaling, for the
-        warnings (`_report.unscaled_column` by default).
+    def _fit(self, backend, X, y, sample_weight, validation, tasks):
+        """`fit`'s steps, on the data where ``backend`` holds it.
+
+        The rules (`_rules`) read the summaries that the backend makes of the
+        data; the backend validates, holds out and weighs the data, and makes
+        the objective (see `_training.in_memory`). Called inside
+        `_unchanged_on_error`: an exception (Ctrl-C) while the attributes are
+        written restores the old ones instead of leaving a mixture.
         """
+        warm = self.warm_start and hasattr(self, "coefs_")
+        given_val = _rules.given_validation_set(*validation)
+        holding_out = self.early_stopping and not given_val
+        train = backend.data(X, y, sample_weight, not warm, holding_out)
+        y_like = _rules.like_y(train.summary)
+        # A warm start continues the fitted network: y must fit its outputs
+        # (`_fit_targets`, before a hold-out).
+        net = self._net(y_like, self._fit_targets(y_like, warm), train.n_features)
+        weights = self._target_weights(train.summary)
+        train = backend.checked_weights(train)
+        sizes = None
+        if holding_out:
+            sizes = _rules.hold_out_sizes(train.summary, self.validation_fraction)
+        n_val = 0 if sizes is None else sizes.n_val
+        self._auto_solver = backend.auto_solver(train.summary.rows - n_val)
+        rng = check_random_state(self.random_state)
+        restart = "set warm_start=False to train a new model"
+        start = partial(self._start, net.layout, train.dtype, rng, warm, restart)
+        # Each backend draws the start and the hold-out in its own order.
+        theta, rule = start() if backend.draws_start_first else (None, None)
+        val, held_out = None, None  # held_out: the labels kept out of a hold-out
+        if holding_out:
+            train, val, held_out = backend.hold_out(train, sizes, rng)
+        elif given_val:
+            val = backend.validation_set(*validation)
+            self._check_validation_targets(_rules.like_y(val.summary), net)
+        data = backend.problem(train, net, weights)
+        if theta is None:
+            theta, rule = start()
+        attributes = partial(self._weight_attributes, data)
+        tasks.start(*backend.scored(train, weights, data), attributes, theta)
+        validate = None
+        if val is not None:
+            val_weights = weights if holding_out else None  # weighted as training
+            val_data = backend.problem(val, net, val_weights, validation=given_val)
+            validate = _validation.validator(
+                self,
+                data,
+                val_data,
+                backend.validation_loss(val_data),
+                backend.scored(val, val_weights, val_data),
+                theta,
+                held_out,
+            )
+        self._train_and_set(backend, data, theta, rule, rng, validate, tasks, warm)
+
+    def _train_and_set(self, backend, data, theta, rule, rng, validate, tasks, warm):
+        """Train from ``theta``, warn as `_report.report` finds, and set the
+        fitted attributes; the last steps of `fit`."""
         monitor = self._monitor(theta, validate, tasks.on_epoch, rule)
-        loss = self._train(theta, data, rule, rng, monitor)
+        with backend.objective(data, self._l2(data.X.shape[0])) as objective:
+            loss = self._train(theta, data, rule, rng, monitor, objective)
         _report.report(
             monitor,
             theta,
@@ -232,7 +261,7 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
             solver=self._solver_name(),
             learning_rate=self._learning_rate(),
             max_iter=self.max_iter,
-            unscaled=unscaled,
+            unscaled=backend.unscaled(data),
         )
         curve, t = (self.loss_curve_, self.t_) if warm else ([], 0)
         t += monitor.n_iter * data.X.shape[0]
@@ -262,15 +291,15 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
                 self._validate_params()
             X, y = self._validate_Xy(X, y, reset=first)
             targets = targets_of(y, first)
-            sample_weight = self._weighted(y, sample_weight)
-            data = self._problem(X, y, sample_weight, targets)
+            weights = self._target_weights(_rules.summarise_targets(y))
+            data = self._problem(X, y, sample_weight, targets, weights=weights)
             self._auto_solver = "gd"  # one step of the notes per call
             # A later call continues the generator, advanced only if it succeeds.
             if first:
                 rng = check_random_state(self.random_state)
             else:
                 rng = copy.deepcopy(self._rng)
-            theta, rule = self._start(data, rng, not first)
+            theta, rule = self._start(data.layout, data.X.dtype, rng, not first)
             with _training.Objective(
                 data.X, data.Y, data.layout, data.activation, self._l2(None)
             ) as objective:
@@ -294,81 +323,7 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
             self.best_iter_ = int(np.argmin(curve)) + 1
         return self
 
-    # ------------------------------------------------------ training on dask
-    def _fit_on_cluster(self, X, y, sample_weight, validation, tasks):
-        """`fit` on dask collections: the same steps, with the chunks of rows
-        validated, weighted and trained on on the workers (`_distributed`)."""
-        X_val, y_val, sample_weight_val = validation
-        with _unchanged_on_error(self):
-            self._auto_solver = _solvers.auto_solver(0, full_batch_only=True)
-            _distributed.check_full_batch(self.solver, self._solver().batches)
-            client = _distributed.current_client()
-            warm = self.warm_start and hasattr(self, "coefs_")
-            self._check_dask_X(X, reset=not warm)
-            given_val = _given_validation_set(X_val, y_val, sample_weight_val)
-            hold_out = self.early_stopping and not given_val
-            blocks, summaries = _distributed.build(
-                client, X, y, sample_weight, sparse_rows=hold_out
-            )
-            y_like = _distributed.labels_like_y(summaries)
-            classes = self._fit_targets(y_like, warm)
-            net = _distributed.network(
-                summaries, classes, _distributed.n_features(X), self.n_hidden
-            )
-            weighting = self._cluster_weighting(summaries)
-            rng = check_random_state(self.random_state)
-            # The network is known before any hold-out: its weights are drawn
-            # first, so a hold-out changes the training rows, not the start.
-            theta, rule = self._start(
-                _distributed.ClusterProblem.of(net, summaries),
-                rng,
-                warm,
-                "set warm_start=False to train a new model",
-            )
-            held_out, scored = None, None
-            if hold_out:
-                blocks, val_blocks, held_out = _distributed.hold_out(
-                    client, blocks, summaries, self.validation_fraction, rng
-                )
-                summaries = _distributed.summarise(client, blocks)
-                val = _distributed.problem(
-                    client,
-                    val_blocks,
-                    _distributed.summarise(client, val_blocks),
-                    net,
-                    weighting,
-                )
-                scored = _distributed.scored_collections(val)
-            elif given_val:
-                val = self._cluster_validation_set(client, validation, net)
-                scored = validation
-            data = _distributed.problem(client, blocks, summaries, net, weighting)
-            tasks.start(
-                X, y, sample_weight, partial(self._weight_attributes, data), theta
-            )
-            validate = None
-            if scored is not None:
-                validate = _validation.validator_of(
-                    self,
-                    data,
-                    val,
-                    _distributed.Objective(val, 0.0).loss,
-                    scored,
-                    theta,
-                    held_out,
-                )
-            self._train_and_set(
-                data,
-                theta,
-                rule,
-                rng,
-                validate,
-                tasks,
-                warm,
-                unscaled=lambda _: _distributed.unscaled_column(data),
-            )
-        return self
-
+    # ------------------------------------------------------ data on dask
     def _check_dask_X(self, X, reset):
         """Check the feature names and count of a dask ``X`` (sets them if
         ``reset``), from its metadata: the values are checked on the workers."""
@@ -377,36 +332,6 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
             meta = np.empty((0, X.shape[1]))
         if meta is not None:
             validate_data(self, meta, reset=reset, skip_check_array=True)
-
-    def _cluster_validation_set(self, client, validation, net):
-        """The validation set passed to a fit on a cluster, validated there."""
-        X_val, y_val, sample_weight_val = validation
-        if X_val is None or y_val is None:
-            raise ValueError("X_val and y_val must be passed together.")
-        if not _distributed.is_dask_collection(X_val):
-            raise ValueError(
-                "X_val must be a dask collection, as X is: dask.array.from_array "
-                "makes one of a NumPy array, dask.dataframe.from_pandas of a "
-                "pandas DataFrame."
-            )
-        self._check_dask_X(X_val, reset=False)
-        if self.scoring != "loss" and not all(
-            _distributed.known_rows(v) for v in validation if v is not None
-        ):
-            raise ValueError(
-                f"scoring={self.scoring!r} needs the rows of each chunk of X_val "
-                "and y_val, and a dask DataFrame or Series does not know them: "
-                "pass X_val.to_dask_array(lengths=True) and "
-                "y_val.to_dask_array(lengths=True), or scoring='loss'."
-            )
-        blocks, summaries = _distributed.build(client, X_val, y_val, sample_weight_val)
-        classes, layout, activation = net
-        self._check_validation_targets(
-            _distributed.labels_like_y(summaries),
-            classes,
-            layout.n_outputs > 1 and activation == _network.SIGMOID,
-        )
-        return _distributed.problem(client, blocks, summaries, net, (None, None))
 
     # ----------------------------------------------------------- shared steps
     def _solver_name(self):
@@ -433,14 +358,15 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
         """The step: ``learning_rate``, or the solver's 'auto' one."""
         return self._solver().learning_rate(self.learning_rate)
 
-    def _start(self, data, rng, continuing, restart="fit a new model"):
-        """The weights and the update rule training starts from: the fitted ones
-        continued, or new ones (weights drawn from ``rng``). ``restart`` says, if
-        the fitted weights do not fit ``data``, how to train a new model."""
+    def _start(self, layout, dtype, rng, continuing, restart="fit a new model"):
+        """The weights of a network of sizes ``layout``, in ``dtype``, and the
+        update rule that training starts from: the fitted ones continued, or new
+        ones (weights drawn from ``rng``). ``restart`` says, if the fitted
+        weights do not fit ``layout``, how to train a new model."""
         if continuing:
-            theta = self._theta(data.X.dtype, data.layout, restart)
+            theta = self._theta(dtype, layout, restart)
         else:
-            theta = _network.init_params(data.layout, rng, data.X.dtype)
+            theta = _network.init_params(layout, rng, dtype)
         rule = self._solver().make_rule(self.get_params(deep=False))
         if continuing and rule is not None:
             rule.inherit(self._optimizer)
@@ -463,27 +389,16 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
             recover=recover,
         )
 
-    def _train(self, theta, data, rule, rng, monitor):
-        """Train ``theta`` in place under ``monitor``; return the training loss of
-        the weights it ends with (`_training.returned_loss`)."""
-        with self._objective(data) as objective:
-            if self._solver().batches is None:  # L-BFGS takes its own steps
-                _training.lbfgs(
-                    theta, objective, data.s, monitor, self.max_iter, self.tol
-                )
-            else:
-                epoch = self._epoch(objective, data, rule, rng)
-                observe = getattr(rule, "observe", None)
-                _training.descend(theta, epoch, monitor, self.max_iter, observe)
-            return _training.returned_loss(monitor, objective, theta, data.s)
-
-    def _objective(self, data):
-        """The objective of the training data: in memory, or on a cluster."""
-        if isinstance(data, _distributed.ClusterProblem):
-            return _distributed.Objective(data, self._l2(data.X.shape[0]))
-        return _training.Objective(
-            data.X, data.Y, data.layout, data.activation, self._l2(data.X.shape[0])
-        )
+    def _train(self, theta, data, rule, rng, monitor, objective):
+        """Train ``theta`` in place on ``objective`` under ``monitor``; return the
+        training loss of the weights it ends with (`_training.returned_loss`)."""
+        if self._solver().batches is None:  # L-BFGS takes its own steps
+            _training.lbfgs(theta, objective, data.s, monitor, self.max_iter, self.tol)
+        else:
+            epoch = self._epoch(objective, data, rule, rng)
+            observe = getattr(rule, "observe", None)
+            _training.descend(theta, epoch, monitor, self.max_iter, observe)
+        return _training.returned_loss(monitor, objective, theta, data.s)
 
     def _epoch(self, objective, data, rule, rng):
         n = data.X.shape[0]
@@ -529,23 +444,6 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
             X = X.tocsr()  # rows are sliced
         return X, y
 
-    def _validation_set(self, X_val, y_val, sample_weight_val, data):
-        """The validation set, validated; ``y_val`` must be targets of the network
-        that ``data`` trains."""
-        if X_val is None or y_val is None:
-            raise ValueError("X_val and y_val must be passed together.")
-        X_val, y_val = self._validate_Xy(X_val, y_val, reset=False, y_name="y_val")
-        self._check_validation_targets(y_val, data.classes, data.y.ndim == 2)
-        if sample_weight_val is not None:
-            try:
-                _targets.normalised_weights(sample_weight_val, X_val)
-            except ValueError as error:
-                raise ValueError(
-                    f"Invalid sample_weight_val (X_val has {X_val.shape[0]} "
-                    f"samples): {error}"
-                ) from error
-        return X_val, y_val, sample_weight_val
-
     # ------------------------------------------------------ what y is to the net
     # An estimator of this network says what its targets are: these hooks are
     # all that the training, validation and prediction above need of them.
@@ -567,21 +465,28 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
         """What the fitted network's outputs encode, for `_problem`."""
         raise NotImplementedError
 
-    def _check_validation_targets(self, y_val, targets, several_outputs):
-        """Check that ``y_val`` are targets of the network that trains on ``y``."""
+    def _net(self, y, targets, n_features):
+        """The `_targets.Net` whose outputs encode ``targets`` (from
+        `_fit_targets`) for targets like ``y`` (`_rules.like_y`), with
+        ``n_features`` inputs and ``n_hidden`` hidden units."""
         raise NotImplementedError
 
-    def _weighted(self, y, sample_weight):
-        """The sample weights of the loss, from ``sample_weight`` and ``y``."""
+    def _check_validation_targets(self, y_val, net):
+        """Check that ``y_val`` (`_rules.like_y`) are targets of the network
+        ``net`` (a `_targets.Net`) that trains on ``y``."""
         raise NotImplementedError
 
-    def _cluster_weighting(self, summaries):
-        """`_weighted` for data on a cluster, from its summaries."""
+    def _target_weights(self, summary):
+        """The weights that the targets give the rows of the loss, from the
+        `_rules.TargetSummary` of ``y`` (a classifier's class weights); None:
+        none."""
         raise NotImplementedError
 
-    def _problem(self, X, y, sample_weight, targets, n_hidden=None):
+    def _problem(self, X, y, sample_weight, targets, n_hidden=None, weights=None):
         """The training arrays (`_targets.Problem`) of a network of ``n_hidden``
-        hidden units (None: the parameter's) whose outputs encode ``targets``."""
+        hidden units (None: the parameter's) whose outputs encode ``targets``,
+        the rows weighted by ``sample_weight`` times ``weights`` (from
+        `_target_weights`)."""
         raise NotImplementedError
 
     def _target_attributes(self, data):
@@ -676,11 +581,11 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
 
     def _lazily(self, method, X):
         """``method`` of a dask ``X``: a dask array, computed chunk by chunk by
-        the in-memory method (`_distributed.predict_lazily`); the feature count
+        the in-memory method (`_predict.predict_lazily`); the feature count
         and names are checked now."""
-        _distributed.check_2d(X)
+        _predict.check_2d(X)
         self._check_dask_X(X, reset=False)
-        return _distributed.predict_lazily(self, method, X)
+        return _predict.predict_lazily(self, method, X)
 
     # ----------------------------------------------------- the network itself
     def hidden_activations(self, X):
@@ -732,7 +637,7 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
         >>> plt.colorbar(label="digit")  # doctest: +SKIP
         """
         check_is_fitted(self)
-        if _distributed.is_dask_collection(X):
+        if _chunks.is_dask_collection(X):
             return self._lazily("hidden_activations", X)
         return self._forward(_network.hidden, self._validate_X(X))
 
@@ -790,17 +695,6 @@ def _quiet():
     of the sigmoid and the softmax, not an error, whatever `numpy.seterr` the
     caller has set."""
     return _training.quiet_floating_point()
-
-
-def _given_validation_set(X_val, y_val, sample_weight_val):
-    """Whether a validation set is passed; ``sample_weight_val`` only with one."""
-    given = X_val is not None or y_val is not None
-    if sample_weight_val is not None and not given:
-        raise ValueError(
-            "sample_weight_val is the weights of a validation set: pass X_val "
-            "and y_val with it."
-        )
-    return given
 
 
 class _unchanged_on_error:

@@ -16,9 +16,11 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from .._cluster import distributed as _distributed
+from .._cluster import chunks as _chunks
+from .._cluster import predict as _predict
 from .._engine import backprop as _backprop
 from .._engine import network as _network
+from .._training import rules as _rules
 from .._training import targets as _targets
 from .base import BaseTwoLayerNetwork, _quiet
 
@@ -386,23 +388,24 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
             return self._check_fitted_targets(y, warm_start=True)
         return _targets.classes_of(y)
 
-    def _check_validation_targets(self, y_val, classes, multilabel):
-        _targets.check_targets(y_val, "y_val", classes, multilabel, owner="y")
+    def _net(self, y, classes, n_features):
+        return _targets.network(y, classes, n_features, self.n_hidden)
 
-    def _weighted(self, y, sample_weight):
-        return _targets.class_weighted(self.class_weight, y, sample_weight)
+    def _check_validation_targets(self, y_val, net):
+        multilabel = net.layout.n_outputs > 1 and net.activation == _network.SIGMOID
+        _targets.check_targets(y_val, "y_val", net.classes, multilabel, owner="y")
 
-    def _cluster_weighting(self, summaries):
-        return _distributed.class_weights(self.class_weight, summaries)
+    def _target_weights(self, summary):
+        return _rules.class_weights(self.class_weight, summary)
 
     def _target_attributes(self, data):
         return {"classes_": data.classes}
 
-    def _problem(self, X, y, sample_weight, classes=None, n_hidden=None):
+    def _problem(self, X, y, sample_weight, classes=None, n_hidden=None, weights=None):
         """`_targets.problem`, for a network of ``n_hidden`` hidden units (None:
         the parameter's)."""
         n_hidden = self.n_hidden if n_hidden is None else n_hidden
-        return _targets.problem(X, y, sample_weight, classes, n_hidden)
+        return _targets.problem(X, y, sample_weight, classes, n_hidden, weights)
 
     def _partial_fit_classes(self, classes, y, first):
         """The classes of the network that `partial_fit` trains, checked.
@@ -411,7 +414,7 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
         model, which ``classes`` (if given) and ``y`` must agree with.
         """
         if classes is not None:
-            classes = _targets.sorted_labels(np.asarray(classes), "classes")
+            classes = _rules.sorted_labels(np.asarray(classes), "classes")
             indices = np.arange(y.shape[1]) if y.ndim == 2 else None
             if indices is not None and not np.array_equal(classes, indices):
                 raise ValueError(
@@ -463,7 +466,7 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
             class (or label), in the order of ``classes_``.
         """
         check_is_fitted(self)
-        if _distributed.is_dask_collection(X):
+        if _chunks.is_dask_collection(X):
             return self._lazily("decision_function", X)
         Z = self._logits(X)
         return Z.ravel() if self.n_outputs_ == 1 else Z
@@ -484,7 +487,7 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
             0/1 indicator of each label (logit above 0).
         """
         check_is_fitted(self)
-        if _distributed.is_dask_collection(X):
+        if _chunks.is_dask_collection(X):
             return self._lazily("predict", X)
         Z = self._logits(X)
         if self._is_multilabel():
@@ -508,7 +511,7 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
             multilabel targets, the probability of each label.
         """
         check_is_fitted(self)
-        if _distributed.is_dask_collection(X):
+        if _chunks.is_dask_collection(X):
             return self._lazily("predict_proba", X)
         X = self._validate_X(X)
         with _quiet():
@@ -532,7 +535,7 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
             Log-probability of each class, in the order of ``classes_``.
         """
         check_is_fitted(self)
-        if _distributed.is_dask_collection(X):
+        if _chunks.is_dask_collection(X):
             return self._lazily("predict_log_proba", X)
         Z = self._logits(X)
         with _quiet():
@@ -560,7 +563,7 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
         score : float
             Mean accuracy of ``self.predict(X)`` with respect to ``y``.
         """
-        if any(map(_distributed.is_dask_collection, (X, y, sample_weight))):
+        if any(map(_chunks.is_dask_collection, (X, y, sample_weight))):
             check_is_fitted(self)
-            return _distributed.score(self, X, y, sample_weight)
+            return _predict.score(self, X, y, sample_weight)
         return super().score(X, y, sample_weight=sample_weight)

@@ -1,28 +1,29 @@
-"""Labels, targets and sample weights: what ``y`` and the weights become for the
-network.
+"""Labels, targets and sample weights in memory: what ``y`` and the weights
+become for the network.
 
 - `Problem` holds the training arrays: inputs, 0/1 targets, normalised weights,
   classes and the network's sizes; `problem` makes one.
-- `encode_targets` turns labels into the targets of the output units (one
-  sigmoid unit for two classes, a softmax for more, a sigmoid unit per label of
-  a multilabel indicator matrix); `check_targets` checks ``y`` against a network
-  that already has output units.
-- `class_weighted` and `normalised_weights` turn ``class_weight`` and
-  ``sample_weight`` into the weights ``s`` of the loss.
-- `hold_out` splits off early stopping's validation set.
+- `network` decides the network's output units for targets (one sigmoid unit
+  for two classes, a softmax for more, a sigmoid unit per label of a multilabel
+  indicator matrix), from the labels alone; `encode` turns labels into the
+  targets of those units, and `encode_targets` does both for ``y``.
+  `check_targets` checks ``y`` against a network that already has output units.
+- `normalised_weights` turns ``sample_weight`` (times the class weights) into the
+  weights ``s`` of the loss, by the rules of `rules`.
+- `hold_out` draws early stopping's validation set, of the sizes of
+  `rules.hold_out_sizes`.
 """
 
-import math
-from numbers import Real
 from typing import NamedTuple
 
 import numpy as np
 from sklearn.model_selection import train_test_split
-from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _check_sample_weight
 
 from .._engine import network as _network
+from . import rules as _rules
+from .rules import sorted_labels
 
 
 class Problem(NamedTuple):
@@ -37,17 +38,36 @@ class Problem(NamedTuple):
     y: np.ndarray
 
 
-def problem(X, y, sample_weight, classes, n_hidden):
+class Net(NamedTuple):
+    """The network for some targets: their classes, its sizes, its output units."""
+
+    classes: np.ndarray
+    layout: _network.Layout
+    activation: str
+
+
+def problem(X, y, sample_weight, classes, n_hidden, weights=None, validation=False):
     """Validated labels and weights as the arrays the numerics take.
 
     ``classes`` are the labels of ``y`` when None (see `encode_targets`); the
-    network has ``n_hidden`` hidden units.
+    network has ``n_hidden`` hidden units. ``weights`` are the class weights
+    (`rules.ClassWeights`, or None); ``validation``: the weights are those of a
+    validation set (see `normalised_weights`).
     """
     classes, Y, activation = encode_targets(y, classes, X.dtype)
     # int(): the parameter check lets True through as an int, numpy does not.
     layout = _network.Layout(X.shape[1], int(n_hidden), Y.shape[1])
-    s = normalised_weights(sample_weight, X)
+    s = normalised_weights(sample_weight, X, y, weights, validation)
     return Problem(X, Y, s, classes, layout, activation, y)
+
+
+def network(y, classes, n_features, n_hidden):
+    """The `Net` of ``n_hidden`` hidden units for targets like ``y`` (its labels
+    are enough, `rules.like_y`), as `encode_targets` decides it."""
+    classes, Y, activation = encode_targets(y, classes, np.float64)
+    return Net(
+        classes, _network.Layout(n_features, int(n_hidden), Y.shape[1]), activation
+    )
 
 
 def check_indicator(y, name):
@@ -64,20 +84,6 @@ def check_indicator(y, name):
         )
 
 
-def class_weighted(class_weight, y, sample_weight):
-    """``sample_weight`` times the weight of each sample's class."""
-    if class_weight is None:
-        return sample_weight
-    if y.ndim == 2:
-        raise ValueError("class_weight is not supported for multilabel y.")
-    if isinstance(class_weight, dict):
-        check_class_weight(class_weight)
-    weights = compute_sample_weight(class_weight, y)
-    if sample_weight is None:
-        return weights
-    return weights * np.asarray(sample_weight, dtype=np.float64)
-
-
 def encode_targets(y, classes, dtype):
     """Return ``(classes, Y, activation)``: labels, 0/1 targets, output units.
 
@@ -88,7 +94,7 @@ def encode_targets(y, classes, dtype):
     indices.
     """
     if y.ndim == 2:
-        return np.arange(y.shape[1]), y.astype(dtype), _network.SIGMOID
+        return np.arange(y.shape[1]), encode(y, None, dtype), _network.SIGMOID
     labels = sorted_labels(y, "y")
     if classes is None:
         classes = labels
@@ -99,8 +105,16 @@ def encode_targets(y, classes, dtype):
                 f"y has labels {unknown} that are not in classes {classes}."
             )
     at_least_two(classes)
-    Y = _network.targets(np.searchsorted(classes, y), len(classes), dtype)
+    Y = encode(y, classes, dtype)
     return classes, Y, _network.SIGMOID if len(classes) == 2 else _network.SOFTMAX
+
+
+def encode(y, classes, dtype):
+    """The 0/1 targets of the output units for labels ``y`` among ``classes``
+    (a multilabel indicator matrix is its own)."""
+    if y.ndim == 2:
+        return y.astype(dtype)
+    return _network.targets(np.searchsorted(classes, y), len(classes), dtype)
 
 
 def classes_of(y):
@@ -194,91 +208,57 @@ def check_targets(y, name, classes, multilabel, owner, *, warm_start=False):
     return labels
 
 
-def check_class_weight(class_weight):
-    """Class weights must be finite non-negative numbers, like sample weights."""
-    for label, weight in class_weight.items():
-        if not (isinstance(weight, Real) and np.isfinite(weight) and weight >= 0):
-            raise ValueError(
-                f"class_weight must map classes to finite non-negative numbers; "
-                f"got {weight!r} for class {label!r}."
-            )
+def normalised_weights(sample_weight, X, y=None, weights=None, validation=False):
+    """The weights ``s`` of the loss, a probability vector: ``sample_weight``
+    validated, times the class weights ``weights`` of the labels ``y`` (a
+    `rules.ClassWeights`, or None), checked by `rules.check_weights` and
+    normalised by `rules.normalised`. ``validation``: the weights of a
+    validation set, whose errors say so."""
+    rows = X.shape[0]
+    sample_weight = checked_weights(sample_weight, X, validation)
+    w = _rules.loss_weights(sample_weight, y, weights)
+    summary = _rules.summarise_weights(sample_weight, w, rows)
+    _rules.check_weights(summary, validation)
+    total = _rules.share(w, rows, summary.top)
+    return _rules.normalised(w, rows, summary.top, total, X.dtype)
 
 
-def sorted_labels(labels, name):
-    """The distinct classification labels, sorted; a clear error if they are not
-    classes, or cannot be sorted (strings and numbers mixed)."""
-    try:
-        check_classification_targets(labels)
-        return np.unique(labels)
-    except TypeError as error:  # raised by sorting, in scikit-learn or numpy
-        raise ValueError(
-            f"{name} mixes labels that cannot be sorted together, such as strings "
-            f"and numbers ({error}). Use labels of one type."
-        ) from error
+def hold_out(X, y, sample_weight, sizes, rng):
+    """Split early stopping's hold-out of `rules.hold_out_sizes` ``sizes`` off the
+    data, drawn with ``rng``: ``sizes.n_val`` rows, stratified by the classes
+    ``sizes.strata`` (None: a plain random draw), none of the classes of a single
+    sample ``sizes.alone``.
 
-
-def normalised_weights(sample_weight, X):
-    """Sample weights as a probability vector ``s``, validated.
-
-    Normalised in float64 and only then cast to the dtype of X: positive
-    weights below float32's range (or sums above float64's) stay valid.
+    Returns ``(X, y, sample_weight)`` of the training part and of the validation
+    set.
     """
-    sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
-    if not np.isfinite(sw).all():
-        raise ValueError("sample_weight contains NaN or infinity.")
-    if (sw < 0).any():
-        raise ValueError("sample_weight contains negative values.")
-    if not sw.any():
-        raise ValueError(
-            "sample_weight sums to zero: at least one weight must be positive."
-        )
-    sw = sw / sw.max()  # in (0, 1]: the sum cannot overflow
-    return (sw / sw.sum()).astype(X.dtype, copy=False)
-
-
-def hold_out(X, y, sample_weight, fraction, rng):
-    """Split off ``fraction`` (``validation_fraction``) of the data for early
-    stopping.
-
-    The split is stratified by class, so the hold-out has the classes in the
-    proportions of ``y`` as far as its size allows. A class with a single
-    sample cannot be on both sides: it stays in the training part. When the
-    hold-out (or the training part) would be smaller than the number of
-    classes, stratifying is impossible and the split is plain random, as
-    MLPClassifier's for more than two classes. Multilabel targets are not
-    stratified.
-
-    Returns ``(X, y, sample_weight)`` of the training part, the validation set
-    ``(X_val, y_val, sample_weight_val)``, and the labels of the classes of a
-    single sample, which the hold-out cannot take.
-    """
-    n = X.shape[0]
-    rows, alone, stratify = np.arange(n), np.zeros(n, dtype=bool), None
-    if y.ndim == 1:
-        _, index, counts = np.unique(y, return_inverse=True, return_counts=True)
-        alone = counts[index] == 1
-        stratify = y[~alone]
+    rows = np.arange(X.shape[0])
+    alone = np.zeros(len(rows), dtype=bool)
+    if len(sizes.alone):
+        alone = np.isin(y, sizes.alone)
     split = rows[~alone]
-    n_val = math.ceil(fraction * len(split))
-    if len(split) - n_val < 1:
-        raise ValueError(
-            f"early_stopping=True cannot hold out validation_fraction="
-            f"{fraction} of {n} samples and keep samples to "
-            "train on. Pass X_val and y_val, lower validation_fraction, or set "
-            "early_stopping=False."
-        )
-    n_classes = 0 if stratify is None else len(np.unique(stratify))
-    if min(n_val, len(split) - n_val) < n_classes:
-        stratify = None
+    stratify = None if sizes.strata is None else y[~alone]
     train, val = train_test_split(
-        split,
-        test_size=fraction,
-        stratify=stratify,
-        random_state=rng,
+        split, test_size=sizes.n_val, stratify=stratify, random_state=rng
     )
-    train = np.concatenate([train, rows[alone]]) if alone.any() else train
-    single = np.unique(y[alone]) if alone.any() else np.array([])
-    sw = None if sample_weight is None else np.asarray(sample_weight)
-    validation = (X[val], y[val], None if sw is None else sw[val])
-    sw_train = None if sw is None else sw[train]
-    return X[train], y[train], sw_train, validation, single
+    if alone.any():
+        train = np.concatenate([train, rows[alone]])
+    sw = sample_weight
+    return (
+        (X[train], y[train], None if sw is None else sw[train]),
+        (X[val], y[val], None if sw is None else sw[val]),
+    )
+
+
+def checked_weights(sample_weight, X, validation=False):
+    """``sample_weight`` validated as scikit-learn validates the sample weights
+    of ``X`` (float64), or None. ``validation``: the weights of a validation
+    set, whose errors say so."""
+    if sample_weight is None:
+        return None
+    try:
+        return _check_sample_weight(sample_weight, X, dtype=np.float64)
+    except ValueError as error:
+        if not validation:
+            raise
+        raise _rules.invalid_validation_weights(error, X.shape[0]) from error

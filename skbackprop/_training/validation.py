@@ -2,7 +2,8 @@
 
 `validator` makes the ``validate(theta) -> (validation loss, validation score)``
 that `monitor.Monitor` calls after each epoch. The loss is the network's
-cross-entropy on the validation set; the score is ``scoring``, scikit-learn's
+cross-entropy on the validation set, computed where the data is (in memory, or
+on a cluster); the score is ``scoring``, scikit-learn's
 scorer of that name or callable, applied to a copy of the estimator with the
 epoch's weights. The scorer is tried once before training, so that one that
 cannot be computed on the validation set fails at once, and one that is
@@ -15,13 +16,10 @@ import math
 import numpy as np
 from sklearn.metrics import check_scoring
 
-from .._engine import network as _network
-from .._engine.workspace import run_forward
-from . import targets as _targets
 from .report import warn_caller
 
 
-def validator(estimator, data, validation, theta, held_out):
+def validator(estimator, data, val, loss, scored, theta, held_out):
     """``validate(theta) -> (validation loss, validation score)``.
 
     Parameters
@@ -30,32 +28,22 @@ def validator(estimator, data, validation, theta, held_out):
         The estimator being fitted: its ``scoring``, and the copies with an
         epoch's weights that scorers are applied to (``_snapshot``).
     data : Problem
-        The training problem, whose classes and network the validation set
-        must have.
-    validation : tuple
-        ``(X_val, y_val, sample_weight_val)``.
+        The training problem (a `targets.Problem`, or the
+        `_distributed.ClusterProblem` of data on a cluster).
+    val : Problem
+        The validation set, as ``data`` is.
+    loss : callable
+        ``loss(theta)``, the loss of ``val`` without the L2 term.
+    scored : tuple
+        ``(X_val, y_val, sample_weight_val)`` as scorers take them.
     theta : ndarray
-        The initial weights, at which the score is tried before training.
+        The initial weights, at which the score is tried before training; its
+        score is ``validate.initial_score``, for the monitor to tell whether a
+        fit learned.
     held_out : ndarray or None
         None for a validation set passed to `fit`, else the labels of the
         classes early stopping's hold-out cannot take, for the messages.
     """
-    X_val, y_val, sw_val = validation
-    val = _targets.problem(X_val, y_val, sw_val, data.classes, data.layout.n_hidden)
-
-    def loss(theta):
-        args = theta, val.layout, val.X, val.Y, val.s, 0.0, val.activation
-        return run_forward(val.X.shape[0], val.layout, _network.loss, *args)
-
-    return validator_of(estimator, data, val, loss, validation, theta, held_out)
-
-
-def validator_of(estimator, data, val, loss, scored, theta, held_out):
-    """`validator` for a validation set ``val`` (a `Problem`, or the
-    `_distributed.ClusterProblem` of a validation set on a cluster) whose loss
-    is ``loss(theta)`` and on which scorers take ``scored``, ``(X_val, y_val,
-    sample_weight_val)``. The score of the initial weights ``theta`` is
-    ``validate.initial_score``, for the monitor to tell whether a fit learned."""
     score = _tried_score(estimator, data, val, scored, theta, held_out)
     if score is None:
 
