@@ -369,23 +369,25 @@ def _aligned(array, dtype):
     return np.require(array, dtype, ["ALIGNED"])
 
 
-def part_loss_gradient(theta, part, layout, activation):
+def part_loss_gradient(theta, part, layout, output, activation):
     """The part's share ``sum_i s_i CE_i`` of the loss, and of its gradient (the
-    L2 term is the client's, added once)."""
+    L2 term is the client's, added once), for the output units ``output`` and
+    the hidden units ``activation``."""
     if not len(part.y):
         return 0.0, np.zeros_like(theta)
     theta = _aligned(theta, theta.dtype)
     return _backprop.loss_gradient(
-        theta, layout, part.X, part.Y, part.s, 0.0, activation
+        theta, layout, part.X, part.Y, part.s, 0.0, output, activation=activation
     )
 
 
-def part_loss(theta, part, layout, activation):
+def part_loss(theta, part, layout, output, activation):
     """The part's share of the cross-entropy, as `_network.loss` computes it."""
     if not len(part.y):
         return 0.0
     theta = _aligned(theta, theta.dtype)
-    return _network.loss(theta, layout, part.X, part.Y, part.s, 0.0, activation)
+    args = theta, layout, part.X, part.Y, part.s, 0.0, output, activation
+    return _network.loss(*args)
 
 
 def add(*shares):
@@ -602,6 +604,7 @@ class ClusterProblem(NamedTuple):
     s: None
     classes: np.ndarray
     layout: _network.Layout
+    output: str
     activation: str
     y: np.ndarray  # `labels_like_y`
     parts: list
@@ -611,11 +614,13 @@ class ClusterProblem(NamedTuple):
     @classmethod
     def of(cls, net, summaries):
         """The network ``net`` and the sizes of the data, without parts yet."""
-        classes, layout, activation = net
+        classes, layout, output, activation = net
         n = sum(s.rows for s in summaries)
         shape = Shape((n, layout.n_features), np.dtype(summaries[0].dtype))
         y = labels_like_y(summaries)
-        return cls(shape, None, None, classes, layout, activation, y, [], None, False)
+        return cls(
+            shape, None, None, classes, layout, output, activation, y, [], None, False
+        )
 
 
 def labels_like_y(summaries):
@@ -626,25 +631,27 @@ def labels_like_y(summaries):
     return merged_counts(summaries)[0]
 
 
-def network(summaries, classes, n_features, n_hidden):
-    """``(classes, layout, activation)`` of the network for these targets, as
+def network(summaries, classes, n_features, n_hidden, activation="logistic"):
+    """``(classes, layout, output, activation)`` of the network for these
+    targets, with ``n_hidden`` hidden units of the kind ``activation``, as
     `_targets.problem` decides them (``classes`` None: the labels of ``y``)."""
     dtype = np.dtype(summaries[0].dtype)
-    classes, Y, activation = _targets.encode_targets(
+    classes, Y, output = _targets.encode_targets(
         labels_like_y(summaries), classes, dtype
     )
-    return classes, _network.Layout(n_features, int(n_hidden), Y.shape[1]), activation
+    layout = _network.Layout(n_features, int(n_hidden), Y.shape[1])
+    return classes, layout, output, activation
 
 
 def problem(client, blocks, summaries, net, weighting):
     """The chunks ``blocks`` as parts for the network ``net`` (``(classes,
-    layout, activation)``), with the weights normalised over all of them as
-    `_targets.normalised_weights` normalises them in memory.
+    layout, output, activation)``), with the weights normalised over all of
+    them as `_targets.normalised_weights` normalises them in memory.
 
     ``weighting`` is ``(labels, class_weights)`` from `class_weights`, or
     ``(None, None)``.
     """
-    classes, layout, activation = net
+    classes, layout, output, activation = net
     labels, cw = weighting
     dtype = np.dtype(summaries[0].dtype)
     top, total = 1.0, float(sum(s.rows for s in summaries))
@@ -683,6 +690,7 @@ def problem(client, blocks, summaries, net, weighting):
         None,
         classes,
         layout,
+        output,
         activation,
         labels_like_y(summaries),
         parts,
@@ -713,7 +721,8 @@ class Objective:
 
     def __init__(self, data, l2):
         self.client, self.parts = data.client, data.parts
-        self.layout, self.activation, self.l2 = data.layout, data.activation, l2
+        self.layout, self.l2 = data.layout, l2
+        self.output, self.activation = data.output, data.activation
 
     def __call__(self, theta, rows=None, s_rows=None):
         if rows is not None:
@@ -730,7 +739,8 @@ class Objective:
         return float(tree_sum(self.client, self._map(part_loss, theta)))
 
     def _map(self, function, theta):
-        """Futures of ``function(theta, part, layout, activation)``, part by part.
+        """Futures of ``function(theta, part, layout, output, activation)``, part
+        by part.
 
         Small weights travel inside the tasks (one message each way); larger
         ones are scattered to every worker first, once.
@@ -744,6 +754,7 @@ class Objective:
             [weights] * len(self.parts),
             self.parts,
             layout=self.layout,
+            output=self.output,
             activation=self.activation,
             key=[
                 f"skbackprop-{function.__name__}-{uuid.uuid4().hex}" for _ in self.parts

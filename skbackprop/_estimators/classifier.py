@@ -557,7 +557,12 @@ class TwoLayerClassifier(
                 rng = copy.deepcopy(self._rng)
             theta, rule = self._start(data, rng, not first)
             with _training.Objective(
-                data.X, data.Y, data.layout, data.activation, self._l2(None)
+                data.X,
+                data.Y,
+                data.layout,
+                data.output,
+                self._l2(None),
+                data.activation,
             ) as objective:
                 epoch = self._epoch(objective, data, rule, rng)
                 with _training.quiet_floating_point():
@@ -686,12 +691,12 @@ class TwoLayerClassifier(
                 "y_val.to_dask_array(lengths=True), or scoring='loss'."
             )
         blocks, summaries = _distributed.build(client, X_val, y_val, sample_weight_val)
-        classes, layout, activation = net
+        classes, layout, output, _ = net
         _targets.check_targets(
             _distributed.labels_like_y(summaries),
             "y_val",
             classes,
-            layout.n_outputs > 1 and activation == _network.SIGMOID,
+            layout.n_outputs > 1 and output == _network.SIGMOID,
             owner="y",
         )
         return _distributed.problem(client, blocks, summaries, net, (None, None))
@@ -770,7 +775,12 @@ class TwoLayerClassifier(
         if isinstance(data, _distributed.ClusterProblem):
             return _distributed.Objective(data, self._l2(data.X.shape[0]))
         return _training.Objective(
-            data.X, data.Y, data.layout, data.activation, self._l2(data.X.shape[0])
+            data.X,
+            data.Y,
+            data.layout,
+            data.output,
+            self._l2(data.X.shape[0]),
+            data.activation,
         )
 
     def _epoch(self, objective, data, rule, rng):
@@ -1174,7 +1184,12 @@ class TwoLayerClassifier(
         with (
             _quiet(),
             _training.Objective(
-                data.X, data.Y, data.layout, data.activation, self._l2(X.shape[0])
+                data.X,
+                data.Y,
+                data.layout,
+                data.output,
+                self._l2(X.shape[0]),
+                data.activation,
             ) as objective,
         ):
             loss, grad = objective(theta, None, data.s)
@@ -1207,7 +1222,7 @@ def _weight_attributes(data, theta):
     return {
         "classes_": data.classes,
         "n_outputs_": data.layout.n_outputs,
-        "out_activation_": data.activation,
+        "out_activation_": data.output,
         "coefs_": [p.W1, p.W2],
         "intercepts_": [p.b1, p.b2],
     }

@@ -2,7 +2,7 @@
 network.
 
 - `Problem` holds the training arrays: inputs, 0/1 targets, normalised weights,
-  classes and the network's sizes; `problem` makes one.
+  classes, the network's sizes and its units; `problem` makes one.
 - `encode_targets` turns labels into the targets of the output units (one
   sigmoid unit for two classes, a softmax for more, a sigmoid unit per label of
   a multilabel indicator matrix); `check_targets` checks ``y`` against a network
@@ -26,28 +26,30 @@ from .._engine import network as _network
 
 
 class Problem(NamedTuple):
-    """The training arrays: inputs, targets, normalised weights and sizes."""
+    """The training arrays: inputs, targets, normalised weights, sizes and units
+    (the names of the rows of `units.OUTPUTS` and `units.ACTIVATIONS`)."""
 
     X: object
     Y: np.ndarray
     s: np.ndarray
     classes: np.ndarray
     layout: _network.Layout
+    output: str
     activation: str
     y: np.ndarray
 
 
-def problem(X, y, sample_weight, classes, n_hidden):
+def problem(X, y, sample_weight, classes, n_hidden, activation="logistic"):
     """Validated labels and weights as the arrays the numerics take.
 
     ``classes`` are the labels of ``y`` when None (see `encode_targets`); the
-    network has ``n_hidden`` hidden units.
+    network has ``n_hidden`` hidden units of the kind ``activation``.
     """
-    classes, Y, activation = encode_targets(y, classes, X.dtype)
+    classes, Y, output = encode_targets(y, classes, X.dtype)
     # int(): the parameter check lets True through as an int, numpy does not.
     layout = _network.Layout(X.shape[1], int(n_hidden), Y.shape[1])
     s = normalised_weights(sample_weight, X)
-    return Problem(X, Y, s, classes, layout, activation, y)
+    return Problem(X, Y, s, classes, layout, output, activation, y)
 
 
 def check_indicator(y, name):
@@ -79,7 +81,7 @@ def class_weighted(class_weight, y, sample_weight):
 
 
 def encode_targets(y, classes, dtype):
-    """Return ``(classes, Y, activation)``: labels, 0/1 targets, output units.
+    """Return ``(classes, Y, output)``: labels, 0/1 targets, output units.
 
     ``y`` is validated: 1-D labels or a multilabel indicator matrix. ``classes``
     are the labels of ``y`` unless given; then ``y`` must use only them. Two

@@ -41,10 +41,12 @@ def validator(estimator, data, validation, theta, held_out):
         classes early stopping's hold-out cannot take, for the messages.
     """
     X_val, y_val, sw_val = validation
-    val = _targets.problem(X_val, y_val, sw_val, data.classes, data.layout.n_hidden)
+    val = _targets.problem(
+        X_val, y_val, sw_val, data.classes, data.layout.n_hidden, data.activation
+    )
 
     def loss(theta):
-        args = theta, val.layout, val.X, val.Y, val.s, 0.0, val.activation
+        args = theta, val.layout, val.X, val.Y, val.s, 0.0, val.output, val.activation
         return run_forward(val.X.shape[0], val.layout, _network.loss, *args)
 
     return validator_of(estimator, data, val, loss, validation, theta, held_out)
