@@ -26,6 +26,7 @@ from .._cluster import distributed as _distributed
 from .._engine import backprop as _backprop
 from .._engine import network as _network
 from .._engine import workspace as _workspace
+from .._engine.units import ACTIVATIONS
 from .._training import callbacks as _callbacks
 from .._training import loops as _training
 from .._training import monitor as _monitor
@@ -43,9 +44,10 @@ class TwoLayerClassifier(
 ):
     """The lecture notes' two-layer sigmoid network, trained by backpropagation.
 
-    One hidden layer of ``n_hidden`` sigmoid units; one sigmoid output unit for two
-    classes, a softmax over K units for K > 2 classes, and one sigmoid unit per
-    label for multilabel targets. The weights minimise the weighted mean
+    One hidden layer of ``n_hidden`` sigmoid units (or tanh, ReLU or identity
+    units, see ``activation``); one sigmoid output unit for two classes, a
+    softmax over K units for K > 2 classes, and one sigmoid unit per label for
+    multilabel targets. The weights minimise the weighted mean
     cross-entropy plus an L2 term. On up to 10,000 samples the default solver is
     the notes' method: full-batch gradient descent
     ``w <- w - learning_rate * dC/dw`` (here with momentum), with the gradient
@@ -54,7 +56,23 @@ class TwoLayerClassifier(
     Parameters
     ----------
     n_hidden : int, default=32
-        Number of hidden sigmoid units, the notes' H.
+        Number of hidden units, the notes' H.
+
+    activation : {'logistic', 'tanh', 'relu', 'identity'}, default='logistic'
+        The hidden units ``h = g(a)``, with MLPClassifier's names: the notes'
+        sigmoid ``g(a) = 1 / (1 + e^-a)``, ``tanh(a)``, ``max(a, 0)``, or ``a``
+        itself (a linear network: a linear model of the inputs, as logistic or
+        softmax regression). The output units do not change. The initial
+        weights are MLPClassifier's for the unit: ``U(-r, r)`` with
+        ``r = sqrt(2 / (fan_in + fan_out))`` for ``'logistic'``, and Glorot and
+        Bengio's ``sqrt(6 / (fan_in + fan_out))`` for the others, which keeps
+        the scale of the sums and of the backpropagated deltas about the same
+        from layer to layer for units of slope 1 at 0; the same random numbers,
+        scaled. Training is the same whatever the unit: every solver, dask
+        collections, sparse and float32 data; ONNX export writes the unit as
+        ONNX's ``Sigmoid``, ``Tanh``, ``Relu`` or ``Identity``. Set it before
+        fitting: the methods of a fitted model compute the unit that the
+        parameter names, as MLPClassifier's do.
 
     learning_rate : float or 'auto', default='auto'
         Step size, the notes' alpha. ``'auto'`` is 2.0 for ``'gd'``, 0.1 for
@@ -245,11 +263,12 @@ class TwoLayerClassifier(
 
     Notes
     -----
-    With ``g(z) = 1 / (1 + e^-z)``, the network is
+    With the sigmoid ``g(z) = 1 / (1 + e^-z)`` and the hidden unit ``f`` of
+    ``activation`` (``g`` itself by default), the network is
 
     .. math::
 
-        h = g(X W_1 + b_1), \\qquad Z = h W_2 + b_2, \\qquad
+        h = f(X W_1 + b_1), \\qquad Z = h W_2 + b_2, \\qquad
         o = g(Z) \\text{ or } \\operatorname{softmax}(Z)
 
     and the minimised loss is
@@ -284,6 +303,7 @@ class TwoLayerClassifier(
 
     _parameter_constraints = {
         "n_hidden": [Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
         "learning_rate": [
             Interval(Real, 0, None, closed="neither"),
             StrOptions({"auto"}),
@@ -313,6 +333,7 @@ class TwoLayerClassifier(
         self,
         n_hidden=32,
         *,
+        activation="logistic",
         learning_rate="auto",
         solver="auto",
         l2="auto",
@@ -335,6 +356,7 @@ class TwoLayerClassifier(
         verbose=False,
     ):
         self.n_hidden = n_hidden
+        self.activation = activation
         self.learning_rate = learning_rate
         self.solver = solver
         self.l2 = l2
@@ -355,6 +377,11 @@ class TwoLayerClassifier(
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
+
+    def __setstate__(self, state):
+        # Models saved before the parameter existed have the notes' sigmoid units.
+        state.setdefault("activation", "logistic")
+        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -606,7 +633,11 @@ class TwoLayerClassifier(
             else:
                 classes = _targets.classes_of(y_like)
             net = _distributed.network(
-                summaries, classes, _distributed.n_features(X), self.n_hidden
+                summaries,
+                classes,
+                _distributed.n_features(X),
+                self.n_hidden,
+                self.activation,
             )
             weighting = _distributed.class_weights(self.class_weight, summaries)
             rng = check_random_state(self.random_state)
@@ -733,7 +764,9 @@ class TwoLayerClassifier(
         if continuing:
             theta = self._theta(data.X.dtype, data.layout, restart)
         else:
-            theta = _network.init_params(data.layout, rng, data.X.dtype)
+            theta = _network.init_params(
+                data.layout, rng, data.X.dtype, data.activation
+            )
         rule = self._solver().make_rule(self.get_params(deep=False))
         if continuing and rule is not None:
             rule.inherit(self._optimizer)
@@ -832,7 +865,7 @@ class TwoLayerClassifier(
         """`_targets.problem`, for a network of ``n_hidden`` hidden units (None:
         the parameter's)."""
         n_hidden = self.n_hidden if n_hidden is None else n_hidden
-        return _targets.problem(X, y, sample_weight, classes, n_hidden)
+        return _targets.problem(X, y, sample_weight, classes, n_hidden, self.activation)
 
     def _partial_fit_classes(self, classes, y, first):
         """The classes of the network that `partial_fit` trains, checked.
@@ -952,15 +985,17 @@ class TwoLayerClassifier(
     def _logits(self, X):
         X = self._validate_X(X)
         with _quiet():
-            return _backprop.logits(X, self._params())
+            return _backprop.logits(X, self._params(), self.activation)
 
     def _forward(self, function, X):
-        """``function(X, params)``, such as `_network.hidden`, on the BLAS
-        threads `_workspace.run_forward` decides."""
+        """``function(X, params, activation)``, such as `_network.hidden`, on the
+        BLAS threads `_workspace.run_forward` decides."""
         (m, H), K = self.coefs_[0].shape, self.coefs_[1].shape[1]
         layout, p = _network.Layout(m, H, K), self._params()
         with _quiet():
-            return _workspace.run_forward(X.shape[0], layout, function, X, p)
+            return _workspace.run_forward(
+                X.shape[0], layout, function, X, p, self.activation
+            )
 
     def _lazily(self, method, X):
         """``method`` of a dask ``X``: a dask array, computed chunk by chunk by
@@ -1038,7 +1073,9 @@ class TwoLayerClassifier(
             return self._lazily("predict_proba", X)
         X = self._validate_X(X)
         with _quiet():
-            return _backprop.probabilities(X, self._params(), self.out_activation_)
+            return _backprop.probabilities(
+                X, self._params(), self.out_activation_, self.activation
+            )
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities, computed from the logits.
@@ -1092,7 +1129,8 @@ class TwoLayerClassifier(
         return super().score(X, y, sample_weight=sample_weight)
 
     def hidden_activations(self, X):
-        """The hidden layer's sigmoid features ``h = g(X W1 + b1)``.
+        """The hidden layer's features ``h = f(X W1 + b1)``, ``f`` the unit of
+        ``activation`` (the notes' sigmoid by default).
 
         Parameters
         ----------
@@ -1103,7 +1141,9 @@ class TwoLayerClassifier(
         Returns
         -------
         h : ndarray of shape (n_samples, n_hidden)
-            Activation of each hidden unit, in (0, 1).
+            Activation of each hidden unit: in (0, 1) for ``'logistic'``,
+            (-1, 1) for ``'tanh'``, [0, inf) for ``'relu'``, any number for
+            ``'identity'``.
 
         Notes
         -----
