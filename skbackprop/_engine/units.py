@@ -1,23 +1,19 @@
-"""The units of the network as rows of two tables: hidden activations, and output
-units with their losses.
+"""The units of the network as rows of two tables, as scikit-learn's
+``neural_network/_base.py`` keeps them: `ACTIVATIONS`, the hidden units, and
+`OUTPUTS`, the output units with their losses.
 
-A hidden unit is a row of `ACTIVATIONS`, keyed by MLPClassifier's names: its
-function ``g``, applied in place to the hidden layer's sums with the bias added
-in the same pass, and its derivative, written from the unit's output
-``h = g(a)`` -- the chain rule then needs only the activations at hand, not the
-sums ``a`` -- as the multiplication of the hidden deltas by ``g'(a)`` in place;
-plus the scale of the initial weights suited to the unit. An output unit and its
-loss are a row of `OUTPUTS`, keyed by the names of ``out_activation_``: the
-outputs ``o`` from the logits ``Z`` (a new array, in place, and their
-logarithm), the loss of each sample computed from the logits so that it is
-finite wherever they are, and the output delta ``dL/dZ = o - Y``. Each output
-goes with the loss of its canonical link, for which the derivative of the loss
-cancels that of the unit, and the delta is ``o - Y`` for every row; a row also
-carries the fused form of the fast pass (loss and delta sharing their
-exponentials, in place) and, for a single unit, the form of one item in Python
-scalars for online learning. The plain maths (`network`) and every fast pass
-(`backprop`, `online`, and the cluster's parts through them) read these rows: a
-new unit is one more row.
+A hidden unit (an `Activation`, by MLPClassifier's names) is its function ``g``,
+applied in place with the bias added in the same pass; its derivative, written
+from the unit's output ``h = g(a)`` so that backpropagation needs only the
+activations at hand, applied in place to the hidden deltas; and the gain of its
+initial weights. An output unit (an `Output`, by the names of
+``out_activation_``) goes with the loss of its canonical link, whose derivative
+cancels the unit's: its outputs from the logits (new, in place, and their
+logarithm), each sample's loss from the logits (finite wherever they are), the
+delta ``dL/dZ = o - Y``, the fused loss and delta of the fast pass and, for a
+single unit, the form of one item in Python floats for online learning. The
+plain maths (`network`) and every fast pass (`backprop`, `online`, and through
+them the cluster's parts) read the rows: a new unit is one more row.
 
 Shapes are those of `network`: ``A`` and ``h`` are ``(n, H)``, ``Z``, ``o``,
 ``Y`` and the output deltas ``(n, K')``, ``s`` is ``(n,)``. Pure NumPy and
