@@ -78,8 +78,14 @@ def test_unit_is_its_closed_form(activation, size, dtype):
 
     # g'(a) is computed from the rounded h: it is exact to a few units of
     # rounding of 1 (every g' here is at most 1), so D g'(a) to as many of D.
+    derivative = row.derivative(h)
+    assert derivative.dtype == dtype
+    assert (np.abs(derivative - g_prime(a)) <= 4 * eps).all()
+    out = np.empty_like(h)
+    assert row.derivative(h, out=out) is out
+    assert_array_equal(out, derivative)
     D = rng.normal(size=size).astype(dtype)
-    got = row.derivative(h.copy(), D.copy())
+    got = row.backward(h.copy(), D.copy())
     assert got.dtype == dtype
     assert (np.abs(got - D * g_prime(a)) <= 4 * eps * np.abs(D)).all()
 
@@ -95,14 +101,15 @@ def test_derivative_from_the_output_is_the_central_difference(activation):
         return row.function(x.copy(), np.zeros(1))
 
     numeric = (g(a + eps) - g(a - eps)) / (2 * eps)
-    got = row.derivative(g(a), np.ones_like(a))
-    assert_allclose(got, numeric, rtol=1e-7, atol=1e-9)
+    assert_allclose(row.derivative(g(a)), numeric, rtol=1e-7, atol=1e-9)
+    assert_allclose(row.backward(g(a), np.ones_like(a)), numeric, rtol=1e-7, atol=1e-9)
 
 
 def test_relu_derivative_is_zero_at_the_kink():
     row = _units.ACTIVATIONS["relu"]
     h = row.function(np.array([-1.0, 0.0, 1e-300, 2.0]), np.zeros(1))
-    assert_array_equal(row.derivative(h, np.ones(4)), [0.0, 0.0, 1.0, 1.0])
+    assert_array_equal(row.derivative(h), [0.0, 0.0, 1.0, 1.0])
+    assert_array_equal(row.backward(h, np.ones(4)), [0.0, 0.0, 1.0, 1.0])
 
 
 @PROBLEMS

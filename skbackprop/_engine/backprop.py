@@ -185,7 +185,7 @@ def _block_loss_gradient(p, X, Y, s, units, block, dp, product, add=False, D1=No
     # written from the output h (for the sigmoid, h (1 - h)); h, not needed any
     # more, is the unit's scratch.
     np.matmul(D2, p.W2.T, out=D1)
-    hidden.derivative(h, D1)
+    hidden.backward(h, D1)
 
     # dC/dW1 = sum_i x_i^T D1_i, dC/db1 = sum_i D1_i
     if dp.W1 is not None:

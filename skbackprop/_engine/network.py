@@ -269,9 +269,8 @@ def loss_gradient(theta, layout, X, Y, s, l2, output, activation="logistic"):
     db2 = D2.sum(axis=0)  # dC/db_k = sum_i D2_ik, per output unit k
 
     # Hidden deltas D1 = dC/dA1: the chain rule back through Z = h W2 + b2 and
-    # h = g(A1), with g'(A1) written from h (for the sigmoid, h (1 - h)); h,
-    # needed no more, is overwritten.
-    D1 = g.derivative(h, D2 @ W2.T)  # D1_ij = sum_k D2_ik w_jk g'(a_ij)
+    # h = g(A1), with g'(A1) written from h (for the sigmoid, h (1 - h)).
+    D1 = (D2 @ W2.T) * g.derivative(h)  # D1_ij = sum_k D2_ik w_jk g'(a_ij)
     dW1 = X.T @ D1 + l2 * W1  # dC/dw_lj = sum_i x_il D1_ij + l2 w_lj
     db1 = D1.sum(axis=0)  # dC/db_j = sum_i D1_ij
 

@@ -24,10 +24,11 @@ class ItemLossGradient:
 
     A step of online learning on a small network is a few dozen calls of about a
     microsecond each, so what can be done once is done here once: the gradient
-    vector and its views, the units' functions, the BLAS routines. One output
-    unit with a form in scalars on dense ``X`` -- the notes' network -- takes
-    the notes' own per-item formulas (`_sigmoid_item`); any other network takes
-    `_backprop.loss_gradient` on the one row, with a workspace of one row.
+    vector and its views, two scratch vectors, the units' functions, the BLAS
+    routines. One output unit with a form in scalars on dense ``X`` -- the
+    notes' network -- takes the notes' own per-item formulas (`_sigmoid_item`);
+    any other network takes `_backprop.loss_gradient` on the one row, with a
+    workspace of one row.
 
     Parameters
     ----------
@@ -62,7 +63,8 @@ class ItemLossGradient:
             self.flat_dp = flat(dp)
             self.blas = BLAS[self.grad.dtype]
             self.g, self.g_prime = ACTIVATIONS[activation][:2]
-            self.h = np.empty(layout.n_hidden, X.dtype)  # scratch
+            H = layout.n_hidden
+            self.h, self.q = np.empty(H, X.dtype), np.empty(H, X.dtype)  # scratch
         else:
             self.work = Workspace(layout, 1, X.dtype)
             self.one = np.ones(1, X.dtype)  # the weight of the one row
@@ -94,11 +96,10 @@ class ItemLossGradient:
             self.theta, self.p = theta, self.layout.unpack(theta)
             self.w = self.p.W2[:, 0]
             self.flat_p = flat(self.p)
-        value = self._sigmoid_item(self.X[i], float(self.y[i]))
-        return (
-            _backprop.with_penalty(value, self.flat_p, self.flat_dp, self.l2),
-            self.grad,
-        )
+        value = self._sigmoid_item(self.X[i], self.y.item(i))  # y_i a Python float
+        if self.l2:  # the kernel's loss is a Python float already
+            value = _backprop.with_penalty(value, self.flat_p, self.flat_dp, self.l2)
+        return value, self.grad
 
     def _sigmoid_item(self, x, y):
         """The loss and gradient of one item as the notes derive them: ``x`` is
@@ -109,19 +110,20 @@ class ItemLossGradient:
         Products of a vector with a number, and the one dot product, are BLAS
         calls: on vectors this short they cost a third to half a NumPy call. The
         loss is a Python float whatever the dtype, as the other passes return.
-        The hidden delta is computed in the order of the full-batch pass.
         """
-        p, dp, w, blas, h = self.p, self.dp, self.w, self.blas, self.h
+        p, dp, w, h, q = self.p, self.dp, self.w, self.h, self.q
+        dot, copy, scal, _ = self.blas
         np.dot(x, p.W1, out=h)  # a_j = sum_l x_l w_lj + b_j, h_j = g(a_j)
         self.g(h, p.b1)
-        z = blas.dot(h, w) + float(p.b2[0])  # z = sum_j w_j h_j + b
+        z = dot(h, w) + p.b2.item()  # z = sum_j w_j h_j + b
         loss, delta = self.item(z, y)  # CE = log(1 + e^z) - y z, dCE/dz = o - y
 
-        blas.scal(delta, blas.copy(h, self.dw))  # dC/dw_j = (o - y) h_j
+        scal(delta, copy(h, self.dw))  # dC/dw_j = (o - y) h_j
         dp.b2[0] = delta  # dC/db = o - y
         d = dp.b1  # dC/db_j = (o - y) w_j g'(a_j), the hidden delta
-        np.multiply(w, delta, out=d)
-        self.g_prime(h, d)  # g'(a_j) from h_j (h (1 - h) for the sigmoid)
+        self.g_prime(h, q)  # g'(a_j) from h_j: h_j - h_j^2 for the sigmoid
+        np.multiply(w, q, out=d)
+        scal(delta, d)
         # dC/dw_lj = x_l (o - y) w_j g'(a_j): the outer product of x and d
         np.multiply(x[:, None], d, out=dp.W1)
         return loss

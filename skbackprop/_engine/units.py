@@ -5,15 +5,16 @@
 A hidden unit (an `Activation`, by MLPClassifier's names) is its function ``g``,
 applied in place with the bias added in the same pass; its derivative, written
 from the unit's output ``h = g(a)`` so that backpropagation needs only the
-activations at hand, applied in place to the hidden deltas; and the gain of its
-initial weights. An output unit (an `Output`, by the names of
-``out_activation_``) goes with the loss of its canonical link, whose derivative
-cancels the unit's: its outputs from the logits (new, in place, and their
-logarithm), each sample's loss from the logits (finite wherever they are), the
-delta ``dL/dZ = o - Y``, the fused loss and delta of the fast pass and, for a
-single unit, the form of one item in Python floats for online learning. The
-plain maths (`network`) and every fast pass (`backprop`, `online`, and through
-them the cluster's parts) read the rows: a new unit is one more row.
+activations at hand, as values and as the step back that multiplies the hidden
+deltas by it in place; and the gain of its initial weights. An output unit (an
+`Output`, by the names of ``out_activation_``) goes with the loss of its
+canonical link, whose derivative cancels the unit's: its outputs from the logits
+(new, in place, and their logarithm), each sample's loss from the logits (finite
+wherever they are), the delta ``dL/dZ = o - Y``, the fused loss and delta of the
+fast pass and, for a single unit, the form of one item in Python floats for
+online learning. The plain maths (`network`) and every fast pass (`backprop`,
+`online`, and through them the cluster's parts) read the rows: a new unit is one
+more row.
 
 Shapes are those of `network`: ``A`` and ``h`` are ``(n, H)``, ``Z``, ``o``,
 ``Y`` and the output deltas ``(n, K')``, ``s`` is ``(n,)``. Pure NumPy and
@@ -61,20 +62,26 @@ def sigmoid_of_negated(N):
 
 
 # --------------------------------------------------------------------------------------
-# Hidden units: h = g(A + b) in place of A, and D * g'(a) from h in place of D
+# Hidden units: h = g(A + b) in place of A; g'(a) from h; D * g'(a) in place of D
 # --------------------------------------------------------------------------------------
 def logistic(A, bias):
     """``h = g(A + bias)`` in place of ``A``, ``g`` the sigmoid (`sigmoid`)."""
     if A.size <= SMALL:
-        np.add(A, bias, out=A)
+        A += bias
         return expit(A, out=A)
     np.subtract(np.negative(bias), A, out=A)  # -a = -bias - A in one pass
     return sigmoid_of_negated(A)
 
 
-def logistic_derivative(h, D):
-    """``D * g'(a)`` in place of ``D``; ``h`` is overwritten."""
-    D *= h  # g'(a) = e^-a / (1 + e^-a)^2 = g(a) (1 - g(a)) = h (1 - h)
+def logistic_derivative(h, out=None):
+    """``g'(a)`` from ``h = g(a)``, written into ``out`` (a new array if None)."""
+    out = np.multiply(h, h, out=out)  # g'(a) = e^-a / (1 + e^-a)^2 = h (1 - h)
+    return np.subtract(h, out, out=out)  # = h - h^2: no scalar, cheap on short h
+
+
+def logistic_backward(h, D):
+    """``D * g'(a)`` in place of ``D``, as ``(D h) (1 - h)``; ``h`` is overwritten."""
+    D *= h  # g'(a) = h (1 - h)
     np.subtract(1.0, h, out=h)
     D *= h
     return D
@@ -82,40 +89,55 @@ def logistic_derivative(h, D):
 
 def tanh(A, bias):
     """``h = tanh(A + bias)`` in place of ``A``."""
-    np.add(A, bias, out=A)
+    A += bias
     return np.tanh(A, out=A)
 
 
-def tanh_derivative(h, D):
-    """``D * tanh'(a)`` in place of ``D``; ``h`` is overwritten."""
-    np.multiply(h, h, out=h)  # tanh'(a) = 1 / cosh(a)^2 = 1 - tanh(a)^2 = 1 - h^2
-    np.subtract(1.0, h, out=h)
-    D *= h
-    return D
+def tanh_derivative(h, out=None):
+    """``tanh'(a)`` from ``h = tanh(a)``, written into ``out`` (new if None)."""
+    out = np.multiply(h, h, out=out)  # tanh'(a) = 1 / cosh^2 a = 1 - tanh^2 a
+    return np.subtract(1.0, out, out=out)  # = 1 - h^2
 
 
 def relu(A, bias):
     """``h = max(A + bias, 0)`` in place of ``A``."""
-    np.add(A, bias, out=A)
+    A += bias
     return np.maximum(A, 0.0, out=A)
 
 
-def relu_derivative(h, D):
-    """``D * relu'(a)`` in place of ``D``; ``h`` is overwritten."""
-    np.greater(h, 0.0, out=h)  # relu'(a) = 1{a > 0} = 1{h > 0}; 0 at the kink a = 0
-    D *= h
-    return D
+def relu_derivative(h, out=None):
+    """``relu'(a)`` from ``h = max(a, 0)``, written into ``out`` (new if None)."""
+    out = np.empty_like(h) if out is None else out
+    return np.greater(h, 0.0, out=out)  # relu'(a) = 1{a > 0} = 1{h > 0}, 0 at a = 0
 
 
 def identity(A, bias):
     """``h = A + bias`` in place of ``A``."""
-    np.add(A, bias, out=A)
+    A += bias
     return A
 
 
-def identity_derivative(h, D):
-    """``D``, unchanged: ``identity'(a) = 1``."""
-    return D  # d a / d a = 1
+def identity_derivative(h, out=None):
+    """``identity'(a) = 1``, written into ``out`` (new if None)."""
+    out = np.empty_like(h) if out is None else out
+    out.fill(1.0)  # d a / d a = 1
+    return out
+
+
+def identity_backward(h, D):
+    """``D * 1``: ``D`` as it is."""
+    return D
+
+
+def backward_of(derivative):
+    """The `Activation.backward` of a unit: ``D *= derivative(h, out=h)``."""
+
+    def backward(h, D):
+        D *= derivative(h, out=h)
+        return D
+
+    backward.__doc__ = f"``D`` times `{derivative.__name__}`, in place."
+    return backward
 
 
 class Activation(NamedTuple):
@@ -127,9 +149,13 @@ class Activation(NamedTuple):
         ``function(A, bias)``: ``g(A + bias)`` in place of ``A``, returned;
         ``bias`` has one value per column.
     derivative : callable
-        ``derivative(h, D)``: ``D * g'(a)`` in place of ``D``, returned, with
-        ``g'(a)`` written from the unit's output ``h = g(a)``; ``h`` is
-        overwritten (backpropagation needs it no more).
+        ``derivative(h, out=None)``: ``g'(a)``, written from the unit's output
+        ``h = g(a)`` into ``out`` (which may be ``h``), or a new array.
+    backward : callable
+        ``backward(h, D)``: the chain rule's step back through the unit,
+        ``D * g'(a)`` in place of ``D``, returned, with ``g'(a)`` from ``h``;
+        ``h`` is overwritten (backpropagation needs it no more). The fast
+        pass's form, with no array of its own.
     init_gain : float
         The initial weights of each layer are drawn from ``U(-r, r)`` with
         ``r = sqrt(init_gain / (fan_in + fan_out))``, as MLPClassifier draws
@@ -138,16 +164,17 @@ class Activation(NamedTuple):
 
     function: object
     derivative: object
+    backward: object
     init_gain: float
 
 
 # The hidden units, by MLPClassifier's names. The gains are MLPClassifier's:
 # Glorot and Bengio's 6 for units of slope 1 at 0, and 2 for the sigmoid.
 ACTIVATIONS = {
-    "logistic": Activation(logistic, logistic_derivative, 2.0),
-    "tanh": Activation(tanh, tanh_derivative, 6.0),
-    "relu": Activation(relu, relu_derivative, 6.0),
-    "identity": Activation(identity, identity_derivative, 6.0),
+    "logistic": Activation(logistic, logistic_derivative, logistic_backward, 2.0),
+    "tanh": Activation(tanh, tanh_derivative, backward_of(tanh_derivative), 6.0),
+    "relu": Activation(relu, relu_derivative, backward_of(relu_derivative), 6.0),
+    "identity": Activation(identity, identity_derivative, identity_backward, 6.0),
 }
 
 
