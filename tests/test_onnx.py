@@ -141,6 +141,13 @@ def test_graph_computes_each_hidden_unit(onnxruntime, activation, kind, dtype):
     assert ((expected > 0.05) & (expected < 0.95)).mean() > 0.05
 
 
+def test_the_graph_has_the_unit_the_model_was_fitted_with(onnxruntime):
+    X, clf = problem("multiclass", activation="tanh")
+    clf.set_params(activation="relu")  # after the fit: not the model's units
+    label, proba = run(onnxruntime, to_onnx(clf, X[:1], options={"zipmap": False}), X)
+    assert_allclose(proba, clf.predict_proba(X), rtol=0, atol=1e-12)
+
+
 def test_every_hidden_unit_has_an_onnx_operator():
     assert set(HIDDEN_OPERATORS) == set(ACTIVATIONS)
 

@@ -469,6 +469,31 @@ def test_the_default_is_the_notes_network(iris):
     assert default.out_activation_ == "softmax"  # the output unit, not the hidden
 
 
+def test_a_fitted_model_predicts_with_the_unit_it_was_fitted_with(iris):
+    X, y = iris
+    clf = TwoLayerClassifier(n_hidden=5, activation="tanh", max_iter=20, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=UserWarning)
+        clf.fit(X, y)
+    h = np.tanh(X @ clf.coefs_[0] + clf.intercepts_[0])
+    proba = clf.predict_proba(X)
+    gradient = clf.loss_gradient(X, y)
+    clf.set_params(activation="relu")
+    assert_allclose(clf.hidden_activations(X), h, rtol=1e-13, atol=1e-15)
+    assert_array_equal(clf.predict_proba(X), proba)
+    loss, (coef_grads, intercept_grads) = clf.loss_gradient(X, y)
+    assert loss == gradient[0]
+    expected = gradient[1][0] + gradient[1][1]
+    for got, want in zip(coef_grads + intercept_grads, expected, strict=True):
+        assert_array_equal(got, want)
+    # a warm start trains on with the parameter's unit, and predicts with it
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=UserWarning)
+        clf.set_params(warm_start=True, max_iter=5).fit(X, y)
+    h = np.maximum(X @ clf.coefs_[0] + clf.intercepts_[0], 0)
+    assert_allclose(clf.hidden_activations(X), h, rtol=1e-13, atol=1e-15)
+
+
 @pytest.mark.parametrize("activation", ["softmax", "sigmoid", "Tanh", None])
 def test_an_unknown_unit_is_refused(iris, activation):
     X, y = iris
@@ -483,3 +508,6 @@ def test_a_model_pickled_before_the_parameter_has_the_notes_units():
         with open(path, "rb") as f:
             clf = pickle.load(f)
     assert clf.get_params()["activation"] == "logistic"
+    X = np.random.default_rng(0).normal(size=(5, clf.n_features_in_))
+    h = 1 / (1 + np.exp(-(X @ clf.coefs_[0] + clf.intercepts_[0])))
+    assert_allclose(clf.hidden_activations(X), h, rtol=1e-13)

@@ -5,10 +5,10 @@ input's precision (float32, or float64 for a ``DoubleTensorType`` input)::
 
     h = Sigmoid(X W1 + b1)      Z = h W2 + b2
 
-with the operator of the model's hidden unit (``activation``, by
-`HIDDEN_OPERATORS`) in place of ``Sigmoid``: ``Tanh``, ``Relu`` or
-``Identity``; and then the outputs of `TwoLayerClassifier.predict` and
-``predict_proba``:
+with the operator of the hidden unit the model was fitted with (its
+``activation``, by `HIDDEN_OPERATORS`) in place of ``Sigmoid``: ``Tanh``,
+``Relu`` or ``Identity``; and then the outputs of `TwoLayerClassifier.predict`
+and ``predict_proba``:
 
 - two classes: the scores ``S = [-Z, Z]``; ``Sigmoid(S)`` is
   ``[1 - g(z), g(z)]`` (exact where ``g(z)`` rounds to 1), and the label is
@@ -629,7 +629,7 @@ def _convert(scope, operator, container):
     b1, b2 = model.intercepts_
 
     # h = g(X W1 + b1), g the hidden unit; Z = h W2 + b2: the two layers.
-    hidden = HIDDEN_OPERATORS[model.activation]
+    hidden = HIDDEN_OPERATORS[model._fitted_activation]
     h = graph.node(hidden, graph.affine(operator.inputs[0].full_name, W1, b1))
     Z = graph.affine(h, W2, b2)
 

@@ -70,9 +70,10 @@ class TwoLayerClassifier(
         from layer to layer for units of slope 1 at 0; the same random numbers,
         scaled. Training is the same whatever the unit: every solver, dask
         collections, sparse and float32 data; ONNX export writes the unit as
-        ONNX's ``Sigmoid``, ``Tanh``, ``Relu`` or ``Identity``. Set it before
-        fitting: the methods of a fitted model compute the unit that the
-        parameter names, as MLPClassifier's do.
+        ONNX's ``Sigmoid``, ``Tanh``, ``Relu`` or ``Identity``. A fitted model
+        predicts with the unit it was fitted with, whatever the parameter has
+        been set to since (MLPClassifier reads the parameter); a warm start or
+        `partial_fit` trains on with the parameter's.
 
     learning_rate : float or 'auto', default='auto'
         Step size, the notes' alpha. ``'auto'`` is 2.0 for ``'gd'``, 0.1 for
@@ -381,6 +382,8 @@ class TwoLayerClassifier(
     def __setstate__(self, state):
         # Models saved before the parameter existed have the notes' sigmoid units.
         state.setdefault("activation", "logistic")
+        if "coefs_" in state:
+            state.setdefault("_fitted_activation", "logistic")
         super().__setstate__(state)
 
     def __sklearn_tags__(self):
@@ -861,11 +864,14 @@ class TwoLayerClassifier(
             X = X.tocsr()  # rows are sliced
         return X, y
 
-    def _problem(self, X, y, sample_weight, classes=None, n_hidden=None):
-        """`_targets.problem`, for a network of ``n_hidden`` hidden units (None:
-        the parameter's)."""
+    def _problem(
+        self, X, y, sample_weight, classes=None, n_hidden=None, activation=None
+    ):
+        """`_targets.problem`, for a network of ``n_hidden`` hidden units of the
+        kind ``activation`` (None: the parameters')."""
         n_hidden = self.n_hidden if n_hidden is None else n_hidden
-        return _targets.problem(X, y, sample_weight, classes, n_hidden, self.activation)
+        activation = self.activation if activation is None else activation
+        return _targets.problem(X, y, sample_weight, classes, n_hidden, activation)
 
     def _partial_fit_classes(self, classes, y, first):
         """The classes of the network that `partial_fit` trains, checked.
@@ -985,16 +991,17 @@ class TwoLayerClassifier(
     def _logits(self, X):
         X = self._validate_X(X)
         with _quiet():
-            return _backprop.logits(X, self._params(), self.activation)
+            return _backprop.logits(X, self._params(), self._fitted_activation)
 
     def _forward(self, function, X):
-        """``function(X, params, activation)``, such as `_network.hidden`, on the
-        BLAS threads `_workspace.run_forward` decides."""
+        """``function(X, params, activation)``, such as `_network.hidden`, with
+        the fitted hidden units, on the BLAS threads `_workspace.run_forward`
+        decides."""
         (m, H), K = self.coefs_[0].shape, self.coefs_[1].shape[1]
         layout, p = _network.Layout(m, H, K), self._params()
         with _quiet():
             return _workspace.run_forward(
-                X.shape[0], layout, function, X, p, self.activation
+                X.shape[0], layout, function, X, p, self._fitted_activation
             )
 
     def _lazily(self, method, X):
@@ -1074,7 +1081,7 @@ class TwoLayerClassifier(
         X = self._validate_X(X)
         with _quiet():
             return _backprop.probabilities(
-                X, self._params(), self.out_activation_, self.activation
+                X, self._params(), self.out_activation_, self._fitted_activation
             )
 
     def predict_log_proba(self, X):
@@ -1217,9 +1224,12 @@ class TwoLayerClassifier(
         check_is_fitted(self)
         X, y = self._validate_Xy(X, y, reset=False)
         self._check_fitted_targets(y)
-        # At the fitted weights, even if n_hidden was set to another value since.
+        # At the fitted weights and units, even if n_hidden or activation was set
+        # to another value since.
         n_hidden = self.coefs_[0].shape[1]
-        data = self._problem(X, y, sample_weight, self.classes_, n_hidden)
+        data = self._problem(
+            X, y, sample_weight, self.classes_, n_hidden, self._fitted_activation
+        )
         theta = self._theta(X.dtype, data.layout)
         with (
             _quiet(),
@@ -1263,6 +1273,7 @@ def _weight_attributes(data, theta):
         "classes_": data.classes,
         "n_outputs_": data.layout.n_outputs,
         "out_activation_": data.output,
+        "_fitted_activation": data.activation,  # the hidden units predicted with
         "coefs_": [p.W1, p.W2],
         "intercepts_": [p.b1, p.b2],
     }
