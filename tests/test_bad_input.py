@@ -518,6 +518,7 @@ def test_feature_names_mismatch_at_predict_warns(iris, fitted_blob, fitted_with_
 # wrong type, unknown value, and the edges of its range.
 INVALID_PARAMS = {
     "n_hidden": [-1, 0, 2.5, "64", None, [8]],
+    "activation": ["softmax", "sigmoid", "Tanh", "", None, 1],
     "learning_rate": [-1.0, 0, "fast", None, np.nan, np.inf],
     "solver": ["newton", "", None, 1, "GD"],
     "l2": [-1e-3, "big", None, np.nan, np.inf],

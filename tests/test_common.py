@@ -7,6 +7,7 @@ from sklearn.utils.estimator_checks import (
 )
 
 from skbackprop import TwoLayerClassifier
+from skbackprop._engine.units import ACTIVATIONS
 
 ESTIMATORS = [TwoLayerClassifier()]
 
@@ -23,6 +24,24 @@ ESTIMATORS = [TwoLayerClassifier()]
 )
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=lambda est: {})
 def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+# The other hidden units, with the same defaults. Their slope at 0 is 1, the
+# sigmoid's 1/4: the default step, chosen for the sigmoid on standardized data,
+# diverges on more of the checks' small sets, scaled or not, and says so. What
+# is checked here is that no check fails.
+@pytest.mark.filterwarnings(
+    "ignore:Training diverged:sklearn.exceptions.ConvergenceWarning"
+)
+@pytest.mark.filterwarnings(
+    "ignore:solver='gd' reached max_iter:sklearn.exceptions.ConvergenceWarning"
+)
+@parametrize_with_checks(
+    [TwoLayerClassifier(activation=name) for name in ACTIVATIONS if name != "logistic"],
+    expected_failed_checks=lambda est: {},
+)
+def test_sklearn_compatible_with_each_hidden_unit(estimator, check):
     check(estimator)
 
 

@@ -13,6 +13,7 @@ import threading
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from _helpers import PREDICTION_METHODS, local_cluster
 from _optional import require
 from numpy.testing import assert_allclose, assert_array_equal
@@ -20,6 +21,7 @@ from sklearn.datasets import make_classification
 
 from skbackprop import TwoLayerClassifier
 from skbackprop._cluster import distributed as _distributed
+from skbackprop._engine.units import ACTIVATIONS
 from skbackprop._training.callbacks import AVAILABLE
 from skbackprop._training.solvers import MINIBATCH_SAMPLES
 
@@ -74,10 +76,11 @@ def assert_same_model(expected, got, rtol=EXACT):
 # --------------------------------------------------------------------------------------
 # The model of the in-memory fit
 # --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
 @pytest.mark.parametrize("solver", ["gd", "lbfgs"])
-def test_fit_is_the_in_memory_fit(client, data, solver):
+def test_fit_is_the_in_memory_fit(client, data, solver, activation):
     X, y = data
-    params = dict(PARAMS, solver=solver)
+    params = dict(PARAMS, solver=solver, activation=activation)
     expected = TwoLayerClassifier(**params).fit(X, y)
     with distributed.get_task_stream(client) as tasks:
         got = TwoLayerClassifier(**params).fit(*_dask(X, y))
@@ -170,6 +173,21 @@ def test_float32_stays_float32(client, data):
     X = X.astype(np.float32)
     expected = TwoLayerClassifier(**PARAMS).fit(X, y)
     got = TwoLayerClassifier(**PARAMS).fit(*_dask(X, y))
+    assert got.coefs_[0].dtype == np.float32
+    assert_same_model(expected, got, rtol=1e-4)  # float32 sums in another order
+
+
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
+def test_sparse_float32_chunks_of_each_hidden_unit(client, data, activation):
+    X, y = data
+    X = X.astype(np.float32)
+    X[np.abs(X) < 1.0] = 0.0  # two thirds of the entries
+    # A step small enough for a smooth descent: float32's roundings, summed in
+    # another order, then stay as small as they are.
+    params = dict(PARAMS, activation=activation, learning_rate=0.5)
+    expected = TwoLayerClassifier(**params).fit(sp.csr_matrix(X), y)
+    Xd, yd = _dask(X, y)
+    got = TwoLayerClassifier(**params).fit(Xd.map_blocks(sp.csr_matrix), yd)
     assert got.coefs_[0].dtype == np.float32
     assert_same_model(expected, got, rtol=1e-4)  # float32 sums in another order
 

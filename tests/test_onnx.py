@@ -18,6 +18,8 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 import skbackprop
 from skbackprop import TwoLayerClassifier, onnx_inputs, to_onnx
+from skbackprop._deploy.onnx import HIDDEN_OPERATORS
+from skbackprop._engine.units import ACTIVATIONS
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -42,9 +44,10 @@ def run(onnxruntime, onx, X):
     return session.run(None, onnx_inputs(onx, X))
 
 
-def problem(kind, labels="int", n_classes=3):
+def problem(kind, labels="int", n_classes=3, activation="logistic"):
     """Data and a fitted classifier: ``kind`` is 'binary', 'multiclass' or
-    'multilabel'; labels are integers or strings."""
+    'multilabel'; labels are integers or strings; the hidden units are
+    ``activation``."""
     if kind == "multilabel":
         X, y = make_multilabel_classification(
             300, 6, n_classes=n_classes, random_state=0
@@ -56,8 +59,10 @@ def problem(kind, labels="int", n_classes=3):
         )
         y = LABELS[y] if labels == "str" else 10 * y - 7
     X = StandardScaler().fit_transform(X)
-    clf = TwoLayerClassifier(n_hidden=8, max_iter=150, random_state=0).fit(X, y)
-    return X, clf
+    clf = TwoLayerClassifier(
+        n_hidden=8, activation=activation, max_iter=150, random_state=0
+    )
+    return X, clf.fit(X, y)
 
 
 @pytest.fixture(scope="module")
@@ -113,6 +118,38 @@ def test_graph_gives_our_labels_and_probabilities(
     assert_allclose(proba, clf.predict_proba(X), rtol=0, atol=tolerance)
     if zipmap is False:
         assert proba.dtype == dtype
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "multilabel"])
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
+def test_graph_computes_each_hidden_unit(onnxruntime, activation, kind, dtype):
+    X, clf = problem(kind, activation=activation)
+    X = X.astype(dtype)
+
+    onx = to_onnx(clf, X[:1], options={"zipmap": False})
+    label, proba = run(onnxruntime, onx, X)
+
+    first = next(node for node in onx.graph.node if node.op_type == "Add")
+    hidden = next(node for node in onx.graph.node if first.output[0] in node.input)
+    operator = HIDDEN_OPERATORS[activation]
+    # skl2onnx leaves Identity nodes out of the graph it writes: h is X W1 + b1
+    assert hidden.op_type == ("MatMul" if operator == "Identity" else operator)
+    assert_array_equal(label, clf.predict(X))
+    expected = clf.predict_proba(X)
+    assert_allclose(proba, expected, rtol=0, atol=TOLERANCE[dtype])
+    assert ((expected > 0.05) & (expected < 0.95)).mean() > 0.05
+
+
+def test_the_graph_has_the_unit_the_model_was_fitted_with(onnxruntime):
+    X, clf = problem("multiclass", activation="tanh")
+    clf.set_params(activation="relu")  # after the fit: not the model's units
+    label, proba = run(onnxruntime, to_onnx(clf, X[:1], options={"zipmap": False}), X)
+    assert_allclose(proba, clf.predict_proba(X), rtol=0, atol=1e-12)
+
+
+def test_every_hidden_unit_has_an_onnx_operator():
+    assert set(HIDDEN_OPERATORS) == set(ACTIVATIONS)
 
 
 def test_probabilities_are_not_all_certain(fitted):

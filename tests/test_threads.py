@@ -24,6 +24,7 @@ from threadpoolctl import threadpool_limits
 from skbackprop import TwoLayerClassifier
 from skbackprop._engine import backprop as _backprop
 from skbackprop._engine import network as _network
+from skbackprop._engine import units as _units
 from skbackprop._engine import workspace as _workspace
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -74,10 +75,11 @@ def in_forward(monkeypatch):
         function = getattr(_network, name)
         monkeypatch.setattr(_network, name, recorder.wrap(function))
     # the logits: of a block or less by the plain forward pass, of more rows
-    # block by block (each block's sigmoid)
-    for name in ("forward", "sigmoid_of_negated"):
-        function = getattr(_backprop, name)
-        monkeypatch.setattr(_backprop, name, recorder.wrap(function))
+    # block by block (each block's hidden units, a row of the table)
+    monkeypatch.setattr(_backprop, "forward", recorder.wrap(_backprop.forward))
+    for name, row in _units.ACTIVATIONS.items():
+        wrapped = row._replace(function=recorder.wrap(row.function))
+        monkeypatch.setitem(_units.ACTIVATIONS, name, wrapped)
     return recorder
 
 

@@ -46,7 +46,8 @@ class Case:
         return _network.Layout(self.m, self.H, self.n_outputs)
 
     @property
-    def activation(self):
+    def output(self):
+        """The output units: one sigmoid for two classes, else a softmax."""
         return _network.SIGMOID if self.K == 2 else _network.SOFTMAX
 
     @property
@@ -172,7 +173,7 @@ def training_loss(case, X, y, W1, b1, W2, b2):
     Y = _network.targets(y, case.K, float)
     s = np.full(case.n, 1.0 / case.n)
     X, theta = X.astype(float, copy=False), theta.astype(float, copy=False)
-    return _network.loss(theta, case.layout, X, Y, s, 0.0, case.activation)
+    return _network.loss(theta, case.layout, X, Y, s, 0.0, case.output)
 
 
 def log_loss(proba, y):

@@ -88,7 +88,7 @@ def evaluation_times(client, X, y, layout, chunks, repeats):
     Y = _network.targets(np.searchsorted(classes, y), len(classes), X.dtype)
     s = np.full(n, 1.0 / n)
     times = {}
-    with _training.Objective(X, Y, layout, _activation(classes), 0.0) as in_memory:
+    with _training.Objective(X, Y, layout, _output(classes), 0.0) as in_memory:
         for count in chunks:
             rows = -(-n // count)
             Xd = da.from_array(X, chunks=(rows, X.shape[1]))
@@ -112,7 +112,7 @@ def evaluation_times(client, X, y, layout, chunks, repeats):
     return times
 
 
-def _activation(classes):
+def _output(classes):
     return _network.SIGMOID if len(classes) == 2 else _network.SOFTMAX
 
 

@@ -290,6 +290,7 @@ class ClusterProblem(NamedTuple):
     s: None
     classes: np.ndarray
     layout: _network.Layout
+    output: str
     activation: str
     y: np.ndarray  # `_rules.like_y`
     parts: list
@@ -303,7 +304,7 @@ def problem(client, data, net, weights, validation=False):
     class weights ``weights`` (`_rules.ClassWeights`, or None), checked by
     `_rules.check_weights` (``validation``: they are those of a validation set)
     and normalised over all chunks as in memory."""
-    classes, layout, activation = net
+    classes, layout, output, activation = net
     blocks, dtype = data.blocks, data.dtype
     summary = _rules.merge_weights(
         client.gather(client.map(weight_summary, blocks, weights=weights))
@@ -329,6 +330,7 @@ def problem(client, data, net, weights, validation=False):
         None,
         classes,
         layout,
+        output,
         activation,
         _rules.like_y(data.summary),
         parts,
@@ -355,7 +357,8 @@ class Objective:
 
     def __init__(self, data, l2):
         self.client, self.parts = data.client, data.parts
-        self.layout, self.activation, self.l2 = data.layout, data.activation, l2
+        self.layout, self.l2 = data.layout, l2
+        self.output, self.activation = data.output, data.activation
 
     def __call__(self, theta, rows=None, s_rows=None):
         if rows is not None:
@@ -372,7 +375,8 @@ class Objective:
         return float(tree_sum(self.client, self._map(part_loss, theta)))
 
     def _map(self, function, theta):
-        """Futures of ``function(theta, part, layout, activation)``, part by part.
+        """Futures of ``function(theta, part, layout, output, activation)``, part
+        by part.
 
         Small weights travel inside the tasks (one message each way); larger
         ones are scattered to every worker first, once.
@@ -386,6 +390,7 @@ class Objective:
             [weights] * len(self.parts),
             self.parts,
             layout=self.layout,
+            output=self.output,
             activation=self.activation,
             key=[
                 f"skbackprop-{function.__name__}-{uuid.uuid4().hex}" for _ in self.parts
@@ -417,23 +422,24 @@ def tree_sum(client, futures):
     return add(*client.gather(futures))
 
 
-def part_loss_gradient(theta, part, layout, activation):
+def part_loss_gradient(theta, part, layout, output, activation):
     """The part's share ``sum_i s_i CE_i`` of the loss, and of its gradient (the
     L2 term is the client's, added once)."""
     if not len(part.y):
         return 0.0, np.zeros_like(theta)
     theta = aligned(theta, theta.dtype)
     return _backprop.loss_gradient(
-        theta, layout, part.X, part.Y, part.s, 0.0, activation
+        theta, layout, part.X, part.Y, part.s, 0.0, output, activation=activation
     )
 
 
-def part_loss(theta, part, layout, activation):
+def part_loss(theta, part, layout, output, activation):
     """The part's share of the cross-entropy, as `_network.loss` computes it."""
     if not len(part.y):
         return 0.0
     theta = aligned(theta, theta.dtype)
-    return _network.loss(theta, layout, part.X, part.Y, part.s, 0.0, activation)
+    args = theta, layout, part.X, part.Y, part.s, 0.0, output, activation
+    return _network.loss(*args)
 
 
 def add(*shares):

@@ -5,7 +5,10 @@ input's precision (float32, or float64 for a ``DoubleTensorType`` input)::
 
     h = Sigmoid(X W1 + b1)      Z = h W2 + b2
 
-and then the outputs of `TwoLayerClassifier.predict` and ``predict_proba``:
+with the operator of the hidden unit the model was fitted with (its
+``activation``, by `HIDDEN_OPERATORS`) in place of ``Sigmoid``: ``Tanh``,
+``Relu`` or ``Identity``; and then the outputs of `TwoLayerClassifier.predict`
+and ``predict_proba``:
 
 - two classes: the scores ``S = [-Z, Z]``; ``Sigmoid(S)`` is
   ``[1 - g(z), g(z)]`` (exact where ``g(z)`` rounds to 1), and the label is
@@ -38,6 +41,13 @@ import json
 import numpy as np
 
 ALIAS = "SkbackpropTwoLayerClassifier"
+# The ONNX operator of each hidden unit of `units.ACTIVATIONS`, by its name.
+HIDDEN_OPERATORS = {
+    "logistic": "Sigmoid",
+    "tanh": "Tanh",
+    "relu": "Relu",
+    "identity": "Identity",
+}
 _COLUMNS = "skbackprop.columns"  # metadata: the DataFrame column of each input
 _MISSING = "skbackprop.missing_string"  # metadata: the string that means missing
 # skl2onnx's options of classifiers: zipmap, and nocl (labels are class indices).
@@ -618,8 +628,9 @@ def _convert(scope, operator, container):
     W1, W2 = model.coefs_
     b1, b2 = model.intercepts_
 
-    # h = g(X W1 + b1); Z = h W2 + b2: the two layers of the network.
-    h = graph.node("Sigmoid", graph.affine(operator.inputs[0].full_name, W1, b1))
+    # h = g(X W1 + b1), g the hidden unit; Z = h W2 + b2: the two layers.
+    hidden = HIDDEN_OPERATORS[model._fitted_activation]
+    h = graph.node(hidden, graph.affine(operator.inputs[0].full_name, W1, b1))
     Z = graph.affine(h, W2, b2)
 
     label, proba = (output.full_name for output in operator.outputs)

@@ -5,7 +5,9 @@ in matrix form -- and is tested against it; what it adds is speed. The rows are
 visited in blocks, on the chunks and threads of a `_workspace.Workspace`; each
 block's forward and backward pass is fused into a few in-place NumPy and BLAS
 calls on scratch arrays, with no copy of ``X`` and float32 kept as float32.
-Shapes are those of `_network`.
+The units are the rows of `units` named by ``activation`` (the hidden layer)
+and ``output`` (the output layer and its loss), as in `_network`. Shapes are
+those of `_network`.
 
 Sparse ``X`` (wide, with few nonzeros per row) takes the same blocks for
 everything but ``dC/dW1 = X^T D1``: the blocks keep their hidden deltas ``D1``
@@ -16,36 +18,35 @@ block, and no chunk or thread needs an array of the size of ``W1``.
 
 import numpy as np
 from scipy.sparse import csr_matrix
-from scipy.special import expit
 
 from .blas import axpy, flat
 from .network import (
-    SIGMOID,
-    SMALL,
-    SOFTMAX,
     Layout,
     forward,
-    output,
     penalty,
     per_class,
     product,
-    sigmoid,
-    sigmoid_of_negated,
     sparse_product,
 )
+from .network import output as plain_output  # the parameter is `output`
+from .units import ACTIVATIONS, OUTPUTS
 from .workspace import Workspace, block_rows, row_nonzeros, run_forward
 
 
 # --------------------------------------------------------------------------------------
 # Backpropagation
 # --------------------------------------------------------------------------------------
-def loss_gradient(theta, layout, X, Y, s, l2, activation, *, out=None, work=None):
+def loss_gradient(
+    theta, layout, X, Y, s, l2, output, *, activation="logistic", out=None, work=None
+):
     """Loss and its gradient with respect to ``theta``, by backpropagation.
 
     Returns ``(loss, grad)`` with ``grad`` laid out like ``theta``: ``out`` when
     given (it is overwritten), else a new vector. ``s`` must sum to one, so the
     loss is the weighted mean over items; with ``s_i = 1/n`` the gradient is the
-    notes' sum divided by n.
+    notes' sum divided by n. ``output`` names the output units and their loss
+    (a row of `units.OUTPUTS`), ``activation`` the hidden units (a row of
+    `units.ACTIVATIONS`).
 
     The loss and the gradient are sums over rows, computed block of rows by block
     of rows on the chunks and threads of ``work``, a `_workspace.Workspace` made
@@ -58,24 +59,27 @@ def loss_gradient(theta, layout, X, Y, s, l2, activation, *, out=None, work=None
             layout, X.shape[0], theta.dtype, row_nonzeros=row_nonzeros(X)
         ) as work:
             return loss_gradient(
-                theta, layout, X, Y, s, l2, activation, out=out, work=work
-            )
+                theta, layout, X, Y, s, l2, output,
+                activation=activation, out=out, work=work,
+            )  # fmt: skip
     grad = np.empty_like(theta) if out is None else out
+    units = ACTIVATIONS[activation], OUTPUTS[output]
     if isinstance(X, np.ndarray):  # validated X is an array or sparse
         scratch = work.scratch(Scratch)
-        value = _dense_loss_gradient(theta, X, Y, s, activation, work, scratch, grad)
+        value = _dense_loss_gradient(theta, X, Y, s, units, work, scratch, grad)
     else:
         scratch = work.scratch(SparseScratch)
-        value = _sparse_loss_gradient(theta, X, Y, s, activation, work, scratch, grad)
+        value = _sparse_loss_gradient(theta, X, Y, s, units, work, scratch, grad)
     if l2:
         p, dp = scratch.unpack(theta), scratch.unpack(grad)
         value = with_penalty(value, flat(p), flat(dp), l2)
     return float(value), grad
 
 
-def _dense_loss_gradient(theta, X, Y, s, activation, work, scratch, grad):
+def _dense_loss_gradient(theta, X, Y, s, units, work, scratch, grad):
     """``sum_i s_i CE_i``, and its gradient written to ``grad``, for dense ``X``:
-    each chunk sums the whole gradient of its rows."""
+    each chunk sums the whole gradient of its rows. ``units`` is the pair of
+    rows ``(hidden, output)`` of `units.ACTIVATIONS` and `units.OUTPUTS`."""
     p, rows = scratch.unpack(theta), work.rows
 
     def chunk(start, stop, grad, slot):
@@ -85,14 +89,14 @@ def _dense_loss_gradient(theta, X, Y, s, activation, work, scratch, grad):
         for first in range(start, stop, rows):
             i = slice(first, min(first + rows, stop))
             value += _block_loss_gradient(
-                p, X[i], Y[i], s[i], activation, block, dp, np.matmul, first > start
+                p, X[i], Y[i], s[i], units, block, dp, np.matmul, first > start
             )
         return value
 
     return work.run(chunk, grad, X.shape[0])
 
 
-def _sparse_loss_gradient(theta, X, Y, s, activation, work, scratch, grad):
+def _sparse_loss_gradient(theta, X, Y, s, units, work, scratch, grad):
     """``sum_i s_i CE_i``, and its gradient written to ``grad``, for sparse ``X``.
 
     The chunks sum the gradient of ``b1``, ``W2`` and ``b2`` -- the tail of
@@ -111,7 +115,7 @@ def _sparse_loss_gradient(theta, X, Y, s, activation, work, scratch, grad):
             i = slice(first, min(first + rows, stop))
             X_i = rows_of(X, i.start, i.stop)
             value += _block_loss_gradient(
-                p, X_i, Y[i], s[i], activation, block, dq, sparse_product,
+                p, X_i, Y[i], s[i], units, block, dq, sparse_product,
                 first > start, D1=D1[i],
             )  # fmt: skip
         return value
@@ -145,27 +149,22 @@ def with_penalty(value, p, dp, l2):
     return float(value)
 
 
-def _block_loss_gradient(
-    p, X, Y, s, activation, block, dp, product, add=False, D1=None
-):
+def _block_loss_gradient(p, X, Y, s, units, block, dp, product, add=False, D1=None):
     """The share ``sum_i s_i CE_i`` of the loss of the rows of one block.
 
     Their gradient is written to the views ``dp``, or added to them if ``add``;
-    ``block`` holds the scratch arrays. ``product`` is `np.matmul`, or
-    `sparse_product` for sparse ``X``. If ``D1`` is given, the hidden deltas
+    ``block`` holds the scratch arrays; ``units`` is the pair of rows
+    ``(hidden, output)`` of the tables of `units`. ``product`` is `np.matmul`,
+    or `sparse_product` for sparse ``X``. If ``D1`` is given, the hidden deltas
     are written there and ``dp.W1`` is left to the caller (None).
     """
     r = X.shape[0]
     h, D1_block, Z, T = block.rows(r)
     D1 = D1_block if D1 is None else D1
+    hidden, output = units
 
-    product(X, p.W1, out=h)  # A1 = X W1 + b1, h = g(A1)
-    if h.size <= SMALL:
-        np.add(h, p.b1, out=h)
-        expit(h, out=h)
-    else:
-        np.subtract(np.negative(p.b1), h, out=h)  # -A1 = -b1 - X W1 in one pass
-        sigmoid_of_negated(h)
+    product(X, p.W1, out=h)  # A1 = X W1 + b1, h = g(A1), the bias added in place
+    hidden.function(h, p.b1)
     np.matmul(h, p.W2, out=Z)  # Z = h W2 + b2
     np.add(Z, p.b2, out=Z)
 
@@ -173,7 +172,7 @@ def _block_loss_gradient(
     # canonical pairs -- sigmoid with binary cross-entropy, softmax with categorical
     # cross-entropy -- dCE/dZ = o - y: the derivative of the link cancels the
     # derivative of the log (the notes' (o_i - y_i)).
-    value = _weighted_cross_entropy_and_residual(Z, Y, s, activation, T, block)
+    value = output.loss_and_delta(Z, Y, s, T, block)
     D2 = Z
     D2 *= s[:, None]  # weighted mean: item i counts s_i
 
@@ -182,55 +181,17 @@ def _block_loss_gradient(
     _product_into(dp.W2, np.matmul, h.T, D2, block.W2, add)
     _column_sums_into(dp.b2, D2, block.ones[:r], add)
 
-    # Chain rule into the hidden layer: dC/dA1 = (D2 W2^T) * g'(A1), and
-    # g'(A1) = g(A1)(1 - g(A1)) = h (1 - h), written from the output h.
+    # Chain rule into the hidden layer: dC/dA1 = (D2 W2^T) * g'(A1), with g'(A1)
+    # written from the output h (for the sigmoid, h (1 - h)); h, not needed any
+    # more, is the unit's scratch.
     np.matmul(D2, p.W2.T, out=D1)
-    D1 *= h
-    np.subtract(1.0, h, out=h)  # h is not needed any more: reuse it for 1 - h
-    D1 *= h
+    hidden.backward(h, D1)
 
     # dC/dW1 = sum_i x_i^T D1_i, dC/db1 = sum_i D1_i
     if dp.W1 is not None:
         _product_into(dp.W1, product, X.T, D1, block.W1, add)
     _column_sums_into(dp.b1, D1, block.ones[:r], add)
     return value
-
-
-def _weighted_cross_entropy_and_residual(Z, Y, s, activation, T, block):
-    """Return ``sum_i s_i CE_i`` and replace ``Z`` by the residual ``o - Y``.
-
-    As `_network.cross_entropy` and `_network.output`, sharing the exponentials;
-    ``T`` is scratch shaped like ``Z``. Sums along the short rows of ``Z`` are
-    products with a vector of ones: NumPy's row reductions over a few columns
-    cost several times more (docs/performance.rst).
-    """
-    if activation == SIGMOID:
-        # CE = log(1 + e^z) - y z per sigmoid unit, summed over the units
-        np.logaddexp(0.0, Z, out=T)
-        T -= np.multiply(Y, Z)
-        value = np.vdot(s, T) if T.shape[1] == 1 else np.add.reduce(s @ T)
-        sigmoid(Z, out=Z)  # o = g(z)
-    else:
-        r = len(Z)
-        Z -= _row_max(Z, block.r1[:r])[:, None]  # softmax(z) = softmax(z - max z)
-        z_y = np.add.reduce(s @ np.multiply(Y, Z, out=T))  # sum_i s_i z_i[y_i]
-        np.exp(Z, out=Z)
-        total = np.matmul(Z, block.ones[: Z.shape[1]], out=block.r2[:r])  # sum e^z
-        Z /= total[:, None]  # o = softmax(z)
-        value = s @ np.log(total, out=total) - z_y  # CE = log sum_l e^{z_l} - z[y]
-    Z -= Y
-    return value
-
-
-def _row_max(Z, out):
-    """The maximum of each row of ``Z``: column by column when there are many
-    rows and few columns."""
-    if Z.shape[1] > 64 or Z.size <= SMALL:
-        return np.max(Z, axis=1, out=out)
-    np.copyto(out, Z[:, 0])
-    for k in range(1, Z.shape[1]):
-        np.maximum(out, Z[:, k], out=out)
-    return out
 
 
 def _product_into(target, product, A, B, scratch, add):
@@ -252,20 +213,14 @@ def _column_sums_into(target, A, ones, add):
 # --------------------------------------------------------------------------------------
 # Prediction
 # --------------------------------------------------------------------------------------
-def probabilities(X, p, activation):
+def probabilities(X, p, output, activation="logistic"):
     """``predict_proba``: `_network.per_class` of the output units, from
-    `logits`. For a softmax on data of more than one block, each block's
-    logits turn into probabilities in place, while in the cache."""
-    if activation == SOFTMAX and X.shape[0] > _forward_rows(X, p):
-        return logits(X, p, _softmax_in_place)
-    return per_class(output, logits(X, p), activation)
-
-
-def _softmax_in_place(Z):
-    """``softmax(Z)`` row by row, in place of the logits ``Z``."""
-    Z -= _row_max(Z, np.empty(len(Z), Z.dtype))[:, None]  # e^z / sum e^z, z - max z
-    np.exp(Z, out=Z)
-    Z /= np.matmul(Z, np.ones(Z.shape[1], Z.dtype))[:, None]
+    `logits`. For several output units on data of more than one block, each
+    block's logits turn into outputs in place (`units.Output.in_place`), while
+    in the cache."""
+    if p.W2.shape[1] > 1 and X.shape[0] > _forward_rows(X, p):
+        return logits(X, p, activation, OUTPUTS[output].in_place)
+    return per_class(plain_output, logits(X, p, activation), output)
 
 
 def _forward_rows(X, p):
@@ -274,30 +229,31 @@ def _forward_rows(X, p):
     return block_rows(Layout(*p.W1.shape, p.W2.shape[1]), dtype)
 
 
-def logits(X, p, finish=None):
+def logits(X, p, activation="logistic", finish=None):
     """The logits ``Z = h W2 + b2`` of all rows, as `_network.forward` computes
     them, a block of rows at a time; ``finish(Z_block)``, if given, is then
     applied to each block of logits in place.
 
-    Each block's hidden layer ``h = g(X W1 + b1)`` stays in the CPU cache
-    between its product and its sigmoid, instead of a whole ``(n, H)`` array
-    going through memory five times; only ``Z`` is allocated. The blocks run
-    on the chunks and threads of a `_workspace.Workspace`, as a training pass
-    does; the rows do not depend on each other, so neither does the result on
-    the threads. Data of one block or less take `_network.forward` itself, on
-    the calling thread (`_workspace.run_forward`), so small predictions are
-    those of the plain network to the bit.
+    Each block's hidden layer ``h = g(X W1 + b1)`` (``g`` the row
+    ``activation`` of `units.ACTIVATIONS`) stays in the CPU cache between its
+    product and its activation, instead of a whole ``(n, H)`` array going
+    through memory five times; only ``Z`` is allocated. The blocks run on the
+    chunks and threads of a `_workspace.Workspace`, as a training pass does;
+    the rows do not depend on each other, so neither does the result on the
+    threads. Data of one block or less take `_network.forward` itself, on the
+    calling thread (`_workspace.run_forward`), so small predictions are those
+    of the plain network to the bit.
     """
     n, (m, H), K = X.shape[0], p.W1.shape, p.W2.shape[1]
     dtype = np.result_type(X.dtype, p.W1.dtype)
     layout = Layout(m, H, K)
     if n <= _forward_rows(X, p):
-        Z = run_forward(n, layout, forward, X, p)[1]
+        Z = run_forward(n, layout, forward, X, p, activation)[1]
         if finish is not None:
             finish(Z)
         return Z
     Z = np.empty((n, K), np.result_type(dtype, p.W2.dtype))
-    negative_b1 = np.negative(p.b1)
+    hidden = ACTIVATIONS[activation].function
 
     def chunk(start, stop, _, slot):
         h = blocks[slot]
@@ -305,8 +261,7 @@ def logits(X, p, finish=None):
             last = min(first + work.rows, stop)
             block = h[: last - first]
             product(rows_of(X, first, last), p.W1, out=block)  # h = g(X W1 + b1)
-            np.subtract(negative_b1, block, out=block)  # -A1 = -b1 - X W1
-            sigmoid_of_negated(block)
+            hidden(block, p.b1)
             Z_block = Z[first:last]
             np.matmul(block, p.W2, out=Z_block)  # Z = h W2 + b2
             Z_block += p.b2
@@ -332,7 +287,7 @@ class Block:
 
     def __init__(self, layout, rows, dtype, W1=True):
         m, H, K = layout
-        self.h = np.empty((rows, H), dtype)  # hidden activations, then 1 - h
+        self.h = np.empty((rows, H), dtype)  # hidden activations, then g' scratch
         self.D1 = np.empty((rows if W1 else 0, H), dtype)  # hidden deltas
         self.Z = np.empty((rows, K), dtype)  # logits, then output deltas D2
         self.T = np.empty((rows, K), dtype)  # per-unit cross-entropy and such

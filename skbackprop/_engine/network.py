@@ -3,7 +3,9 @@
 This module is the mathematics of the user guide, one function per formula:
 `forward` computes ``h`` and ``Z``, `output` the output units ``o``,
 `cross_entropy` and `penalty` the loss, and `loss_gradient` the notes'
-backpropagation as four lines of matrix algebra. A prediction of one block of
+backpropagation as four lines of matrix algebra. The units are rows of the
+tables of `units`: the hidden activation ``g`` (the notes' sigmoid by
+default) and the output unit with its loss. A prediction of one block of
 rows or less runs on `forward`, ``hidden_activations`` on `hidden` and early
 stopping's validation loss on `loss`; larger predictions run on the blocks of
 `_backprop.logits`, and training on the fast passes (`_backprop` for batches,
@@ -25,9 +27,13 @@ Shapes, stated once (row-major, as scikit-learn):
     Y   (n, K')     targets: 0/1 columns for sigmoid outputs, one-hot for softmax
     s   (n,)        sample weights, normalised so that sum(s) = 1
 
-``g(z) = 1 / (1 + e^-z)`` is the sigmoid. ``K' = 1`` for two classes (one sigmoid
-unit), ``K' = K`` for K > 2 classes (a softmax over K units) and ``K' = L`` for L
-labels of a multilabel problem (one sigmoid unit per label).
+``g`` is a row of `units.ACTIVATIONS`, named by ``activation``: the notes'
+sigmoid ``g(z) = 1 / (1 + e^-z)`` (``"logistic"``, the default), ``"tanh"``,
+``"relu"`` or ``"identity"``. The output units are a row of `units.OUTPUTS`,
+named by ``output``: ``K' = 1`` for two classes (one sigmoid unit,
+``"logistic"``), ``K' = K`` for K > 2 classes (a softmax over K units,
+``"softmax"``) and ``K' = L`` for L labels of a multilabel problem (one sigmoid
+unit per label).
 
 The four parameter arrays live as views in one flat vector ``theta``: an update of
 all of them is one vector operation, and L-BFGS works on ``theta`` directly.
@@ -37,14 +43,10 @@ from typing import NamedTuple
 
 import numpy as np
 from scipy.sparse import issparse
-from scipy.special import expit, log_expit, log_softmax, logsumexp, softmax
 
-SIGMOID = "logistic"  # output activation names, as in MLPClassifier
-SOFTMAX = "softmax"
-
-# Arrays up to this size are cheaper to handle in one call than in several
-# vectorised passes: a NumPy call costs about a microsecond whatever its size.
-SMALL = 256
+# The units' tables, and the notes' sigmoid and output names under this module's
+# names, where the plain maths has always had them.
+from .units import ACTIVATIONS, OUTPUTS, SIGMOID, SOFTMAX, sigmoid  # noqa: F401
 
 
 # --------------------------------------------------------------------------------------
@@ -83,18 +85,22 @@ class Layout(NamedTuple):
         )
 
 
-def init_params(layout, rng, dtype=np.float64):
-    """Draw initial weights: Glorot-uniform with the sigmoid's factor 2.
+def init_params(layout, rng, dtype=np.float64, activation="logistic"):
+    """Draw initial weights: Glorot-uniform with the hidden unit's gain.
 
-    ``W ~ U(-r, r)`` with ``r = sqrt(2 / (fan_in + fan_out))`` for each layer, as
-    MLPClassifier does for logistic units; biases start at zero. ``rng`` is a
-    ``numpy.random.RandomState`` or ``Generator``.
+    ``W ~ U(-r, r)`` with ``r = sqrt(gain / (fan_in + fan_out))`` for each layer,
+    as MLPClassifier does: the gain (`units.Activation.init_gain`) is 2 for the
+    sigmoid units of ``activation="logistic"`` and Glorot and Bengio's 6 for
+    the others; biases start at zero. The same numbers are drawn whatever the
+    unit, only scaled. ``rng`` is a ``numpy.random.RandomState`` or
+    ``Generator``.
     """
     m, H, K = layout
+    gain = ACTIVATIONS[activation].init_gain
     theta = np.zeros(layout.size, dtype=dtype)
     W1, _, W2, _ = layout.unpack(theta)
-    W1[...] = rng.uniform(-1.0, 1.0, size=(m, H)) * np.sqrt(2.0 / (m + H))
-    W2[...] = rng.uniform(-1.0, 1.0, size=(H, K)) * np.sqrt(2.0 / (H + K))
+    W1[...] = rng.uniform(-1.0, 1.0, size=(m, H)) * np.sqrt(gain / (m + H))
+    W2[...] = rng.uniform(-1.0, 1.0, size=(H, K)) * np.sqrt(gain / (H + K))
     return theta
 
 
@@ -114,33 +120,10 @@ def targets(y_index, n_classes, dtype):
 # --------------------------------------------------------------------------------------
 # Forward pass
 # --------------------------------------------------------------------------------------
-def sigmoid(A, out=None):
-    """``g(z) = 1 / (1 + e^-z)`` elementwise, written into ``out`` (which may be ``A``).
-
-    Small arrays go to ``scipy.special.expit`` (one call). Large ones take four
-    vectorised NumPy passes, each exact to rounding, so as accurate as expit and
-    2.5 times faster (expit is not vectorised); there, for ``z`` below about -709
-    (-88 in float32) ``e^-z`` overflows to ``inf``, and ``1 / (1 + inf) = 0`` is the
-    exact limit, so that overflow is not an error.
-    """
-    if A.size <= SMALL:
-        return expit(A, out=out)
-    return sigmoid_of_negated(np.negative(A, out=out))
-
-
-def sigmoid_of_negated(N):
-    """``g(z)`` in place of ``N = -z``: ``1 / (1 + e^N)``."""
-    with np.errstate(over="ignore"):
-        np.exp(N, out=N)
-    N += 1.0
-    return np.divide(1.0, N, out=N)  # faster than np.reciprocal (measured)
-
-
-def hidden(X, p):
-    """Hidden activations ``h = g(X W1 + b1)``, a new dense array."""
-    A1 = product(X, p.W1)
-    A1 += p.b1
-    return sigmoid(A1, out=A1)
+def hidden(X, p, activation="logistic"):
+    """Hidden activations ``h = g(X W1 + b1)``, a new dense array; ``g`` is the
+    row ``activation`` of `units.ACTIVATIONS`."""
+    return ACTIVATIONS[activation].function(product(X, p.W1), p.b1)
 
 
 def logits(h, p):
@@ -150,9 +133,9 @@ def logits(h, p):
     return Z
 
 
-def forward(X, p):
+def forward(X, p, activation="logistic"):
     """Return ``(h, Z)``: hidden activations and output logits."""
-    h = hidden(X, p)
+    h = hidden(X, p, activation)
     return h, logits(h, p)
 
 
@@ -169,43 +152,43 @@ def sparse_product(A, B, out=None):
     return out
 
 
-def output(Z, activation):
-    """The output units ``o``: ``g(Z)`` per column, or the row-wise softmax.
+def output(Z, name):
+    """The output units ``o`` of the row ``name`` of `units.OUTPUTS`: ``g(Z)``
+    per column (``"logistic"``), or the row-wise softmax (``"softmax"``).
 
     The softmax is ``e^{z_k} / sum_l e^{z_l}`` (the notes' ``e^{-z}`` has the wrong
     sign), computed with the row maximum subtracted so it cannot overflow.
     """
-    return expit(Z) if activation == SIGMOID else softmax(Z, axis=1)
+    return OUTPUTS[name].function(Z)
 
 
-def log_output(Z, activation):
+def log_output(Z, name):
     """``log o`` computed from the logits, finite wherever ``Z`` is."""
-    return log_expit(Z) if activation == SIGMOID else log_softmax(Z, axis=1)
+    return OUTPUTS[name].log_function(Z)
 
 
-def per_class(output, Z, activation):
-    """``output(Z, activation)`` (`output` or `log_output`) with a column per
+def per_class(function, Z, output):
+    """``function(Z, output)`` (`output` or `log_output`) with a column per
     class: for two classes, the one sigmoid unit is class 1's probability
     ``g(z)`` and class 0's is ``1 - g(z) = g(-z)``, exact also where ``g(z)``
     rounds to 1."""
     if Z.shape[1] == 1:
-        return np.hstack([output(-Z, SIGMOID), output(Z, SIGMOID)])
-    return output(Z, activation)
+        return np.hstack([function(-Z, SIGMOID), function(Z, SIGMOID)])
+    return function(Z, output)
 
 
 # --------------------------------------------------------------------------------------
 # Loss
 # --------------------------------------------------------------------------------------
-def cross_entropy(Z, Y, activation):
-    """Per-sample cross-entropy ``CE_i``, computed from the logits, shape (n,).
+def cross_entropy(Z, Y, output):
+    """Per-sample loss ``CE_i`` of the output units ``output``, computed from the
+    logits, shape (n,): `units.Output.loss`.
 
     Sigmoid: ``-[y log g(z) + (1-y) log(1-g(z))] = log(1 + e^z) - y z``, summed over
     the sigmoid outputs. Softmax: ``-sum_k y_k log o_k = logsumexp(z) - z[y]``.
     The notes' C is the log-likelihood; the loss is its negative.
     """
-    if activation == SIGMOID:
-        return (np.logaddexp(0.0, Z) - Y * Z).sum(axis=1)
-    return logsumexp(Z, axis=1) - (Y * Z).sum(axis=1)
+    return OUTPUTS[output].loss(Z, Y)
 
 
 def sum_of_squares(W):
@@ -224,17 +207,17 @@ def penalty(p, l2):
     return 0.5 * l2 * (sum_of_squares(p.W1) + sum_of_squares(p.W2))
 
 
-def loss(theta, layout, X, Y, s, l2, activation):
+def loss(theta, layout, X, Y, s, l2, output, activation="logistic"):
     """Weighted mean cross-entropy plus the L2 term, at ``theta``."""
     p = layout.unpack(theta)
-    _, Z = forward(X, p)
-    return float(s @ cross_entropy(Z, Y, activation) + penalty(p, l2))
+    _, Z = forward(X, p, activation)
+    return float(s @ cross_entropy(Z, Y, output) + penalty(p, l2))
 
 
 # --------------------------------------------------------------------------------------
 # Backpropagation
 # --------------------------------------------------------------------------------------
-def loss_gradient(theta, layout, X, Y, s, l2, activation):
+def loss_gradient(theta, layout, X, Y, s, l2, output, activation="logistic"):
     """Loss and its gradient with respect to ``theta``: the notes' backpropagation.
 
     The plain matrix form, whole arrays and one line per formula (user guide,
@@ -257,8 +240,10 @@ def loss_gradient(theta, layout, X, Y, s, l2, activation):
         and with ``s_i = 1/n`` the gradient is the notes' sum divided by n.
     l2 : float
         Strength of the L2 term.
-    activation : {"logistic", "softmax"}
-        The output units.
+    output : {"logistic", "softmax"}
+        The output units and their loss, a row of `units.OUTPUTS`.
+    activation : {"logistic", "tanh", "relu", "identity"}, default="logistic"
+        The hidden units, a row of `units.ACTIVATIONS`.
 
     Returns
     -------
@@ -269,24 +254,25 @@ def loss_gradient(theta, layout, X, Y, s, l2, activation):
         ``dC/dtheta``, a new vector laid out like ``theta``.
     """
     W1, b1, W2, b2 = p = layout.unpack(theta)
+    g, f = ACTIVATIONS[activation], OUTPUTS[output]
 
     # Forward: A1 = X W1 + b1, h = g(A1); Z = h W2 + b2; o = g(Z) or softmax(Z).
-    h, Z = forward(X, p)
-    o = output(Z, activation)
+    h, Z = forward(X, p, activation)
+    o = f.function(Z)
 
     # The loss, from the logits: CE_i = log(1 + e^z) - y z, or logsumexp(z) - z[y].
-    C = float(s @ cross_entropy(Z, Y, activation) + penalty(p, l2))
+    C = float(s @ f.loss(Z, Y) + penalty(p, l2))
 
     # Output deltas D2 = dC/dZ = S (o - Y), S = diag(s). For sigmoid with binary
     # cross-entropy and softmax with categorical cross-entropy alike, the
     # derivative of the link cancels that of the log (the notes' o_i - y_i).
-    D2 = s[:, None] * (o - Y)  # D2_ik = s_i (o_ik - y_ik)
+    D2 = s[:, None] * f.delta(o, Y)  # D2_ik = s_i (o_ik - y_ik)
     dW2 = h.T @ D2 + l2 * W2  # dC/dw_jk = sum_i h_ij D2_ik + l2 w_jk
     db2 = D2.sum(axis=0)  # dC/db_k = sum_i D2_ik, per output unit k
 
     # Hidden deltas D1 = dC/dA1: the chain rule back through Z = h W2 + b2 and
-    # h = g(A1), with g'(A1) = g(A1) (1 - g(A1)) = h (1 - h).
-    D1 = (D2 @ W2.T) * h * (1 - h)  # D1_ij = sum_k D2_ik w_jk h_ij (1 - h_ij)
+    # h = g(A1), with g'(A1) written from h (for the sigmoid, h (1 - h)).
+    D1 = (D2 @ W2.T) * g.derivative(h)  # D1_ij = sum_k D2_ik w_jk g'(a_ij)
     dW1 = X.T @ D1 + l2 * W1  # dC/dw_lj = sum_i x_il D1_ij + l2 w_lj
     db1 = D1.sum(axis=0)  # dC/db_j = sum_i D1_ij
 

@@ -2,21 +2,19 @@
 
 Online learning (``batch_size=1``) takes a step per item, and on a small network
 a step is a few dozen calls of about a microsecond each; what can be done once per
-fit is done once, in `ItemLossGradient`. For the notes' network -- one sigmoid
-output, dense ``X`` -- it computes the notes' own per-item formulas, with scalars
-where the notes have scalars; any other network takes the fast pass of
-`_backprop` on the one row. It is tested against `_network.loss_gradient` on the
-one row. Shapes are those of `_network`.
+fit is done once, in `ItemLossGradient`. For one output unit that has a form in
+scalars (`units.Output.item`: the notes' sigmoid) on dense ``X``, it computes
+the notes' own per-item formulas, with scalars where the notes have scalars and
+the hidden unit's row of `units.ACTIVATIONS`; any other network takes the fast
+pass of `_backprop` on the one row. It is tested against
+`_network.loss_gradient` on the one row. Shapes are those of `_network`.
 """
 
-import math
-
 import numpy as np
-from scipy.special import expit
 
 from . import backprop as _backprop
 from .blas import BLAS, flat
-from .network import SIGMOID
+from .units import ACTIVATIONS, OUTPUTS
 from .workspace import Workspace
 
 
@@ -26,10 +24,11 @@ class ItemLossGradient:
 
     A step of online learning on a small network is a few dozen calls of about a
     microsecond each, so what can be done once is done here once: the gradient
-    vector and its views, two scratch vectors, the BLAS routines. One sigmoid
-    output on dense ``X`` -- the notes' network -- takes the notes' own per-item
-    formulas (`_sigmoid_item`); any other network takes
-    `_backprop.loss_gradient` on the one row, with a workspace of one row.
+    vector and its views, two scratch vectors, the units' functions, the BLAS
+    routines. One output unit with a form in scalars on dense ``X`` -- the
+    notes' network -- takes the notes' own per-item formulas (`_sigmoid_item`);
+    any other network takes `_backprop.loss_gradient` on the one row, with a
+    workspace of one row.
 
     Parameters
     ----------
@@ -42,16 +41,19 @@ class ItemLossGradient:
         Targets.
     l2 : float
         Strength of the L2 term.
-    activation : {"logistic", "softmax"}
-        The output units.
+    output : {"logistic", "softmax"}
+        The output units and their loss, a row of `units.OUTPUTS`.
+    activation : {"logistic", "tanh", "relu", "identity"}, default="logistic"
+        The hidden units, a row of `units.ACTIVATIONS`.
     """
 
-    def __init__(self, layout, X, Y, l2, activation):
+    def __init__(self, layout, X, Y, l2, output, activation="logistic"):
         self.layout, self.X, self.Y = layout, X, Y
-        self.l2, self.activation = l2, activation
+        self.l2, self.output, self.activation = l2, output, activation
         self.grad = np.empty(layout.size, X.dtype)
+        self.item = OUTPUTS[output].item  # (loss, dL/dz) of one unit, in scalars
         self.per_item = (
-            isinstance(X, np.ndarray) and Y.shape[1] == 1 and activation == SIGMOID
+            isinstance(X, np.ndarray) and Y.shape[1] == 1 and self.item is not None
         )
         self.dp = dp = layout.unpack(self.grad)  # views of the gradient
         if self.per_item:
@@ -60,6 +62,7 @@ class ItemLossGradient:
             self.dw = dp.W2[:, 0]  # dC/dw_j of the output unit's weights (K' = 1)
             self.flat_dp = flat(dp)
             self.blas = BLAS[self.grad.dtype]
+            self.g, self.g_prime = ACTIVATIONS[activation][:2]
             H = layout.n_hidden
             self.h, self.q = np.empty(H, X.dtype), np.empty(H, X.dtype)  # scratch
         else:
@@ -79,7 +82,8 @@ class ItemLossGradient:
                 self.Y[rows],
                 self.one,
                 self.l2,
-                self.activation,
+                self.output,
+                activation=self.activation,
                 out=self.grad,
                 work=self.work,
             )
@@ -92,40 +96,34 @@ class ItemLossGradient:
             self.theta, self.p = theta, self.layout.unpack(theta)
             self.w = self.p.W2[:, 0]
             self.flat_p = flat(self.p)
-        value = self._sigmoid_item(self.X[i], float(self.y[i]))
-        return (
-            _backprop.with_penalty(value, self.flat_p, self.flat_dp, self.l2),
-            self.grad,
-        )
+        value = self._sigmoid_item(self.X[i], self.y.item(i))  # y_i a Python float
+        if self.l2:  # the kernel's loss is a Python float already
+            value = _backprop.with_penalty(value, self.flat_p, self.flat_dp, self.l2)
+        return value, self.grad
 
     def _sigmoid_item(self, x, y):
         """The loss and gradient of one item as the notes derive them: ``x`` is
-        the item's inputs x_l, ``y`` its 0/1 target, and the output unit has
-        weights w_j and bias b. Scalars where the notes have scalars (z, o, the
-        output delta); writes the gradient, returns the loss.
+        the item's inputs x_l, ``y`` its target, and the output unit (the
+        notes' sigmoid) has weights w_j and bias b. Scalars where the notes have
+        scalars (z, the output delta); writes the gradient, returns the loss.
 
         Products of a vector with a number, and the one dot product, are BLAS
         calls: on vectors this short they cost a third to half a NumPy call. The
         loss is a Python float whatever the dtype, as the other passes return.
         """
-        p, dp, w, blas = self.p, self.dp, self.w, self.blas
-        h, q = self.h, self.q
-        np.dot(x, p.W1, out=h)  # a_j = sum_l x_l w_lj + b_j
-        h += p.b1
-        expit(h, out=h)  # h_j = g(a_j)
-        z = blas.dot(h, w) + float(p.b2[0])  # z = sum_j w_j h_j + b
-        e = math.exp(-abs(z))  # in (0, 1]: cannot overflow
-        loss = max(z, 0.0) + math.log1p(e) - y * z  # CE = log(1 + e^z) - y z
-        o = 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)  # o = g(z)
-        delta = o - y
+        p, dp, w, h, q = self.p, self.dp, self.w, self.h, self.q
+        dot, copy, scal, _ = self.blas
+        np.dot(x, p.W1, out=h)  # a_j = sum_l x_l w_lj + b_j, h_j = g(a_j)
+        self.g(h, p.b1)
+        z = dot(h, w) + p.b2.item()  # z = sum_j w_j h_j + b
+        loss, delta = self.item(z, y)  # CE = log(1 + e^z) - y z, dCE/dz = o - y
 
-        blas.scal(delta, blas.copy(h, self.dw))  # dC/dw_j = (o - y) h_j
+        scal(delta, copy(h, self.dw))  # dC/dw_j = (o - y) h_j
         dp.b2[0] = delta  # dC/db = o - y
-        d = dp.b1  # dC/db_j = (o - y) w_j h_j (1 - h_j), the hidden delta
-        np.multiply(h, h, out=q)
-        np.subtract(h, q, out=q)  # g'(a_j) = h_j (1 - h_j) = h_j - h_j^2
+        d = dp.b1  # dC/db_j = (o - y) w_j g'(a_j), the hidden delta
+        self.g_prime(h, q)  # g'(a_j) from h_j: h_j - h_j^2 for the sigmoid
         np.multiply(w, q, out=d)
-        blas.scal(delta, d)
-        # dC/dw_lj = x_l (o - y) w_j h_j (1 - h_j): the outer product of x and d
+        scal(delta, d)
+        # dC/dw_lj = x_l (o - y) w_j g'(a_j): the outer product of x and d
         np.multiply(x[:, None], d, out=dp.W1)
         return loss

@@ -33,6 +33,7 @@ from .._cluster import predict as _predict
 from .._engine import backprop as _backprop
 from .._engine import network as _network
 from .._engine import workspace as _workspace
+from .._engine.units import ACTIVATIONS
 from .._training import callbacks as _callbacks
 from .._training import in_memory as _in_memory
 from .._training import loops as _training
@@ -56,6 +57,7 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
 
     _parameter_constraints = {
         "n_hidden": [Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
         "learning_rate": [
             Interval(Real, 0, None, closed="neither"),
             StrOptions({"auto"}),
@@ -84,6 +86,7 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
         self,
         n_hidden=32,
         *,
+        activation="logistic",
         learning_rate="auto",
         solver="auto",
         l2="auto",
@@ -105,6 +108,7 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
         verbose=False,
     ):
         self.n_hidden = n_hidden
+        self.activation = activation
         self.learning_rate = learning_rate
         self.solver = solver
         self.l2 = l2
@@ -124,6 +128,13 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
+
+    def __setstate__(self, state):
+        # Models saved before the parameter existed have the notes' sigmoid units.
+        state.setdefault("activation", "logistic")
+        if "coefs_" in state:
+            state.setdefault("_fitted_activation", "logistic")
+        super().__setstate__(state)
 
     # ---------------------------------------------------------------- training
     @_fit_context(prefer_skip_nested_validation=True)
@@ -301,7 +312,12 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
                 rng = copy.deepcopy(self._rng)
             theta, rule = self._start(data.layout, data.X.dtype, rng, not first)
             with _training.Objective(
-                data.X, data.Y, data.layout, data.activation, self._l2(None)
+                data.X,
+                data.Y,
+                data.layout,
+                data.output,
+                self._l2(None),
+                data.activation,
             ) as objective:
                 epoch = self._epoch(objective, data, rule, rng)
                 with _training.quiet_floating_point():
@@ -366,7 +382,7 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
         if continuing:
             theta = self._theta(dtype, layout, restart)
         else:
-            theta = _network.init_params(layout, rng, dtype)
+            theta = _network.init_params(layout, rng, dtype, self.activation)
         rule = self._solver().make_rule(self.get_params(deep=False))
         if continuing and rule is not None:
             rule.inherit(self._optimizer)
@@ -520,12 +536,14 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
 
     def _weight_attributes(self, data, theta):
         """The fitted attributes that make the network with weights ``theta``
-        predict: the weights, the output units and `_target_attributes`."""
+        predict: the weights, the output and hidden units and
+        `_target_attributes`."""
         p = data.layout.unpack(theta)
         return {
             **self._target_attributes(data),
             "n_outputs_": data.layout.n_outputs,
-            "out_activation_": data.activation,
+            "out_activation_": data.output,
+            "_fitted_activation": data.activation,  # the hidden units predicted with
             "coefs_": [p.W1, p.W2],
             "intercepts_": [p.b1, p.b2],
         }
@@ -569,15 +587,18 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
     def _logits(self, X):
         X = self._validate_X(X)
         with _quiet():
-            return _backprop.logits(X, self._params())
+            return _backprop.logits(X, self._params(), self._fitted_activation)
 
     def _forward(self, function, X):
-        """``function(X, params)``, such as `_network.hidden`, on the BLAS
-        threads `_workspace.run_forward` decides."""
+        """``function(X, params, activation)``, such as `_network.hidden`, with
+        the fitted hidden units, on the BLAS threads `_workspace.run_forward`
+        decides."""
         (m, H), K = self.coefs_[0].shape, self.coefs_[1].shape[1]
         layout, p = _network.Layout(m, H, K), self._params()
         with _quiet():
-            return _workspace.run_forward(X.shape[0], layout, function, X, p)
+            return _workspace.run_forward(
+                X.shape[0], layout, function, X, p, self._fitted_activation
+            )
 
     def _lazily(self, method, X):
         """``method`` of a dask ``X``: a dask array, computed chunk by chunk by
@@ -589,7 +610,8 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
 
     # ----------------------------------------------------- the network itself
     def hidden_activations(self, X):
-        """The hidden layer's sigmoid features ``h = g(X W1 + b1)``.
+        """The hidden layer's features ``h = f(X W1 + b1)``, ``f`` the unit of
+        ``activation`` (the notes' sigmoid by default).
 
         Parameters
         ----------
@@ -600,7 +622,9 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
         Returns
         -------
         h : ndarray of shape (n_samples, n_hidden)
-            Activation of each hidden unit, in (0, 1).
+            Activation of each hidden unit: in (0, 1) for ``'logistic'``,
+            (-1, 1) for ``'tanh'``, [0, inf) for ``'relu'``, any number for
+            ``'identity'``.
 
         Notes
         -----
@@ -674,14 +698,27 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
         check_is_fitted(self)
         X, y = self._validate_Xy(X, y, reset=False)
         self._check_fitted_targets(y)
-        # At the fitted weights, even if n_hidden was set to another value since.
+        # At the fitted weights and units, even if n_hidden or activation was set
+        # to another value since.
         n_hidden = self.coefs_[0].shape[1]
-        data = self._problem(X, y, sample_weight, self._fitted_targets(), n_hidden)
+        data = self._problem(
+            X,
+            y,
+            sample_weight,
+            self._fitted_targets(),
+            n_hidden,
+            activation=self._fitted_activation,
+        )
         theta = self._theta(X.dtype, data.layout)
         with (
             _quiet(),
             _training.Objective(
-                data.X, data.Y, data.layout, data.activation, self._l2(X.shape[0])
+                data.X,
+                data.Y,
+                data.layout,
+                data.output,
+                self._l2(X.shape[0]),
+                data.activation,
             ) as objective,
         ):
             loss, grad = objective(theta, None, data.s)

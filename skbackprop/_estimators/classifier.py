@@ -28,9 +28,10 @@ from .base import BaseTwoLayerNetwork, _quiet
 class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
     """The lecture notes' two-layer sigmoid network, trained by backpropagation.
 
-    One hidden layer of ``n_hidden`` sigmoid units; one sigmoid output unit for two
-    classes, a softmax over K units for K > 2 classes, and one sigmoid unit per
-    label for multilabel targets. The weights minimise the weighted mean
+    One hidden layer of ``n_hidden`` sigmoid units (or tanh, ReLU or identity
+    units, see ``activation``); one sigmoid output unit for two classes, a
+    softmax over K units for K > 2 classes, and one sigmoid unit per label for
+    multilabel targets. The weights minimise the weighted mean
     cross-entropy plus an L2 term. On up to 10,000 samples the default solver is
     the notes' method: full-batch gradient descent
     ``w <- w - learning_rate * dC/dw`` (here with momentum), with the gradient
@@ -39,7 +40,24 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
     Parameters
     ----------
     n_hidden : int, default=32
-        Number of hidden sigmoid units, the notes' H.
+        Number of hidden units, the notes' H.
+
+    activation : {'logistic', 'tanh', 'relu', 'identity'}, default='logistic'
+        The hidden units ``h = g(a)``, with MLPClassifier's names: the notes'
+        sigmoid ``g(a) = 1 / (1 + e^-a)``, ``tanh(a)``, ``max(a, 0)``, or ``a``
+        itself (a linear network: a linear model of the inputs, as logistic or
+        softmax regression). The output units do not change. The initial
+        weights are MLPClassifier's for the unit: ``U(-r, r)`` with
+        ``r = sqrt(2 / (fan_in + fan_out))`` for ``'logistic'``, and Glorot and
+        Bengio's ``sqrt(6 / (fan_in + fan_out))`` for the others, which keeps
+        the scale of the sums and of the backpropagated deltas about the same
+        from layer to layer for units of slope 1 at 0; the same random numbers,
+        scaled. Training is the same whatever the unit: every solver, dask
+        collections, sparse and float32 data; ONNX export writes the unit as
+        ONNX's ``Sigmoid``, ``Tanh``, ``Relu`` or ``Identity``. A fitted model
+        predicts with the unit it was fitted with, whatever the parameter has
+        been set to since (MLPClassifier reads the parameter); a warm start or
+        `partial_fit` trains on with the parameter's.
 
     learning_rate : float or 'auto', default='auto'
         Step size, the notes' alpha. ``'auto'`` is 2.0 for ``'gd'``, 0.1 for
@@ -230,11 +248,12 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
 
     Notes
     -----
-    With ``g(z) = 1 / (1 + e^-z)``, the network is
+    With the sigmoid ``g(z) = 1 / (1 + e^-z)`` and the hidden unit ``f`` of
+    ``activation`` (``g`` itself by default), the network is
 
     .. math::
 
-        h = g(X W_1 + b_1), \\qquad Z = h W_2 + b_2, \\qquad
+        h = f(X W_1 + b_1), \\qquad Z = h W_2 + b_2, \\qquad
         o = g(Z) \\text{ or } \\operatorname{softmax}(Z)
 
     and the minimised loss is
@@ -276,6 +295,7 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
         self,
         n_hidden=32,
         *,
+        activation="logistic",
         learning_rate="auto",
         solver="auto",
         l2="auto",
@@ -299,6 +319,7 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
     ):
         super().__init__(
             n_hidden,
+            activation=activation,
             learning_rate=learning_rate,
             solver=solver,
             l2=l2,
@@ -389,10 +410,10 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
         return _targets.classes_of(y)
 
     def _net(self, y, classes, n_features):
-        return _targets.network(y, classes, n_features, self.n_hidden)
+        return _targets.network(y, classes, n_features, self.n_hidden, self.activation)
 
     def _check_validation_targets(self, y_val, net):
-        multilabel = net.layout.n_outputs > 1 and net.activation == _network.SIGMOID
+        multilabel = net.layout.n_outputs > 1 and net.output == _network.SIGMOID
         _targets.check_targets(y_val, "y_val", net.classes, multilabel, owner="y")
 
     def _target_weights(self, summary):
@@ -401,11 +422,23 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
     def _target_attributes(self, data):
         return {"classes_": data.classes}
 
-    def _problem(self, X, y, sample_weight, classes=None, n_hidden=None, weights=None):
-        """`_targets.problem`, for a network of ``n_hidden`` hidden units (None:
-        the parameter's)."""
+    def _problem(
+        self,
+        X,
+        y,
+        sample_weight,
+        classes=None,
+        n_hidden=None,
+        weights=None,
+        activation=None,
+    ):
+        """`_targets.problem`, for a network of ``n_hidden`` hidden units of the
+        kind ``activation`` (None: the parameters')."""
         n_hidden = self.n_hidden if n_hidden is None else n_hidden
-        return _targets.problem(X, y, sample_weight, classes, n_hidden, weights)
+        activation = self.activation if activation is None else activation
+        return _targets.problem(
+            X, y, sample_weight, classes, n_hidden, weights, activation=activation
+        )
 
     def _partial_fit_classes(self, classes, y, first):
         """The classes of the network that `partial_fit` trains, checked.
@@ -515,7 +548,9 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
             return self._lazily("predict_proba", X)
         X = self._validate_X(X)
         with _quiet():
-            return _backprop.probabilities(X, self._params(), self.out_activation_)
+            return _backprop.probabilities(
+                X, self._params(), self.out_activation_, self._fitted_activation
+            )
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities, computed from the logits.

@@ -110,6 +110,7 @@ class InMemory:
             net.layout.n_hidden,
             weights,
             validation,
+            net.activation,
         )
 
     def scored(self, data, weights, problem):
@@ -117,11 +118,21 @@ class InMemory:
         return data.X, data.y, weighted
 
     def objective(self, problem, l2):
-        return Objective(problem.X, problem.Y, problem.layout, problem.activation, l2)
+        p = problem
+        return Objective(p.X, p.Y, p.layout, p.output, l2, p.activation)
 
     def validation_loss(self, val):
         def loss(theta):
-            args = theta, val.layout, val.X, val.Y, val.s, 0.0, val.activation
+            args = (
+                theta,
+                val.layout,
+                val.X,
+                val.Y,
+                val.s,
+                0.0,
+                val.output,
+                val.activation,
+            )
             return run_forward(val.X.shape[0], val.layout, _network.loss, *args)
 
         return loss

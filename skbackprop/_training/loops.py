@@ -53,20 +53,17 @@ class Objective:
         Targets.
     layout : Layout
         The network's sizes.
-    activation : {"logistic", "softmax"}
-        The output units.
+    output : {"logistic", "softmax"}
+        The output units and their loss, a row of `units.OUTPUTS`.
     l2 : float
         Strength of the L2 term.
+    activation : {"logistic", "tanh", "relu", "identity"}, default="logistic"
+        The hidden units, a row of `units.ACTIVATIONS`.
     """
 
-    def __init__(self, X, Y, layout, activation, l2):
-        self.X, self.Y, self.layout, self.activation, self.l2 = (
-            X,
-            Y,
-            layout,
-            activation,
-            l2,
-        )
+    def __init__(self, X, Y, layout, output, l2, activation="logistic"):
+        self.X, self.Y, self.layout = X, Y, layout
+        self.output, self.l2, self.activation = output, l2, activation
         self.grad = np.empty(layout.size, X.dtype)
         self.row_nonzeros = row_nonzeros(X)  # of all rows: one plan per batch size
         self.workspaces = {}
@@ -85,7 +82,8 @@ class Objective:
             Y,
             s_rows,
             self.l2,
-            self.activation,
+            self.output,
+            activation=self.activation,
             out=self.grad if self.grad.dtype == theta.dtype else None,
             work=self.workspaces[n],
         )
@@ -123,6 +121,7 @@ def make_epoch(batches, objective, s, rule, batch_size, rng):
             objective.X,
             objective.Y,
             objective.l2,
+            objective.output,
             objective.activation,
         )
         epoch = online_epoch(item, s, rule, rng)

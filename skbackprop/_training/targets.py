@@ -2,7 +2,7 @@
 become for the network.
 
 - `Problem` holds the training arrays: inputs, 0/1 targets, normalised weights,
-  classes and the network's sizes; `problem` makes one.
+  classes, the network's sizes and its units; `problem` makes one.
 - `network` decides the network's output units for targets (one sigmoid unit
   for two classes, a softmax for more, a sigmoid unit per label of a multilabel
   indicator matrix), from the labels alone; `encode` turns labels into the
@@ -27,47 +27,61 @@ from .rules import sorted_labels
 
 
 class Problem(NamedTuple):
-    """The training arrays: inputs, targets, normalised weights and sizes."""
+    """The training arrays: inputs, targets, normalised weights, sizes and units
+    (the names of the rows of `units.OUTPUTS` and `units.ACTIVATIONS`)."""
 
     X: object
     Y: np.ndarray
     s: np.ndarray
     classes: np.ndarray
     layout: _network.Layout
+    output: str
     activation: str
     y: np.ndarray
 
 
 class Net(NamedTuple):
-    """The network for some targets: their classes, its sizes, its output units."""
+    """The network for some targets: their classes, its sizes, its output units
+    and its hidden units."""
 
     classes: np.ndarray
     layout: _network.Layout
+    output: str
     activation: str
 
 
-def problem(X, y, sample_weight, classes, n_hidden, weights=None, validation=False):
+def problem(
+    X,
+    y,
+    sample_weight,
+    classes,
+    n_hidden,
+    weights=None,
+    validation=False,
+    activation="logistic",
+):
     """Validated labels and weights as the arrays the numerics take.
 
     ``classes`` are the labels of ``y`` when None (see `encode_targets`); the
-    network has ``n_hidden`` hidden units. ``weights`` are the class weights
-    (`rules.ClassWeights`, or None); ``validation``: the weights are those of a
-    validation set (see `normalised_weights`).
+    network has ``n_hidden`` hidden units of the kind ``activation``.
+    ``weights`` are the class weights (`rules.ClassWeights`, or None);
+    ``validation``: the weights are those of a validation set (see
+    `normalised_weights`).
     """
-    classes, Y, activation = encode_targets(y, classes, X.dtype)
+    classes, Y, output = encode_targets(y, classes, X.dtype)
     # int(): the parameter check lets True through as an int, numpy does not.
     layout = _network.Layout(X.shape[1], int(n_hidden), Y.shape[1])
     s = normalised_weights(sample_weight, X, y, weights, validation)
-    return Problem(X, Y, s, classes, layout, activation, y)
+    return Problem(X, Y, s, classes, layout, output, activation, y)
 
 
-def network(y, classes, n_features, n_hidden):
-    """The `Net` of ``n_hidden`` hidden units for targets like ``y`` (its labels
-    are enough, `rules.like_y`), as `encode_targets` decides it."""
-    classes, Y, activation = encode_targets(y, classes, np.float64)
-    return Net(
-        classes, _network.Layout(n_features, int(n_hidden), Y.shape[1]), activation
-    )
+def network(y, classes, n_features, n_hidden, activation="logistic"):
+    """The `Net` of ``n_hidden`` hidden units of the kind ``activation`` for
+    targets like ``y`` (its labels are enough, `rules.like_y`), as
+    `encode_targets` decides it."""
+    classes, Y, output = encode_targets(y, classes, np.float64)
+    layout = _network.Layout(n_features, int(n_hidden), Y.shape[1])
+    return Net(classes, layout, output, activation)
 
 
 def check_indicator(y, name):
@@ -85,7 +99,7 @@ def check_indicator(y, name):
 
 
 def encode_targets(y, classes, dtype):
-    """Return ``(classes, Y, activation)``: labels, 0/1 targets, output units.
+    """Return ``(classes, Y, output)``: labels, 0/1 targets, output units.
 
     ``y`` is validated: 1-D labels or a multilabel indicator matrix. ``classes``
     are the labels of ``y`` unless given; then ``y`` must use only them. Two
