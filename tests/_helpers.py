@@ -21,6 +21,7 @@ from skbackprop.__main__ import main
 from skbackprop._cli.text import WIDTH
 
 ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data"  # files that the tests read
 
 # The methods that compute from a fitted network's weights.
 PREDICTION_METHODS = [

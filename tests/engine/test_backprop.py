@@ -3,13 +3,13 @@ finite differences and the notes' formulas, and on any number of threads."""
 
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose, assert_array_equal
-from test_network import (
+from _notes import (
     FINITE_DIFFERENCE_CASES,
     assert_is_the_notes_update,
     assert_matches_finite_differences,
     make_problem,
 )
+from numpy.testing import assert_allclose, assert_array_equal
 
 from skbackprop._engine import backprop as _backprop
 from skbackprop._engine import network as _network

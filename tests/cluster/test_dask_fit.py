@@ -14,7 +14,7 @@ import threading
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from _helpers import PREDICTION_METHODS, local_cluster
+from _helpers import PREDICTION_METHODS, ROOT, local_cluster
 from _optional import require
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import make_classification
@@ -827,9 +827,8 @@ def test_benchmark_runs_the_dask_case_when_named(capsys):
 def test_the_example_of_the_docs_runs():
     import subprocess
     import sys
-    from pathlib import Path
 
-    script = Path(__file__).parents[1] / "docs" / "dask_local_cluster.py"
+    script = ROOT / "docs" / "dask_local_cluster.py"
     out = subprocess.run(
         [sys.executable, "-W", "ignore", str(script)],
         capture_output=True,

@@ -167,7 +167,7 @@ def test_partial_fit_is_one_step_of_the_notes(binary):
 
 
 def test_partial_fit_matches_one_update_of_the_notes_by_hand():
-    from test_network import HAND, notes_update
+    from _notes import HAND, notes_update
 
     d = HAND
     n, alpha = len(d["y"]), 0.3

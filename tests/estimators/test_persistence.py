@@ -7,7 +7,7 @@ import pickle
 import joblib
 import numpy as np
 import pytest
-from _helpers import PREDICTION_METHODS, weights_of
+from _helpers import DATA, PREDICTION_METHODS, weights_of
 from numpy.testing import assert_array_equal
 from sklearn.exceptions import NotFittedError
 
@@ -138,7 +138,6 @@ PICKLED = [
     "multilabel_lbfgs_sparse",
     "strings_early_stopping",
 ]
-DATA = os.path.join(os.path.dirname(__file__), "data")
 
 
 @pytest.fixture(scope="module")

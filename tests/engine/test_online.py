@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
+from _notes import make_problem
 from numpy.testing import assert_allclose
-from test_network import make_problem
 
 from skbackprop._engine import network as _network
 from skbackprop._engine import online as _online

@@ -2,12 +2,11 @@
 
 import re
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 import sklearn.compose
-from _helpers import dated_pipeline, mixed_rows
+from _helpers import DATA, ROOT, dated_pipeline, mixed_rows
 from _optional import require
 from numpy.testing import assert_array_equal
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -92,7 +91,7 @@ def test_every_update_rule_a_fitted_model_keeps_is_trusted(solver):
 
 
 def test_the_api_reference_lists_the_trusted_types():
-    api = (Path(__file__).parents[1] / "docs" / "api.rst").read_text()
+    api = (ROOT / "docs" / "api.rst").read_text()
     entry = api.split(".. data:: TRUSTED_TYPES")[1].split("\n\n\n")[0]
     listed = entry.split("\n   * ", 1)[1]  # the bullet list
     named = re.findall(r'``"([\w.]+)"``', listed)
@@ -161,7 +160,7 @@ def test_unknown_suffix_and_missing_skops(tmp_path, monkeypatch):
 # --learning-rate 1.0 --n-hidden 3 --cv 2 --max-iter 30 --save-model ...``),
 # with the predictions of that code, before and after a warm start of 5
 # epochs, in earlier_skops_expected.npz.
-EARLIER = Path(__file__).parent / "data"
+EARLIER = DATA
 
 
 @pytest.fixture(scope="module")

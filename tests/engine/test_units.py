@@ -11,16 +11,16 @@ layer and gradient are those of the formulas.
 
 import pickle
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _helpers import DATA
+from _notes import make_problem, numeric_gradient
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import make_classification, make_multilabel_classification
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
-from test_network import make_problem, numeric_gradient
 
 from skbackprop import TwoLayerClassifier
 from skbackprop._engine import backprop as _backprop
@@ -502,7 +502,7 @@ def test_an_unknown_unit_is_refused(iris, activation):
 
 
 def test_a_model_pickled_before_the_parameter_has_the_notes_units():
-    path = Path(__file__).parent / "data" / "binary_gd.pkl"
+    path = DATA / "binary_gd.pkl"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the scikit-learn version that wrote it
         with open(path, "rb") as f:
