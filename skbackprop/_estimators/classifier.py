@@ -113,8 +113,10 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
         than ``tol * max(loss, 1)`` (SciPy's ``ftol``), unless it is still
         falling steadily (with momentum the full-batch loss rises and falls on
         its way down, and a rise is not convergence). With a validation set,
-        only epochs whose training loss is at a new low count towards
-        ``n_iter_no_change``: steps that overshoot have not ended learning. For
+        only epochs whose weights have the training loss at a new low count
+        towards ``n_iter_no_change`` (with ``'sgd'`` and ``'adam'``, whose
+        epoch loss is noisy, within 10% of the lowest): steps that overshoot
+        have not ended learning. For
         ``'lbfgs'`` it is also the gradient tolerance ``gtol``.
 
     n_iter_no_change : int, default=10

@@ -240,9 +240,11 @@ def descend(theta, epoch, monitor, max_iter, observe=None):
     epochs are run on a copy kept of the weights before them. A full-batch
     epoch also tells ``observe(loss)`` (the update rule's `observe`, which
     adapts the steps to the loss) its finite loss before it steps: a full-batch
-    loss is exact, so a rise shows that the last step overshot.
+    loss is exact, so a rise shows that the last step overshot. The monitor is
+    told which kind of loss it gets (`Monitor.lagging`, `Monitor.noisy`).
     """
     if getattr(epoch, "loss_before_step", False):
+        monitor.lagging = True
 
         def keep(loss, theta):
             if monitor.keeps(loss):
@@ -254,6 +256,7 @@ def descend(theta, epoch, monitor, max_iter, observe=None):
             return epoch(theta, keep), monitor.best_theta  # read only if kept
 
     else:
+        monitor.noisy = True  # a mean over batches, taken as the weights move
         before = np.empty_like(theta)
 
         def run(theta):

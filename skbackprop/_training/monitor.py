@@ -30,6 +30,12 @@ EXPLOSION_FACTOR = 100.0
 # step (`Monitor`) before it gives up: a step 1024 times smaller.
 MAX_RECOVERIES = 10
 
+# Early stopping counts an epoch of mini-batches whose training loss is at most
+# this much above the lowest, relatively, as one at a new low (`Monitor`): the
+# loss of such an epoch is taken while the weights move, and on a plateau its
+# noise makes new lows rare; an overshoot rises further.
+NOISE = 0.1
+
 Validate = Callable[[np.ndarray], tuple[float, float]]
 OnEpoch = Callable[[int, np.ndarray], bool]
 
@@ -78,9 +84,18 @@ class Monitor:
       below every earlier one (an overshoot of the steps, early on or a ripple
       of momentum) do not count towards ``n_iter_no_change``: the end of
       learning is a validation score that stops improving while the training
-      loss still does, not one that falls while the steps overshoot.
-      The score of the initial weights (``validate.initial_score``, where
-      given) tells a run that never beat it (`learned_nothing`).
+      loss still does, not one that falls while the steps overshoot. The
+      training loss that decides is that of the weights the epoch scored:
+      where an epoch's loss is taken before its step (full-batch descent,
+      `lagging`), the next epoch's, so whether an epoch counts is known one
+      epoch later. (Else an epoch that starts at a new low and steps into an
+      overshoot would count, and a descent that oscillates would stop on the
+      scores of its overshoots.) The loss of an epoch of mini-batches
+      (`noisy`) is taken as the weights move, and its noise makes new lows
+      rare once it levels off: one at most `NOISE` above the lowest,
+      relatively, counts as a new low. The score of the initial weights
+      (``validate.initial_score``, where given) tells a run that never beat
+      it (`learned_nothing`).
 
     A non-finite or exploding training loss restores the weights with the
     lowest loss seen (with a validation set, the best scored ones) and, if
@@ -113,6 +128,14 @@ class Monitor:
         self.on_epoch = on_epoch
         self.recover = recover
         self.recoveries = 0  # how many times the step was halved after a divergence
+        # Whether each epoch's training loss is of the weights before its step
+        # (full-batch descent; `_training.descend` sets it), not of the ones
+        # it ended at and that `validate` scores
+        self.lagging = False
+        # Whether each epoch's training loss is the mean of its mini-batches'
+        # losses, taken as the weights move (`_training.descend` sets it)
+        self.noisy = False
+        self.pending = False  # the last epoch's score did not improve
         # the validation score of the initial weights, where `validate` has it
         self.initial_score = getattr(validate, "initial_score", None)
         self.losses, self.validation_losses, self.validation_scores = [], [], []
@@ -155,11 +178,18 @@ class Monitor:
             return self._diverged(loss, theta)
         # With a validation set, an epoch counts towards n_iter_no_change only
         # if training made progress, a training loss at a new low (or level with
-        # it): an epoch of steps that overshoot is not the end of learning.
-        counts = self.stopping != VALIDATION or loss <= self.best_loss
+        # it; for mini-batches, within NOISE of it): an epoch of steps that
+        # overshoot is not the end of learning.
+        new_low = loss <= self.best_loss * (1 + NOISE if self.noisy else 1)
         self.losses.append(loss)
         self.best_loss = min(self.best_loss, loss)
         improved = self._measure(loss, theta_of_loss, theta)
+        if self.stopping == VALIDATION and self.lagging:
+            # ``loss`` is of the weights the last epoch scored: whether that
+            # epoch counts is known now, and whether this one does at the next
+            counts, self.pending = self.pending and new_low, not improved
+        else:
+            counts = self.stopping != VALIDATION or new_low
         if improved:
             self.no_improvement = 0
         elif counts:

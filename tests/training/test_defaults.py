@@ -246,6 +246,80 @@ def test_an_early_overshoot_is_not_the_end_of_learning():
     assert monitor.best_score == 0.8
 
 
+def _stop_epoch(monitor, losses):
+    theta = np.zeros(1)
+    for epoch, loss in enumerate(losses, 1):
+        if monitor.after_epoch(loss, theta, theta):
+            return epoch
+    return None
+
+
+def test_early_stopping_counts_an_epoch_by_the_loss_of_the_weights_it_scored():
+    # A full-batch descent that oscillates: each epoch's loss is taken before
+    # its step, so the weights scored at epoch e have the loss of epoch e + 1.
+    # Epochs 1, 3, 5... step from a low into an overshoot (loss 2.0, a poor
+    # score); epochs 2, 4, 6... step down to new lows. Only the latter count.
+    losses = [1.0, 2.0, 0.9, 2.0, 0.8, 2.0, 0.7, 2.0, 0.6]
+    scores = [0.1, 0.8, 0.1, 0.7, 0.1, 0.75, 0.1, 0.7, 0.1]
+
+    def monitor(lagging):
+        calls = iter(scores)
+        monitor = _monitor.Monitor(
+            np.zeros(1),
+            tol=0.0,
+            n_iter_no_change=2,
+            validate=lambda theta: (1.0, next(calls)),
+        )
+        monitor.lagging = lagging
+        return monitor
+
+    # counted: epoch 4 (its weights have the loss 0.8 of epoch 5) and epoch 6
+    # (0.7, known at epoch 7)
+    assert _stop_epoch(monitor(lagging=True), losses) == 7
+    # taken as the loss of the weights scored, the lows before epochs 3 and 5
+    # would have counted those epochs' overshoots
+    assert _stop_epoch(monitor(lagging=False), losses) == 5
+
+
+def test_a_fit_tells_the_monitor_what_its_losses_are(iris):
+    X, y = iris
+    seen = []
+    original = _monitor.Monitor.finish
+
+    def finish(monitor, theta, converged=None):
+        seen.append((monitor.lagging, monitor.noisy))
+        return original(monitor, theta, converged)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_monitor.Monitor, "finish", finish)
+        for solver in ("gd", "sgd", "lbfgs"):
+            params = dict(solver=solver, early_stopping=True, max_iter=5)
+            _quiet_fit(TwoLayerClassifier(random_state=0, **params), X, y)
+    assert seen == [(True, False), (False, True), (False, False)]
+
+
+def test_early_stopping_on_mini_batches_counts_epochs_near_the_lowest_loss():
+    # The loss of an epoch of mini-batches levels off with noise: an epoch a
+    # little above the lowest counts, one far above (an overshoot) does not.
+    band = 1 + _monitor.NOISE
+    losses = [1.0, 0.5, 0.5 * band, 0.49, 0.5 * band**2, 0.495, 0.497]
+
+    def monitor(noisy):
+        monitor = _monitor.Monitor(
+            np.zeros(1),
+            tol=0.0,
+            n_iter_no_change=3,
+            validate=lambda theta: (1.0, 0.5),  # no improvement after epoch 1
+        )
+        monitor.noisy = noisy
+        return monitor
+
+    # noisy: epochs 2, 3, 4 count (3 at the edge of the band); 5 would not
+    assert _stop_epoch(monitor(noisy=True), losses) == 4
+    # exact losses: only the new lows of epochs 2 and 4 count, then none
+    assert _stop_epoch(monitor(noisy=False), losses) is None
+
+
 def test_early_stopping_that_learned_nothing_warns(iris):
     X, y = iris
     clf = TwoLayerClassifier(

@@ -244,10 +244,13 @@ def test_of_epochs_with_the_best_score_the_lowest_validation_loss_is_kept(iris):
     )
     clf.set_params(n_iter_no_change=15).fit(X, y)
     losses = np.array(clf.validation_loss_curve_)
-    # after epoch 1, 15 epochs without improvement, each with the training loss
-    # at a new low (an epoch of steps that overshoot does not count)
+    # after epoch 1, 15 epochs without improvement whose weights have the
+    # training loss at a new low (an epoch of steps that overshoot does not
+    # count): the weights scored at epoch e are those whose full-batch loss is
+    # curve[e], taken before the step of epoch e + 1, so the last one counted is
+    # known one epoch later
     curve = clf.loss_curve_
-    counted = [e for e in range(1, len(curve)) if curve[e] <= min(curve[:e])]
+    counted = [e for e in range(2, len(curve)) if curve[e] <= min(curve[:e])]
     assert len(counted) == 15 and counted[-1] == clf.n_iter_ - 1
     assert clf.best_iter_ == np.argmin(losses) + 1 > 1
     assert clf.best_validation_score_ == 1.0
