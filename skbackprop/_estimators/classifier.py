@@ -64,8 +64,10 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
         ``'sgd'`` and 0.001 for ``'adam'``; L-BFGS chooses its own steps. An
         ``'auto'`` step is the estimator's to adapt: if the loss explodes, the
         step is halved and training goes on from the best weights (up to ten
-        times); a step you set is kept, and a divergence stops and warns. The loss
-        is a mean over samples, not the notes' sum: one step of the notes with
+        times); with ``'gd'``, a plain gradient step that raises the loss by
+        more than 10% is halved, and grows back by 5% at each epoch whose loss
+        does not rise. A step you set is kept, and a divergence stops and warns.
+        The loss is a mean over samples, not the notes' sum: one step of the notes with
         step ``a`` on n samples is one step here with ``learning_rate = n * a``.
         Unlike MLPClassifier, where ``learning_rate`` names a schedule and
         ``alpha`` the L2 penalty, here it is the step itself.

@@ -41,6 +41,15 @@ OVERSHOOT = 0.1
 # A full-batch loss this much above the last one, relatively, is a rise; below
 # it, the difference may be rounding.
 RISE = 1e-12
+# Under learning_rate="auto" (`GradientDescent`, ``adaptive``): a full-batch
+# loss more than OVERSTEP above the last one, relatively, after a plain gradient
+# step (no velocity in it), means that the step is too large for the data: it
+# is halved. Smaller rises are left alone, as the ripples of momentum are: on
+# curved boundaries (two moons) the larger steps find the better minimum. Each
+# epoch whose loss does not rise lets the step grow back by GROW (the "bold
+# driver" of Vogl et al., 1988), up to the step it started from.
+OVERSTEP = 0.1
+GROW = 1.05
 
 # With solver="auto", training sets of this many samples or more take mini-batch
 # "sgd", smaller ones full-batch "gd" (`auto_solver`).
@@ -63,16 +72,21 @@ class GradientDescent:
     ``mu = 0`` is exactly the notes' update.
 
     A full-batch fit also tells the rule each epoch's loss (`observe`), which
-    adapts the steps only when the loss rises far above its start: the
-    momentum restarts. After a divergence the monitor halves the step
-    (`halve`). A run whose loss falls at every epoch takes exactly the steps
-    above.
+    adapts the steps only when the loss rises: far above its start after a
+    step with a velocity, the momentum restarts; and an ``adaptive`` rule (the
+    'auto' step) halves a step that overshoots and lets it grow back (a "bold
+    driver"). After a divergence the monitor halves the step (`halve`). A run
+    whose loss falls at every epoch takes exactly the steps above.
     """
 
-    def __init__(self, learning_rate, momentum=0.0, nesterov=False):
+    adaptive = False  # rules saved by earlier versions never adapted their step
+
+    def __init__(self, learning_rate, momentum=0.0, nesterov=False, adaptive=False):
         self.learning_rate = self.initial_learning_rate = learning_rate
         self.momentum = momentum
         self.nesterov = nesterov
+        self.adaptive = adaptive  # the step is the estimator's to adapt
+        self.ceiling = learning_rate  # the largest step `observe` grows back to
         self.velocity = None
         self.last_loss = self.first_loss = None  # the losses `observe` saw
         self.restarted = False  # the velocity was zeroed since the last step
@@ -86,25 +100,48 @@ class GradientDescent:
         the momentum overshoots (the model became worse than its start): the
         velocity is zeroed (an adaptive restart, O'Donoghue and Candes, 2015),
         and the descent goes on from where it stands. Smaller ripples are left
-        alone, and so are plain gradient steps (``momentum=0``, the notes'
-        update, and the first step): a step too large for the data makes the
-        loss explode, and the monitor then halves it (`halve`).
+        alone.
+
+        An ``adaptive`` rule also adapts its step. A plain gradient step
+        (``momentum=0``, the notes' update; the first step, and the first
+        after a restart) that raised the loss by more than `OVERSTEP`,
+        relatively, was too large for the data, since a small enough gradient
+        step lowers the loss: the step is halved, and the momentum restarts,
+        so that the next step is a plain one of the new size. Each epoch whose
+        loss did not rise lets the step grow back by `GROW`, up to the step
+        the fit started from (or the one a divergence left, `halve`): a step
+        halved early on does not slow the rest of the fit. A step the user set
+        is kept; one too large for the data makes the loss oscillate, or
+        explode, and the monitor stops it.
         """
         last, first = self.last_loss, self.first_loss
         self.last_loss = loss
         if first is None:
             self.first_loss = first = loss
-        if last is None or not loss > last * (1 + RISE):
+        if last is None:
+            return
+        if not loss > last * (1 + RISE):
+            if self.adaptive:
+                self.learning_rate = min(self.learning_rate * GROW, self.ceiling)
             return
         if self.velocity is None or self.plain_step:
+            if self.adaptive and loss > last * (1 + OVERSTEP):
+                self.learning_rate *= 0.5
+                self._restart()
             return
         if loss > first * (1 + OVERSHOOT):
+            self._restart()
+
+    def _restart(self):
+        """Zero the velocity: the next step is a plain gradient step."""
+        if self.velocity is not None:
             self.velocity[...] = 0
             self.restarted = True
 
     def halve(self):
         """Halve the step and stop the velocity, after a divergence."""
         self.learning_rate *= 0.5
+        self.ceiling = min(self.ceiling, self.learning_rate)
         if self.velocity is not None:
             self.velocity[...] = 0
         self.last_loss = self.first_loss = None
@@ -138,6 +175,7 @@ class GradientDescent:
         # 2N (rules saved by earlier versions lack them: they never adapted).
         initial = getattr(previous, "initial_learning_rate", previous.learning_rate)
         self.learning_rate *= previous.learning_rate / initial
+        self.ceiling *= getattr(previous, "ceiling", initial) / initial
         for name in ("last_loss", "first_loss", "restarted", "plain_step"):
             if hasattr(previous, name):
                 setattr(self, name, getattr(previous, name))
@@ -190,7 +228,11 @@ class Adam:
 # The table of solvers
 # --------------------------------------------------------------------------------------
 def _gradient_descent(learning_rate, params):
-    return GradientDescent(learning_rate, params["momentum"], params["nesterov"])
+    # the 'auto' step is the estimator's to adapt; a step the user set is kept
+    adaptive = params["learning_rate"] == "auto"
+    return GradientDescent(
+        learning_rate, params["momentum"], params["nesterov"], adaptive
+    )
 
 
 def _adam(learning_rate, params):

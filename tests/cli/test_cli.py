@@ -631,7 +631,7 @@ def test_a_tie_goes_to_the_default_model(iris):
                               cv=2, n_jobs=None, random_state=0)  # fmt: skip
     # every candidate scores the same: the first one is chosen
     search.set_params(scoring=lambda estimator, X, y: 1.0, refit=True).fit(X, y)
-    assert search.best_params_ == {"net__learning_rate": 2.0, "net__n_hidden": 32}
+    assert search.best_params_ == {"net__learning_rate": "auto", "net__n_hidden": 32}
 
 
 def test_drop_may_be_repeated():

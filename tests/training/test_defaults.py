@@ -89,6 +89,60 @@ def test_momentum_restarts_when_the_loss_overshoots_its_start():
     assert rule.restarted and np.all(rule.velocity == 0)
 
 
+def test_the_auto_step_halves_after_a_plain_step_that_overshoots():
+    rule = _solvers.GradientDescent(2.0, momentum=0.9, adaptive=True)
+    theta, grad = np.zeros(2), np.ones(2)
+    rule.observe(1.0)
+    rule.step(theta, grad)  # the first step is plain
+    rule.observe(1.5)  # 50% above the last loss: the step was too large
+    assert rule.learning_rate == 1.0
+    assert rule.restarted and np.all(rule.velocity == 0)
+    rule.step(theta, grad)  # a plain step again, of the new size
+    rule.observe(1.5 * (1 + _solvers.OVERSTEP / 2))  # a smaller rise: left alone
+    assert rule.learning_rate == 1.0
+    # a step the user set is kept
+    kept = _solvers.GradientDescent(2.0, momentum=0.9)
+    kept.observe(1.0)
+    kept.step(theta, grad)
+    kept.observe(1.5)
+    assert kept.learning_rate == 2.0 and not kept.restarted
+
+
+def test_the_auto_step_grows_back_up_to_where_it_started():
+    rule = _solvers.GradientDescent(2.0, momentum=0.0, adaptive=True)
+    theta, grad = np.zeros(2), np.ones(2)
+    losses = iter([1.0, 2.0] + list(1.9 - 0.01 * np.arange(50)))
+    rule.observe(next(losses))
+    rule.step(theta, grad)
+    rule.observe(next(losses))  # momentum=0: every step is plain; this one rose
+    assert rule.learning_rate == 1.0
+    rule.step(theta, grad)
+    rule.observe(next(losses))  # a fall lets the step grow
+    assert rule.learning_rate == _solvers.GROW
+    for loss in losses:
+        rule.step(theta, grad)
+        rule.observe(loss)
+    assert rule.learning_rate == 2.0  # and no further
+    # after a divergence, the halved step is the most it grows back to
+    rule.halve()
+    for loss in 1.0 - 0.01 * np.arange(50):
+        rule.step(theta, grad)
+        rule.observe(loss)
+    assert rule.learning_rate == 1.0
+
+
+def test_a_run_whose_loss_never_rises_keeps_the_auto_step_exactly(iris):
+    # the 'auto' step adapts only where a step overshoots: a fit whose loss
+    # falls at every epoch takes the same steps as the same step set by hand
+    X, y = iris
+    common = dict(n_hidden=4, solver="gd", momentum=0.0, max_iter=30, random_state=0)
+    auto = quiet_fit(TwoLayerClassifier(learning_rate="auto", **common), X, y)
+    assert np.all(np.diff(auto.loss_curve_) < 0)
+    assert auto._optimizer.learning_rate == 2.0
+    set_step = quiet_fit(TwoLayerClassifier(learning_rate=2.0, **common), X, y)
+    assert_array_equal(flat_weights(auto), flat_weights(set_step))
+
+
 def test_plain_gradient_descent_is_exactly_the_notes_update(iris):
     # momentum=0, l2=0, solver="gd": w <- w - alpha dC/dw at every step, also
     # where the loss rises (a step of 4 on standardized iris overshoots).
@@ -119,17 +173,19 @@ def test_plain_gradient_descent_is_exactly_the_notes_update(iris):
 
 
 def test_warm_start_n_plus_n_is_2n_bit_for_bit_with_restarts():
-    # The default rule on data where the momentum restarts: the rule's step,
-    # velocity and losses carry over, so two fits of N are one of 2N.
+    # The default rule on data where the momentum restarts and the step is
+    # halved and grows back: the rule's step, its ceiling, velocity and losses
+    # carry over, so two fits of N are one of 2N.
     X, y = _data(600, m=20, k=4, seed=1)
     X = 2 * X  # steeper: the default step overshoots at first
     common = dict(random_state=0, tol=0.0, n_iter_no_change=1000)
-    restarts = []
+    restarts, steps = [], []
     original = _solvers.GradientDescent.observe
 
     def observe(rule, loss):
         original(rule, loss)
         restarts.append(rule.restarted)
+        steps.append(rule.learning_rate)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_solvers.GradientDescent, "observe", observe)
@@ -137,7 +193,7 @@ def test_warm_start_n_plus_n_is_2n_bit_for_bit_with_restarts():
         quiet_fit(twice, X, y)
         quiet_fit(twice, X, y)
     once = quiet_fit(TwoLayerClassifier(max_iter=80, **common), X, y)
-    assert any(restarts)
+    assert any(restarts) and min(steps) < 2.0
     assert_array_equal(twice.loss_curve_, once.loss_curve_)
     assert_array_equal(flat_weights(twice), flat_weights(once))
 
@@ -294,7 +350,7 @@ def test_a_fit_tells_the_monitor_what_its_losses_are(iris):
         patch.setattr(_monitor.Monitor, "finish", finish)
         for solver in ("gd", "sgd", "lbfgs"):
             params = dict(solver=solver, early_stopping=True, max_iter=5)
-            _quiet_fit(TwoLayerClassifier(random_state=0, **params), X, y)
+            quiet_fit(TwoLayerClassifier(random_state=0, **params), X, y)
     assert seen == [(True, False), (False, True), (False, False)]
 
 
