@@ -391,9 +391,12 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
     def _monitor(self, theta, validate, on_epoch, rule=None):
         """The monitor of a fit. With ``learning_rate='auto'`` the step is the
         estimator's to choose: a divergence halves the step of ``rule`` and goes
-        on from the best weights. A step the user set is kept, and a
-        divergence with it stops and warns."""
-        recover = getattr(rule, "halve", None) if self.learning_rate == "auto" else None
+        on from the best weights, and a training loss that stops improving
+        lowers it (`monitor.Monitor`, ``anneal``). A step the user set is
+        kept, and a divergence with it stops and warns."""
+        auto = self.learning_rate == "auto"
+        recover = getattr(rule, "halve", None) if auto else None
+        anneal = getattr(rule, "anneal", None) if auto else None
         return _monitor.Monitor(
             theta,
             tol=self.tol,
@@ -403,6 +406,7 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
             log=print if self.verbose else None,
             on_epoch=on_epoch,
             recover=recover,
+            anneal=anneal,
         )
 
     def _train(self, theta, data, rule, rng, monitor, objective):

@@ -66,11 +66,14 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
         step is halved and training goes on from the best weights (up to ten
         times); with ``'gd'``, a plain gradient step that raises the loss by
         more than 10% is halved, and grows back by 5% at each epoch whose loss
-        does not rise. A step you set is kept, and a divergence stops and warns.
-        The loss is a mean over samples, not the notes' sum: one step of the notes with
-        step ``a`` on n samples is one step here with ``learning_rate = n * a``.
-        Unlike MLPClassifier, where ``learning_rate`` names a schedule and
-        ``alpha`` the L2 penalty, here it is the step itself.
+        does not rise; with ``'sgd'`` and no early stopping, when the training
+        loss stops improving, the step is divided by 5 and training goes on
+        (twice, before it stops). A step you set is kept, and a divergence stops
+        and warns. The loss is a mean over samples, not the notes' sum: one step
+        of the notes with step ``a`` on n samples is one step here with
+        ``learning_rate = n * a``. Unlike MLPClassifier, where ``learning_rate``
+        names a schedule and ``alpha`` the L2 penalty, here it is the step
+        itself.
 
     solver : {'auto', 'gd', 'sgd', 'adam', 'lbfgs'}, default='auto'
         How the gradient becomes steps. All use the same backpropagated gradient.

@@ -30,6 +30,12 @@ EXPLOSION_FACTOR = 100.0
 # step (`Monitor`) before it gives up: a step 1024 times smaller.
 MAX_RECOVERIES = 10
 
+# How many times a run of mini-batches whose training loss stopped improving
+# divides its step by ANNEAL_DIVISOR and goes on (`Monitor`) before it stops: a
+# step 25 times smaller at the end.
+MAX_ANNEALS = 2
+ANNEAL_DIVISOR = 5.0
+
 # Early stopping counts an epoch of mini-batches whose training loss is at most
 # this much above the lowest, relatively, as one at a new low (`Monitor`): the
 # loss of such an epoch is taken while the weights move, and on a plateau its
@@ -104,6 +110,14 @@ class Monitor:
     run that stops far above its best loss (`_overshot`). Both end with status
     ``DIVERGED``.
 
+    With `IMPROVEMENT`, ``anneal(factor)``, where given, lowers the step
+    (the update rule's `anneal`): when the training loss stops improving, the
+    step is divided by `ANNEAL_DIVISOR` and training goes on, up to
+    `MAX_ANNEALS` times, before it stops. The loss of mini-batch steps levels
+    off where the noise of the batches balances the descent, a level that
+    falls with the step; MLPClassifier's ``learning_rate="adaptive"`` divides
+    its step by 5 likewise.
+
     ``on_epoch(epoch, theta)`` is called after every epoch; returning True stops
     training (status ``INTERRUPTED``). ``log(line)`` prints a line per epoch.
     """
@@ -119,6 +133,7 @@ class Monitor:
         log: Callable[[str], None] | None = None,
         on_epoch: OnEpoch | None = None,
         recover: Callable[[], None] | None = None,
+        anneal: Callable[[float], None] | None = None,
     ):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -128,6 +143,7 @@ class Monitor:
         self.on_epoch = on_epoch
         self.recover = recover
         self.recoveries = 0  # how many times the step was halved after a divergence
+        self.anneal = anneal
         # Whether each epoch's training loss is of the weights before its step
         # (full-batch descent; `_training.descend` sets it), not of the ones
         # it ended at and that `validate` scores
@@ -136,6 +152,7 @@ class Monitor:
         # losses, taken as the weights move (`_training.descend` sets it)
         self.noisy = False
         self.pending = False  # the last epoch's score did not improve
+        self.anneals = 0  # how many times the step was lowered on a plateau
         # the validation score of the initial weights, where `validate` has it
         self.initial_score = getattr(validate, "initial_score", None)
         self.losses, self.validation_losses, self.validation_scores = [], [], []
@@ -199,8 +216,23 @@ class Monitor:
         if self.on_epoch is not None and self.on_epoch(self.n_iter, theta):
             return self._stop(INTERRUPTED, "a callback asked to stop")
         if self.no_improvement >= self.n_iter_no_change:
+            if self._annealed():
+                return False
             return self._overshot(theta) or self._converged()
         return False
+
+    def _annealed(self):
+        """Lower the step where ``anneal`` is given, instead of stopping, when
+        the training loss stopped improving (`IMPROVEMENT`), up to
+        `MAX_ANNEALS` times; True if so."""
+        if self.anneal is None or self.stopping != IMPROVEMENT:
+            return False
+        if self.anneals >= MAX_ANNEALS:
+            return False
+        self.anneal(1 / ANNEAL_DIVISOR)
+        self.anneals += 1
+        self.no_improvement = 0
+        return True
 
     def _diverging(self, loss):
         """A loss that is not finite, or far above the run's first one."""

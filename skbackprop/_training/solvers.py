@@ -138,6 +138,11 @@ class GradientDescent:
             self.velocity[...] = 0
             self.restarted = True
 
+    def anneal(self, factor):
+        """Lower the step by ``factor``, when the loss stopped improving."""
+        self.learning_rate *= factor
+        self.ceiling = min(self.ceiling, self.learning_rate)
+
     def halve(self):
         """Halve the step and stop the velocity, after a divergence."""
         self.learning_rate *= 0.5

@@ -412,6 +412,40 @@ def test_early_stopping_with_the_defaults_learns_on_an_overshooting_start(
     assert clf.score(X, y) > 0.6  # chance is 0.2
 
 
+# -------------------------------------------------- mini-batch step annealing
+def _flat_monitor(anneal, stopping=_monitor.IMPROVEMENT, n=3):
+    monitor = _monitor.Monitor(
+        np.zeros(1), tol=1e-4, n_iter_no_change=n, stopping=stopping, anneal=anneal
+    )
+    return _stop_epoch(monitor, [1.0] * 100)
+
+
+def test_a_loss_that_stops_improving_lowers_the_auto_step_before_stopping():
+    factors = []
+    # epoch 1 improves; then each n epochs without improvement lower the step,
+    # MAX_ANNEALS times, and the next n stop
+    stopped = _flat_monitor(factors.append)
+    assert stopped == 1 + 3 * (_monitor.MAX_ANNEALS + 1)
+    assert factors == [1 / _monitor.ANNEAL_DIVISOR] * _monitor.MAX_ANNEALS
+    assert _flat_monitor(None) == 1 + 3
+    # a full-batch loss that settled is not annealed
+    assert _flat_monitor(factors.append, _monitor.SETTLED) == 1 + 3
+    assert len(factors) == _monitor.MAX_ANNEALS
+
+
+def test_sgd_lowers_its_auto_step_on_a_plateau_and_keeps_a_set_one():
+    X, y = _data(2000, m=10, k=3)
+    auto = quiet_fit(TwoLayerClassifier(solver="sgd", random_state=0), X, y)
+    assert auto.n_iter_ < auto.max_iter
+    lowered = 0.1 / _monitor.ANNEAL_DIVISOR**_monitor.MAX_ANNEALS
+    assert auto._optimizer.learning_rate == pytest.approx(lowered)
+    set_step = TwoLayerClassifier(solver="sgd", learning_rate=0.1, random_state=0)
+    quiet_fit(set_step, X, y)
+    assert set_step._optimizer.learning_rate == 0.1
+    assert set_step.n_iter_ < auto.n_iter_
+    assert auto.loss_ < set_step.loss_
+
+
 # ----------------------------------------------------------------- benchmark
 def test_bench_defaults_quick_prints_the_table(capsys):
     assert _bench_defaults.main(["--quick"]) == 0
