@@ -62,10 +62,10 @@ def build_parser():
         "--learning-rate",
         metavar="RATE",
         nargs="+",
-        type=_comma_list(POSITIVE_FLOAT),
+        type=_comma_list(learning_rate_or_auto),
         action=_Extend,
-        help="learning rates to try, e.g. 0.1 0.5 1 or 0.1,0.5,1 "
-        f"(default: {listing(DEFAULT_LEARNING_RATES)})",
+        help="learning rates to try, e.g. 0.1 0.5 1 or 0.1,0.5,1; auto is the "
+        f"estimator's adaptive step (default: {listing(DEFAULT_LEARNING_RATES)})",
     )
     grid.add_argument(
         "--n-hidden",
@@ -218,6 +218,21 @@ def _comma_list(convert):
 POSITIVE_FLOAT = _checked(
     float, lambda v: math.isfinite(v) and v > 0, "a positive number"
 )
+
+
+def learning_rate_or_auto(text):
+    """An argparse type: a positive number, or ``auto`` (the estimator's
+    adaptive step, which the default grid holds)."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return POSITIVE_FLOAT(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a positive number or auto"
+        ) from None
+
+
 POSITIVE_INT = _checked(int, lambda v: v >= 1, "a positive integer")
 FOLDS = _checked(int, lambda v: v >= 2, "an integer of at least 2")
 N_JOBS = _checked(int, lambda v: v != 0, "a non-zero integer")

@@ -394,6 +394,14 @@ def test_bad_options_are_usage_errors(argv, fragment, capsys):
     assert fragment in capsys.readouterr().err
 
 
+def test_the_default_step_is_a_learning_rate_to_try():
+    # The default grid holds learning_rate="auto"; it can be written out too.
+    args = _cli._parser().parse_args(["--learning-rate", "0.5,AUTO", "1"])
+    assert args.learning_rate == [0.5, "auto", 1.0]
+    with pytest.raises(SystemExit):
+        _cli._parser().parse_args(["--learning-rate", "automatic"])
+
+
 def test_dask_options_without_dask_name_the_extra(tmp_path, capsys, monkeypatch):
     """Checked first: before the data is read and the run's header printed."""
     monkeypatch.setitem(sys.modules, "dask.distributed", None)
