@@ -17,6 +17,8 @@ def make_problem(n_outputs, rng, n=30, m=4, H=5, activation=None):
         activation = _network.SIGMOID if n_outputs == 1 else _network.SOFTMAX
     if activation == _network.SOFTMAX:
         Y = _network.targets(rng.integers(n_outputs, size=n), n_outputs, float)
+    elif activation == _network.IDENTITY:  # regression targets
+        Y = rng.normal(size=(n, n_outputs))
     else:
         Y = rng.integers(2, size=(n, n_outputs)).astype(float)
     s = rng.uniform(0.1, 3.0, size=n)  # non-uniform sample weights
@@ -37,8 +39,15 @@ def numeric_gradient(f, theta, eps=1e-6):
 
 FINITE_DIFFERENCE_CASES = pytest.mark.parametrize(
     "n_outputs, activation",
-    [(1, "logistic"), (3, "softmax"), (5, "softmax"), (3, "logistic")],
-    ids=["binary", "3 classes", "5 classes", "multilabel"],
+    [
+        (1, "logistic"),
+        (3, "softmax"),
+        (5, "softmax"),
+        (3, "logistic"),
+        (1, "identity"),
+        (3, "identity"),
+    ],
+    ids=["binary", "3 classes", "5 classes", "multilabel", "regression", "3 targets"],
 )
 
 

@@ -176,12 +176,12 @@ class Part(NamedTuple):
     y: np.ndarray
 
 
-def validated_block(X, y, w, index, sparse_rows):
+def validated_block(X, y, w, index, sparse_rows, kind=_targets.LABELS):
     """Validate one chunk as `fit` validates all of X, y and sample_weight.
 
-    The same checks (`check_array` with the dtypes of `fit`, the targets of a
-    classifier, finite non-negative weights) raise the same errors, on the
-    worker; the chunk's row counts must agree.
+    The same checks (`check_array` with the dtypes of `fit`, the targets of the
+    `_targets.Kind` ``kind``, finite non-negative weights) raise the same
+    errors, on the worker; the chunk's row counts must agree.
     """
     X = check_array(
         X,
@@ -192,14 +192,14 @@ def validated_block(X, y, w, index, sparse_rows):
     )
     if sparse_rows and hasattr(X, "tocsr"):
         X = X.tocsr()
+    kind.check_given(y, "y")
     y = check_array(
         y, ensure_2d=False, dtype=None, ensure_min_samples=0, input_name="y"
     )
     if y.ndim == 2 and y.shape[1] == 1:
         y = column_or_1d(y)
     _check_rows(X, y, "y", index)
-    if y.ndim == 2 and len(y):
-        _targets.check_indicator(y, "y")
+    y = kind.check(y, "y")
     if w is not None:
         # the checks of each value that fit makes of all of them; those of the
         # weights as a whole are `_rules.check_weights`, on the summaries
@@ -230,16 +230,16 @@ def _check_rows(X, other, name, index):
 
 class Summary(NamedTuple):
     """What the client learns about a chunk: the `_rules.TargetSummary` of its
-    labels, and the dtype of its ``X``."""
+    targets, and the dtype of its ``X``."""
 
     targets: _rules.TargetSummary
     dtype: np.dtype
 
 
-def summary(block, name="y"):
-    """The chunk's `Summary`; its labels are checked as `fit` checks ``y``
-    (``name``: the argument it was passed as)."""
-    return Summary(_rules.summarise_targets(block.y, name), block.X.dtype)
+def summary(block, name="y", kind=_targets.LABELS):
+    """The chunk's `Summary`; its targets are checked as `fit` checks ``y``
+    (``name``: the argument it was passed as; ``kind``: a `_targets.Kind`)."""
+    return Summary(kind.summarise(block.y, name), block.X.dtype)
 
 
 def split_block(block, quota, seed, labels, alone):
@@ -279,12 +279,13 @@ def weight_share(block, weights, top):
     return _rules.share(w, len(block.y), top)
 
 
-def make_part(block, classes, weights, top, total, dtype):
-    """The chunk as the pass takes it: targets encoded with ``classes``,
+def make_part(block, classes, weights, top, total, dtype, kind=_targets.LABELS):
+    """The chunk as the pass takes it: targets encoded by ``kind`` (a
+    `_targets.Kind`) with ``classes``,
     weights normalised by the maximum ``top`` and the total ``total`` of all
     chunks (`_rules.normalised`), as in memory."""
     # its labels are among classes: checked on the client
-    Y = _targets.encode(block.y, classes, dtype)
+    Y = kind.encode(block.y, classes, dtype)
     w = _rules.loss_weights(block.w, block.y, weights)
     s = _rules.normalised(w, len(block.y), top, total, dtype)
     return Part(aligned(block.X, dtype), Y, aligned(s, dtype), block.y)
@@ -318,12 +319,23 @@ class Chunks(NamedTuple):
         return np.dtype(self.summaries[0].dtype)
 
 
-def build(client, X, y, sample_weight, *, sparse_rows=False, y_name="y"):
+def build(
+    client,
+    X,
+    y,
+    sample_weight,
+    *,
+    sparse_rows=False,
+    y_name="y",
+    kind=_targets.LABELS,
+    owner="TwoLayerClassifier",
+):
     """The `Chunks` of ``X, y, sample_weight``, validated on the workers, where
     they stay.
 
     ``sparse_rows``: sparse chunks become CSR, whose rows can be taken.
-    ``y_name``: the argument ``y`` was passed as, for the messages.
+    ``y_name``: the argument ``y`` was passed as, for the messages. ``kind``:
+    the `_targets.Kind` of ``y``; ``owner``: the estimator, for the messages.
     """
     import dask
 
@@ -334,11 +346,11 @@ def build(client, X, y, sample_weight, *, sparse_rows=False, y_name="y"):
         sample_weight, X_blocks, lengths, client, "sample_weight", divisions
     )
     validated = [
-        dask.delayed(validated_block, pure=True)(Xb, yb, wb, i, sparse_rows)
+        dask.delayed(validated_block, pure=True)(Xb, yb, wb, i, sparse_rows, kind)
         for i, (Xb, yb, wb) in enumerate(zip(X_blocks, y_blocks, w_blocks, strict=True))
     ]
     blocks = client.compute(validated)
-    summaries = summarise(client, blocks, y_name)
+    summaries = summarise(client, blocks, y_name, kind)
     dtypes = {np.dtype(s.dtype) for s in summaries}
     if len(dtypes) > 1:
         raise ValueError(
@@ -347,21 +359,21 @@ def build(client, X, y, sample_weight, *, sparse_rows=False, y_name="y"):
         )
     if len({s.targets.width for s in summaries}) > 1:
         raise ValueError(
-            "The chunks of y mix 1-D labels and indicator matrices of different "
-            "widths; pass one kind of target."
+            "The chunks of y mix 1-D targets and 2-D ones of different widths; "
+            "pass one kind of target."
         )
     if sum(s.targets.rows for s in summaries) == 0:
         raise ValueError(
-            "Found array with 0 sample(s) while a minimum of 1 is required by "
-            "TwoLayerClassifier."
+            f"Found array with 0 sample(s) while a minimum of 1 is required by {owner}."
         )
     given = (X, y, sample_weight)
     return Chunks(blocks, summaries, merged_summary(summaries), n_features(X), given)
 
 
-def summarise(client, blocks, y_name="y"):
-    """The `Summary` of each block, fetched from the workers."""
-    return client.gather(client.map(summary, blocks, name=y_name))
+def summarise(client, blocks, y_name="y", kind=_targets.LABELS):
+    """The `Summary` of each block (targets of the `_targets.Kind` ``kind``),
+    fetched from the workers."""
+    return client.gather(client.map(summary, blocks, name=y_name, kind=kind))
 
 
 def n_features(X):

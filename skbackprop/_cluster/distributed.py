@@ -37,6 +37,7 @@ from .._engine import network as _network
 from .._engine.blas import flat
 from .._training import rules as _rules
 from .._training import solvers as _solvers
+from .._training import targets as _targets
 from .._training.report import UNSCALED_RMS
 from .._training.solvers import SOLVERS
 from .chunks import (
@@ -130,13 +131,23 @@ class OnCluster:
         batches = SOLVERS[self.auto_solver(0) if solver == "auto" else solver].batches
         check_full_batch(solver, batches)
         self.estimator, self.client = estimator, current_client()
+        self.kind = estimator._target_kind  # a `_targets.Kind`: labels or values
+        self.owner = type(estimator).__name__
 
     def auto_solver(self, n_rows):
         return _solvers.auto_solver(n_rows, full_batch_only=True)
 
     def data(self, X, y, sample_weight, reset, holding_out):
         self.estimator._check_dask_X(X, reset=reset)
-        return build(self.client, X, y, sample_weight, sparse_rows=holding_out)
+        return build(
+            self.client,
+            X,
+            y,
+            sample_weight,
+            sparse_rows=holding_out,
+            kind=self.kind,
+            owner=self.owner,
+        )
 
     def checked_weights(self, data):
         return data  # each chunk's weights are checked with the chunk
@@ -158,7 +169,9 @@ class OnCluster:
                 "pass X_val.to_dask_array(lengths=True) and "
                 "y_val.to_dask_array(lengths=True), or scoring='loss'."
             )
-        return build(self.client, *given, y_name="y_val")
+        return build(
+            self.client, *given, y_name="y_val", kind=self.kind, owner=self.owner
+        )
 
     def hold_out(self, data, sizes, rng):
         train, val, alone = hold_out(
@@ -168,12 +181,13 @@ class OnCluster:
 
     def _of(self, blocks, data, given):
         """The `Chunks` of ``blocks``, rows of ``data``."""
-        summaries = summarise(self.client, blocks)
+        summaries = summarise(self.client, blocks, kind=self.kind)
         summary = merged_summary(summaries)
         return Chunks(blocks, summaries, summary, data.n_features, given)
 
     def problem(self, data, net, weights, validation=False):
-        return problem(self.client, data, net, weights, validation)  # the module's
+        # the module's
+        return problem(self.client, data, net, weights, validation, self.kind)
 
     def scored(self, data, weights, problem):
         # as given to fit; a hold-out, as the parts hold it
@@ -298,12 +312,13 @@ class ClusterProblem(NamedTuple):
     weighted: bool  # whether the weights are not all equal
 
 
-def problem(client, data, net, weights, validation=False):
+def problem(client, data, net, weights, validation=False, kind=_targets.LABELS):
     """The `Chunks` ``data`` as parts for the network ``net`` (a
     `_targets.Net`), with the rows weighted by their sample weights times the
     class weights ``weights`` (`_rules.ClassWeights`, or None), checked by
     `_rules.check_weights` (``validation``: they are those of a validation set)
-    and normalised over all chunks as in memory."""
+    and normalised over all chunks as in memory; the targets are encoded by
+    ``kind`` (a `_targets.Kind`)."""
     classes, layout, output, activation = net
     blocks, dtype = data.blocks, data.dtype
     summary = _rules.merge_weights(
@@ -322,6 +337,7 @@ def problem(client, data, net, weights, validation=False):
         top=top,
         total=total,
         dtype=dtype,
+        kind=kind,
         pure=False,
     )
     return ClusterProblem(

@@ -4,8 +4,9 @@
 chunks of a dask array or DataFrame: the result is a dask array of the declared
 dtype and width, computed chunk by chunk by the in-memory method when asked
 for, and a chunk of no rows predicts as no rows. `check_2d` gives a dask input
-that is not 2-D the error of the in-memory methods; `score` computes the
-accuracy of dask collections with scikit-learn's `accuracy_score`.
+that is not 2-D the error of the in-memory methods; `score` computes a metric
+of dask collections (a classifier's accuracy, a regressor's R²) with
+scikit-learn's function.
 
 dask is the optional ``dask`` extra; it is imported by the functions that need
 it, never when this module is imported.
@@ -50,27 +51,29 @@ def predict_lazily(estimator, method, X):
     return X.map_partitions(_predict_block, estimator, method, meta=meta)
 
 
-def score(estimator, X, y, sample_weight):
-    """The accuracy of ``estimator`` on dask collections: the predictions of
-    ``X`` (computed chunk by chunk), the labels and the weights gathered, then
-    scikit-learn's `accuracy_score`, which needs their lengths."""
+def score(estimator, X, y, sample_weight, metric=None):
+    """The score of ``estimator`` on dask collections: the predictions of
+    ``X`` (computed chunk by chunk), the targets and the weights gathered, then
+    ``metric(y, predicted, sample_weight=...)``, scikit-learn's
+    `accuracy_score` by default, which needs their lengths."""
     import dask
     from sklearn.metrics import accuracy_score
 
+    metric = accuracy_score if metric is None else metric
     # one collection at a time: dask warns against computing arrays and
     # DataFrames together
     predicted, y, sample_weight = (
         dask.compute(v)[0] if is_dask_collection(v) else v
         for v in (estimator.predict(X), y, sample_weight)
     )
-    return float(accuracy_score(y, predicted, sample_weight=sample_weight))
+    return float(metric(y, predicted, sample_weight=sample_weight))
 
 
 def _output_dtype(estimator, method, X):
-    """The dtype of ``estimator.method(X)``: the labels' for `predict` (0/1
-    integers for multilabel targets), else the floats of the data and weights,
-    as the in-memory method computes them."""
-    if method == "predict":
+    """The dtype of ``estimator.method(X)``: the labels' for a classifier's
+    `predict` (0/1 integers for multilabel targets), else the floats of the
+    data and weights, as the in-memory method computes them."""
+    if method == "predict" and _predicts_labels(estimator):
         return np.dtype(int) if estimator._is_multilabel() else estimator.classes_.dtype
     dtypes = list(X.dtypes) if hasattr(X, "dtypes") else [X.dtype]
     data = np.float32 if all(np.dtype(d) == np.float32 for d in dtypes) else float
@@ -95,6 +98,12 @@ def _output_width(estimator, method):
         return max(2, estimator.n_outputs_)
     if estimator.n_outputs_ == 1:
         return None
-    if method == "predict" and not estimator._is_multilabel():
-        return None
+    if method == "predict" and _predicts_labels(estimator):
+        return None if not estimator._is_multilabel() else estimator.n_outputs_
     return estimator.n_outputs_
+
+
+def _predicts_labels(estimator):
+    """Whether ``estimator.predict`` returns labels (a classifier's ``classes_``)
+    rather than values."""
+    return hasattr(estimator, "classes_")

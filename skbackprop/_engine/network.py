@@ -2,7 +2,7 @@
 
 This module is the mathematics of the user guide, one function per formula:
 `forward` computes ``h`` and ``Z``, `output` the output units ``o``,
-`cross_entropy` and `penalty` the loss, and `loss_gradient` the notes'
+`sample_loss` and `penalty` the loss, and `loss_gradient` the notes'
 backpropagation as four lines of matrix algebra. The units are rows of the
 tables of `units`: the hidden activation ``g`` (the notes' sigmoid by
 default) and the output unit with its loss. A prediction of one block of
@@ -24,7 +24,8 @@ Shapes, stated once (row-major, as scikit-learn):
     h   (n, H)      hidden activations  h = g(A1),  A1 = X W1 + b1
     Z   (n, K')     output logits       Z = h W2 + b2
     o   (n, K')     output units        o = g(Z), or the row-wise softmax of Z
-    Y   (n, K')     targets: 0/1 columns for sigmoid outputs, one-hot for softmax
+    Y   (n, K')     targets: 0/1 columns for sigmoid outputs, one-hot for softmax,
+                    the target values for identity outputs
     s   (n,)        sample weights, normalised so that sum(s) = 1
 
 ``g`` is a row of `units.ACTIVATIONS`, named by ``activation``: the notes'
@@ -32,8 +33,9 @@ sigmoid ``g(z) = 1 / (1 + e^-z)`` (``"logistic"``, the default), ``"tanh"``,
 ``"relu"`` or ``"identity"``. The output units are a row of `units.OUTPUTS`,
 named by ``output``: ``K' = 1`` for two classes (one sigmoid unit,
 ``"logistic"``), ``K' = K`` for K > 2 classes (a softmax over K units,
-``"softmax"``) and ``K' = L`` for L labels of a multilabel problem (one sigmoid
-unit per label).
+``"softmax"``), ``K' = L`` for L labels of a multilabel problem (one sigmoid
+unit per label) and ``K' = k`` for k regression targets (linear units
+``o = z``, ``"identity"``, with the squared error).
 
 The four parameter arrays live as views in one flat vector ``theta``: an update of
 all of them is one vector operation, and L-BFGS works on ``theta`` directly.
@@ -46,7 +48,14 @@ from scipy.sparse import issparse
 
 # The units' tables, and the notes' sigmoid and output names under this module's
 # names, where the plain maths has always had them.
-from .units import ACTIVATIONS, OUTPUTS, SIGMOID, SOFTMAX, sigmoid  # noqa: F401
+from .units import (  # noqa: F401
+    ACTIVATIONS,
+    IDENTITY,
+    OUTPUTS,
+    SIGMOID,
+    SOFTMAX,
+    sigmoid,
+)
 
 
 # --------------------------------------------------------------------------------------
@@ -154,7 +163,8 @@ def sparse_product(A, B, out=None):
 
 def output(Z, name):
     """The output units ``o`` of the row ``name`` of `units.OUTPUTS`: ``g(Z)``
-    per column (``"logistic"``), or the row-wise softmax (``"softmax"``).
+    per column (``"logistic"``), the row-wise softmax (``"softmax"``), or ``Z``
+    itself (``"identity"``).
 
     The softmax is ``e^{z_k} / sum_l e^{z_l}`` (the notes' ``e^{-z}`` has the wrong
     sign), computed with the row maximum subtracted so it cannot overflow.
@@ -180,13 +190,14 @@ def per_class(function, Z, output):
 # --------------------------------------------------------------------------------------
 # Loss
 # --------------------------------------------------------------------------------------
-def cross_entropy(Z, Y, output):
-    """Per-sample loss ``CE_i`` of the output units ``output``, computed from the
+def sample_loss(Z, Y, output):
+    """Per-sample loss ``L_i`` of the output units ``output``, computed from the
     logits, shape (n,): `units.Output.loss`.
 
     Sigmoid: ``-[y log g(z) + (1-y) log(1-g(z))] = log(1 + e^z) - y z``, summed over
     the sigmoid outputs. Softmax: ``-sum_k y_k log o_k = logsumexp(z) - z[y]``.
-    The notes' C is the log-likelihood; the loss is its negative.
+    The notes' C is the log-likelihood; the loss is its negative. Identity:
+    ``(1/2) sum_k (z_k - y_k)^2``.
     """
     return OUTPUTS[output].loss(Z, Y)
 
@@ -208,10 +219,11 @@ def penalty(p, l2):
 
 
 def loss(theta, layout, X, Y, s, l2, output, activation="logistic"):
-    """Weighted mean cross-entropy plus the L2 term, at ``theta``."""
+    """Weighted mean loss (cross-entropy, or squared error) plus the L2 term, at
+    ``theta``."""
     p = layout.unpack(theta)
     _, Z = forward(X, p, activation)
-    return float(s @ cross_entropy(Z, Y, output) + penalty(p, l2))
+    return float(s @ sample_loss(Z, Y, output) + penalty(p, l2))
 
 
 # --------------------------------------------------------------------------------------
@@ -240,7 +252,7 @@ def loss_gradient(theta, layout, X, Y, s, l2, output, activation="logistic"):
         and with ``s_i = 1/n`` the gradient is the notes' sum divided by n.
     l2 : float
         Strength of the L2 term.
-    output : {"logistic", "softmax"}
+    output : {"logistic", "softmax", "identity"}
         The output units and their loss, a row of `units.OUTPUTS`.
     activation : {"logistic", "tanh", "relu", "identity"}, default="logistic"
         The hidden units, a row of `units.ACTIVATIONS`.
@@ -248,7 +260,7 @@ def loss_gradient(theta, layout, X, Y, s, l2, output, activation="logistic"):
     Returns
     -------
     loss : float
-        ``C = sum_i s_i CE_i + (l2 / 2) (|W1|^2 + |W2|^2)``: the weighted mean
+        ``C = sum_i s_i L_i + (l2 / 2) (|W1|^2 + |W2|^2)``: the weighted mean
         loss (the user guide's L), not the notes' sum over the items.
     grad : ndarray of shape (layout.size,)
         ``dC/dtheta``, a new vector laid out like ``theta``.
@@ -256,16 +268,18 @@ def loss_gradient(theta, layout, X, Y, s, l2, output, activation="logistic"):
     W1, b1, W2, b2 = p = layout.unpack(theta)
     g, f = ACTIVATIONS[activation], OUTPUTS[output]
 
-    # Forward: A1 = X W1 + b1, h = g(A1); Z = h W2 + b2; o = g(Z) or softmax(Z).
+    # Forward: A1 = X W1 + b1, h = g(A1); Z = h W2 + b2; o = g(Z), softmax(Z) or Z.
     h, Z = forward(X, p, activation)
     o = f.function(Z)
 
-    # The loss, from the logits: CE_i = log(1 + e^z) - y z, or logsumexp(z) - z[y].
+    # The loss, from the logits: CE_i = log(1 + e^z) - y z, or logsumexp(z) - z[y],
+    # or SE_i = (1/2) sum_k (z_k - y_k)^2.
     C = float(s @ f.loss(Z, Y) + penalty(p, l2))
 
     # Output deltas D2 = dC/dZ = S (o - Y), S = diag(s). For sigmoid with binary
     # cross-entropy and softmax with categorical cross-entropy alike, the
-    # derivative of the link cancels that of the log (the notes' o_i - y_i).
+    # derivative of the link cancels that of the log (the notes' o_i - y_i); for
+    # identity units with the squared error, d(1/2 (z - y)^2)/dz = z - y = o - y.
     D2 = s[:, None] * f.delta(o, Y)  # D2_ik = s_i (o_ik - y_ik)
     dW2 = h.T @ D2 + l2 * W2  # dC/dw_jk = sum_i h_ij D2_ik + l2 w_jk
     db2 = D2.sum(axis=0)  # dC/db_k = sum_i D2_ik, per output unit k

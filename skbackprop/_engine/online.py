@@ -26,7 +26,7 @@ class ItemLossGradient:
     microsecond each, so what can be done once is done here once: the gradient
     vector and its views, two scratch vectors, the units' functions, the BLAS
     routines. One output unit with a form in scalars on dense ``X`` -- the
-    notes' network -- takes the notes' own per-item formulas (`_sigmoid_item`);
+    notes' network -- takes the notes' own per-item formulas (`_one_unit_item`);
     any other network takes `_backprop.loss_gradient` on the one row, with a
     workspace of one row.
 
@@ -96,12 +96,12 @@ class ItemLossGradient:
             self.theta, self.p = theta, self.layout.unpack(theta)
             self.w = self.p.W2[:, 0]
             self.flat_p = flat(self.p)
-        value = self._sigmoid_item(self.X[i], self.y.item(i))  # y_i a Python float
+        value = self._one_unit_item(self.X[i], self.y.item(i))  # y_i a Python float
         if self.l2:  # the kernel's loss is a Python float already
             value = _backprop.with_penalty(value, self.flat_p, self.flat_dp, self.l2)
         return value, self.grad
 
-    def _sigmoid_item(self, x, y):
+    def _one_unit_item(self, x, y):
         """The loss and gradient of one item as the notes derive them: ``x`` is
         the item's inputs x_l, ``y`` its target, and the output unit (the
         notes' sigmoid) has weights w_j and bias b. Scalars where the notes have
@@ -116,7 +116,7 @@ class ItemLossGradient:
         np.dot(x, p.W1, out=h)  # a_j = sum_l x_l w_lj + b_j, h_j = g(a_j)
         self.g(h, p.b1)
         z = dot(h, w) + p.b2.item()  # z = sum_j w_j h_j + b
-        loss, delta = self.item(z, y)  # CE = log(1 + e^z) - y z, dCE/dz = o - y
+        loss, delta = self.item(z, y)  # e.g. CE = log(1 + e^z) - y z; dL/dz = o - y
 
         scal(delta, copy(h, self.dw))  # dC/dw_j = (o - y) h_j
         dp.b2[0] = delta  # dC/db = o - y

@@ -30,6 +30,7 @@ from scipy.special import expit, log_expit, log_softmax, logsumexp, softmax
 
 SIGMOID = "logistic"  # output unit names, as MLPClassifier's out_activation_
 SOFTMAX = "softmax"
+IDENTITY = "identity"  # MLPRegressor's
 
 # Arrays up to this size are cheaper to handle in one call than in several
 # vectorised passes: a NumPy call costs about a microsecond whatever its size.
@@ -246,7 +247,39 @@ def sigmoid_in_place(Z):
     return expit(Z, out=Z)
 
 
-def _sigmoid_item(z, y):
+def squared_error(Z, Y):
+    """Per-sample ``(1/2) sum_k (z_k - y_k)^2`` of identity output units
+    ``o = z``: shape (n,)."""
+    D = Z - Y
+    D *= D
+    return 0.5 * D.sum(axis=1)
+
+
+def _identity_loss_and_delta(Z, Y, s, T, scratch):
+    """`Output.loss_and_delta` of identity units and the squared error."""
+    Z -= Y  # o - y, with o = z: the delta, and the residual the loss squares
+    np.multiply(Z, Z, out=T)
+    value = np.vdot(s, T) if T.shape[1] == 1 else np.add.reduce(s @ T)
+    return 0.5 * value  # SE = (1/2) sum_k (o_k - y_k)^2
+
+
+def _identity_item(z, y):
+    """`Output.item` of one identity unit: ``((1/2) (z - y)^2, z - y)``."""
+    d = z - y
+    return 0.5 * d * d, d
+
+
+def identity_output(Z):
+    """The identity unit's ``o = z``: a new array."""
+    return Z.copy()
+
+
+def identity_in_place(Z):
+    """The identity unit's ``o = z``: ``Z`` itself."""
+    return Z
+
+
+def _one_unit_item(z, y):
     """`Output.item` of one sigmoid unit: Python floats, as the notes write it."""
     e = math.exp(-abs(z))  # in (0, 1]: cannot overflow
     loss = max(z, 0.0) + math.log1p(e) - y * z  # CE = log(1 + e^z) - y z
@@ -261,8 +294,9 @@ class Output(NamedTuple):
     ----------
     function : callable
         ``function(Z)``: the outputs ``o`` of the logits, a new array.
-    log_function : callable
-        ``log_function(Z)``: ``log o``, computed from the logits.
+    log_function : callable or None
+        ``log_function(Z)``: ``log o``, computed from the logits; None for
+        units whose outputs are not probabilities.
     in_place : callable
         ``in_place(Z)``: ``o`` in place of the logits, returned.
     loss : callable
@@ -282,6 +316,11 @@ class Output(NamedTuple):
     item : callable or None
         ``item(z, y)``: ``(L, dL/dz)`` of one item on a single unit, in Python
         floats, for online learning; None if the unit does not stand alone.
+    step_scale : float
+        The 'auto' step of plain gradient descent, relative to the sigmoid's:
+        the reciprocal of how much more the loss curves in a logit than the
+        cross-entropy of a sigmoid unit, whose second derivative ``o (1 - o)``
+        is at most 1/4 (`solvers.Solver`).
     """
 
     function: object
@@ -291,11 +330,14 @@ class Output(NamedTuple):
     delta: object
     loss_and_delta: object
     item: object
+    step_scale: float = 1.0
 
 
 # Output units with the loss of their canonical link, by the names of
-# MLPClassifier's out_activation_. The softmax of the notes has the wrong sign in
-# the exponent: it is e^{z_k} / sum_l e^{z_l}, with the row maximum subtracted.
+# MLPClassifier's and MLPRegressor's out_activation_. The softmax of the notes has
+# the wrong sign in the exponent: it is e^{z_k} / sum_l e^{z_l}, with the row
+# maximum subtracted. The identity unit's squared error has second derivative 1
+# in its logit, four times the sigmoid's largest: its 'auto' step is a quarter.
 OUTPUTS = {
     SIGMOID: Output(
         expit,
@@ -304,7 +346,7 @@ OUTPUTS = {
         binary_cross_entropy,
         canonical_delta,
         _sigmoid_loss_and_delta,
-        _sigmoid_item,
+        _one_unit_item,
     ),
     SOFTMAX: Output(
         partial(softmax, axis=1),
@@ -314,5 +356,15 @@ OUTPUTS = {
         canonical_delta,
         _softmax_loss_and_delta,
         None,
+    ),
+    IDENTITY: Output(
+        identity_output,
+        None,
+        identity_in_place,
+        squared_error,
+        canonical_delta,
+        _identity_loss_and_delta,
+        _identity_item,
+        step_scale=0.25,
     ),
 }

@@ -273,6 +273,7 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
             learning_rate=self._learning_rate(),
             max_iter=self.max_iter,
             unscaled=backend.unscaled(data),
+            targets=data.Y if data.output == _network.IDENTITY else None,
         )
         curve, t = (self.loss_curve_, self.t_) if warm else ([], 0)
         t += monitor.n_iter * data.X.shape[0]
@@ -302,7 +303,7 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
                 self._validate_params()
             X, y = self._validate_Xy(X, y, reset=first)
             targets = targets_of(y, first)
-            weights = self._target_weights(_rules.summarise_targets(y))
+            weights = self._target_weights(self._target_kind.summarise(y))
             data = self._problem(X, y, sample_weight, targets, weights=weights)
             self._auto_solver = "gd"  # one step of the notes per call
             # A later call continues the generator, advanced only if it succeeds.
@@ -371,8 +372,9 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
         return _solvers.auto_l2(0 if n_samples is None else n_samples)
 
     def _learning_rate(self):
-        """The step: ``learning_rate``, or the solver's 'auto' one."""
-        return self._solver().learning_rate(self.learning_rate)
+        """The step: ``learning_rate``, or the solver's 'auto' one for the
+        estimator's output units."""
+        return self._solver().learning_rate(self.learning_rate, self._step_scale)
 
     def _start(self, layout, dtype, rng, continuing, restart="fit a new model"):
         """The weights of a network of sizes ``layout``, in ``dtype``, and the
@@ -383,7 +385,7 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
             theta = self._theta(dtype, layout, restart)
         else:
             theta = _network.init_params(layout, rng, dtype, self.activation)
-        rule = self._solver().make_rule(self.get_params(deep=False))
+        rule = self._solver().make_rule(self.get_params(deep=False), self._step_scale)
         if continuing and rule is not None:
             rule.inherit(self._optimizer)
         return theta, rule
@@ -444,7 +446,10 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ data
     def _validate_Xy(self, X, y, reset, y_name="y"):
-        """``X`` as floats, ``y`` as 1-D labels or a multilabel indicator matrix."""
+        """``X`` as floats, ``y`` as the targets of `_target_kind`: 1-D, or 2-D
+        with several columns."""
+        if y is not None:
+            self._target_kind.check_given(y, y_name)
         X, y = validate_data(
             self,
             X,
@@ -458,7 +463,7 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
             y = y.toarray()
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        self._check_y(y, y_name)
+        y = self._target_kind.check(y, y_name)
         mini = self.solver == "auto" or self._solver().batches == "mini"
         if sp.issparse(X) and (mini or self.early_stopping):
             X = X.tocsr()  # rows are sliced
@@ -467,9 +472,11 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
     # ------------------------------------------------------ what y is to the net
     # An estimator of this network says what its targets are: these hooks are
     # all that the training, validation and prediction above need of them.
-    def _check_y(self, y, y_name):
-        """Check a validated ``y`` (1-D, or 2-D with several columns)."""
-        raise NotImplementedError
+    # `_target_kind`, a `_targets.Kind`, is what the backends do with its y.
+    _target_kind = None
+    # The `units.Output.step_scale` of its output units, which scales the
+    # 'auto' steps of gradient descent.
+    _step_scale = 1.0
 
     def _fit_targets(self, y, warm):
         """What the output units encode for a fit on ``y``: the targets' own

@@ -405,9 +405,7 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
         )
 
     # ---------------------------------------------------- the classes of y
-    def _check_y(self, y, y_name):
-        if y.ndim == 2:
-            _targets.check_indicator(y, y_name)
+    _target_kind = _targets.LABELS
 
     def _fit_targets(self, y, warm):
         """The classes: the fitted model's (checked against ``y``) on a warm

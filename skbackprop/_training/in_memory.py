@@ -74,6 +74,7 @@ class InMemory:
 
     def __init__(self, estimator):
         self.estimator = estimator
+        self.kind = estimator._target_kind  # a `targets.Kind`: labels or values
 
     def auto_solver(self, n_rows):
         return _solvers.auto_solver(n_rows)
@@ -81,7 +82,7 @@ class InMemory:
     def data(self, X, y, sample_weight, reset, holding_out):
         # `_validate_Xy` makes sparse X CSR whenever rows are taken
         X, y = self.estimator._validate_Xy(X, y, reset=reset)
-        return Arrays(X, y, sample_weight, _rules.summarise_targets(y))
+        return Arrays(X, y, sample_weight, self.kind.summarise(y))
 
     def checked_weights(self, data):
         sample_weight = _targets.checked_weights(data.sample_weight, data.X)
@@ -91,7 +92,7 @@ class InMemory:
         X_val, y_val = self.estimator._validate_Xy(
             X_val, y_val, reset=False, y_name="y_val"
         )
-        summary = _rules.summarise_targets(y_val, "y_val")
+        summary = self.kind.summarise(y_val, "y_val")
         sample_weight_val = _targets.checked_weights(
             sample_weight_val, X_val, validation=True
         )
@@ -102,15 +103,8 @@ class InMemory:
         return Arrays(*train, None), Arrays(*val, None), sizes.alone
 
     def problem(self, data, net, weights, validation=False):
-        return _targets.problem(
-            data.X,
-            data.y,
-            data.sample_weight,
-            net.classes,
-            net.layout.n_hidden,
-            weights,
-            validation,
-            net.activation,
+        return self.kind.problem(
+            data.X, data.y, data.sample_weight, net, weights, validation
         )
 
     def scored(self, data, weights, problem):

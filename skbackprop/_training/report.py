@@ -3,7 +3,8 @@ attributed to the line that called `fit`.
 
 - `report` warns when training diverged or ran out of epochs, naming the
   setting to change: ``learning_rate`` only for the solvers that use it,
-  scaling X only when X looks unscaled (`unscaled_column`); and when early
+  scaling X only when X looks unscaled (`unscaled_column`), scaling y only
+  when a regressor's targets do; and when early
   stopping returns a model that never scored better than its initial weights
   (`report_unlearned`).
 - `warn_caller` attributes a warning to the caller of the package rather than
@@ -33,14 +34,25 @@ from .monitor import DIVERGED, MAX_ITER
 UNSCALED_RMS = 3.0
 
 
-def report(monitor, theta, X, *, solver, learning_rate, max_iter, unscaled=None):
+def report(
+    monitor,
+    theta,
+    X,
+    *,
+    solver,
+    learning_rate,
+    max_iter,
+    unscaled=None,
+    targets=None,
+):
     """Warn if training diverged or reached max_iter, with the advice that fits;
     a divergence that left the initial weights ``theta`` says so.
 
     ``learning_rate`` (the step used; None for L-BFGS, which chooses its own) is
     advised only when there is one, and scaling only when the training data
     ``X`` looks unscaled (``unscaled(X)``, `unscaled_column` when None, computed
-    only for a warning).
+    only for a warning), or the regression ``targets`` (their matrix ``Y``;
+    None for labels) do.
     """
     if monitor.status != DIVERGED and monitor.learned_nothing():
         report_unlearned(monitor, learning_rate)
@@ -69,6 +81,13 @@ def report(monitor, theta, X, *, solver, learning_rate, max_iter, unscaled=None)
     column = (unscaled or unscaled_column)(X)
     if column is not None:
         fixes.append(scaling_advice(X, column))
+    column = None if targets is None else unscaled_column(targets)
+    if column is not None:
+        fixes.append(
+            "scale y (TransformedTargetRegressor(transformer=StandardScaler())): "
+            "its column {} has a root mean square of {:.3g}, against 1 for "
+            "standardized targets".format(*column)
+        )
     if fixes:
         advice = ", or ".join(fixes)
         message += f" {advice[0].upper()}{advice[1:]}."

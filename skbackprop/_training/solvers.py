@@ -264,6 +264,10 @@ class Solver:
         (`_monitor.SETTLED` or `_monitor.IMPROVEMENT`).
     incremental : bool
         Whether `partial_fit` can take one batch at a time.
+    scaled : bool
+        Whether the 'auto' step is scaled by the output units'
+        `units.Output.step_scale`: a gradient step's size depends on how much
+        the loss curves, Adam's does not (it divides by the gradient's scale).
     """
 
     auto_learning_rate: float | None
@@ -271,22 +275,30 @@ class Solver:
     batches: str | None
     stopping: str
     incremental: bool
+    scaled: bool = True
 
-    def learning_rate(self, learning_rate):
-        """The step for the estimator's ``learning_rate``."""
-        return self.auto_learning_rate if learning_rate == "auto" else learning_rate
+    def learning_rate(self, learning_rate, step_scale=1.0):
+        """The step for the estimator's ``learning_rate``; an 'auto' one for
+        output units of `units.Output.step_scale` ``step_scale``."""
+        if learning_rate != "auto":
+            return learning_rate
+        if self.auto_learning_rate is None or not self.scaled:
+            return self.auto_learning_rate
+        return self.auto_learning_rate * step_scale
 
-    def make_rule(self, params):
-        """A new update rule for the estimator's parameters ``params``."""
+    def make_rule(self, params, step_scale=1.0):
+        """A new update rule for the estimator's parameters ``params``, with
+        output units of `units.Output.step_scale` ``step_scale``."""
         if self.rule is None:
             return None
-        return self.rule(self.learning_rate(params["learning_rate"]), params)
+        step = self.learning_rate(params["learning_rate"], step_scale)
+        return self.rule(step, params)
 
 
 SOLVERS = {
     "gd": Solver(2.0, _gradient_descent, "full", _monitor.SETTLED, True),
     "sgd": Solver(0.1, _gradient_descent, "mini", _monitor.IMPROVEMENT, True),
-    "adam": Solver(0.001, _adam, "mini", _monitor.IMPROVEMENT, True),
+    "adam": Solver(0.001, _adam, "mini", _monitor.IMPROVEMENT, True, scaled=False),
     "lbfgs": Solver(None, None, None, _monitor.IMPROVEMENT, False),
 }
 

@@ -12,6 +12,9 @@ become for the network.
   weights ``s`` of the loss, by the rules of `rules`.
 - `hold_out` draws early stopping's validation set, of the sizes of
   `rules.hold_out_sizes`.
+- `Kind` says what the steps of a fit do with one kind of target, wherever the
+  data is; `LABELS` is that of labels, `values.VALUES` that of regression
+  targets.
 """
 
 from typing import NamedTuple
@@ -38,6 +41,36 @@ class Problem(NamedTuple):
     output: str
     activation: str
     y: np.ndarray
+
+
+class Kind(NamedTuple):
+    """What the steps of a fit do with one kind of target: a classifier's
+    labels (`LABELS`) or a regressor's values (`values.VALUES`). The backends
+    call these on the whole ``y`` in memory, and on each chunk of a cluster.
+
+    Attributes
+    ----------
+    check_given : callable
+        ``check_given(y, name)``: raise on ``y`` as passed (an array-like or
+        pandas object), before it is validated into an array.
+    check : callable
+        ``check(y, name) -> y``: the validated ``y`` (1-D, or 2-D with several
+        columns), checked, and converted if it needs to be.
+    summarise : callable
+        ``summarise(y, name)``: the `rules.TargetSummary` of ``y``.
+    encode : callable
+        ``encode(y, classes, dtype)``: the targets ``Y`` of the output units.
+    problem : callable
+        ``problem(X, y, sample_weight, net, weights, validation)``: the
+        `Problem` of the `Net` ``net``, the rows weighted by ``sample_weight``
+        times ``weights`` (`rules.ClassWeights`, or None).
+    """
+
+    check_given: object
+    check: object
+    summarise: object
+    encode: object
+    problem: object
 
 
 class Net(NamedTuple):
@@ -276,3 +309,31 @@ def checked_weights(sample_weight, X, validation=False):
         if not validation:
             raise
         raise _rules.invalid_validation_weights(error, X.shape[0]) from error
+
+
+def check_labels(y, name="y"):
+    """`Kind.check` of labels: a 2-D ``y`` must be an indicator matrix."""
+    if y.ndim == 2 and len(y):
+        check_indicator(y, name)
+    return y
+
+
+def _labels_problem(X, y, sample_weight, net, weights, validation):
+    """`problem` for the network ``net``, as `Kind.problem` is called."""
+    return problem(
+        X,
+        y,
+        sample_weight,
+        net.classes,
+        net.layout.n_hidden,
+        weights,
+        validation,
+        net.activation,
+    )
+
+
+def _nothing(y, name="y"):
+    """Labels as given need no check before their validation."""
+
+
+LABELS = Kind(_nothing, check_labels, _rules.summarise_targets, encode, _labels_problem)

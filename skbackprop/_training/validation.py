@@ -2,7 +2,8 @@
 
 `validator` makes the ``validate(theta) -> (validation loss, validation score)``
 that `monitor.Monitor` calls after each epoch. The loss is the network's
-cross-entropy on the validation set, computed where the data is (in memory, or
+loss (cross-entropy, or squared error) on the validation set, computed where
+the data is (in memory, or
 on a cluster); the score is ``scoring``, scikit-learn's
 scorer of that name or callable, applied to a copy of the estimator with the
 epoch's weights. The scorer is tried once before training, so that one that
@@ -24,7 +25,7 @@ def validator(estimator, data, val, loss, scored, theta, held_out):
 
     Parameters
     ----------
-    estimator : TwoLayerClassifier
+    estimator : BaseTwoLayerNetwork
         The estimator being fitted: its ``scoring``, and the copies with an
         epoch's weights that scorers are applied to (``_snapshot``).
     data : Problem
@@ -85,6 +86,11 @@ def _tried_score(estimator, data, val, scored, theta, held_out):
         reason = str(error).rstrip(". ")
         if missing_classes(val):
             fix = advice(val, held_out, estimator)
+        elif val.classes is None:  # regression targets
+            fix = (
+                ". Choose a regression scoring, for example 'r2' or "
+                "'neg_mean_absolute_error', or use scoring='loss'."
+            )
         else:  # not the validation set's fault: the scorer and the targets
             fix = (
                 ". Choose a scoring that suits these targets (for more than two "
@@ -145,7 +151,7 @@ def takes_sample_weight(scorer):
 
 def missing_classes(val):
     """`` (it has no samples of class 2)``: the classes a validation set lacks."""
-    if val.y.ndim != 1:
+    if val.classes is None or val.y.ndim != 1:  # values, or an indicator matrix
         return ""
     missing = np.setdiff1d(val.classes, val.y)
     if not missing.size:

@@ -27,10 +27,10 @@ def test_loss_from_logits_is_finite_where_probabilities_round():
     # log(o) would be inf there, the loss from the logits is exact.
     Z = np.array([[800.0], [-800.0]])
     Y = np.array([[0.0], [1.0]])
-    assert_allclose(_network.cross_entropy(Z, Y, "logistic"), [800.0, 800.0])
+    assert_allclose(_network.sample_loss(Z, Y, "logistic"), [800.0, 800.0])
     Z = np.array([[1000.0, 0.0, -1000.0]])
     Y = np.array([[0.0, 0.0, 1.0]])
-    assert_allclose(_network.cross_entropy(Z, Y, "softmax"), [2000.0])
+    assert_allclose(_network.sample_loss(Z, Y, "softmax"), [2000.0])
 
 
 def test_gradient_is_the_notes_sum_over_items_divided_by_n():

@@ -18,13 +18,13 @@ def test_one_item_kernel_gives_the_weights_of_the_plain_formulas(
     # written with the notes' per-item scalars and BLAS calls; it must agree with
     # the plain formulas step by step.
     calls = []
-    kernel = _online.ItemLossGradient._sigmoid_item
+    kernel = _online.ItemLossGradient._one_unit_item
 
     def counted(self, *args):
         calls.append(1)
         return kernel(self, *args)
 
-    monkeypatch.setattr(_online.ItemLossGradient, "_sigmoid_item", counted)
+    monkeypatch.setattr(_online.ItemLossGradient, "_one_unit_item", counted)
     rng = np.random.default_rng(4)
     layout, X, Y, _, _, activation = make_problem(1, rng, n=40, m=5, H=7)
     theta_fast = _network.init_params(layout, np.random.RandomState(0), dtype)

@@ -46,15 +46,21 @@ CLOSED_FORMS = {
 # Output units and targets of the three kinds of problem.
 PROBLEMS = pytest.mark.parametrize(
     "n_outputs, output",
-    [(1, "logistic"), (3, "softmax"), (3, "logistic")],
-    ids=["binary", "3 classes", "multilabel"],
+    [
+        (1, "logistic"),
+        (3, "softmax"),
+        (3, "logistic"),
+        (1, "identity"),
+        (3, "identity"),
+    ],
+    ids=["binary", "3 classes", "multilabel", "regression", "3 targets"],
 )
 
 
 def test_every_unit_of_the_table_has_a_closed_form_here():
     assert set(ACTIVATIONS) == set(CLOSED_FORMS)
     assert ACTIVATIONS[0] == "logistic"  # the notes' network, the default
-    assert set(_units.OUTPUTS) == {"logistic", "softmax"}
+    assert set(_units.OUTPUTS) == {"logistic", "softmax", "identity"}
 
 
 # --------------------------------------------------------------------------------------
@@ -118,6 +124,19 @@ def test_output_rows_are_their_formulas(n_outputs, output):
     row = _units.OUTPUTS[output]
     Z = rng.normal(scale=4.0, size=(50, n_outputs))
     layout, X, Y, s, _, _ = make_problem(n_outputs, rng, n=50, activation=output)
+    if output == "identity":  # o = z, L = (1/2) sum_k (z_k - y_k)^2
+        assert row.log_function is None  # its outputs are not probabilities
+        assert_allclose(row.function(Z), Z, rtol=0, atol=0)
+        assert row.in_place(Z) is Z
+        loss = 0.5 * ((Z - Y) ** 2).sum(axis=1)
+        assert_allclose(row.loss(Z, Y), loss, rtol=1e-14)
+        assert_allclose(row.delta(Z, Y), Z - Y, rtol=0, atol=0)
+        block = _backprop.Block(layout, len(Z), Z.dtype)
+        fused = Z.copy()
+        value = row.loss_and_delta(fused, Y, s, np.empty_like(Z), block)
+        assert value == pytest.approx(s @ loss, rel=1e-13)
+        assert_allclose(fused, Z - Y, rtol=0, atol=0)
+        return
     if output == "softmax":  # log o = z - log sum_l e^{z_l}
         log_o = Z - np.log(np.exp(Z).sum(axis=1, keepdims=True))
         loss = -(Y * log_o).sum(axis=1)
@@ -142,10 +161,13 @@ def test_output_rows_are_their_formulas(n_outputs, output):
     assert_allclose(fused, o - Y, rtol=1e-12, atol=1e-15)
 
 
-def test_one_item_form_is_the_row_of_the_sigmoid():
-    row = _units.OUTPUTS["logistic"]
+@pytest.mark.parametrize(
+    "output, targets", [("logistic", (0.0, 1.0)), ("identity", (-2.5, 0.0, 3.0))]
+)
+def test_one_item_form_is_the_row_of_a_single_unit(output, targets):
+    row = _units.OUTPUTS[output]
     for z in (-800.0, -3.0, 0.0, 0.5, 40.0, 800.0):
-        for y in (0.0, 1.0):
+        for y in targets:
             loss, delta = row.item(z, y)
             Z, Y = np.array([[z]]), np.array([[y]])
             assert loss == pytest.approx(row.loss(Z, Y)[0], rel=1e-15)
@@ -253,10 +275,10 @@ def test_fast_pass_is_the_plain_network(activation, sparse, rows, n_outputs, out
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_one_item_kernel_is_the_plain_network(activation, dtype, monkeypatch):
     calls = []
-    kernel = _online.ItemLossGradient._sigmoid_item
+    kernel = _online.ItemLossGradient._one_unit_item
     monkeypatch.setattr(
         _online.ItemLossGradient,
-        "_sigmoid_item",
+        "_one_unit_item",
         lambda self, *args: calls.append(1) or kernel(self, *args),
     )
     rng = np.random.default_rng(4)
