@@ -159,10 +159,12 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
             model of the fit in memory, up to the order of summation (see
             "Beyond one machine" in the documentation).
 
-        y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            Target labels of any type, or a 0/1 indicator matrix of labels. With
-            ``warm_start=True`` and a fitted model, the same kind of target with
-            the same classes (or number of labels) as the fitted model.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            For the classifier, target labels of any type, or a 0/1 indicator
+            matrix of labels; for the regressor, target values, one column per
+            target. With ``warm_start=True`` and a fitted model, the same kind
+            of target with the same classes (or number of labels or columns)
+            as the fitted model.
 
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; ``None`` weighs every sample equally. A weight
@@ -175,10 +177,11 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
             Validation data for early stopping, used instead of a hold-out of
             ``X``. Early stopping is on whenever it is given.
 
-        y_val : array-like of shape (n_val,) or (n_val, n_labels), default=None
-            Labels of ``X_val``, of the same kind as ``y``: 1-D labels among the
-            classes of ``y`` (not necessarily all of them), or an indicator
-            matrix with as many labels as ``y``.
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
+            Targets of ``X_val``, of the same kind as ``y``: 1-D labels among
+            the classes of ``y`` (not necessarily all of them), an indicator
+            matrix with as many labels as ``y``, or values with as many
+            columns as ``y``.
 
         sample_weight_val : array-like of shape (n_val,), default=None
             Non-negative weights of ``X_val``; only with ``X_val`` and
@@ -639,9 +642,10 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
 
         Notes
         -----
-        The hidden layer is a feature map learned for the classes: the output
-        layer only separates the classes linearly in it. With ``n_hidden=2`` it
-        is a 2-D projection of the data that can be drawn.
+        The hidden layer is a feature map learned for the targets: the output
+        layer is a linear model in it, which separates the classes linearly
+        (the classifier) or fits the values linearly (the regressor). With
+        ``n_hidden=2`` it is a 2-D projection of the data that can be drawn.
 
         Examples
         --------
@@ -681,18 +685,20 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
 
         Lets a student check the notes' formulas, or a user run
         :func:`scipy.optimize.check_grad`. It runs the fast pass that training
-        uses (``skbackprop/_backprop.py``), which the tests hold to the notes'
-        plain matrix form, ``loss_gradient`` in ``skbackprop/_network.py``.
+        uses (``skbackprop/_engine/backprop.py``), which the tests hold to the
+        notes' plain matrix form, ``loss_gradient`` in
+        ``skbackprop/_engine/network.py``.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Input data.
 
-        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets of the kind the model was fitted on: labels, all of them in
             ``classes_``, or for a multilabel model a 0/1 indicator matrix with
-            `n_outputs_` columns.
+            `n_outputs_` columns; for the regressor, values with `n_outputs_`
+            columns (1-D for one).
 
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; ``None`` weighs every sample equally.
@@ -700,7 +706,8 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
         Returns
         -------
         loss : float
-            Weighted mean cross-entropy plus the L2 term.
+            Weighted mean of the loss, the cross-entropy for the classifier and
+            half the squared error for the regressor, plus the L2 term.
 
         gradients : tuple of (list of ndarray, list of ndarray)
             ``(coef_grads, intercept_grads)``, shaped like ``coefs_`` and
