@@ -355,8 +355,8 @@ class TwoLayerRegressor(RegressorMixin, BaseTwoLayerNetwork):
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            The predicted values: a vector for a model fitted on 1-D ``y``,
-            otherwise a column per target.
+            The predicted values: a vector for a model of one output (fitted
+            on a 1-D ``y`` or on one column), otherwise a column per target.
         """
         check_is_fitted(self)
         if _chunks.is_dask_collection(X):
