@@ -220,7 +220,7 @@ def _series(values):
 def _line_of(texts, text):
     """The line of the file on which the column ``texts`` first holds ``text``
     (the header is line 1)."""
-    return int(np.argmax((texts.astype(str) == text).to_numpy())) + 2
+    return int(np.argmax(texts.to_numpy(dtype=object) == text)) + 2
 
 
 # ----------------------------------------------------------------- pipeline
