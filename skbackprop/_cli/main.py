@@ -1,17 +1,22 @@
 """The main job, ``python -m skbackprop``: a grid search of the network.
 
-Searches ``learning_rate x n_hidden`` for a pipeline of preprocessing and
-`TwoLayerClassifier` by cross-validation, on the digits data shipped with
-scikit-learn (preprocessing: a StandardScaler) or on a CSV file (preprocessing:
+Searches ``learning_rate x n_hidden`` for a pipeline of preprocessing and the
+network by cross-validation, on the digits data shipped with scikit-learn
+(preprocessing: a StandardScaler) or on a CSV file (preprocessing:
 `preprocessing`, imputing, standardizing and one-hot encoding the columns that
-`reading` found), on the training split and folds of `split.split`, ranked by
-``--scoring``; prints what `report` makes of it (the cross-validation
-table, the best parameters, the held-out scores, notes on the fits and the
-confusion matrix); records on the best pipeline what the predict command tells
-about it; then writes its files (`outputs`): the model first, so that a
-failing plot cannot lose it, the full confusion matrix, then the loss curve of
-the best model when matplotlib is installed. Every output path is checked
-before the data is read: no output may be an input or another output.
+`reading` found). The network is `TwoLayerClassifier`, or for a target that
+holds a quantity (`task.choose`, or ``--task``) `TwoLayerRegressor` with its
+target standardized (`task.final_step`). The search runs on the training split
+and folds of `split.split` (for a regression, `split.split_quantities`),
+ranked by ``--scoring``; the run prints what `report` makes of it (the
+cross-validation table, the best parameters, the held-out scores, notes on the
+fits and, for classification, the confusion matrix; for a regression, R² and
+the mean absolute error of `regression`); records on the best pipeline what
+the predict command tells about it; then writes its files (`outputs`): the
+model first, so that a failing plot cannot lose it, the full confusion matrix
+of a classification, then the loss curve of the best model when matplotlib is
+installed. Every output path is checked before the data is read: no output may
+be an input or another output.
 
 Problems with the user's input end with a one-line error and exit status 1
 (2 for a malformed command line, as argparse does). The options, and the
@@ -33,13 +38,13 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
-from .._estimators.classifier import TwoLayerClassifier
-from . import report
+from . import regression, report
 from .dates import DateFeatures, refuse_onnx
 from .options import (
     DEFAULT_LEARNING_RATES,
     DEFAULT_N_HIDDEN,
     PROG,
+    default_learning_rates,
 )
 from .options import build_parser as _parser
 from .outputs import (
@@ -50,17 +55,27 @@ from .outputs import (
 )
 from .reading import InputError, Table, read_training_csv
 from .split import (
+    DEFAULT_SCORING,
     SearchScorer,
     check_min_class_size,
     check_scoring,
     split,
+    split_quantities,
     unscored_note,
 )
+from .task import (
+    CLASSIFICATION,
+    GRID_PREFIX,
+    REGRESSION,
+    final_step,
+    refuse_classification_options,
+)
+from .task import refuse_onnx as refuse_regression_onnx
 from .text import count, wrapped
 
 DASK_EXTRA = "pip install 'skbackprop[dask]'"
 
-__all__ = ["InputError", "main", "split"]
+__all__ = ["DEFAULT_LEARNING_RATES", "InputError", "main", "split"]
 
 
 def main(argv=None):
@@ -81,11 +96,13 @@ def report_errors(command, args):
 # --------------------------------------------------------------------- data
 def load_data(path=None, target=None, drop=(), **reading):
     """Return ``(table, description)``: digits, or the CSV file at ``path``
-    (``reading``: `read_training_csv`'s keep, categorical, na_values)."""
+    (``reading``: `read_training_csv`'s keep, categorical, na_values and
+    task)."""
     if path is None:
         if target is not None or drop or any(reading.values()):
             raise InputError(
-                "--target, --drop, --keep, --categorical and --na-values need --data"
+                "--target, --drop, --keep, --categorical, --na-values and --task "
+                "need --data"
             )
         X, y = load_digits(return_X_y=True)
         return Table(X, y, target=None, columns=None), "digits"
@@ -136,27 +153,31 @@ def make_search(
     scoring="accuracy",
     class_weight=None,
     max_iter=None,
+    task=CLASSIFICATION,
 ):
-    """The grid search of ``Pipeline(preprocessing, TwoLayerClassifier)``: the
-    preprocessing is refitted on every training fold, so cross-validation
-    scores it with the network. ``cv`` is a number of folds or the folds
-    themselves; the candidates are ranked by the scorer named ``scoring``
-    (`SearchScorer`, which also notes the fits that reach their limit);
+    """The grid search of ``Pipeline(preprocessing, network)``, the network of
+    ``task`` (`task.final_step`): the preprocessing is refitted on every
+    training fold, so cross-validation scores it with the network. ``cv`` is a
+    number of folds or the folds themselves; the candidates are ranked by the
+    scorer named ``scoring`` (`SearchScorer`, which also notes the fits that
+    reach their limit, and records a regression's mean absolute error);
     ``max_iter`` None leaves the network's default. The grid's steps are
     full-batch gd's, so the network is "gd" at any size of the file."""
-    net = TwoLayerClassifier(
-        solver="gd", random_state=random_state, class_weight=class_weight
-    )
-    if max_iter is not None:
-        net.set_params(max_iter=max_iter)
+    net = final_step(task, random_state, class_weight, max_iter)
     pipeline = Pipeline([("prep", preprocessing(columns)), ("net", net)])
-    grid = {"net__learning_rate": list(learning_rates), "net__n_hidden": list(n_hidden)}
+    prefix = GRID_PREFIX[task]
+    grid = {
+        f"{prefix}learning_rate": list(learning_rates),
+        f"{prefix}n_hidden": list(n_hidden),
+    }
+    mae = regression.MAE[0]
+    also = (mae,) if task == REGRESSION and scoring != mae else ()
     return GridSearchCV(
         pipeline,
         grid,
         cv=cv,
         n_jobs=n_jobs,
-        scoring=SearchScorer(scoring),
+        scoring=SearchScorer(scoring, also=also),
         refit="score",
     )
 
@@ -279,8 +300,6 @@ def check_dask(args):
 
 def run(args):
     """The main job, from parsed options; return the exit status."""
-    learning_rates = args.learning_rate or DEFAULT_LEARNING_RATES
-    n_hidden = args.n_hidden or DEFAULT_N_HIDDEN
     check_dask(args)
     check_min_class_size(args.cv, args.min_class_size)
     outputs = planned_outputs(args)
@@ -288,11 +307,19 @@ def run(args):
     table, name = load_data(
         args.data, args.target, args.drop,
         keep=args.keep, categorical=args.categorical, na_values=args.na_values,
+        task=args.task,
     )  # fmt: skip
-    if args.export_onnx is not None and table.columns is not None:
-        refuse_onnx(table.columns.date, args.export_onnx)
-    data = split(table.X, table.y, args.cv, args.random_state, args.min_class_size)
-    check_scoring(args.scoring, data.y_train, data.y_test)
+    task = CLASSIFICATION if table.choice is None else table.choice.task
+    check_task_options(args, table, task)
+    if task == REGRESSION:  # no classes, no confusion matrix
+        outputs = [o for o in outputs if o.write is not write_confusion_matrix]
+        data = split_quantities(table.X, table.y, args.cv, args.random_state)
+    else:
+        data = split(table.X, table.y, args.cv, args.random_state, args.min_class_size)
+    scoring = args.scoring or DEFAULT_SCORING[task]
+    check_scoring(scoring, data.y_train, data.y_test, task)
+    learning_rates = args.learning_rate or default_learning_rates(task)
+    n_hidden = args.n_hidden or DEFAULT_N_HIDDEN
     search = make_search(
         learning_rates,
         n_hidden,
@@ -300,9 +327,10 @@ def run(args):
         n_jobs=args.n_jobs,
         random_state=args.random_state,
         columns=table.columns,
-        scoring=args.scoring,
+        scoring=scoring,
         class_weight=args.class_weight,
         max_iter=args.max_iter,
+        task=task,
     )
     n_candidates = len(learning_rates) * len(n_hidden)
     print(report.header(table, name, len(data.y_train), len(data.y_test)))
@@ -317,32 +345,53 @@ def run(args):
     seconds, caught = _search(search, data, args)
     model = search.best_estimator_
     y_pred = model.predict(data.X_test)
-    _report(search, data, y_pred, args, seconds, caught)
-    _record(model, table, name, len(data.y_train), data.y_test, y_pred)
+    _report(search, data, y_pred, (scoring, args.cv, seconds), caught, task)
+    _record(model, table, name, data, y_pred, task)
     write_outputs(_bind_held_out(outputs, data.y_test, y_pred), model, data.X_train)
     return 0
 
 
-def _report(search, data, y_pred, args, seconds, caught):
+def check_task_options(args, table, task):
+    """Before the search: a regression takes no option of classes and no
+    ONNX export, and no ONNX export holds date columns."""
+    if task == REGRESSION:
+        refuse_classification_options(
+            {
+                "--class-weight": args.class_weight,
+                "--min-class-size": args.min_class_size,
+            },
+            table.choice,
+        )
+    if args.export_onnx is not None and table.columns is not None:
+        refuse_onnx(table.columns.date, args.export_onnx)
+    if args.export_onnx is not None and task == REGRESSION:
+        refuse_regression_onnx(args.export_onnx, table.choice)
+
+
+def _report(search, data, y_pred, how, caught, task):
     """Print the results: the cross-validation table, the best parameters, the
-    held-out scores, notes on the fits and the confusion matrix."""
-    print(
-        f"\nCross-validated {args.scoring} ({args.cv} folds, {seconds:.1f} s in all):"
-    )
-    print(report.cv_table(search.cv_results_, args.scoring))
+    held-out scores, notes on the fits and the confusion matrix of a
+    classification. ``how`` is ``(scoring, folds, seconds)``."""
+    scoring, n_folds, seconds = how
+    also = [regression.MAE] if regression.MAE[0] in search.scoring.also else []
+    print(f"\nCross-validated {scoring} ({n_folds} folds, {seconds:.1f} s in all):")
+    print(report.cv_table(search.cv_results_, scoring, also))
     print()
-    print(report.best_line(search, args.scoring))
+    print(report.best_line(search, scoring, also))
     with report.collecting_warnings() as scoring_caught:
-        held_out = report.held_out_lines(data.y_test, y_pred)
-        confusion = report.confusion_lines(data.y_test, y_pred, search.classes_)
-    lines = [
-        *held_out,
-        *report.search_notes(search, args.cv, [*caught, *scoring_caught]),
-        "",
-        *confusion,
-        "",
-    ]
-    print("\n".join(lines))
+        if task == REGRESSION:
+            held_out = regression.held_out_lines(data.y_test, y_pred, data.y_train)
+            confusion = []
+        else:
+            held_out = report.held_out_lines(data.y_test, y_pred)
+            confusion = [
+                *report.confusion_lines(data.y_test, y_pred, search.classes_),
+                "",
+            ]
+    notes = report.search_notes(
+        search, n_folds, [*caught, *scoring_caught], task == REGRESSION
+    )
+    print("\n".join([*held_out, *notes, "", *confusion]))
 
 
 def _bind_held_out(outputs, y_test, y_pred):
@@ -384,10 +433,10 @@ def _in_workers(args):
     return dask or effective_n_jobs(args.n_jobs) > 1
 
 
-def _record(model, table, name, n_train, y_test, y_pred):
-    """What the predict command tells about the model: the label column, how
+def _record(model, table, name, data, y_pred, task=CLASSIFICATION):
+    """What the predict command tells about the model: the target column, how
     the file was read, the file and rows it was fitted on, and its held-out
-    scores."""
+    scores (of ``data``'s held-out rows, by ``task``)."""
     if table.target is not None:
         # The predict command reads the labels of this column, when a file has it.
         model.target_name_ = table.target
@@ -398,5 +447,6 @@ def _record(model, table, name, n_train, y_test, y_pred):
         model.separator_ = table.dialect.separator
         model.decimal_ = table.dialect.decimal
     model.training_file_ = str(name)
-    model.training_rows_ = int(n_train)
-    model.held_out_scores_ = report.held_out_scores(y_test, y_pred)
+    model.training_rows_ = int(len(data.y_train))
+    scores = regression if task == REGRESSION else report
+    model.held_out_scores_ = scores.held_out_scores(data.y_test, y_pred)

@@ -1,6 +1,6 @@
 """The options of the main job, ``python -m skbackprop``: its parser, the
 types that check each value as argparse reads it, and the defaults of the
-search (its grid, `DEFAULT_LEARNING_RATES` x `DEFAULT_N_HIDDEN`).
+search (its grid, `default_learning_rates` x `DEFAULT_N_HIDDEN`).
 """
 
 import argparse
@@ -11,6 +11,7 @@ from .._estimators.classifier import TwoLayerClassifier
 from .outputs import CONFUSION_CSV, LOSS_CURVE_PNG
 from .reading import add_reading_options
 from .split import scoring_name
+from .task import CLASSIFICATION, MOST_CLASS_CODES, REGRESSION, TASKS
 from .text import listing
 
 PROG = "python -m skbackprop"
@@ -20,8 +21,19 @@ PROG = "python -m skbackprop"
 # tie to the first candidate, so a smaller step or network that scores the same
 # (and takes longer to settle) does not win on a tie.
 DEFAULT_LEARNING_RATES = ("auto", 0.5)
+# The regressor's grid is the classifier's scaled as its steps are: "auto" (for
+# "gd", 0.5, adapted) and a quarter of that. A fixed step of 0.5 diverges on
+# some standardized targets where "auto" halves it and goes on.
+DEFAULT_REGRESSION_LEARNING_RATES = ("auto", 0.125)
 DEFAULT_N_HIDDEN = (32, 16)
 DEFAULT_MAX_ITER = TwoLayerClassifier().max_iter
+
+
+def default_learning_rates(task=CLASSIFICATION):
+    """The learning rates of the default grid for ``task``."""
+    if task == REGRESSION:
+        return DEFAULT_REGRESSION_LEARNING_RATES
+    return DEFAULT_LEARNING_RATES
 
 
 def build_parser():
@@ -29,7 +41,8 @@ def build_parser():
     parser = argparse.ArgumentParser(
         prog=PROG,
         description=(
-            "Grid search of TwoLayerClassifier after preprocessing (imputing, "
+            "Grid search of TwoLayerClassifier, or TwoLayerRegressor for a target "
+            "that holds a quantity (see --task), after preprocessing (imputing, "
             "standardizing, one-hot encoding) over learning_rate x n_hidden, on "
             f"digits or on your CSV file. `{PROG} predict` predicts with a saved "
             f"model; `{PROG} bench` runs the benchmark."
@@ -49,6 +62,16 @@ def build_parser():
         help="name of the label column of --data (default: its last column)",
     )
     data.add_argument(
+        "--task",
+        choices=TASKS,
+        help="classification or regression (default: chosen from the target, "
+        "and the run says which and why: text is class labels; numbers are a "
+        "quantity to regress when one has a fractional part or when there are "
+        f"more than {MOST_CLASS_CODES} distinct integers, else class codes). A "
+        "regression standardizes the target for the network and is scored by R² "
+        "and the mean absolute error",
+    )
+    data.add_argument(
         "--drop",
         metavar="COLUMN",
         nargs="+",
@@ -65,7 +88,9 @@ def build_parser():
         type=_comma_list(learning_rate_or_auto),
         action=_Extend,
         help="learning rates to try, e.g. 0.1 0.5 1 or 0.1,0.5,1; auto is the "
-        f"estimator's adaptive step (default: {listing(DEFAULT_LEARNING_RATES)})",
+        "estimator's adaptive step (default: "
+        f"{listing(DEFAULT_LEARNING_RATES)} for classification, "
+        f"{listing(DEFAULT_REGRESSION_LEARNING_RATES)} for regression)",
     )
     grid.add_argument(
         "--n-hidden",
@@ -93,16 +118,18 @@ def build_parser():
         "--scoring",
         metavar="NAME",
         type=scoring_name,
-        default="accuracy",
-        help="the score that ranks the candidates: a scikit-learn scorer for "
-        "classification, e.g. balanced_accuracy, f1_macro, roc_auc_ovr, neg_log_loss "
-        "(default: accuracy)",
+        help="the score that ranks the candidates: a scikit-learn scorer of the "
+        "task, for classification e.g. balanced_accuracy, f1_macro, roc_auc_ovr, "
+        "neg_log_loss, for regression e.g. neg_mean_absolute_error, "
+        "neg_root_mean_squared_error (default: accuracy for classification, r2 for "
+        "regression)",
     )
     grid.add_argument(
         "--class-weight",
         choices=["balanced"],
         help="balanced: weigh each class inversely to its number of rows, so that "
-        "a rare class counts as much as a frequent one (default: every row alike)",
+        "a rare class counts as much as a frequent one (default: every row alike; "
+        "classification only)",
     )
     grid.add_argument(
         "--min-class-size",
@@ -110,7 +137,7 @@ def build_parser():
         type=POSITIVE_INT,
         help="classes with fewer rows are trained on but not scored (default and "
         "least: the rows a class needs for one held-out row and one row in each "
-        "--cv fold, 4 for --cv 3)",
+        "--cv fold, 4 for --cv 3; classification only)",
     )
     grid.add_argument(
         "--n-jobs",
@@ -147,8 +174,8 @@ def build_parser():
         metavar="DIR",
         type=Path,
         default=Path("."),
-        help=f"directory for {LOSS_CURVE_PNG} and {CONFUSION_CSV} (default: the "
-        "current directory)",
+        help=f"directory for {LOSS_CURVE_PNG} and, for classification, "
+        f"{CONFUSION_CSV} (default: the current directory)",
     )
     out.add_argument(
         "--save-model",
@@ -163,7 +190,7 @@ def build_parser():
         metavar="PATH",
         type=Path,
         help="export the best pipeline, preprocessing included, as an ONNX model "
-        "to a .onnx file (the onnx extra)",
+        "to a .onnx file (the onnx extra; classification only)",
     )
     out.add_argument(
         "--onnx-dtype",

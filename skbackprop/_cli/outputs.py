@@ -28,7 +28,8 @@ import sklearn
 
 from .._deploy import model_file as _model_file
 from .._deploy.atomic import atomic_path, create_new, temporary_name
-from .reading import InputError
+from .errors import InputError
+from .task import network
 from .text import listing, wrapped
 
 LOSS_CURVE_PNG = "loss_curve.png"
@@ -371,12 +372,14 @@ def _plot_loss_curve(model, path, X=None):
 
     from .._estimators.plot import LossCurveDisplay
 
+    net = network(model)
+    # A regressor is fitted to the standardized target, and its loss is of that.
+    scaled = ", target standardized" if net is not model[-1] else ""
     try:
-        display = LossCurveDisplay.from_estimator(model)
-        net = model[-1]
+        display = LossCurveDisplay.from_estimator(net)
         display.ax_.set_title(
-            f"TwoLayerClassifier(learning_rate={net.learning_rate}, "
-            f"n_hidden={net.n_hidden})"
+            f"{type(net).__name__}(learning_rate={net.learning_rate}, "
+            f"n_hidden={net.n_hidden}){scaled}"
         )
         with atomic_path(path) as temporary:
             display.figure_.savefig(temporary, dpi=100)

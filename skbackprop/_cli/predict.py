@@ -6,11 +6,13 @@ the ``--output`` file as the main job's outputs are, before the model is
 loaded (`load`: a ``.skops`` file with `_model_file.TRUSTED_TYPES`, running no
 code from it); then it reads the file as the model was trained
 (`model_columns`, `model_reading`) and writes its rows as written, with the
-prediction and the probability of each class or label (`predictions_table`),
-to ``--output``, whole or not at all, or to standard output, with the file's
-separator and decimal mark (`dialect`). When the file holds the target
-column, `accuracy_line` gives the accuracy; bounded notes name the categories
-never seen in training and the labels the model does not know.
+prediction and the probability of each class or label (`predictions_table`;
+a regression's prediction alone), to ``--output``, whole or not at all, or to
+standard output, with the file's separator and decimal mark (`dialect`). When
+the file holds the target column, `accuracy_line` gives the accuracy (a
+regression's R² and mean absolute error: `regression.score_line`); bounded
+notes name the categories never seen in training and the labels the model
+does not know.
 docs/user_guide.rst ("Predictions") says what the command writes.
 """
 
@@ -20,6 +22,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from sklearn.base import is_regressor
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 
@@ -30,6 +33,9 @@ from .main import PROG, report_errors
 from .outputs import Output, check_outputs, created_note, folder_for
 from .outputs import shown as shown_output
 from .reading import InputError, raw_header, read_for_prediction, read_frame
+from .regression import record_lines as regression_record_lines
+from .regression import score_line
+from .task import quantities
 from .text import count, listing, short, wrapped
 
 PREDICTION = "prediction"
@@ -95,14 +101,19 @@ def run(args):
     X, labels = read_for_prediction(
         args.data, known, numeric, categorical, target, **reading
     )
+    regression = is_regressor(model)
+    if labels is not None and regression:  # numbers; checked before predicting
+        labels = quantities(labels, args.data, target, reading["dialect"].decimal,
+                            reading["na_values"] or (), varied=False)  # fmt: skip
     try:
-        probabilities = model.predict_proba(X)
+        probabilities = None if regression else model.predict_proba(X)
         predictions = model.predict(X)
     except ValueError as exc:
         message = short(" ".join(str(exc).split()), 300)
         raise InputError(f"{shown(args.data)}: {message}") from None
+    classes = () if regression else model.classes_
     table = predictions_table(
-        args.data, model.classes_, predictions, probabilities, reading["dialect"]
+        args.data, classes, predictions, probabilities, reading["dialect"]
     )
     report = sys.stdout if args.output is not None else sys.stderr
     if not write_table(table, args.output, reading["dialect"]):
@@ -110,13 +121,25 @@ def run(args):
     for note in unseen_category_notes(model, X):
         print(wrapped(note), file=report)
     if labels is not None and np.ndim(predictions) == 1:
-        print(accuracy_line(args.data, target, labels, predictions), file=report)
-        for line in [
-            *unknown_label_notes(model, labels),
-            *record_lines(model, args.data),
-        ]:
+        for line in _score_lines(model, args.data, target, labels, predictions):
             print(wrapped(line), file=report)
     return 0
+
+
+def _score_lines(model, path, target, labels, predictions):
+    """The scores on the rows of ``path`` that have a target, and notes on
+    what they mean: for a classifier, the accuracy and the labels it does not
+    know; for a regressor, R² and the mean absolute error."""
+    if is_regressor(model):
+        return [
+            score_line(path, target, labels, predictions),
+            *record_lines(model, path),
+        ]
+    return [
+        accuracy_line(path, target, labels, predictions),
+        *unknown_label_notes(model, labels),
+        *record_lines(model, path),
+    ]
 
 
 def write_table(table, output, dialect):
@@ -200,10 +223,10 @@ def model_columns(model, path):
     command line recorded (None if there is none).
     """
     known = getattr(model, "feature_names_in_", None)
-    if known is None or not hasattr(model, "predict_proba"):
+    if known is None or not (hasattr(model, "predict_proba") or is_regressor(model)):
         raise InputError(
-            f"{path} is not a classifier fitted on named columns, so its "
-            "columns cannot be matched to a CSV file's"
+            f"{path} is not a classifier or regressor fitted on named columns, so "
+            "its columns cannot be matched to a CSV file's"
         )
     numeric, categorical = [], []
     first = model[0] if isinstance(model, Pipeline) else None
@@ -302,7 +325,8 @@ def unknown_label_notes(model, labels):
 def predictions_table(path, classes, predictions, probabilities, dialect=None):
     """The rows of ``path`` as written, header included (an empty name stays
     empty), then the prediction and probabilities: of a multilabel model, a
-    0/1 prediction column per label."""
+    0/1 prediction column per label; of a regressor (``probabilities``
+    None, no ``classes``), the prediction alone."""
     import pandas as pd
 
     dialect = dialect or sniff(path)
@@ -321,6 +345,8 @@ def predictions_table(path, classes, predictions, probabilities, dialect=None):
             "apart from the predictions"
         )
     labels = pd.DataFrame(dict(zip(predicted, predictions.T, strict=True)))
+    if probabilities is None:
+        return pd.concat([rows, labels], axis=1)
     added = pd.DataFrame(probabilities, columns=names[len(predicted) :])
     return pd.concat([rows, labels, added], axis=1)
 
@@ -352,11 +378,18 @@ def record_lines(model, path):
     scores = getattr(model, "held_out_scores_", None)
     rows = getattr(model, "training_rows_", None)
     if not isinstance(scores, dict) or rows is None:
+        these = (
+            "these scores overstate"
+            if is_regressor(model)
+            else ("this accuracy overstates")
+        )
         return [
             "This model does not record its held-out scores; if the file holds rows "
-            "it was trained on, this accuracy overstates how it does on new rows."
+            f"it was trained on, {these} how it does on new rows."
         ]
     trained_on = getattr(model, "training_file_", None)
+    if "r2" in scores:
+        return regression_record_lines(scores, rows, trained_on, path)
     lines = [
         f"The model was fitted on {rows} rows of {short(trained_on, 60)}; on the "
         f"{scores['rows']} rows held out from it, its accuracy was "

@@ -1,10 +1,11 @@
 """Reading a CSV file for the command line: the features as a DataFrame, the
-labels as written, and what to do with each column.
+target as class labels or numbers, and what to do with each column.
 
 `read_training_csv` reads the file of a search and `read_for_prediction` the
 file of ``predict``, with pandas (the ``csv`` extra) and the separator and
-decimal mark that `dialect` finds; `labels` keeps the labels as the file
-writes them, `classify` sorts the feature columns into the `KINDS` of
+decimal mark that `dialect` finds; `task.choose` says whether the target holds
+classes or a quantity, `labels` keeps class labels as the file writes them,
+`classify` sorts the feature columns into the `KINDS` of
 `Columns` (numeric, categorical, dates, identifier-like by `is_identifier`,
 empty, dropped), and `check_numbers` and `check_finite` refuse what is not a
 number or cannot be standardized. `add_reading_options` gives both commands
@@ -13,6 +14,7 @@ column and the line. The rules, for users, are in docs/user_guide.rst ("The
 preprocessing" and "What is read how").
 """
 
+import contextlib
 import difflib
 import re
 from collections import Counter
@@ -22,6 +24,8 @@ import numpy as np
 
 from .dates import is_date_column
 from .dialect import DECIMAL_COMMA, Dialect, shown, sniff, source
+from .errors import InputError
+from .task import REGRESSION, choose, quantities
 from .text import ITEM_WIDTH, count, listing, short
 
 # An integer written the canonical way: what str(int(text)) gives back.
@@ -37,9 +41,6 @@ ID_NAME = re.compile(r"((.*[^A-Za-z])?(id|Id|ID)|.*[a-z0-9]I[Dd])s?\Z")
 # Integer columns with this many distinct values, and this many rows per
 # value, may be category codes: a note suggests --categorical.
 FEW_CODES = range(3, 11)
-# A numeric target of more distinct values than half its labelled rows, when
-# it has more than this many, is a quantity, as scikit-learn's warning says.
-MANY_LABELS_FROM = 20
 ROWS_PER_CODE = 5
 
 # Column kinds, in the order the run reports them, with what is done to each.
@@ -52,10 +53,6 @@ KINDS = {
     "empty": "empty (no value at all), dropped",
     "dropped": "dropped by --drop",
 }
-
-
-class InputError(Exception):
-    """A problem with the user's data or options, reported in one line."""
 
 
 @dataclass
@@ -94,17 +91,19 @@ class Columns:
 
 @dataclass
 class Table:
-    """A CSV file read for training: features, labels, columns, notes, the
-    markers read as missing in features besides empty cells, and the file's
-    `Dialect`."""
+    """A CSV file read for training: features, target (class labels, or
+    numbers to regress), columns, notes, the markers read as missing in
+    features besides empty cells, the file's `Dialect`, and the task
+    (`task.Choice`)."""
 
     X: object  # pandas.DataFrame of every column but the target
-    y: np.ndarray
+    y: np.ndarray  # labels, or floats for a regression
     target: str
     columns: Columns
     notes: list = field(default_factory=list)
     na_values: list = field(default_factory=list)
     dialect: Dialect = Dialect()
+    choice: object = None  # the `task.Choice` of the run; None for digits
 
 
 def _pandas():
@@ -133,7 +132,8 @@ def add_reading_options(group):
         action="extend",
         default=[],
         help="cell values that mean missing in features, e.g. NA,? (default: "
-        "only empty cells; labels are missing only when empty)",
+        "only empty cells; class labels are missing only when empty, a "
+        "regression's target values also when named here)",
     )
 
 
@@ -228,15 +228,17 @@ def _bools_as_numbers(frame):
 
 
 def read_training_csv(path, target=None, drop=(), keep=(), categorical=(),
-                      na_values=()):  # fmt: skip
-    """Read ``path`` for training: the `Table` of its features and labels.
+                      na_values=(), task=None):  # fmt: skip
+    """Read ``path`` for training: the `Table` of its features and target.
 
     ``target`` defaults to the last column; ``drop`` names columns to leave
     out, ``keep`` columns to use even if identifier-like, ``categorical``
     numeric columns to one-hot encode (``""`` names a column whose header is
     empty); ``na_values`` are read as missing in features, besides empty
-    cells (each may list several: ``"NA,?"``). Rows without a label are
-    dropped with a note.
+    cells (each may list several: ``"NA,?"``), and in a target to regress.
+    ``task`` is ``--task``: None lets `task.choose` choose from the target,
+    whose values are class labels (`labels`) or numbers (`task.quantities`).
+    Rows without a label or value are dropped with a note.
     """
     na_values = [v for text in na_values for v in text.split(",") if v]
     dialect = sniff(path, na_values)
@@ -260,11 +262,10 @@ def read_training_csv(path, target=None, drop=(), keep=(), categorical=(),
                        dialect=dialect)  # fmt: skip
     if na_values:
         frame[target] = read_frame(path, [target], dialect=dialect)[target]
-    labelled = frame[target].notna().to_numpy()
     notes = [note for note in [dialect.note()] if note]
-    if not labelled.all():
-        notes.append(_unlabelled_note(path, labelled, target))
-    y = _labels_of_target(frame[target], path, target, chosen, dialect.decimal)
+    with _taken_by_default(chosen):
+        y, labelled, choice = _target(frame[target], path, target, dialect,
+                                      na_values, task, notes)  # fmt: skip
     X = frame.drop(columns=[target])
     columns = classify(X, path, drop, keep, categorical, dialect.decimal)
     columns.labels = unnamed
@@ -277,28 +278,46 @@ def read_training_csv(path, target=None, drop=(), keep=(), categorical=(),
     X = X[labelled] if not labelled.all() else X
     return Table(
         X.reset_index(drop=True), y[labelled], target, columns, notes, na_values,
-        dialect,
+        dialect, choice,
     )  # fmt: skip
 
 
-def _unlabelled_note(path, labelled, target):
-    """The note on the rows dropped for want of a label; an `InputError` when
-    no row has one."""
+def _target(texts, path, target, dialect, na_values, task, notes):
+    """``(y, labelled, choice)``: the target column ``texts`` as class labels
+    or numbers, whether each row has one, and the `task.Choice` that says
+    which; a note on the rows without one goes to ``notes``."""
+    choice = choose(texts, path, target, dialect.decimal, na_values, task)
+    if choice.task == REGRESSION:
+        y = quantities(texts, path, target, dialect.decimal, na_values)
+        labelled, what = ~np.isnan(y), "value"
+    else:
+        labelled, what = texts.notna().to_numpy(), "label"
+    if not labelled.all():
+        notes.append(_unlabelled_note(path, labelled, target, what))
+    if choice.task != REGRESSION:
+        y = labels(texts, path, target)
+    return y, labelled, choice
+
+
+def _unlabelled_note(path, labelled, target, what="label"):
+    """The note on the rows dropped for want of a label (``what``: or a
+    value); an `InputError` when no row has one."""
     if labelled.sum() == 0:
-        raise InputError(f"{shown(path)}: target column {target!r} has no labels")
+        raise InputError(f"{shown(path)}: target column {target!r} has no {what}s")
     lines = np.flatnonzero(~labelled) + 2
     where = "line" if len(lines) == 1 else "lines"
     return (
-        f"Dropped {count(len(lines), 'row')} without a label in {target!r} "
+        f"Dropped {count(len(lines), 'row')} without a {what} in {target!r} "
         f"({where} {listing(lines, 5)})."
     )
 
 
-def _labels_of_target(texts, path, target, chosen, decimal):
-    """`labels`, its error telling how to name another target when the last
-    column was taken for want of ``--target``."""
+@contextlib.contextmanager
+def _taken_by_default(chosen):
+    """An `InputError` about the target tells how to name another one when
+    the last column was taken for want of ``--target`` (``chosen`` false)."""
     try:
-        return labels(texts, path, target, decimal)
+        yield
     except InputError as exc:
         if chosen:
             raise
@@ -387,14 +406,12 @@ def _looks_like_codes(values):
     )
 
 
-def labels(texts, path, target, decimal="."):
+def labels(texts, path, target):
     """One class label per entry of the text Series ``texts``: integers when
     every label is a canonical integer, else the strings as written.
 
     A missing entry gets an arbitrary label: the caller drops its row. Raises
-    `InputError` for a target that holds quantities rather than classes
-    (`_refuse_quantities`) or a single class. ``decimal`` is the file's
-    decimal mark.
+    `InputError` for a target of a single class.
     """
     pd = _pandas()
     codes, distinct = pd.factorize(texts)
@@ -403,7 +420,6 @@ def labels(texts, path, target, decimal="."):
         values = np.array([int(label) for label in distinct], dtype=np.int64)
     else:
         values = np.array(distinct)
-    _refuse_quantities(distinct, texts.notna().sum(), path, target, decimal)
     if len(values) < 2:
         raise InputError(
             f"{shown(path)}: target column {target!r} has a single class "
@@ -411,32 +427,6 @@ def labels(texts, path, target, decimal="."):
         )
     y = values[np.maximum(codes, 0)]
     return y
-
-
-def _refuse_quantities(distinct, n_labelled, path, target, decimal):
-    """Numbers with a fractional part, or numbers with more distinct values
-    than half of more than 20 labelled rows (where scikit-learn warns that
-    the classes outnumber half the samples), are a quantity to regress, not
-    classes: no class would have the rows to be learned and scored."""
-    pd = _pandas()
-    written = pd.Series(distinct)
-    if decimal == ",":
-        written = written.str.replace(",", ".", regex=False)
-    numbers = pd.to_numeric(written, errors="coerce").to_numpy(dtype=float)
-    if not np.isfinite(numbers).all():
-        return
-    if (numbers != np.round(numbers)).any():
-        what = "continuous numbers"
-    elif n_labelled > MANY_LABELS_FROM and 2 * len(distinct) > n_labelled:
-        what = f"{len(distinct)} distinct numbers in {n_labelled} labelled rows"
-    else:
-        return
-    raise InputError(
-        f"{shown(path)}: target column {target!r} holds {what}, a quantity rather "
-        "than class labels; this command line classifies: predict a quantity with "
-        "a regressor (such as scikit-learn's HistGradientBoostingRegressor), or bin "
-        "it into a few classes"
-    )
 
 
 def _is_int64(text):

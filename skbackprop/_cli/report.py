@@ -1,7 +1,8 @@
 """What the main job prints: a report that stays readable and does not flatter.
 
-- `header`: what the search runs on;
-- `cv_table` and `best_line`: the cross-validation results, by the chosen score;
+- `header`: what the search runs on, and for a CSV file, the task and why;
+- `cv_table` and `best_line`: the cross-validation results, by the chosen score
+  (and, for a regression, the mean absolute error beside it);
 - `held_out_lines`: the held-out accuracy, and beside it the balanced accuracy
   and the recall of each class when the classes are skewed (`SKEWED`), and a
   plain warning when the model predicts one class for every held-out row;
@@ -13,7 +14,9 @@
   each rather than printed as Python warnings.
 
 No line is longer than about `WIDTH` characters, whatever the number of
-classes or the length of their names: lists are cut by `text.listing`.
+classes or the length of their names: lists are cut by `text.listing`. What a
+regression prints in place of the held-out accuracy and the confusion matrix
+is in `regression`.
 """
 
 import contextlib
@@ -24,7 +27,9 @@ from sklearn.exceptions import ConvergenceWarning, UndefinedMetricWarning
 from sklearn.metrics import confusion_matrix, recall_score
 
 from .._estimators.classifier import TwoLayerClassifier
+from .regression import figure, target_line
 from .split import stopped_at_limit
+from .task import REGRESSION, network
 from .text import WIDTH, class_label, count, short, together, wrapped
 
 TABLE_CLASSES = 12
@@ -37,12 +42,19 @@ SKEWED = 0.5
 LABEL_WIDTH = 24
 # Warnings the search's own scorer and notes count; other ones are summarised.
 COUNTED = (ConvergenceWarning, UndefinedMetricWarning)
+# Why a fold's score may be undefined, by task.
+UNDEFINED = {
+    False: "a class that a fold's model never predicts, or never sees",
+    True: "a fold whose target values are all the same",
+}
 
 
 def header(table, name, n_train, n_test):
-    """What the search runs on: data, columns by kind, samples and classes."""
+    """What the search runs on: data, the task and why, columns by kind,
+    samples, and the classes or the target's values."""
     n_classes = len(np.unique(table.y))
     name = short(name, 60)
+    regression = table.choice is not None and table.choice.task == REGRESSION
     if table.columns is None:
         return (
             f"Grid search of StandardScaler + TwoLayerClassifier on {name}\n"
@@ -51,17 +63,24 @@ def header(table, name, n_train, n_test):
         )
     columns = table.columns
     n_features = len(columns.numeric) + len(columns.categorical) + len(columns.date)
+    network = (
+        "TwoLayerRegressor (target standardized)"
+        if regression
+        else ("TwoLayerClassifier")
+    )
+    described = target_line(table.y) if regression else classes_line(table.y)
+    choice = [table.choice.line()] if table.choice is not None else []
     lines = [
         wrapped(
-            f"Grid search of preprocessing + TwoLayerClassifier on {name}, "
+            f"Grid search of preprocessing + {network} on {name}, "
             f"target {short(repr(table.target))}"
         ),
-        *(wrapped(f"  {note}", "    ") for note in table.notes),
+        *(wrapped(f"  {note}", "    ") for note in [*choice, *table.notes]),
         "  Columns:",
         *(wrapped(f"  {line}", "       ") for line in columns.summary()),
         wrapped(
             f"  {n_train} training samples, {n_test} held out, "
-            f"{n_features} features, {classes_line(table.y)}",
+            f"{n_features} features, {described}",
             "    ",
         ),
     ]
@@ -80,20 +99,32 @@ def classes_line(y, shown=10):
 
 
 # ------------------------------------------------------------------ search
-def cv_table(cv_results, scoring="accuracy"):
-    """The cross-validation results as text, best first."""
+def cv_table(cv_results, scoring="accuracy", also=()):
+    """The cross-validation results as text, best first. ``also`` are more
+    scores the search recorded, a column each: ``(name, title, sign)``, the
+    name the search's scorer gave them, and the sign that turns them into
+    what the title says (-1 for scikit-learn's negated errors)."""
     order = np.argsort(cv_results["rank_test_score"], kind="stable")
+    rate, hidden = (_param(cv_results, p) for p in ("learning_rate", "n_hidden"))
     rows = [
-        ("rank", "learning_rate", "n_hidden", f"{scoring} (mean ± std)", "fit time")
-    ]
+        (
+            "rank", "learning_rate", "n_hidden", f"{scoring} (mean ± std)",
+            *(f"{title} (mean ± std)" for _, title, _ in also), "fit time",
+        )
+    ]  # fmt: skip
     for i in order:
         rows.append(
             (
                 str(cv_results["rank_test_score"][i]),
-                str(cv_results["param_net__learning_rate"][i]),
-                str(cv_results["param_net__n_hidden"][i]),
+                str(cv_results[rate][i]),
+                str(cv_results[hidden][i]),
                 f"{cv_results['mean_test_score'][i]:.4f} ± "
                 f"{cv_results['std_test_score'][i]:.4f}",
+                *(
+                    f"{figure(sign * cv_results[f'mean_test_{name}'][i])} ± "
+                    f"{figure(cv_results[f'std_test_{name}'][i])}"
+                    for name, _, sign in also
+                ),
                 f"{cv_results['mean_fit_time'][i]:.2f} s",
             )
         )
@@ -104,26 +135,35 @@ def cv_table(cv_results, scoring="accuracy"):
     )
 
 
-def best_line(search, scoring="accuracy"):
-    """The best parameters by the chosen score."""
+def best_line(search, scoring="accuracy", also=()):
+    """The best parameters by the chosen score, with that score and those
+    named in ``also`` (as in `cv_table`)."""
     best = search.best_params_
-    max_iter = _network(search.best_estimator_).max_iter
+    max_iter = network(search.best_estimator_).max_iter
     limit = f", max_iter={max_iter}" if max_iter != DEFAULT_MAX_ITER else ""
+    others = "".join(
+        f", {title} "
+        f"{figure(sign * search.cv_results_[f'mean_test_{name}'][search.best_index_])}"
+        for name, title, sign in also
+    )
     return (
-        f"Best parameters: learning_rate={best['net__learning_rate']}, "
-        f"n_hidden={best['net__n_hidden']}{limit} "
-        f"(cross-validated {scoring} {search.best_score_:.4f})"
+        f"Best parameters: learning_rate={best[_param(best, 'learning_rate')]}, "
+        f"n_hidden={best[_param(best, 'n_hidden')]}{limit} "
+        f"(cross-validated {scoring} {search.best_score_:.4f}{others})"
     )
 
 
-def _network(model):
-    return model[-1] if hasattr(model, "steps") else model
+def _param(keys, name):
+    """The key of the network's parameter ``name`` among ``keys`` (the
+    search's grid names it through the pipeline's steps)."""
+    return next(key for key in keys if key.endswith(f"__{name}"))
 
 
-def search_notes(search, n_folds, caught=()):
+def search_notes(search, n_folds, caught=(), regression=False):
     """One line per kind of trouble the search met, in the run's words:
-    fits that stopped at the iteration limit, undefined scores, and the
-    other warnings ``caught`` while it ran (grouped by category)."""
+    fits that stopped at the iteration limit, undefined scores (why, in the
+    words of a ``regression`` or a classification), and the other warnings
+    ``caught`` while it ran (grouped by category)."""
     results = search.cv_results_
     n_fits = len(results["params"]) * n_folds
     notes = []
@@ -134,7 +174,7 @@ def search_notes(search, n_folds, caught=()):
             if stopped_at_limit(search.best_estimator_)
             else ""
         )
-        max_iter = _network(search.best_estimator_).max_iter
+        max_iter = network(search.best_estimator_).max_iter
         notes.append(
             f"{at_limit} of {n_fits} fits stopped at the iteration limit before "
             f"converging (their scores are those of the unfinished networks){best}. "
@@ -143,8 +183,8 @@ def search_notes(search, n_folds, caught=()):
     undefined = round(np.nansum(results["mean_test_undefined"]) * n_folds)
     if undefined:
         notes.append(
-            f"{undefined} of {n_fits} scores were undefined and counted as 0 (a "
-            "class that a fold's model never predicts, or never sees)."
+            f"{undefined} of {n_fits} scores were undefined and counted as 0 "
+            f"({UNDEFINED[regression]})."
         )
     failed = int(np.isnan(results["mean_test_score"]).sum())
     if failed:

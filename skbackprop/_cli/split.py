@@ -1,19 +1,24 @@
 """How the main job splits its data and scores its candidates.
 
 `split` holds out a stratified quarter of the rows and makes the
-cross-validation folds of the rest. A class with too few rows to have a row in
-the held-out set and in every fold (`least_class_size`, or ``--min-class-size``)
-cannot be scored fairly: its rows all go to the training split and to every
-training fold, so the model learns it, and no score counts it. The folds are a
-plain list of index pairs, which GridSearchCV takes as ``cv`` and which
-travels to joblib's and dask's workers as data.
+cross-validation folds of the rest; `split_quantities` does the same for a
+regression, with shuffled rows in place of strata, keeping the two rows in
+the held-out set and in each fold that R² needs (`least_rows`). A class with
+too few rows to have a row in the held-out set and in every fold
+(`least_class_size`, or ``--min-class-size``) cannot be scored fairly: its
+rows all go to the training split and to every training fold, so the model
+learns it, and no score counts it. The folds are a plain list of index pairs,
+which GridSearchCV takes as ``cv`` and which travels to joblib's and dask's
+workers as data.
 
 `SearchScorer` scores a candidate with the chosen scikit-learn scorer and, on
 the side, records whether the fit stopped at its iteration limit and whether
 the scorer found the score undefined, so that the run can say so in one line
-however many fits ran, in threads, processes or on a cluster. `check_scoring`
-tries the scorer on the data before the search, so that a scorer that cannot
-score the target fails at once.
+however many fits ran, in threads, processes or on a cluster; it records
+other scores too (``also``: a regression's mean absolute error), for the
+report. `check_scoring` checks that the scorer scores the run's task
+(`scorers`) and tries it on the data before the search, so that a scorer that
+cannot score the target fails at once.
 """
 
 import math
@@ -21,17 +26,27 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.dummy import DummyClassifier
+from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import get_scorer, get_scorer_names
-from sklearn.model_selection import StratifiedKFold, train_test_split
+from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
-from .reading import InputError
+from .errors import InputError
+from .task import CLASSIFICATION, REGRESSION, network
 from .text import class_label, count, listing, short
 
 HELD_OUT = 0.25
-# Scorers of other tasks: regression errors and clustering agreements.
-_NOT_CLASSIFICATION = ("sklearn.metrics._regression", "sklearn.metrics.cluster")
+# The modules of scikit-learn's metrics for quantities, and for clusterings;
+# the other scorers score class predictions.
+_REGRESSION = ("sklearn.metrics._regression",)
+_CLUSTERING = ("sklearn.metrics.cluster",)
+# The scorer each task ranks candidates by, unless --scoring names another.
+DEFAULT_SCORING = {CLASSIFICATION: "accuracy", REGRESSION: "r2"}
+# What a regression's scorer suggests instead of a classification's.
+_SUGGESTED = {
+    CLASSIFICATION: "accuracy, balanced_accuracy, f1_macro",
+    REGRESSION: "r2, neg_mean_absolute_error, neg_root_mean_squared_error",
+}
 
 
 @dataclass
@@ -124,6 +139,34 @@ def cv_folds(y, cv):
     }
 
 
+def least_rows(cv):
+    """The fewest rows a regression scored with ``cv`` folds needs: two held
+    out and two in each fold, as R² needs at least two rows."""
+    n = 2
+    while math.ceil(n * HELD_OUT) < 2 or n - math.ceil(n * HELD_OUT) < 2 * cv:
+        n += 1
+    return n
+
+
+def split_quantities(X, y, cv, random_state):
+    """The `Split` of ``(X, y)`` for a regression: a shuffled quarter held
+    out, and ``cv`` shuffled folds of the rest (no strata: the target is a
+    quantity); an `InputError` when there are fewer than `least_rows`."""
+    least = least_rows(cv)
+    if len(y) < least:
+        raise InputError(
+            f"{count(len(y), 'row')} with a target value are too few to score a "
+            f"regression with --cv {cv}: it needs at least {least} (two held out, "
+            f"and two in each of the {cv} folds, as R² needs); lower --cv, or add "
+            "data"
+        )
+    rows = np.arange(len(y))
+    train, test = train_test_split(rows, test_size=HELD_OUT, random_state=random_state)
+    kfold = KFold(cv, shuffle=True, random_state=random_state)
+    folds = list(kfold.split(train))
+    return Split(_rows(X, train), _rows(X, test), y[train], y[test], folds)
+
+
 def _rows(X, index):
     return X.iloc[index] if hasattr(X, "iloc") else X[index]
 
@@ -149,36 +192,57 @@ def unscored_note(unscored, least, cv):
 
 # ------------------------------------------------------------------ scoring
 def scoring_name(text):
-    """An argparse type: the name of a scikit-learn scorer for classification."""
+    """An argparse type: the name of a scikit-learn scorer for classification
+    or regression."""
     import argparse
 
-    valid = classification_scorers()
+    valid = [*scorers(CLASSIFICATION), *scorers(REGRESSION)]
     if text not in valid:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a scikit-learn scorer for classification; valid "
-            "names include accuracy, balanced_accuracy, f1_macro, roc_auc_ovr, "
-            f"neg_log_loss ({len(valid)} in all: sklearn.metrics.get_scorer_names())"
+            f"{text!r} is not a scikit-learn scorer for classification or "
+            "regression; valid names include accuracy, balanced_accuracy, "
+            "f1_macro, roc_auc_ovr, neg_log_loss for classification, and r2, "
+            "neg_mean_absolute_error for regression "
+            f"({len(valid)} in all: sklearn.metrics.get_scorer_names())"
         )
     return text
 
 
+def scorers(task=CLASSIFICATION):
+    """The names of scikit-learn's scorers of ``task``: of class predictions,
+    or of quantities."""
+    names = []
+    for name in get_scorer_names():
+        module = getattr(get_scorer(name), "_score_func", None).__module__
+        if module.startswith(_CLUSTERING):
+            continue
+        if module.startswith(_REGRESSION) == (task == REGRESSION):
+            names.append(name)
+    return names
+
+
 def classification_scorers():
     """The names of scikit-learn's scorers that score class predictions."""
-    return [
-        name
-        for name in get_scorer_names()
-        if not getattr(get_scorer(name), "_score_func", None).__module__.startswith(
-            _NOT_CLASSIFICATION
+    return scorers(CLASSIFICATION)
+
+
+def check_scoring(scoring, y_train, y_test, task=CLASSIFICATION):
+    """Raise an `InputError` when ``scoring`` is not a scorer of ``task``, or
+    cannot score this target (a binary scorer on several classes, a positive
+    label the target lacks, a scorer of probabilities when some classes are
+    trained on and not scored; a logarithmic error of negative values):
+    tried on a model that predicts the class frequencies, or the mean."""
+    if scoring not in scorers(task):
+        other = REGRESSION if task == CLASSIFICATION else CLASSIFICATION
+        raise InputError(
+            f"--scoring {scoring} scores {other}, and this run is a {task}; choose "
+            f"a scorer of {task}, e.g. {_SUGGESTED[task]} (the default: "
+            f"{DEFAULT_SCORING[task]})"
         )
-    ]
-
-
-def check_scoring(scoring, y_train, y_test):
-    """Raise an `InputError` when ``scoring`` cannot score this target (a
-    binary scorer on several classes, a positive label the target lacks, a
-    scorer of probabilities when some classes are trained on and not scored):
-    tried on a model that predicts the class frequencies."""
-    dummy = DummyClassifier(strategy="stratified", random_state=0)
+    if task == REGRESSION:
+        dummy = DummyRegressor()
+    else:
+        dummy = DummyClassifier(strategy="stratified", random_state=0)
     dummy.fit(np.zeros((len(y_train), 1)), y_train)
     try:
         with warnings.catch_warnings():
@@ -186,15 +250,18 @@ def check_scoring(scoring, y_train, y_test):
             get_scorer(scoring)(dummy, np.zeros((len(y_test), 1)), y_test)
     except (ValueError, TypeError) as exc:
         reason = short(" ".join(str(exc).split()), 160)
-        unscored = set(np.unique(y_train)) - set(np.unique(y_test))
-        why = (
-            f" (the model knows {count(len(unscored), 'class')} that no scored row has)"
-            if unscored
-            else ""
-        )
+        why, suggested = "", _SUGGESTED[REGRESSION].split(", ")[:2]
+        if task == CLASSIFICATION:
+            unscored = set(np.unique(y_train)) - set(np.unique(y_test))
+            if unscored:
+                why = (
+                    f" (the model knows {count(len(unscored), 'class')} that no "
+                    "scored row has)"
+                )
+            suggested = _alternatives(scoring)
         raise InputError(
             f"--scoring {scoring} cannot score this target{why}: {reason}; choose "
-            f"another, e.g. {', '.join(_alternatives(scoring))}"
+            f"another, e.g. {', '.join(suggested)}"
         ) from None
 
 
@@ -215,19 +282,22 @@ class SearchScorer:
 
     Returns ``{"score": ..., "at_limit": 1.0 if the network stopped at its
     iteration limit, "undefined": 1.0 if the scorer warned that the score is
-    undefined}``; the search refits on ``"score"``, so its ``cv_results_``
-    have ``mean_test_score`` and ``rank_test_score`` as for a single score.
+    undefined}``, and the score of each scorer named in ``also`` under its
+    name; the search refits on ``"score"``, so its ``cv_results_`` have
+    ``mean_test_score`` and ``rank_test_score`` as for a single score.
     ``progress``, if given, is called after each score (`main.FitMarks`).
     """
 
-    def __init__(self, scoring, progress=None):
+    def __init__(self, scoring, progress=None, also=()):
         self.scoring = scoring
         self.progress = progress
+        self.also = tuple(also)
 
     def __call__(self, estimator, X, y):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UndefinedMetricWarning)
             score = get_scorer(self.scoring)(estimator, X, y)
+            others = {name: get_scorer(name)(estimator, X, y) for name in self.also}
         undefined = any(issubclass(w.category, UndefinedMetricWarning) for w in caught)
         if self.progress is not None:
             self.progress()
@@ -235,10 +305,11 @@ class SearchScorer:
             "score": score,
             "at_limit": float(stopped_at_limit(estimator)),
             "undefined": float(undefined),
+            **others,
         }
 
 
 def stopped_at_limit(model):
     """Whether the network of ``model`` trained for all of its ``max_iter``."""
-    net = model[-1] if hasattr(model, "steps") else model
+    net = network(model)
     return net.n_iter_ >= net.max_iter

@@ -6,8 +6,9 @@ Two formats, chosen by the file's suffix (`FORMATS`):
   rebuilds objects from a description and runs no code from the file; only
   types on a trusted list are built. skops trusts scikit-learn's estimators,
   NumPy arrays and builtins by itself; `TRUSTED_TYPES` adds what a pipeline of
-  `TwoLayerClassifier` holds besides, and `load_model` passes it, so no user
-  has to write ``trusted=`` by hand. A file holding any other type is refused.
+  `TwoLayerClassifier` or `TwoLayerRegressor` holds besides, and `load_model`
+  passes it, so no user has to write ``trusted=`` by hand. A file holding any
+  other type is refused.
 - ``.joblib``, joblib's pickles: loading one runs whatever code the file
   names, so load only the files you wrote yourself. `load_model` loads one
   only if ``allow_pickle`` is true (its default), and the predict command
@@ -31,8 +32,10 @@ FORMER_NAMES = [
 ]
 
 # The types that skops does not trust by itself and a fitted pipeline of
-# TwoLayerClassifier holds, as "module.name" strings (skops' `trusted=`):
-# the estimator, the transformer of its date columns (dates as numbers),
+# TwoLayerClassifier or TwoLayerRegressor holds, as "module.name" strings
+# (skops' `trusted=`): the estimators (skops trusts scikit-learn's own, such
+# as the TransformedTargetRegressor that standardizes a regression's target),
+# the transformer of its date columns (dates as numbers),
 # the update rules it keeps so that `partial_fit` continues
 # (the "gd"/"sgd" rule and Adam's), NumPy's dtype objects, which
 # scikit-learn's SimpleImputer stores, and the list of left-over columns that
@@ -41,6 +44,7 @@ FORMER_NAMES = [
 TRUSTED_TYPES = [
     "numpy.dtype",
     "skbackprop._estimators.classifier.TwoLayerClassifier",
+    "skbackprop._estimators.regressor.TwoLayerRegressor",
     "skbackprop._cli.dates.DateFeatures",
     "skbackprop._training.solvers.Adam",
     "skbackprop._training.solvers.GradientDescent",

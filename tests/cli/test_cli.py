@@ -319,8 +319,15 @@ def test_a_comma_in_the_header_makes_commas_the_separator(tmp_path):
          ["column 'b' holds -1e+308 on line 3, too large to standardize"]),
         (["a", "b", "y"], [[1, 2, "u"], [3, 4, "u"], [5, 6, "u"]], "y",
          ["target column 'y' has a single class ('u')"]),
+        # A quantity: a regression, which two rows cannot score.
         (["a", "b", "y"], [[1, 2, 0.25], [3, 4, 1.5]], "y",
-         ["target column 'y' holds continuous numbers"]),
+         ["2 rows with a target value are too few to score a regression with "
+          "--cv 3: it needs at least 8"]),
+        (["a", "y"], [[1, 0.5], [2, 0.5], [3, 0.5]], "y",
+         ["target column 'y' holds a single value (0.5); a regression needs values "
+          "that vary"]),
+        (["a", "y"], [[1, 0.5], [2, "1e400"], [3, 1.5]], "y",
+         ["target column 'y' holds inf on line 3, which cannot be regressed"]),
         (["a", "b", "y"], [[1, 2, "u"], [3, 4, "v", 5]], "y",
          ["cannot parse", "Expected 3 fields in line 3, saw 4"]),
         (["a", "y"], [[1, ""], [2, ""]], "y", ["target column 'y' has no labels"]),
@@ -340,11 +347,12 @@ def test_bad_csv_gives_one_line_error(tmp_path, capsys, header, rows, target,
 
 
 def test_a_last_column_that_is_no_target_says_it_was_taken_by_default(tmp_path, capsys):
-    rows = [[u, 0.5 + i] for i, u in enumerate("uvuvuv")]
+    rows = [[u, 0.5 + i] for i, u in enumerate("uvuvuv")] + [["u", "n/a"]]
     path = write_csv(tmp_path / "t.csv", ["y", "score"], rows)
     status, _, err = run(["--data", path], capsys)
-    one_line_error(status, err, "target column 'score' holds continuous numbers",
-                   "no --target given, so the last column is the target")  # fmt: skip
+    one_line_error(status, err, "target column 'score' holds numbers, but line 8 "
+                   "holds 'n/a'", "no --target given, so the last column is the "
+                   "target")  # fmt: skip
     status, _, err = run(["--data", path, "--target", "score"], capsys)
     assert "no --target given" not in err
 
@@ -367,10 +375,16 @@ def test_missing_file_and_target_without_data(tmp_path, capsys):
     status, _, err = run(["--data", tmp_path / "nope.csv"], capsys)
     one_line_error(status, err, "cannot read", "nope.csv")
     status, _, err = run(["--target", "y"], capsys)
-    one_line_error(status, err, "--target, --drop, --keep, --categorical and "
-                   "--na-values need --data")  # fmt: skip
-    for option in ["--drop", "--keep", "--categorical", "--na-values"]:
-        status, _, err = run([option, "y"], capsys)
+    one_line_error(status, err, "--target, --drop, --keep, --categorical, "
+                   "--na-values and --task need --data")  # fmt: skip
+    for option, value in [
+        ("--drop", "y"),
+        ("--keep", "y"),
+        ("--categorical", "y"),
+        ("--na-values", "y"),
+        ("--task", "regression"),
+    ]:
+        status, _, err = run([option, value], capsys)
         one_line_error(status, err, "need --data")
 
 

@@ -15,7 +15,7 @@ from sklearn.model_selection import GridSearchCV
 
 from skbackprop import TwoLayerClassifier, load_model
 from skbackprop.__main__ import main
-from skbackprop._cli import main as _cli
+from skbackprop._cli import task as _task
 from skbackprop._cli.report import (
     confusion_lines,
     held_out_lines,
@@ -60,7 +60,7 @@ def iris_with_a_lonely_class(tmp_path):
 def short_fits(monkeypatch):
     """Networks that stop after 3 epochs: fast, and never converged."""
     monkeypatch.setattr(
-        _cli, "TwoLayerClassifier", functools.partial(TwoLayerClassifier, max_iter=3)
+        _task, "TwoLayerClassifier", functools.partial(TwoLayerClassifier, max_iter=3)
     )
 
 
@@ -235,7 +235,9 @@ def test_class_weight_reaches_the_network(tmp_path, capsys):
 @pytest.mark.parametrize(
     "scoring, fragment",
     [("accuracyy", "valid names include accuracy, balanced_accuracy"),
-     ("r2", "'r2' is not a scikit-learn scorer for classification")],
+     ("adjusted_rand_score",
+      "'adjusted_rand_score' is not a scikit-learn scorer for classification or "
+      "regression")],
 )  # fmt: skip
 def test_unknown_scoring_is_a_usage_error(scoring, fragment, capsys):
     with pytest.raises(SystemExit) as exit_:

@@ -197,44 +197,48 @@ def test_na_values_make_feature_cells_missing_but_never_labels(tmp_path, capsys)
 
 # ------------------------------------------------------------------ labels
 @pytest.mark.parametrize(
-    "weight",
+    "weight, value",
     [
-        lambda w: str(w),  # integers, as a weight in pounds
-        lambda w: f"{w}.0",  # the same, as pandas writes floats
-        lambda w: str(w % 400),  # about 210 values in 300 rows: over half
+        (lambda w: str(w), lambda w: w),  # integers, as a weight in pounds
+        (lambda w: f"{w}.0", lambda w: w),  # the same, as pandas writes floats
+        (lambda w: str(w % 400), lambda w: w % 400),  # about 210 distinct values
     ],
 )
-def test_a_quantity_is_refused_as_a_target_with_the_remedy(tmp_path, capsys, weight):
+def test_a_quantity_is_a_regression_target_read_as_numbers(tmp_path, weight, value):
     rng = np.random.default_rng(13)
     weights = rng.integers(1600, 5000, 300)
     rows = [[f"{rng.normal():.3f}", weight(w)] for w in weights]
     path = write_csv(tmp_path / "cars.csv", ["x", "Weight_in_lbs"], rows)
-    status, out, err = run(["--data", path, "--target", "Weight_in_lbs", *FAST,
-                            "--output", tmp_path], capsys)  # fmt: skip
-    one_line_error(status, err, "target column 'Weight_in_lbs' holds",
-                   "distinct numbers in 300 labelled rows", "a quantity rather than "
-                   "class labels", "with a regressor (such as scikit-learn's",
-                   "or bin it into a few classes")  # fmt: skip
-    assert out == ""
+    table = read_training_csv(path, "Weight_in_lbs")
+    assert table.choice.task == "regression"
+    assert table.y.dtype == np.float64
+    assert_array_equal(table.y, value(weights))
+    assert "--task classification overrides" in table.choice.line()
 
 
-def test_numeric_labels_of_few_values_and_many_text_labels_are_classes(tmp_path):
+def test_many_integers_are_a_quantity_unless_asked_to_be_classes(tmp_path):
     rng = np.random.default_rng(14)
-    # 150 distinct integers in 300 rows: no more than half, so classes.
     rows = [[f"{rng.normal():.3f}", str(i % 150)] for i in range(300)]
     path = write_csv(tmp_path / "t.csv", ["x", "y"], rows)
-    assert len(set(read_training_csv(path).y)) == 150
+    assert read_training_csv(path).choice.task == "regression"
+    table = read_training_csv(path, task="classification")
+    assert table.y.dtype.kind == "i" and len(set(table.y)) == 150
+    assert table.choice.line().startswith(
+        "Task: classification, as --task asks; the rule would give regression"
+    )
     # Names are classes however many there are.
     rows = [[f"{rng.normal():.3f}", f"n{i}"] for i in range(300)]
     path = write_csv(tmp_path / "t.csv", ["x", "y"], rows)
-    assert len(set(read_training_csv(path).y)) == 300
+    table = read_training_csv(path)
+    assert table.choice.task == "classification" and len(set(table.y)) == 300
 
 
-def test_a_decimal_comma_target_is_continuous(tmp_path, capsys):
+def test_a_decimal_comma_target_is_a_quantity(tmp_path):
     path = tmp_path / "t.csv"
-    path.write_text("x;y\n" + "".join(f"{i};{i % 3},5\n" for i in range(30)))
-    status, _, err = run(["--data", path, "--output", tmp_path], capsys)
-    one_line_error(status, err, "target column 'y' holds continuous numbers")
+    path.write_text("x;y\n" + "".join(f"{i % 4};{i % 3},5\n" for i in range(30)))
+    table = read_training_csv(path)
+    assert table.choice.task == "regression"
+    assert_array_equal(table.y, [i % 3 + 0.5 for i in range(30)])
 
 
 def test_minus_zero_is_a_class_of_its_own_in_training_and_predict(tmp_path, capsys):

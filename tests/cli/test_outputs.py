@@ -639,7 +639,7 @@ def test_predict_loads_a_pickle_only_when_trusted(predict_folder, capsys, order)
     # Trusted, it is loaded, and its code runs: the warning is no figure of speech.
     status, _, err = run([*argv, "--trust-pickle"], capsys)
     assert marker.is_dir()
-    one_line_error(status, err, "not a classifier fitted on named columns")
+    one_line_error(status, err, "not a classifier or regressor fitted on named columns")
 
 
 def test_predict_with_a_trusted_joblib_model(predict_folder, capsys):

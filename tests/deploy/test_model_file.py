@@ -62,6 +62,13 @@ def test_trusted_types_are_exactly_what_these_pipelines_hold():
     needed |= set(sio.get_untrusted_types(data=sio.dumps(pipeline)))
     pipeline, _ = dated_pipeline()
     needed |= set(sio.get_untrusted_types(data=sio.dumps(pipeline)))
+    # A regression's: TwoLayerRegressor inside a TransformedTargetRegressor.
+    X = np.random.default_rng(0).normal(size=(30, 2))
+    search = make_search([1.0], [3], cv=2, n_jobs=None, random_state=0,
+                         task="regression")  # fmt: skip
+    pipeline = search.estimator.set_params(net__regressor__max_iter=5)
+    pipeline.fit(X, 100 * X.sum(axis=1))
+    needed |= set(sio.get_untrusted_types(data=sio.dumps(pipeline)))
     assert needed <= set(TRUSTED_TYPES)
     # The one type that depends on the version: scikit-learn 1.6's
     # ColumnTransformer keeps its left-over columns in a list of its own.
