@@ -602,7 +602,7 @@ TARGETS = ["progression", "serum"]
 
 def _with(values, row, column, value):
     """A copy of ``values`` with ``value`` at ``row`` (and ``column``)."""
-    values = values.astype(type(value) if isinstance(value, str) else float)
+    values = values.astype(float)
     if values.ndim == 1:
         values[row] = value
     else:
