@@ -29,12 +29,16 @@ def _curve(values):
 
 
 def _network(estimator):
-    """The estimator holding ``loss_curve_``: unwrap searches and pipelines."""
+    """The estimator holding ``loss_curve_``: unwrap searches, pipelines and
+    `~sklearn.compose.TransformedTargetRegressor`, whose fitted regressor is
+    ``regressor_``."""
     while True:
         if hasattr(estimator, "best_estimator_"):
             estimator = estimator.best_estimator_
         elif hasattr(estimator, "steps"):
             estimator = estimator.steps[-1][1]
+        elif hasattr(estimator, "regressor_"):
+            estimator = estimator.regressor_
         else:
             return estimator
 
@@ -240,10 +244,12 @@ class LossCurveDisplay:
         ----------
         estimator : estimator instance
             A fitted estimator with a ``loss_curve_`` attribute, such as
-            `TwoLayerClassifier` or `~sklearn.neural_network.MLPClassifier`; or
-            a fitted `~sklearn.pipeline.Pipeline` ending in one, or a fitted
+            `TwoLayerClassifier`, `TwoLayerRegressor` or
+            `~sklearn.neural_network.MLPClassifier`; or a fitted
+            `~sklearn.pipeline.Pipeline` ending in one, a fitted
+            `~sklearn.compose.TransformedTargetRegressor` of one, or a fitted
             search (`~sklearn.model_selection.GridSearchCV`) whose best
-            estimator is one. ``validation_loss_curve_`` and
+            estimator is one of these. ``validation_loss_curve_`` and
             ``validation_scores_`` are drawn when present and not None; the
             scores are left out when they are the negated validation loss
             (``scoring='loss'``).

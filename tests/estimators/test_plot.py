@@ -6,12 +6,14 @@ import numpy as np
 import pytest
 from _optional import require
 from numpy.testing import assert_array_equal
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.datasets import load_diabetes
 from sklearn.model_selection import GridSearchCV
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skbackprop import LossCurveDisplay, TwoLayerClassifier
+from skbackprop import LossCurveDisplay, TwoLayerClassifier, TwoLayerRegressor
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 matplotlib = require("matplotlib")
@@ -63,6 +65,27 @@ def test_from_estimator_unwraps_pipeline_and_search(iris):
 
     network = search.best_estimator_[-1]
     assert_array_equal(display.line_.get_ydata(), network.loss_curve_)
+
+
+def test_from_estimator_unwraps_a_transformed_target_regressor():
+    # The regressor's targets are scaled by wrapping it, as its docstring
+    # advises: the display finds the network inside, through a search too.
+    X, y = load_diabetes(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(), TwoLayerRegressor(max_iter=20))
+    model = TransformedTargetRegressor(pipe, transformer=StandardScaler())
+    search = GridSearchCV(model, {"regressor__twolayerregressor__n_hidden": [2]}, cv=2)
+    for fitted_model in (model.fit(X, y), search.fit(X, y)):
+        display = LossCurveDisplay.from_estimator(fitted_model)
+        network = _network_of(fitted_model)
+        assert display.estimator_name == "TwoLayerRegressor"
+        assert_array_equal(display.line_.get_ydata(), network.loss_curve_)
+
+
+def _network_of(model):
+    """The fitted TwoLayerRegressor of a TransformedTargetRegressor or a search
+    over one."""
+    model = getattr(model, "best_estimator_", model)
+    return model.regressor_[-1]
 
 
 def test_plot_on_given_axes_with_validation_curves():
