@@ -373,7 +373,8 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
         small-data one)."""
         if self.l2 != "auto":
             return self.l2
-        return _solvers.auto_l2(0 if n_samples is None else n_samples)
+        n_samples = 0 if n_samples is None else n_samples
+        return _solvers.auto_l2(n_samples, self._small_data_l2)
 
     def _learning_rate(self):
         """The step: ``learning_rate``, or the solver's 'auto' one for the
@@ -481,6 +482,8 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
     # The `units.Output.step_scale` of its output units, which scales the
     # 'auto' steps of gradient descent.
     _step_scale = 1.0
+    # The strength of l2='auto' on small data (`_solvers.auto_l2`).
+    _small_data_l2 = _solvers.DEFAULT_L2
 
     def _fit_targets(self, y, warm):
         """What the output units encode for a fit on ``y``: the targets' own

@@ -318,11 +318,12 @@ def auto_solver(n_samples, full_batch_only=False):
     return "sgd"
 
 
-def auto_l2(n_samples):
+def auto_l2(n_samples, small_data_l2=DEFAULT_L2):
     """The L2 strength of ``l2="auto"`` for a training set of ``n_samples``.
 
-    `DEFAULT_L2` up to `L2_SAMPLES` samples; beyond, the same penalty on the
-    summed loss, ``DEFAULT_L2 * L2_SAMPLES / n`` on the mean loss: a prior that
-    does not grow with the data, so that more data can fit finer boundaries.
+    ``small_data_l2`` (`DEFAULT_L2`, a classifier's) up to `L2_SAMPLES`
+    samples; beyond, the same penalty on the summed loss,
+    ``small_data_l2 * L2_SAMPLES / n`` on the mean loss: a prior that does not
+    grow with the data, so that more data can fit finer boundaries.
     """
-    return DEFAULT_L2 * min(1.0, L2_SAMPLES / max(n_samples, 1))
+    return small_data_l2 * min(1.0, L2_SAMPLES / max(n_samples, 1))
