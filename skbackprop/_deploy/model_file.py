@@ -6,8 +6,9 @@ Two formats, chosen by the file's suffix (`FORMATS`):
   rebuilds objects from a description and runs no code from the file; only
   types on a trusted list are built. skops trusts scikit-learn's estimators,
   NumPy arrays and builtins by itself; `TRUSTED_TYPES` adds what a pipeline of
-  `TwoLayerClassifier` holds besides, and `load_model` passes it, so no user
-  has to write ``trusted=`` by hand. A file holding any other type is refused.
+  `TwoLayerClassifier` or `TwoLayerRegressor` holds besides, and `load_model`
+  passes it, so no user has to write ``trusted=`` by hand. A file holding any
+  other type is refused.
 - ``.joblib``, joblib's pickles: loading one runs whatever code the file
   names, so load only the files you wrote yourself. `load_model` loads one
   only if ``allow_pickle`` is true (its default), and the predict command
@@ -31,8 +32,9 @@ FORMER_NAMES = [
 ]
 
 # The types that skops does not trust by itself and a fitted pipeline of
-# TwoLayerClassifier holds, as "module.name" strings (skops' `trusted=`):
-# the estimator, the transformer of its date columns (dates as numbers),
+# TwoLayerClassifier or TwoLayerRegressor holds, as "module.name" strings
+# (skops' `trusted=`): the estimators, the transformer of the command line's
+# date columns (dates as numbers),
 # the update rules it keeps so that `partial_fit` continues
 # (the "gd"/"sgd" rule and Adam's), NumPy's dtype objects, which
 # scikit-learn's SimpleImputer stores, and the list of left-over columns that
@@ -41,6 +43,7 @@ FORMER_NAMES = [
 TRUSTED_TYPES = [
     "numpy.dtype",
     "skbackprop._estimators.classifier.TwoLayerClassifier",
+    "skbackprop._estimators.regressor.TwoLayerRegressor",
     "skbackprop._cli.dates.DateFeatures",
     "skbackprop._training.solvers.Adam",
     "skbackprop._training.solvers.GradientDescent",
@@ -131,7 +134,8 @@ def load_model(path, *, allow_pickle=True):
     """Load a model saved in skops' format (``.skops``) or with joblib.
 
     A ``.skops`` file is loaded with `TRUSTED_TYPES`, the types a pipeline of
-    `TwoLayerClassifier` holds beyond those skops trusts by itself
+    `TwoLayerClassifier` or `TwoLayerRegressor` holds beyond those skops
+    trusts by itself
     (scikit-learn's estimators, NumPy arrays, builtins): loading it runs no
     code from the file, and a file holding any other type is refused. A
     ``.joblib`` file is a pickle: unpickling it runs whatever code the file
@@ -184,6 +188,21 @@ def load_model(path, *, allow_pickle=True):
     >>> model = model.fit(X, y)
     >>> path = os.path.join(tempfile.mkdtemp(), "iris.skops")
     >>> skops.io.dump(model, path)
+    >>> print(bool((load_model(path).predict(X) == model.predict(X)).all()))
+    True
+
+    A regressor whose targets are standardized loads the same way:
+
+    >>> from sklearn.compose import TransformedTargetRegressor
+    >>> from sklearn.datasets import load_diabetes
+    >>> from skbackprop import TwoLayerRegressor
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> model = TransformedTargetRegressor(
+    ...     make_pipeline(StandardScaler(), TwoLayerRegressor(n_hidden=4)),
+    ...     transformer=StandardScaler(),
+    ... )
+    >>> path = os.path.join(tempfile.mkdtemp(), "diabetes.skops")
+    >>> skops.io.dump(model.fit(X, y), path)
     >>> print(bool((load_model(path).predict(X) == model.predict(X)).all()))
     True
     """
