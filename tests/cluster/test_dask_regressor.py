@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from _optional import require
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
 from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import train_test_split
 
@@ -462,3 +463,32 @@ def test_minibatch_solvers_point_to_incremental_with_the_regressor(
         message
     )
     assert "solver='gd' or 'lbfgs'" in message
+
+
+@pytest.mark.parametrize("solver", ["sgd", "gd"])
+def test_incremental_trains_the_regressor_chunk_by_chunk(client, data, solver):
+    """Where the error above points: dask-ml's Incremental calls partial_fit
+    on the chunks in order, as by hand. (It takes 1-D targets only: it finds
+    the chunks of y by their row alone.)"""
+    dask_ml_wrappers = require("dask_ml.wrappers")
+    X, Y = data
+    y = Y[:, 0]
+    net = TwoLayerRegressor(n_hidden=8, solver=solver, batch_size=20, random_state=0)
+    incremental = dask_ml_wrappers.Incremental(net, shuffle_blocks=False)
+    for _ in range(3):
+        incremental.partial_fit(*_dask(X[:300], y[:300]))
+
+    by_hand = clone(net)
+    for _ in range(3):
+        for start in range(0, 300, 100):
+            by_hand.partial_fit(X[start : start + 100], y[start : start + 100])
+    trained = incremental.estimator_
+    assert trained.n_iter_ == 9
+    for got, expected in zip(
+        trained.coefs_ + trained.intercepts_,
+        by_hand.coefs_ + by_hand.intercepts_,
+        strict=True,
+    ):
+        assert_array_equal(got, expected)
+    r2 = trained.score(*_dask(X[300:], y[300:]))  # R² on dask collections
+    assert r2 == pytest.approx(by_hand.score(X[300:], y[300:]), rel=1e-12)
