@@ -28,6 +28,7 @@ from sklearn.utils.validation import check_array, column_or_1d
 
 from .._training import rules as _rules
 from .._training import targets as _targets
+from .._training import values as _values
 
 FLOATS = [np.float64, np.float32]
 
@@ -158,12 +159,18 @@ def _rows(obj, start, stop):
 # On the workers: validation, summaries, hold-out, parts
 # --------------------------------------------------------------------------------------
 class Block(NamedTuple):
-    """One chunk of rows, validated: ``X``, labels ``y``, raw weights ``w``."""
+    """One chunk of rows, validated: ``X``, labels ``y``, raw weights ``w``.
+
+    A chunk whose targets hold values that its kind of target refuses (NaN in
+    a regressor's) is not validated: its ``X`` and ``w`` are None, ``y`` is
+    as given and ``non_finite`` says where they are, for `build` to refuse
+    with the error of all chunks."""
 
     X: object
     y: np.ndarray
     w: np.ndarray | None
     index: int
+    non_finite: object = None
 
 
 class Part(NamedTuple):
@@ -176,13 +183,19 @@ class Part(NamedTuple):
     y: np.ndarray
 
 
-def validated_block(X, y, w, index, sparse_rows, kind=_targets.LABELS):
+def validated_block(X, y, w, index, sparse_rows, kind=_targets.LABELS, y_name="y"):
     """Validate one chunk as `fit` validates all of X, y and sample_weight.
 
     The same checks (`check_array` with the dtypes of `fit`, the targets of the
     `_targets.Kind` ``kind``, finite non-negative weights) raise the same
-    errors, on the worker; the chunk's row counts must agree.
+    errors, on the worker; the chunk's row counts must agree. Targets that
+    the kind refuses where they are not finite are summarised instead
+    (`Block.non_finite`): the error names their first row and count in all
+    of ``y``, which `build` knows from every chunk.
     """
+    found = None if kind.non_finite is None else kind.non_finite(y)
+    if found is not None:
+        return Block(None, y, None, index, found)
     X = check_array(
         X,
         dtype=FLOATS,
@@ -192,14 +205,14 @@ def validated_block(X, y, w, index, sparse_rows, kind=_targets.LABELS):
     )
     if sparse_rows and hasattr(X, "tocsr"):
         X = X.tocsr()
-    kind.check_given(y, "y")
+    kind.check_given(y, y_name)
     y = check_array(
-        y, ensure_2d=False, dtype=None, ensure_min_samples=0, input_name="y"
+        y, ensure_2d=False, dtype=None, ensure_min_samples=0, input_name=y_name
     )
     if y.ndim == 2 and y.shape[1] == 1:
         y = column_or_1d(y)
-    _check_rows(X, y, "y", index)
-    y = kind.check(y, "y")
+    _check_rows(X, y, y_name, index)
+    y = kind.check(y, y_name)
     if w is not None:
         # the checks of each value that fit makes of all of them; those of the
         # weights as a whole are `_rules.check_weights`, on the summaries
@@ -230,15 +243,20 @@ def _check_rows(X, other, name, index):
 
 class Summary(NamedTuple):
     """What the client learns about a chunk: the `_rules.TargetSummary` of its
-    targets, and the dtype of its ``X``."""
+    targets, and the dtype of its ``X``; for a chunk whose targets are
+    refused, only their rows and `Block.non_finite`."""
 
     targets: _rules.TargetSummary
     dtype: np.dtype
+    non_finite: object = None
 
 
 def summary(block, name="y", kind=_targets.LABELS):
     """The chunk's `Summary`; its targets are checked as `fit` checks ``y``
     (``name``: the argument it was passed as; ``kind``: a `_targets.Kind`)."""
+    if block.non_finite is not None:
+        rows = _rules.TargetSummary(len(block.y), None, np.zeros(0), np.zeros(0, int))
+        return Summary(rows, None, block.non_finite)
     return Summary(kind.summarise(block.y, name), block.X.dtype)
 
 
@@ -346,11 +364,18 @@ def build(
         sample_weight, X_blocks, lengths, client, "sample_weight", divisions
     )
     validated = [
-        dask.delayed(validated_block, pure=True)(Xb, yb, wb, i, sparse_rows, kind)
+        dask.delayed(validated_block, pure=True)(
+            Xb, yb, wb, i, sparse_rows, kind, y_name
+        )
         for i, (Xb, yb, wb) in enumerate(zip(X_blocks, y_blocks, w_blocks, strict=True))
     ]
     blocks = client.compute(validated)
     summaries = summarise(client, blocks, y_name, kind)
+    found = [s.non_finite for s in summaries]
+    if any(f is not None for f in found):
+        lengths = [s.targets.rows for s in summaries]
+        merged = _values.merge_non_finite(found, lengths)
+        kind.refuse_non_finite(merged, y_name, y)
     dtypes = {np.dtype(s.dtype) for s in summaries}
     if len(dtypes) > 1:
         raise ValueError(

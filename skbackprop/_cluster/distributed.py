@@ -1,10 +1,11 @@
 """Exact data-parallel training on dask: each chunk of rows on its worker.
 
-The loss is a weighted sum over rows, ``sum_i s_i CE_i``, with weights ``s``
-normalised over all rows; so is its gradient. With ``s`` normalised globally,
-the sums of the chunks of rows add up to the full-batch loss and gradient, and a
-fit on dask collections descends the same objective as a fit in memory, up to
-the order of summation:
+The loss is a weighted sum over rows, ``sum_i s_i L_i`` (``L_i`` the row's
+cross-entropy for a classifier, half its squared error for a regressor), with
+weights ``s`` normalised over all rows; so is its gradient. With ``s``
+normalised globally, the sums of the chunks of rows add up to the full-batch
+loss and gradient, and a fit on dask collections descends the same objective as
+a fit in memory, up to the order of summation:
 
 - `OnCluster` is the backend that `BaseTwoLayerNetwork.fit` hands dask
   collections to: the steps of the fit in memory, on chunks of rows validated
@@ -59,7 +60,7 @@ FAN_IN = 8  # shares added per task of the reduction tree
 SCATTER_BYTES = 2**23
 
 INCREMENTAL_ADVICE = (
-    "dask_ml.wrappers.Incremental(TwoLayerClassifier(solver={solver!r})), which "
+    "dask_ml.wrappers.Incremental({owner}(solver={solver!r})), which "
     "calls partial_fit on the chunks one after the other"
 )
 
@@ -87,16 +88,17 @@ def current_client():
         ) from error
 
 
-def check_full_batch(solver, batches):
+def check_full_batch(solver, batches, owner="TwoLayerClassifier"):
     """Only full-batch solvers take a dask input: their gradient is a sum over the
-    chunks. A mini-batch solver steps through the rows in sequence."""
+    chunks. A mini-batch solver steps through the rows in sequence. ``owner``:
+    the estimator's class name, for the advice."""
     if batches != "full" and batches is not None:
         raise ValueError(
             f"solver={solver!r} steps through mini-batches one after the other, "
             "which the chunks of a dask input do not allow without moving them to "
             "one machine. On dask collections use solver='gd' or 'lbfgs' (exact "
             "full-batch steps, each chunk on its worker), or "
-            + INCREMENTAL_ADVICE.format(solver=solver)
+            + INCREMENTAL_ADVICE.format(owner=owner, solver=solver)
             + "."
         )
 
@@ -129,10 +131,10 @@ class OnCluster:
     def __init__(self, estimator):
         solver = estimator.solver
         batches = SOLVERS[self.auto_solver(0) if solver == "auto" else solver].batches
-        check_full_batch(solver, batches)
+        self.owner = type(estimator).__name__
+        check_full_batch(solver, batches, self.owner)
         self.estimator, self.client = estimator, current_client()
         self.kind = estimator._target_kind  # a `_targets.Kind`: labels or values
-        self.owner = type(estimator).__name__
 
     def auto_solver(self, n_rows):
         return _solvers.auto_solver(n_rows, full_batch_only=True)
@@ -387,7 +389,7 @@ class Objective:
         return _backprop.with_penalty(value, flat(p), flat(dp), self.l2), grad
 
     def loss(self, theta):
-        """The cross-entropy of the parts, without the L2 term."""
+        """The loss of the parts, without the L2 term."""
         return float(tree_sum(self.client, self._map(part_loss, theta)))
 
     def _map(self, function, theta):
@@ -439,7 +441,7 @@ def tree_sum(client, futures):
 
 
 def part_loss_gradient(theta, part, layout, output, activation):
-    """The part's share ``sum_i s_i CE_i`` of the loss, and of its gradient (the
+    """The part's share ``sum_i s_i L_i`` of the loss, and of its gradient (the
     L2 term is the client's, added once)."""
     if not len(part.y):
         return 0.0, np.zeros_like(theta)
@@ -450,7 +452,7 @@ def part_loss_gradient(theta, part, layout, output, activation):
 
 
 def part_loss(theta, part, layout, output, activation):
-    """The part's share of the cross-entropy, as `_network.loss` computes it."""
+    """The part's share of the loss, as `_network.loss` computes it."""
     if not len(part.y):
         return 0.0
     theta = aligned(theta, theta.dtype)
@@ -499,29 +501,34 @@ def unscaled_column(data):
 
 def scored_collections(data):
     """``(X, y, sample_weight)`` of the parts as dask arrays, for scorers:
-    computed chunk by chunk on the workers when a scorer asks for them."""
+    computed chunk by chunk on the workers when a scorer asks for them.
+
+    The targets are declared as the parts hold them (1-D values or labels, a
+    matrix of several columns), of the type of theirs: the summaries of the
+    targets do not say whether one column of values was 1-D.
+    """
     import dask
     import dask.array as da
 
     client, parts = data.client, data.parts
-    rows = [s for s in client.gather(client.map(_part_rows, parts))]
+    targets = client.gather(client.map(_part_targets, parts))
     m, dtype = data.layout.n_features, data.X.dtype
 
-    def column(name, shape_of, dtype_of):
+    def column(name, shapes, dtype_of):
         pieces = [
-            da.from_delayed(
-                dask.delayed(part_field)(part, name), shape_of(n), dtype=dtype_of
-            )
-            for part, n in zip(parts, rows, strict=True)
+            da.from_delayed(dask.delayed(part_field)(part, name), shape, dtype=dtype_of)
+            for part, shape in zip(parts, shapes, strict=True)
         ]
         return da.concatenate(pieces)
 
-    X = column("X", lambda n: (n, m), dtype)
-    y_shape = (lambda n: (n, data.y.shape[1])) if data.y.ndim == 2 else (lambda n: (n,))
-    y = column("y", y_shape, data.y.dtype)
-    s = column("s", lambda n: (n,), dtype) if data.weighted else None
+    rows = [shape[0] for shape, _ in targets]
+    X = column("X", [(n, m) for n in rows], dtype)
+    y_dtype = np.result_type(*(y_dtype for _, y_dtype in targets))
+    y = column("y", [shape for shape, _ in targets], y_dtype)
+    s = column("s", [(n,) for n in rows], dtype) if data.weighted else None
     return X, y, s
 
 
-def _part_rows(part):
-    return len(part.y)
+def _part_targets(part):
+    """The shape and dtype of the part's targets."""
+    return part.y.shape, part.y.dtype

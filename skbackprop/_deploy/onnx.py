@@ -1,4 +1,5 @@
-"""Export to ONNX: a skl2onnx converter for `TwoLayerClassifier`.
+"""Export to ONNX: skl2onnx converters for `TwoLayerClassifier` and
+`TwoLayerRegressor`.
 
 The converter writes the network's forward pass as ONNX operators, in the
 input's precision (float32, or float64 for a ``DoubleTensorType`` input)::
@@ -30,6 +31,14 @@ Labels come from the logits, not from rounded probabilities, so the exported
 labels are those of `predict`. skl2onnx's classifier parser adds the options
 of its classifiers: ``zipmap`` (True, False or ``'columns'``) and ``nocl``.
 
+A `TwoLayerRegressor`'s outputs are its identity units, ``Z`` itself: one
+output ``variable`` of shape ``(None, n_outputs)`` in the input's precision, as
+skl2onnx's converter of MLPRegressor gives. skl2onnx has no converter of
+`~sklearn.compose.TransformedTargetRegressor`, which scales the targets of a
+regressor; `to_onnx` converts one whose transformer is a
+`~sklearn.preprocessing.StandardScaler` or the identity (no ``func``), as
+``Z * scale + mean``, and names any other transformer in its error.
+
 skl2onnx, onnx and onnxruntime are the optional extra ``onnx``; they are
 imported only when a function here is called.
 """
@@ -41,6 +50,10 @@ import json
 import numpy as np
 
 ALIAS = "SkbackpropTwoLayerClassifier"
+REGRESSOR_ALIAS = "SkbackpropTwoLayerRegressor"
+# The operator of a TransformedTargetRegressor's inverse transform, which
+# `to_onnx` alone declares (skl2onnx registers no converter of that class).
+_TARGET_ALIAS = "SkbackpropInverseTargetTransform"
 # The ONNX operator of each hidden unit of `units.ACTIVATIONS`, by its name.
 HIDDEN_OPERATORS = {
     "logistic": "Sigmoid",
@@ -69,13 +82,20 @@ def _skl2onnx():
 
 
 def register_onnx_converter():
-    """Register skl2onnx's converter for `TwoLayerClassifier`.
+    """Register skl2onnx's converters for `TwoLayerClassifier` and
+    `TwoLayerRegressor`.
 
     After this call, :func:`skl2onnx.to_onnx` and
-    :func:`skl2onnx.convert_sklearn` convert a `TwoLayerClassifier`, alone or
-    as a step of a pipeline, with the ``zipmap`` option of skl2onnx's
-    classifiers. Calling it again does nothing new. :func:`to_onnx` calls it
-    for you.
+    :func:`skl2onnx.convert_sklearn` convert either estimator, alone or as a
+    step of a pipeline: the classifier with the ``zipmap`` option of
+    skl2onnx's classifiers, the regressor with one output ``variable`` as
+    skl2onnx's regressors. Calling it again does nothing new. :func:`to_onnx`
+    calls it for you.
+
+    skl2onnx itself has no converter of
+    `~sklearn.compose.TransformedTargetRegressor`, and this function registers
+    none: convert a regressor whose targets are scaled that way with
+    :func:`to_onnx`.
 
     Raises
     ------
@@ -102,31 +122,44 @@ def register_onnx_converter():
     ['output_label', 'output_probability']
     """
     from .._estimators.classifier import TwoLayerClassifier
+    from .._estimators.regressor import TwoLayerRegressor
 
-    _skl2onnx().update_registered_converter(
+    skl2onnx = _skl2onnx()
+    skl2onnx.update_registered_converter(
         TwoLayerClassifier,
         ALIAS,
         _calculate_output_shapes,
         _convert,
         options=_OPTIONS,
     )
+    skl2onnx.update_registered_converter(
+        TwoLayerRegressor,
+        REGRESSOR_ALIAS,
+        _calculate_regressor_output_shapes,
+        _convert_regressor,
+    )
 
 
 def to_onnx(model, X, *, dtype=None, **kwargs):
-    """Convert a fitted model that contains a `TwoLayerClassifier` to ONNX.
+    """Convert a fitted model that contains a `TwoLayerClassifier` or a
+    `TwoLayerRegressor` to ONNX.
 
-    Registers the converter (`register_onnx_converter`) and converts with
+    Registers the converters (`register_onnx_converter`) and converts with
     :func:`skl2onnx.convert_sklearn`, the function behind
     :func:`skl2onnx.to_onnx`, with inputs derived from ``X``. ``model`` is a
-    fitted `TwoLayerClassifier`, or a pipeline
+    fitted `TwoLayerClassifier` or `TwoLayerRegressor`, or a pipeline
     (:class:`~sklearn.pipeline.Pipeline`,
     :class:`~sklearn.compose.ColumnTransformer` and the other scikit-learn parts
-    skl2onnx converts) that ends in one.
+    skl2onnx converts) that ends in one. A regressor may also be wrapped in a
+    :class:`~sklearn.compose.TransformedTargetRegressor` whose transformer is
+    a :class:`~sklearn.preprocessing.StandardScaler`, or that has none (and
+    no ``func``): skl2onnx has no converter of that class, and this function
+    adds one for these two cases (see Notes).
 
     Parameters
     ----------
     model : estimator
-        The fitted classifier or pipeline.
+        The fitted classifier, regressor or pipeline.
 
     X : ndarray or pandas.DataFrame
         Some rows of the data the model takes (one is enough): they fix the
@@ -144,7 +177,7 @@ def to_onnx(model, X, *, dtype=None, **kwargs):
           column as a 2-D array: numbers as float32 (NaN where missing),
           strings as ``str`` with ``''`` where missing (see Notes); the
           function `onnx_inputs` does it.
-        - A DataFrame, for any other model (a bare classifier, a pipeline
+        - A DataFrame, for any other model (a bare estimator, a pipeline
           that begins with a scaler), gives one input ``'X'`` of shape
           ``(None, n_columns)``: its columns must all be numeric or boolean.
 
@@ -162,7 +195,11 @@ def to_onnx(model, X, *, dtype=None, **kwargs):
     Returns
     -------
     onx : onnx.ModelProto
-        The ONNX model. Its outputs are ``label`` and ``probabilities``
+        The ONNX model. A regressor's has one output, ``variable``, of shape
+        ``(None, n_outputs)`` in the input's type: the values `predict`
+        gives, as a column for a model fitted on 1-D ``y`` (as for
+        skl2onnx's regressors). A classifier's outputs are ``label`` and
+        ``probabilities``
         (``options={"zipmap": False}``), each row's labels as `predict` gives
         them (0/1 columns for multilabel targets) and the probabilities in
         the input's type, as `predict_proba` gives them. By default (zipmap
@@ -175,12 +212,15 @@ def to_onnx(model, X, *, dtype=None, **kwargs):
     ------
     ImportError
         If skl2onnx or onnx is not installed (the ``onnx`` extra).
+    NotImplementedError
+        If ``model`` holds a TransformedTargetRegressor with another
+        transformer, or with ``func`` and ``inverse_func``.
 
     See Also
     --------
     onnx_inputs : The inputs of the ONNX model, from data like ``X``.
     register_onnx_converter : Make skl2onnx's own functions convert the
-        classifier.
+        classifier and the regressor.
 
     Notes
     -----
@@ -195,6 +235,14 @@ def to_onnx(model, X, *, dtype=None, **kwargs):
     that ``''`` stays a category. The model's metadata
     ``skbackprop.missing_string`` holds it, and `onnx_inputs` puts it where a
     string is missing.
+
+    A :class:`~sklearn.compose.TransformedTargetRegressor` predicts its
+    regressor's values transformed back: for a ``StandardScaler`` of the
+    targets, ``Z * scale_ + mean_``, which the graph computes after the
+    regressor's output (a ``Mul`` and an ``Add``). Other transformers, and
+    ``func``/``inverse_func``, have no converter here; scale the targets
+    with a ``StandardScaler`` to export, or export the inner regressor and
+    transform its outputs back yourself.
 
     Examples
     --------
@@ -216,8 +264,30 @@ def to_onnx(model, X, *, dtype=None, **kwargs):
     True
     >>> bool(np.allclose(proba, clf.predict_proba(X), atol=1e-5))
     True
+
+    A regressor whose inputs and targets are standardized:
+
+    >>> from sklearn.compose import TransformedTargetRegressor
+    >>> from sklearn.datasets import load_diabetes
+    >>> from skbackprop import TwoLayerRegressor
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> X = X.astype(np.float32)
+    >>> reg = TransformedTargetRegressor(
+    ...     make_pipeline(StandardScaler(), TwoLayerRegressor(random_state=0)),
+    ...     transformer=StandardScaler(),
+    ... )
+    >>> onx = to_onnx(reg.fit(X, y), X[:1])
+    >>> session = onnxruntime.InferenceSession(
+    ...     onx.SerializeToString(), providers=["CPUExecutionProvider"]
+    ... )
+    >>> (values,) = session.run(None, {"X": X})
+    >>> values.shape
+    (442, 1)
+    >>> bool(np.allclose(values.ravel(), reg.predict(X), rtol=1e-5))
+    True
     """
     skl2onnx = _skl2onnx()
+    from sklearn.compose import TransformedTargetRegressor
     from sklearn.impute import SimpleImputer
 
     if dtype is not None and np.dtype(dtype) not in (np.float32, np.float64):
@@ -233,7 +303,16 @@ def to_onnx(model, X, *, dtype=None, **kwargs):
     missing = _missing_string(model)
     kwargs["custom_conversion_functions"] = {
         SimpleImputer: functools.partial(_convert_simple_imputer, missing=missing),
+        TransformedTargetRegressor: _convert_target_transform,
         **(kwargs.get("custom_conversion_functions") or {}),
+    }
+    kwargs["custom_shape_calculators"] = {
+        TransformedTargetRegressor: _calculate_target_transform_shapes,
+        **(kwargs.get("custom_shape_calculators") or {}),
+    }
+    kwargs["custom_parsers"] = {
+        TransformedTargetRegressor: _parse_target_transform,
+        **(kwargs.get("custom_parsers") or {}),
     }
     onx = skl2onnx.convert_sklearn(model, **kwargs)
     # the DataFrame's column of each input, in the inputs' order: ONNX names may
@@ -308,11 +387,14 @@ def _string_columns(X):
 def _selects_columns(model):
     """Whether ``model`` begins with a ColumnTransformer, which takes the
     columns of a DataFrame by name (then each column is an input)."""
-    from sklearn.compose import ColumnTransformer
+    from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
     from sklearn.pipeline import Pipeline
 
-    while isinstance(model, Pipeline):
-        model = model.steps[0][1]
+    while isinstance(model, (Pipeline, TransformedTargetRegressor)):
+        if isinstance(model, Pipeline):
+            model = model.steps[0][1]
+        else:  # the fitted regressor takes X
+            model = model.regressor_
     return isinstance(model, ColumnTransformer)
 
 
@@ -356,10 +438,13 @@ def _missing_string(model):
 
 def _fitted_parts(model):
     """``model`` and the fitted estimators inside it: the steps of pipelines,
-    the transformers of a ColumnTransformer or FeatureUnion."""
+    the transformers of a ColumnTransformer or FeatureUnion, the regressor of
+    a TransformedTargetRegressor."""
     yield model
     inner = [*getattr(model, "steps", ()), *getattr(model, "transformer_list", ())]
     inner += getattr(model, "transformers_", [])
+    if hasattr(model, "regressor_"):
+        inner.append(("regressor", model.regressor_))
     for entry in inner:
         if hasattr(entry[1], "fit"):
             yield from _fitted_parts(entry[1])
@@ -620,18 +705,10 @@ def _label_type(classes):
 # ------------------------------------------------------------------ converter
 def _convert(scope, operator, container):
     """The network's forward pass and its outputs, in the input's precision."""
-    from skl2onnx.common.data_types import DoubleTensorType
-
     model = operator.raw_operator
-    double = isinstance(operator.inputs[0].type, DoubleTensorType)
-    graph = _Graph(scope, container, np.float64 if double else np.float32)
-    W1, W2 = model.coefs_
-    b1, b2 = model.intercepts_
+    graph = _Graph.of(scope, operator, container)
 
-    # h = g(X W1 + b1), g the hidden unit; Z = h W2 + b2: the two layers.
-    hidden = HIDDEN_OPERATORS[model._fitted_activation]
-    h = graph.node(hidden, graph.affine(operator.inputs[0].full_name, W1, b1))
-    Z = graph.affine(h, W2, b2)
+    Z = _forward(graph, model, operator.inputs[0].full_name)
 
     label, proba = (output.full_name for output in operator.outputs)
     if _zipmap_float(operator):
@@ -642,6 +719,116 @@ def _convert(scope, operator, container):
         _class_outputs(graph, Z, label, proba, _labels(scope, model)[1])
     if _zipmap_float(operator):
         graph.node("Cast", proba, output=rounded, to=graph.TYPES[np.float32])
+
+
+def _forward(graph, model, x, output=None):
+    """The network's output units ``Z`` on the input ``x``, written to
+    ``output`` (None: a new name): ``h = g(x W1 + b1)``, ``g`` the hidden unit
+    the model was fitted with; ``Z = h W2 + b2``."""
+    W1, W2 = model.coefs_
+    b1, b2 = model.intercepts_
+    hidden = HIDDEN_OPERATORS[model._fitted_activation]
+    h = graph.node(hidden, graph.affine(x, W1, b1))
+    return graph.affine(h, W2, b2, output=output)
+
+
+def _calculate_regressor_output_shapes(operator):
+    """Type of a regressor's output: ``(n, n_outputs)`` in the input's
+    precision."""
+    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
+    from skl2onnx.common.utils import (
+        check_input_and_output_numbers,
+        check_input_and_output_types,
+    )
+
+    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=1)
+    check_input_and_output_types(
+        operator, good_input_types=[FloatTensorType, DoubleTensorType]
+    )
+    n = operator.inputs[0].get_first_dimension()
+    tensor = type(operator.inputs[0].type)
+    operator.outputs[0].type = tensor([n, operator.raw_operator.n_outputs_])
+
+
+def _convert_regressor(scope, operator, container):
+    """The regressor's forward pass: its identity output units are the output."""
+    graph = _Graph.of(scope, operator, container)
+    _forward(
+        graph,
+        operator.raw_operator,
+        operator.inputs[0].full_name,
+        output=operator.outputs[0].full_name,
+    )
+
+
+# ----------------------------------------------- TransformedTargetRegressor
+def _parse_target_transform(scope, model, inputs, custom_parsers=None):
+    """skl2onnx's parse of a TransformedTargetRegressor: its regressor on
+    ``inputs``, then the inverse of its transformer on the regressor's
+    output (`_target_inverse` says which transformers have one)."""
+    from skl2onnx._parse import _parse_sklearn
+    from skl2onnx.common.data_types import guess_tensor_type
+
+    _target_inverse(model)  # refuses a transformer without a converter first
+    # declared first, so that the graph's output has the regressors' name
+    output = scope.declare_local_variable("variable", guess_tensor_type(inputs[0].type))
+    values = _parse_sklearn(scope, model.regressor_, inputs, custom_parsers)
+    if len(values) != 1:
+        raise NotImplementedError(
+            f"The regressor of a TransformedTargetRegressor has {len(values)} "
+            "ONNX outputs; only a regressor of one output converts."
+        )
+    operator = scope.declare_local_operator(_TARGET_ALIAS, model)
+    operator.inputs = values
+    operator.outputs.append(output)
+    return [output]
+
+
+def _calculate_target_transform_shapes(operator):
+    """The values transformed back have the regressor's shape and type."""
+    operator.outputs[0].type = copy.copy(operator.inputs[0].type)
+
+
+def _convert_target_transform(scope, operator, container):
+    """``values * scale + mean``: the inverse of the targets' StandardScaler
+    (the identity without one)."""
+    graph = _Graph.of(scope, operator, container)
+    scale, mean = _target_inverse(operator.raw_operator)
+    values = operator.inputs[0].full_name
+    if scale is not None:
+        values = graph.node("Mul", [values, graph.constant(scale.reshape(1, -1))])
+    if mean is not None:
+        values = graph.node("Add", [values, graph.constant(mean.reshape(1, -1))])
+    graph.node("Identity", values, output=operator.outputs[0].full_name)
+
+
+def _target_inverse(model):
+    """``(scale, mean)`` of the fitted TransformedTargetRegressor ``model``,
+    whose inverse transform is ``values * scale + mean`` (either None where
+    the transformer has none); NotImplementedError for a transformer that
+    is not a StandardScaler or the identity."""
+    from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+    transformer = model.transformer_
+    if isinstance(transformer, StandardScaler):
+        # as its inverse_transform: ``mean_`` is kept for the variance even
+        # where ``with_mean=False`` does not subtract it
+        scale = np.asarray(transformer.scale_) if transformer.with_std else None
+        mean = np.asarray(transformer.mean_) if transformer.with_mean else None
+        return scale, mean
+    if (
+        isinstance(transformer, FunctionTransformer)
+        and transformer.func is None
+        and transformer.inverse_func is None
+    ):
+        return None, None
+    raise NotImplementedError(
+        "skl2onnx has no converter of TransformedTargetRegressor, and "
+        "skbackprop converts one only with transformer=StandardScaler() or "
+        f"with no transformer and no func; this one has {transformer!r}. "
+        "Scale the targets with a StandardScaler to export the model, or "
+        "export its regressor_ and transform the predictions back yourself."
+    )
 
 
 def _class_outputs(graph, Z, label, proba, classes):
@@ -668,6 +855,14 @@ def _multilabel_outputs(graph, Z, label, proba):
 class _Graph:
     """Adds the nodes and initializers of the converter to skl2onnx's container,
     with values in one floating-point type."""
+
+    @classmethod
+    def of(cls, scope, operator, container):
+        """The graph of ``operator``, in the precision of its first input."""
+        from skl2onnx.common.data_types import DoubleTensorType
+
+        double = isinstance(operator.inputs[0].type, DoubleTensorType)
+        return cls(scope, container, np.float64 if double else np.float32)
 
     def __init__(self, scope, container, dtype):
         from skl2onnx.proto import onnx_proto
@@ -711,7 +906,7 @@ class _Graph:
         )
         return name
 
-    def affine(self, x, W, b):
-        """``x W + b``."""
+    def affine(self, x, W, b, output=None):
+        """``x W + b``, written to ``output`` (None: a new name)."""
         product = self.node("MatMul", [x, self.constant(W)])
-        return self.node("Add", [product, self.constant(b)])
+        return self.node("Add", [product, self.constant(b)], output=output)

@@ -1,11 +1,26 @@
 """Plots of a fitted network, in scikit-learn's Display idiom.
 
-matplotlib is optional (the ``plot`` extra): it is imported only when a plot is
-drawn, and its absence gives an ImportError that names the extra.
+`LossCurveDisplay` draws the training loss per epoch of a fitted network (a
+classifier's cross-entropy, a regressor's squared error), and the validation
+curves recorded with early stopping. matplotlib is optional (the ``plot``
+extra): it is imported only when a plot is drawn, and its absence gives an
+ImportError that names the extra.
 """
 
 import numpy as np
+from sklearn.base import is_classifier, is_regressor
 from sklearn.utils.validation import check_is_fitted
+
+# The loss of each output unit (``out_activation_``, as MLPClassifier and
+# MLPRegressor name them too), for the label of the loss axis: the sigmoid and
+# the softmax with the cross-entropy, the identity with half the squared error
+# (``(1/2) |o - y|^2``, summed over the outputs; MLPRegressor averages it over
+# them), each a mean over samples.
+LOSS_NAMES = {
+    "logistic": "cross-entropy",
+    "softmax": "cross-entropy",
+    "identity": "half squared error",
+}
 
 
 def _require_matplotlib(caller):
@@ -29,9 +44,8 @@ def _curve(values):
 
 
 def _network(estimator):
-    """The estimator holding ``loss_curve_``: unwrap searches, pipelines and
-    `~sklearn.compose.TransformedTargetRegressor`, whose fitted regressor is
-    ``regressor_``."""
+    """The estimator holding ``loss_curve_``: unwrap searches, pipelines and a
+    TransformedTargetRegressor's fitted regressor."""
     while True:
         if hasattr(estimator, "best_estimator_"):
             estimator = estimator.best_estimator_
@@ -41,6 +55,21 @@ def _network(estimator):
             estimator = estimator.regressor_
         else:
             return estimator
+
+
+def _score_name(network):
+    """The name of a network's validation score: its ``scoring`` when that is
+    a name; the `score` of a classifier (accuracy) or a regressor (R²) when it
+    is None, or absent as in MLPClassifier and MLPRegressor; else None."""
+    scoring = getattr(network, "scoring", None)
+    if isinstance(scoring, str):
+        return scoring
+    if scoring is None:
+        if is_classifier(network):
+            return "accuracy"
+        if is_regressor(network):
+            return "R²"
+    return None
 
 
 class LossCurveDisplay:
@@ -72,6 +101,10 @@ class LossCurveDisplay:
 
     estimator_name : str, default=None
         Name of the estimator, used in the legend.
+
+    loss_name : str, default=None
+        Name of the loss, e.g. ``'cross-entropy'``, shown on the loss axis as
+        "loss (cross-entropy)"; None says "loss".
 
     Attributes
     ----------
@@ -113,7 +146,23 @@ class LossCurveDisplay:
     >>> loss = display.line_.get_ydata()
     >>> bool(loss[-1] < loss[0])
     True
+    >>> display.ax_.get_ylabel()
+    'loss (cross-entropy)'
     >>> display.figure_.savefig("loss_curve.png")  # doctest: +SKIP
+
+    A regressor's loss is half its squared error, a mean over the samples:
+
+    >>> from sklearn.compose import TransformedTargetRegressor
+    >>> from sklearn.datasets import load_diabetes
+    >>> from skbackprop import TwoLayerRegressor
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> model = TransformedTargetRegressor(
+    ...     make_pipeline(StandardScaler(), TwoLayerRegressor(random_state=0)),
+    ...     transformer=StandardScaler(),
+    ... )
+    >>> display = LossCurveDisplay.from_estimator(model.fit(X, y))
+    >>> display.ax_.get_ylabel()
+    'loss (half squared error)'
     """
 
     def __init__(
@@ -124,12 +173,14 @@ class LossCurveDisplay:
         validation_scores=None,
         score_name=None,
         estimator_name=None,
+        loss_name=None,
     ):
         self.loss_curve = loss_curve
         self.validation_loss_curve = validation_loss_curve
         self.validation_scores = validation_scores
         self.score_name = score_name
         self.estimator_name = estimator_name
+        self.loss_name = loss_name
 
     def plot(
         self,
@@ -195,7 +246,7 @@ class LossCurveDisplay:
             handles.append(self.validation_score_line_)
 
         ax.set_xlabel("epoch")
-        ax.set_ylabel("loss")
+        ax.set_ylabel("loss" if self.loss_name is None else f"loss ({self.loss_name})")
         ax.legend(handles=handles, labels=[h.get_label() for h in handles])
         self.ax_ = ax
         self.figure_ = ax.figure
@@ -244,15 +295,19 @@ class LossCurveDisplay:
         ----------
         estimator : estimator instance
             A fitted estimator with a ``loss_curve_`` attribute, such as
-            `TwoLayerClassifier`, `TwoLayerRegressor` or
-            `~sklearn.neural_network.MLPClassifier`; or a fitted
+            `TwoLayerClassifier`, `TwoLayerRegressor`,
+            `~sklearn.neural_network.MLPClassifier` or
+            `~sklearn.neural_network.MLPRegressor`; or a fitted
             `~sklearn.pipeline.Pipeline` ending in one, a fitted
-            `~sklearn.compose.TransformedTargetRegressor` of one, or a fitted
+            `~sklearn.compose.TransformedTargetRegressor` whose regressor is
+            one (its loss is that of the transformed targets), or a fitted
             search (`~sklearn.model_selection.GridSearchCV`) whose best
-            estimator is one of these. ``validation_loss_curve_`` and
+            estimator is one. ``validation_loss_curve_`` and
             ``validation_scores_`` are drawn when present and not None; the
             scores are left out when they are the negated validation loss
-            (``scoring='loss'``).
+            (``scoring='loss'``). The loss axis names the loss of the output
+            units (``out_activation_``): the cross-entropy of a classifier,
+            half the squared error of a regressor.
 
         ax : matplotlib Axes, default=None
             Axes to draw on; a new figure and axes when None.
@@ -276,16 +331,16 @@ class LossCurveDisplay:
                 f"{type(network).__name__} has no loss_curve_ to plot: "
                 "LossCurveDisplay needs an estimator that records its loss per epoch."
             )
-        scoring = getattr(network, "scoring", None)
         scores = getattr(network, "validation_scores_", None)
-        if scoring == "loss":  # the scores are the negated validation loss
-            scores = None
+        if getattr(network, "scoring", None) == "loss":
+            scores = None  # the negated validation loss
         display = cls(
             loss_curve=network.loss_curve_,
             validation_loss_curve=getattr(network, "validation_loss_curve_", None),
             validation_scores=scores,
-            score_name=scoring if isinstance(scoring, str) else None,
+            score_name=_score_name(network),
             estimator_name=type(network).__name__ if name is None else name,
+            loss_name=LOSS_NAMES.get(getattr(network, "out_activation_", None)),
         )
         return display.plot(ax=ax, **plot_kw)
 

@@ -64,6 +64,14 @@ class Kind(NamedTuple):
         ``problem(X, y, sample_weight, net, weights, validation)``: the
         `Problem` of the `Net` ``net``, the rows weighted by ``sample_weight``
         times ``weights`` (`rules.ClassWeights`, or None).
+    non_finite : callable or None
+        ``non_finite(y)``: where a chunk of ``y`` as passed holds values
+        that ``check_given`` refuses (None: none), summarised so that the
+        chunks' summaries add up (`values.merge_non_finite`); None for a kind
+        whose validation refuses them (labels: scikit-learn's check of ``y``).
+    refuse_non_finite : callable or None
+        ``refuse_non_finite(found, name, y)``: raise ``check_given``'s error
+        from the summary of all chunks, as it raises it in memory.
     """
 
     check_given: object
@@ -71,6 +79,8 @@ class Kind(NamedTuple):
     summarise: object
     encode: object
     problem: object
+    non_finite: object = None
+    refuse_non_finite: object = None
 
 
 class Net(NamedTuple):

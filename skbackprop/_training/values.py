@@ -8,13 +8,87 @@ or class weights. The rules here check that the values can be learned from
 the rules of `rules` (rows and columns: a hold-out of values is a plain random
 draw) and make the training arrays, as `targets` does for labels. `VALUES` is
 the `targets.Kind` that the backends of a fit read.
+
+Values that are not finite are found as a `NonFinite` summary, of all of ``y``
+in memory or of each chunk on a cluster; `merge_non_finite` adds up the
+chunks', and `refuse_non_finite` raises the one error either way.
 """
+
+from typing import NamedTuple
 
 import numpy as np
 
 from .._engine import network as _network
 from . import rules as _rules
 from .targets import Kind, Net, Problem, normalised_weights
+
+
+class NonFinite(NamedTuple):
+    """Where targets hold NaN or infinity: for each column (one for 1-D
+    targets), its rows that do and the first of them (-1 if none), and
+    whether any of them is NaN. ``ndim`` is that of the targets."""
+
+    rows: np.ndarray
+    first: np.ndarray
+    nan: bool
+    ndim: int
+
+
+def non_finite(y):
+    """The `NonFinite` of targets ``y`` as passed (an array-like, a pandas
+    Series or DataFrame, a chunk of them), None if every value is finite or
+    the targets are not floats (left to `check`)."""
+    values = np.asarray(y)
+    if values.dtype.kind not in "fc" or values.ndim not in (1, 2):
+        return None
+    bad = ~np.isfinite(values)
+    if not bad.any():
+        return None
+    columns = bad.reshape(len(bad), -1)
+    first = np.where(columns.any(axis=0), columns.argmax(axis=0), -1)
+    nan = bool(np.isnan(values[bad]).any())
+    return NonFinite(columns.sum(axis=0), first, nan, values.ndim)
+
+
+def merge_non_finite(found, lengths):
+    """The `NonFinite` of chunks of rows, in order, whose `non_finite` is
+    ``found`` (None for a chunk without) and whose rows are ``lengths``;
+    None if no chunk holds any."""
+    offsets = np.cumsum([0, *lengths[:-1]])
+    chunks = [(f, offset) for f, offset in zip(found, offsets, strict=True) if f]
+    if not chunks:
+        return None
+    rows = sum(f.rows for f, _ in chunks)
+    first = np.full(len(rows), -1)
+    for f, offset in reversed(chunks):  # the earliest chunk's first row wins
+        first = np.where(f.first >= 0, f.first + offset, first)
+    nan = any(f.nan for f, _ in chunks)
+    return NonFinite(rows, first, nan, chunks[0][0].ndim)
+
+
+def refuse_non_finite(found, name="y", y=None):
+    """Raise the error of targets whose `NonFinite` is ``found`` (nothing for
+    None), naming the first column that holds NaN or infinity by its name in
+    ``y`` as passed (a pandas Series or DataFrame, in memory or dask's), else
+    by its number."""
+    if found is None:
+        return
+    if found.ndim == 1:
+        # a Series' name (pandas' or dask's; a dask array's name is its key)
+        label = getattr(y, "name", None) if hasattr(y, "index") else None
+        column = "" if label is None else f" ({label!r})"
+        j = 0
+    else:
+        j = int(np.flatnonzero(found.rows)[0])
+        names = getattr(y, "columns", None)
+        column = f" in column {names[j]!r}" if names is not None else f" in column {j}"
+    kind = "NaN" if found.nan else "infinity"
+    raise ValueError(
+        f"{name}{column} holds {kind} in {found.rows[j]} row(s), the first at row "
+        f"{found.first[j]}: a regression target must be a finite number in every "
+        "row. Drop those rows, or fill the targets in (for example with "
+        "sklearn.impute.SimpleImputer on y)."
+    )
 
 
 def check_given(y, name="y"):
@@ -24,27 +98,7 @@ def check_given(y, name="y"):
     DataFrame): a validated array no longer knows its column names. Targets
     that are not numbers are left to `check`.
     """
-    values = np.asarray(y)
-    if values.dtype.kind not in "fc" or values.ndim not in (1, 2):
-        return
-    bad = ~np.isfinite(values)
-    if not bad.any():
-        return
-    if values.ndim == 1:
-        column = "" if getattr(y, "name", None) is None else f" ({y.name!r})"
-        rows = np.flatnonzero(bad)
-    else:
-        j = int(np.flatnonzero(bad.any(axis=0))[0])
-        names = getattr(y, "columns", None)
-        column = f" in column {names[j]!r}" if names is not None else f" in column {j}"
-        rows = np.flatnonzero(bad[:, j])
-    kind = "NaN" if np.isnan(values[bad]).any() else "infinity"
-    raise ValueError(
-        f"{name}{column} holds {kind} in {len(rows)} row(s), the first at row "
-        f"{rows[0]}: a regression target must be a finite number in every row. "
-        "Drop those rows, or fill the targets in (for example with "
-        "sklearn.impute.SimpleImputer on y)."
-    )
+    refuse_non_finite(non_finite(y), name, y)
 
 
 def check(y, name="y"):
@@ -101,4 +155,12 @@ def _problem(X, y, sample_weight, net, weights, validation):
     return problem(X, y, sample_weight, net.layout.n_hidden, validation, net.activation)
 
 
-VALUES = Kind(check_given, check, summarise, encode, _problem)
+VALUES = Kind(
+    check_given,
+    check,
+    summarise,
+    encode,
+    _problem,
+    non_finite=non_finite,
+    refuse_non_finite=refuse_non_finite,
+)

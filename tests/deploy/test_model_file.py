@@ -9,12 +9,14 @@ import sklearn.compose
 from _helpers import DATA, ROOT, dated_pipeline, mixed_rows
 from _optional import require
 from numpy.testing import assert_array_equal
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.datasets import load_diabetes, load_linnerud
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import skbackprop
-from skbackprop import TRUSTED_TYPES, TwoLayerClassifier, load_model
+from skbackprop import TRUSTED_TYPES, TwoLayerClassifier, TwoLayerRegressor, load_model
 from skbackprop._cli.main import make_search
 from skbackprop._cli.reading import Columns
 from skbackprop._deploy.model_file import FORMER_NAMES, save_model
@@ -51,6 +53,37 @@ def fitted_pipeline(solver, columns=True, multilabel=False):
     return pipeline.fit(frame, y), frame
 
 
+def regression_data(targets="1-D"):
+    """Scikit-learn's bundled sets as loaded, far from unit scale: the
+    diabetes progression (one target), or Linnerud's three measurements."""
+    if targets == "1-D":
+        return load_diabetes(return_X_y=True, scaled=False)
+    return load_linnerud(return_X_y=True)
+
+
+def fitted_regressor(solver, form, targets="1-D"):
+    """A regressor fitted with ``solver``: alone on standardized data, in a
+    pipeline after a scaler, or that pipeline with its targets standardized
+    by a TransformedTargetRegressor; and the inputs it takes."""
+    X, y = regression_data(targets)
+    net = TwoLayerRegressor(n_hidden=4, solver=solver, max_iter=5, random_state=0)
+    if solver == "adam":
+        net.set_params(early_stopping=True)
+    if form == "alone":
+        X = StandardScaler().fit_transform(X)
+        y = StandardScaler().fit_transform(y.reshape(len(y), -1)).squeeze()
+        return net.fit(X, y), X, y
+    model = make_pipeline(StandardScaler(), net)
+    if form == "pipeline":
+        y = y / np.abs(y).max(axis=0)
+    else:
+        model = TransformedTargetRegressor(model, transformer=StandardScaler())
+    return model.fit(X, y), X, y
+
+
+REGRESSOR_FORMS = ["alone", "pipeline", "scaled targets"]
+
+
 def test_trusted_types_are_exactly_what_these_pipelines_hold():
     """Every type a pipeline needs is trusted, and nothing more is."""
     needed = set()
@@ -58,6 +91,9 @@ def test_trusted_types_are_exactly_what_these_pipelines_hold():
         for columns in (True, False):
             pipeline, _ = fitted_pipeline(solver, columns)
             needed |= set(sio.get_untrusted_types(data=sio.dumps(pipeline)))
+        for form in REGRESSOR_FORMS:
+            model = fitted_regressor(solver, form, "multi-output")[0]
+            needed |= set(sio.get_untrusted_types(data=sio.dumps(model)))
     pipeline, _ = fitted_pipeline("gd", multilabel=True)
     needed |= set(sio.get_untrusted_types(data=sio.dumps(pipeline)))
     pipeline, _ = dated_pipeline()
@@ -81,12 +117,13 @@ def test_trusted_types_are_exactly_what_these_pipelines_hold():
     assert skbackprop.TRUSTED_TYPES is TRUSTED_TYPES
 
 
+@pytest.mark.parametrize("estimator", [TwoLayerClassifier, TwoLayerRegressor])
 @pytest.mark.parametrize("solver", SOLVERS)
-def test_every_update_rule_a_fitted_model_keeps_is_trusted(solver):
+def test_every_update_rule_a_fitted_model_keeps_is_trusted(solver, estimator):
     # A model keeps its update rule so that partial_fit continues; a rule
     # missing from TRUSTED_TYPES would make its .skops files refused.
     X, y = np.random.default_rng(0).normal(size=(40, 3)), np.arange(40) % 3
-    model = TwoLayerClassifier(n_hidden=2, solver=solver, max_iter=2).fit(X, y)
+    model = estimator(n_hidden=2, solver=solver, max_iter=2).fit(X, y)
     kept = {
         f"{type(value).__module__}.{type(value).__qualname__}"
         for value in vars(model).values()
@@ -119,6 +156,64 @@ def test_saved_pipeline_loads_and_predicts_the_same(tmp_path, suffix, solver):
         n_iter = net.n_iter_
         net.partial_fit(loaded[0].transform(X), pipeline.predict(X))
         assert net.n_iter_ == n_iter + 1
+
+
+@pytest.mark.parametrize("targets", ["1-D", "multi-output"])
+@pytest.mark.parametrize("form", REGRESSOR_FORMS)
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_a_regressor_saved_with_skops_loads_with_the_trusted_types(
+    tmp_path, solver, form, targets
+):
+    """skops.io.dump, then load_model: no type left untrusted, the same
+    predictions to the bit, and a warm start that continues as the original's
+    does (the kept update rule included)."""
+    model, X, y = fitted_regressor(solver, form, targets)
+    path = tmp_path / "regressor.skops"
+    sio.dump(model, path)
+    assert set(sio.get_untrusted_types(file=path)) <= set(TRUSTED_TYPES)
+
+    loaded = load_model(path)
+
+    assert type(loaded) is type(model)
+    predicted = model.predict(X)
+    assert predicted.shape == y.shape
+    assert_array_equal(loaded.predict(X), predicted)
+    continued = []
+    for each in (model, loaded):
+        # TransformedTargetRegressor.fit starts from a clone of its regressor:
+        # its fitted regressor continues on the transformed targets
+        fitted, targets = each, y
+        if form == "scaled targets":
+            fitted = each.regressor_
+            targets = each.transformer_.transform(y.reshape(len(y), -1))
+        net = fitted if form == "alone" else fitted[-1]
+        before = len(net.loss_curve_)
+        net.set_params(warm_start=True, max_iter=3)
+        fitted.fit(X, targets.reshape(y.shape))
+        assert len(net.loss_curve_) == before + net.n_iter_
+        continued.append(each.predict(X))
+    assert_array_equal(continued[1], continued[0])
+    assert not np.array_equal(continued[0], predicted)
+
+
+@pytest.mark.parametrize("suffix", [".skops", ".joblib"])
+def test_save_model_writes_a_regressor_that_loads(tmp_path, suffix):
+    model, X, _ = fitted_regressor("gd", "scaled targets")
+    path = tmp_path / f"regressor{suffix}"
+    save_model(model, path)
+    assert_array_equal(load_model(path).predict(X), model.predict(X))
+
+
+def test_an_unfitted_regressor_loads_unfitted(tmp_path):
+    model = make_pipeline(StandardScaler(), TwoLayerRegressor(3, random_state=0))
+    path = tmp_path / "unfitted.skops"
+    sio.dump(model, path)
+    loaded = load_model(path)
+    assert loaded.get_params(deep=False).keys() == model.get_params(deep=False).keys()
+    assert loaded[-1].get_params() == clone(model[-1]).get_params()
+    X, y = regression_data()
+    y = y / 400  # of unit scale
+    assert_array_equal(loaded.fit(X, y).predict(X), model.fit(X, y).predict(X))
 
 
 class Shady(TransformerMixin, BaseEstimator):

@@ -9,9 +9,11 @@ import numpy as np
 import pytest
 from _helpers import DATA, PREDICTION_METHODS, weights_of
 from numpy.testing import assert_array_equal
+from sklearn.datasets import load_linnerud
 from sklearn.exceptions import NotFittedError
+from sklearn.preprocessing import StandardScaler
 
-from skbackprop import TwoLayerClassifier
+from skbackprop import TwoLayerClassifier, TwoLayerRegressor
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -165,3 +167,62 @@ def test_models_pickled_by_an_earlier_version_load_and_predict_the_same(
     y = clf.predict(X)
     clf.set_params(warm_start=True, max_iter=1, early_stopping=False).fit(X, y)
     assert np.isfinite(clf.predict_proba(X)).all()
+
+
+# ------------------------------------------------------------- the regressor
+@pytest.fixture(scope="module")
+def linnerud():
+    """Linnerud's exercises and three body measurements, standardized."""
+    X, Y = load_linnerud(return_X_y=True)
+    return StandardScaler().fit_transform(X), StandardScaler().fit_transform(Y)
+
+
+def _targets(Y, width):
+    return Y[:, 0] if width == 1 else Y
+
+
+@pytest.mark.parametrize("round_trip", ROUND_TRIPS, ids=lambda f: f.__name__[1:])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("width", [1, 3])
+def test_fitted_regressor_round_trip_predicts_identically(
+    linnerud, tmp_path, round_trip, dtype, width
+):
+    X, Y = linnerud
+    X, y = X.astype(dtype), _targets(Y, width)
+    reg = TwoLayerRegressor(n_hidden=8, max_iter=20, random_state=0).fit(X, y)
+    restored = round_trip(reg, tmp_path)
+    assert restored.get_params() == reg.get_params()
+    assert restored.out_activation_ == "identity" and restored.n_outputs_ == width
+    for a, b in zip(weights_of(reg), weights_of(restored), strict=True):
+        assert b.dtype == dtype
+        assert_array_equal(a, b)
+    assert restored.predict(X).shape == y.shape
+    for method in ("predict", "hidden_activations"):
+        assert_array_equal(getattr(restored, method)(X), getattr(reg, method)(X))
+    assert restored.score(X, y) == reg.score(X, y)
+    assert restored.loss_curve_ == reg.loss_curve_
+
+
+@pytest.mark.parametrize("round_trip", ROUND_TRIPS, ids=lambda f: f.__name__[1:])
+@pytest.mark.parametrize("solver", ["gd", "sgd", "adam"])
+def test_restored_regressor_continues_training_identically(
+    linnerud, tmp_path, round_trip, solver
+):
+    X, Y = linnerud
+    params = {"n_hidden": 8, "solver": solver, "max_iter": 5, "random_state": 0}
+    reg = TwoLayerRegressor(warm_start=True, batch_size=5, **params).fit(X, Y)
+    restored = round_trip(reg, tmp_path)
+    for estimator in (reg, restored):
+        estimator.partial_fit(X, Y)
+        estimator.fit(X, Y)
+    for a, b in zip(weights_of(reg), weights_of(restored), strict=True):
+        assert_array_equal(a, b)
+    assert restored.loss_curve_ == reg.loss_curve_
+    assert len(reg.loss_curve_) == 5 + 1 + reg.n_iter_
+
+
+def test_regressor_pickle_is_deterministic(linnerud):
+    X, Y = linnerud
+    a = TwoLayerRegressor(n_hidden=4, max_iter=10, random_state=0).fit(X, Y)
+    b = TwoLayerRegressor(n_hidden=4, max_iter=10, random_state=0).fit(X, Y)
+    assert pickle.dumps(a) == pickle.dumps(b)

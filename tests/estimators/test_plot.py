@@ -5,11 +5,11 @@ import sys
 import numpy as np
 import pytest
 from _optional import require
-from numpy.testing import assert_array_equal
+from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.datasets import load_diabetes
 from sklearn.model_selection import GridSearchCV
-from sklearn.neural_network import MLPClassifier
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -41,7 +41,7 @@ def test_from_estimator_draws_the_training_loss(fitted):
     assert display.ax_ is display.line_.axes
     assert display.figure_ is display.ax_.figure
     assert display.ax_.get_xlabel() == "epoch"
-    assert display.ax_.get_ylabel() == "loss"
+    assert display.ax_.get_ylabel() == "loss (cross-entropy)"
     assert display.estimator_name == "TwoLayerClassifier"
     legend = [t.get_text() for t in display.ax_.get_legend().get_texts()]
     assert legend == ["TwoLayerClassifier: training loss"]
@@ -109,6 +109,7 @@ def test_plot_on_given_axes_with_validation_curves():
     assert display.score_ax_ is display.validation_score_line_.axes
     assert display.score_ax_ is not ax
     assert display.score_ax_.get_ylabel() == "validation score"
+    assert ax.get_ylabel() == "loss"  # no loss named
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == [
         "net: training loss",
@@ -233,3 +234,113 @@ def test_missing_matplotlib_names_the_extra(fitted, monkeypatch):
         LossCurveDisplay.from_estimator(fitted)
     with pytest.raises(ImportError, match=r"LossCurveDisplay.plot requires matplotlib"):
         LossCurveDisplay(loss_curve=[1.0]).plot()
+
+
+def test_the_score_of_a_classifier_is_named_accuracy(iris):
+    clf = TwoLayerClassifier(n_hidden=8, early_stopping=True, scoring=None)
+    display = LossCurveDisplay.from_estimator(clf.fit(*iris))
+    assert display.score_ax_.get_ylabel() == "validation accuracy"
+
+
+# ------------------------------------------------------------- the regressor
+@pytest.fixture(scope="module")
+def diabetes():
+    """The diabetes set, its inputs and its progression standardized."""
+    X, y = load_diabetes(return_X_y=True)
+    return StandardScaler().fit_transform(X), (y - y.mean()) / y.std()
+
+
+def half_squared_error(model, X, Y):
+    """What the regressor's loss axis says: the mean over samples of
+    ``(1/2) sum_k (o_k - y_k)^2``."""
+    residuals = (model.predict(X) - Y).reshape(len(Y), -1)
+    return 0.5 * np.mean(np.sum(residuals**2, axis=1))
+
+
+def test_a_regressor_draws_its_squared_error(diabetes):
+    X, y = diabetes
+    reg = TwoLayerRegressor(n_hidden=8, max_iter=60, random_state=0).fit(X, y)
+
+    display = LossCurveDisplay.from_estimator(reg)
+
+    assert_array_equal(display.line_.get_xdata(), np.arange(1, 61))
+    assert_array_equal(display.line_.get_ydata(), reg.loss_curve_)
+    assert display.ax_.get_ylabel() == "loss (half squared error)"
+    legend = [t.get_text() for t in display.ax_.get_legend().get_texts()]
+    assert legend == ["TwoLayerRegressor: training loss"]
+    assert display.validation_loss_line_ is None and display.score_ax_ is None
+    # the curve falls from the variance's half, that of predicting the mean
+    assert display.line_.get_ydata()[-1] < 0.5 * 0.6 < display.line_.get_ydata()[0]
+
+
+@pytest.mark.parametrize("targets", ["1-D", "two columns"])
+def test_a_regressor_validated_on_X_val_draws_its_validation_curves(diabetes, targets):
+    """The validation loss drawn is the half squared error on X_val (no L2
+    term), and the score, scoring=None, is the regressor's R²."""
+    X, y = diabetes
+    Y = y if targets == "1-D" else np.c_[y, X[:, 2] + X[:, 8]]
+    reg = TwoLayerRegressor(n_hidden=8, max_iter=60, scoring=None, random_state=0)
+    reg.fit(X[:300], Y[:300], X_val=X[300:], y_val=Y[300:])
+
+    display = LossCurveDisplay.from_estimator(reg)
+
+    validation_loss = display.validation_loss_line_.get_ydata()
+    assert_array_equal(validation_loss, reg.validation_loss_curve_)
+    best = reg.best_iter_ - 1  # the fitted weights are those of the best epoch
+    expected = half_squared_error(reg, X[300:], Y[300:])
+    assert_allclose(validation_loss[best], expected, rtol=1e-12)
+    scores = display.validation_score_line_.get_ydata()
+    assert_array_equal(scores, reg.validation_scores_)
+    assert scores[best] == pytest.approx(reg.score(X[300:], Y[300:]), rel=1e-12)
+    assert display.score_ax_.get_ylabel() == "validation R²"
+    assert display.ax_.get_ylabel() == "loss (half squared error)"
+
+
+def test_a_regressor_holding_out_draws_its_validation_curves(diabetes):
+    X, y = diabetes
+    reg = TwoLayerRegressor(
+        n_hidden=8, early_stopping=True, scoring="neg_mean_absolute_error",
+        random_state=0,
+    ).fit(X, y)  # fmt: skip
+
+    display = LossCurveDisplay.from_estimator(reg)
+
+    assert_array_equal(display.line_.get_ydata(), reg.loss_curve_)
+    assert_array_equal(
+        display.validation_loss_line_.get_ydata(), reg.validation_loss_curve_
+    )
+    assert_array_equal(
+        display.validation_score_line_.get_ydata(), reg.validation_scores_
+    )
+    assert display.score_ax_.get_ylabel() == "validation neg_mean_absolute_error"
+    assert reg.n_iter_ < reg.max_iter  # stopped by the validation score
+
+
+def test_a_regressor_stopping_on_its_loss_draws_no_redundant_score(diabetes):
+    X, y = diabetes
+    reg = TwoLayerRegressor(n_hidden=8, early_stopping=True, random_state=0)
+    reg.fit(X, y)
+    assert_array_equal(reg.validation_scores_, -np.asarray(reg.validation_loss_curve_))
+
+    display = LossCurveDisplay.from_estimator(reg)
+
+    assert display.validation_loss_line_ is not None
+    assert display.validation_score_line_ is None and display.score_ax_ is None
+
+
+def test_mlpregressor_names_its_loss_and_score(diabetes):
+    X, y = diabetes
+    mlp = MLPRegressor(
+        hidden_layer_sizes=(8,), early_stopping=True, max_iter=30,
+        n_iter_no_change=100, random_state=0,
+    )  # fmt: skip
+    with pytest.warns(Warning):  # ConvergenceWarning at max_iter
+        mlp.fit(X, y)
+
+    display = LossCurveDisplay.from_estimator(mlp, name="MLP")
+
+    assert display.ax_.get_ylabel() == "loss (half squared error)"
+    assert_array_equal(
+        display.validation_score_line_.get_ydata(), mlp.validation_scores_
+    )
+    assert display.score_ax_.get_ylabel() == "validation R²"
