@@ -246,6 +246,8 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
         data = backend.problem(train, net, weights)
         if theta is None:
             theta, rule = start()
+        if not warm:
+            self._start_outputs(theta, data, backend.target_mean)
         attributes = partial(self._weight_attributes, data)
         tasks.start(*backend.scored(train, weights, data), attributes, theta)
         validate = None
@@ -316,6 +318,8 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
             else:
                 rng = copy.deepcopy(self._rng)
             theta, rule = self._start(data.layout, data.X.dtype, rng, not first)
+            if first:
+                self._start_outputs(theta, data, _in_memory.target_mean)
             with _training.Objective(
                 data.X,
                 data.Y,
@@ -526,6 +530,12 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
     def _target_attributes(self, data):
         """The fitted attributes that describe the targets of ``data``."""
         raise NotImplementedError
+
+    def _start_outputs(self, theta, data, target_mean):
+        """Set the output biases of the new weights ``theta`` (drawn at zero)
+        for the training problem ``data``, whose weighted mean target is
+        ``target_mean(data)``; they stay at zero unless an estimator says
+        otherwise."""
 
     # ------------------------------------------------------ fitted attributes
     def _snapshot(self, data, theta):

@@ -129,8 +129,10 @@ def summarise(y, name="y"):
 
 def encode(y, classes, dtype):
     """The targets of the identity output units: the values as a column each,
-    in ``dtype`` (``classes`` is None: values have none)."""
-    return np.asarray(y, dtype=dtype).reshape(len(y), -1)
+    in ``dtype`` (``classes`` is None: values have none), in C order whatever
+    the order of ``y`` (a DataFrame's columns are Fortran-ordered), so that
+    sums over its rows do not depend on it."""
+    return np.ascontiguousarray(np.asarray(y, dtype=dtype).reshape(len(y), -1))
 
 
 def network(width, n_features, n_hidden, activation="logistic"):

@@ -319,7 +319,7 @@ def test_partial_fit_is_one_epoch_for_stochastic_solvers(small):
     "params",
     [
         {"solver": "gd", "momentum": 0.9},
-        {"solver": "gd", "momentum": 0.9, "nesterov": True, "learning_rate": 0.2},
+        {"solver": "gd", "momentum": 0.9, "nesterov": True, "learning_rate": 0.05},
         {"solver": "sgd", "momentum": 0.9, "shuffle": False, "batch_size": 50},
         {"solver": "adam", "shuffle": False, "batch_size": 50, "learning_rate": 0.01},
     ],
