@@ -195,10 +195,6 @@ class OnCluster:
         # as given to fit; a hold-out, as the parts hold it
         return scored_collections(problem) if data.given is None else data.given
 
-    def target_mean(self, problem):
-        client = problem.client
-        return tree_sum(client, client.map(part_target_sum, problem.parts, pure=False))
-
     def objective(self, problem, l2):
         return Objective(problem, l2)
 
@@ -476,11 +472,6 @@ def add(*shares):
     for value in shares[1:]:
         total += value
     return total
-
-
-def part_target_sum(part):
-    """The part's share ``sum_i s_i Y_i`` of the weighted mean of the targets."""
-    return part.s @ part.Y
 
 
 def part_field(part, name):

@@ -246,8 +246,6 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
         data = backend.problem(train, net, weights)
         if theta is None:
             theta, rule = start()
-        if not warm:
-            self._start_outputs(theta, data, backend.target_mean)
         attributes = partial(self._weight_attributes, data)
         tasks.start(*backend.scored(train, weights, data), attributes, theta)
         validate = None
@@ -279,7 +277,7 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
             learning_rate=self._learning_rate(),
             max_iter=self.max_iter,
             unscaled=backend.unscaled(data),
-            targets=data.Y if data.output == _network.IDENTITY else None,
+            targets=self._targets_to_check(data),
         )
         curve, t = (self.loss_curve_, self.t_) if warm else ([], 0)
         t += monitor.n_iter * data.X.shape[0]
@@ -318,8 +316,6 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
             else:
                 rng = copy.deepcopy(self._rng)
             theta, rule = self._start(data.layout, data.X.dtype, rng, not first)
-            if first:
-                self._start_outputs(theta, data, _in_memory.target_mean)
             with _training.Objective(
                 data.X,
                 data.Y,
@@ -531,11 +527,14 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
         """The fitted attributes that describe the targets of ``data``."""
         raise NotImplementedError
 
-    def _start_outputs(self, theta, data, target_mean):
-        """Set the output biases of the new weights ``theta`` (drawn at zero)
-        for the training problem ``data``, whose weighted mean target is
-        ``target_mean(data)``; they stay at zero unless an estimator says
-        otherwise."""
+    def _targets_to_check(self, data):
+        """The regression targets ``Y`` of ``data`` whose scale the warnings of
+        a fit check (`_report.report`): when the settings are those chosen for
+        standardized targets (an 'auto' ``learning_rate`` or ``l2``) and the
+        targets are in memory; None otherwise."""
+        auto = "auto" in (self.learning_rate, self.l2)
+        identity = data.output == _network.IDENTITY
+        return data.Y if auto and identity and data.Y is not None else None
 
     # ------------------------------------------------------ fitted attributes
     def _snapshot(self, data, theta):

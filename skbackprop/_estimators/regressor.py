@@ -316,14 +316,6 @@ class TwoLayerRegressor(RegressorMixin, BaseTwoLayerNetwork):
     def _target_attributes(self, data):
         return {}
 
-    def _start_outputs(self, theta, data, target_mean):
-        """The output biases start at the weighted mean of the targets: the
-        network starts from predicting the mean, and a target far from 0 (a
-        price, a mass in grams) does not make the first steps' residuals, and
-        gradients, as large as its offset, which drives the hidden units into
-        saturation."""
-        data.layout.unpack(theta).b2[...] = target_mean(data)
-
     def _problem(
         self,
         X,

@@ -23,8 +23,6 @@ collections, each chunk of rows on its worker. Both have:
   times the class weights ``weights``, checked by `rules.check_weights`.
 - ``scored(data, weights, problem)``: ``(X, y, sample_weight)`` of the data,
   as scorers and callbacks take them.
-- ``target_mean(problem)``: the weighted mean of the targets ``Y``, a column
-  each, at which a regressor's output biases start.
 - ``objective(problem, l2)``, ``validation_loss(problem)`` and
   ``unscaled(problem)``: the training objective (`loops.Objective`), the loss
   of a validation set, and the search for a column that needs scaling (None:
@@ -113,10 +111,6 @@ class InMemory:
         weighted = _rules.loss_weights(data.sample_weight, data.y, weights)
         return data.X, data.y, weighted
 
-    @staticmethod
-    def target_mean(problem):
-        return target_mean(problem)
-
     def objective(self, problem, l2):
         p = problem
         return Objective(p.X, p.Y, p.layout, p.output, l2, p.activation)
@@ -139,9 +133,3 @@ class InMemory:
 
     def unscaled(self, problem):
         return None
-
-
-def target_mean(problem):
-    """The weighted mean ``sum_i s_i Y_i`` of the targets of ``problem`` (its
-    weights ``s`` sum to 1), one number per column."""
-    return problem.s @ problem.Y

@@ -51,8 +51,10 @@ def report(
     ``learning_rate`` (the step used; None for L-BFGS, which chooses its own) is
     advised only when there is one, and scaling only when the training data
     ``X`` looks unscaled (``unscaled(X)``, `unscaled_column` when None, computed
-    only for a warning), or the regression ``targets`` (their matrix ``Y``;
-    None for labels) do.
+    only for a warning), or the regression ``targets`` do (their matrix ``Y``,
+    given when the settings are the ones for standardized targets; None for
+    labels: `unscaled_targets`). Targets far from unit spread get a warning of
+    their own when training went well: the settings do not suit them.
     """
     if monitor.status != DIVERGED and monitor.learned_nothing():
         report_unlearned(monitor, learning_rate)
@@ -77,17 +79,25 @@ def report(
         if learning_rate is not None:
             fixes[0] += " or learning_rate"
     else:
+        column = None if targets is None else unscaled_targets(targets)
+        if column is not None:
+            advice = target_scaling_advice(column)
+            warn_caller(
+                "The targets are far from unit scale, for which "
+                "learning_rate='auto' and l2='auto' are chosen: against a small "
+                "spread the L2 penalty outweighs the fit, and a large offset or "
+                "spread makes the first steps too large, which can leave the "
+                f"hidden units saturated. {advice[0].upper()}{advice[1:]}, or "
+                "set learning_rate and l2 for this scale.",
+                UserWarning,
+            )
         return
     column = (unscaled or unscaled_column)(X)
     if column is not None:
         fixes.append(scaling_advice(X, column))
-    column = None if targets is None else unscaled_column(targets)
+    column = None if targets is None else unscaled_targets(targets)
     if column is not None:
-        fixes.append(
-            "scale y (TransformedTargetRegressor(transformer=StandardScaler())): "
-            "its column {} has a root mean square of {:.3g}, against 1 for "
-            "standardized targets".format(*column)
-        )
+        fixes.append(target_scaling_advice(column))
     if fixes:
         advice = ", or ".join(fixes)
         message += f" {advice[0].upper()}{advice[1:]}."
@@ -135,6 +145,34 @@ def unscaled_column(X):
     column = int(np.argmax(squares))
     rms = float(np.sqrt(squares[column]))
     return (column, rms) if rms > UNSCALED_RMS else None
+
+
+def unscaled_targets(Y):
+    """``(column, mean, standard deviation)`` of the first column of the
+    targets ``Y`` far from the unit scale: a root mean square above
+    `UNSCALED_RMS` (a large offset or spread), or a standard deviation below
+    its reciprocal (a spread too small for the L2 penalty); None when every
+    column is near it. The steps are as large as the residuals, which start
+    as large as the targets, and the data's loss weighs against the penalty
+    with the square of their spread."""
+    mean = np.mean(Y, axis=0, dtype=np.float64)
+    spread = np.std(Y, axis=0, dtype=np.float64)
+    rms = np.sqrt(mean**2 + spread**2)
+    far = (rms > UNSCALED_RMS) | ((spread < 1 / UNSCALED_RMS) & (spread > 0))
+    if not far.any():
+        return None
+    column = int(np.argmax(far))
+    return column, float(mean[column]), float(spread[column])
+
+
+def target_scaling_advice(unscaled):
+    """Advice to standardize the targets, whose column, mean and standard
+    deviation ``unscaled`` are far from the unit scale."""
+    return (
+        "scale y (TransformedTargetRegressor(transformer=StandardScaler())): "
+        "its column {} has a mean of {:.3g} and a standard deviation of {:.3g}, "
+        "against 0 and 1 for standardized targets".format(*unscaled)
+    )
 
 
 def scaling_advice(X, unscaled):

@@ -159,3 +159,13 @@ def test_the_regressor_starts_from_the_classifiers_hidden_weights(diabetes):
     assert_array_equal(reg.coefs_[0], W1)
     assert_array_equal(clf.coefs_[0], reg.coefs_[0])
     assert_array_equal(clf.coefs_[1], reg.coefs_[1])  # one output unit each
+
+
+def test_an_offset_of_the_targets_is_not_silent(diabetes):
+    # Standardized targets plus 10: the first residuals, and steps, are as
+    # large as the offset, and 'gd' ends with saturated hidden units (R²
+    # about 0). The fit says so and what to change.
+    X, y = diabetes
+    mean = np.mean(y + 10.0)
+    with pytest.warns(UserWarning, match=f"its column 0 has a mean of {mean:.3g}"):
+        TwoLayerRegressor(random_state=0).fit(X, y + 10.0)
