@@ -135,11 +135,24 @@ def regression_case(case):
     return replace(case, name=f"reg{case.name}", K=1, regression=True)
 
 
+def with_regression(case_list):
+    """``case_list`` with the regression case of each case named in
+    `REGRESSION_OF` right after it, so that a run times the two close in
+    time, under the same load."""
+    return [
+        case
+        for base in case_list
+        for case in (
+            [base, regression_case(base)] if base.name in REGRESSION_OF else [base]
+        )
+    ]
+
+
 # The cases of the regressor: full batch, mini-batches of 200 with "sgd" and
 # "adam", and online, on the data sizes of the classifier's cases.
 REGRESSION_OF = ["full64", "full32", "mini200", "adam200", "online"]
-CASES += [regression_case(c) for c in CASES if c.name in REGRESSION_OF]
-QUICK_CASES += [regression_case(c) for c in QUICK_CASES if c.name in REGRESSION_OF]
+CASES = with_regression(CASES)
+QUICK_CASES = with_regression(QUICK_CASES)
 
 
 def make_data(case):

@@ -84,6 +84,27 @@ def test_a_row_is_judged_by_the_median_paired_difference_and_the_time():
     assert not regression.is_ok(worse)
 
 
+def test_a_row_that_misses_the_bar_is_followed_by_its_seeds(monkeypatch):
+    def fits(r2s):
+        return [regression.Fit(r2, 1.5, 7, r2 < 0.5) for r2 in r2s]
+
+    missed = {"skb": fits([0.4, 0.45]), "MLP": fits([0.6, 0.55])}
+    lines = regression.per_seed(missed)
+    assert lines == [
+        "  seed 0  R² 0.400 0.600  s 1.50 1.50  it 7 7  warn W/-",
+        "  seed 1  R² 0.450 0.550  s 1.50 1.50  it 7 7  warn W/-",
+    ]
+
+    def recorded(estimator, seed, split):
+        return missed["skb" if estimator is TwoLayerRegressor else "MLP"][seed]
+
+    monkeypatch.setattr(regression, "fit_score", recorded)
+    logged = []
+    regression.run([_data_set("diabetes")], seeds=2, log=logged.append)
+    assert logged[0].startswith("diabetes ") and logged[0].endswith(" NO")
+    assert logged[1:] == lines
+
+
 def test_california_is_read_from_disk_or_skipped(monkeypatch):
     asked = []
 
