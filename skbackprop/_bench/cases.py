@@ -157,8 +157,8 @@ QUICK_CASES = with_regression(QUICK_CASES)
 
 def make_data(case):
     """Standardized ``make_classification`` data of the case's shape and dtype,
-    standardized ``make_regression`` data (targets standardized too) for a
-    regression case, or sparse data if the case has a density
+    standardized ``make_regression`` data (targets standardized too, in the
+    same dtype) for a regression case, or sparse data if the case has a density
     (`make_sparse_data`)."""
     if case.density is not None:
         return make_sparse_data(case)
@@ -171,7 +171,10 @@ def make_data(case):
             noise=10.0,
             random_state=0,
         )
-        y = StandardScaler().fit_transform(y.reshape(case.n, -1))
+        # The targets in the dtype of X: MLPRegressor computes in the dtype of
+        # each operand, and float64 targets would turn its float32 passes into
+        # float64 ones, with a copy of X per epoch.
+        y = StandardScaler().fit_transform(y.reshape(case.n, -1)).astype(case.dtype)
         X = StandardScaler().fit_transform(X).astype(case.dtype)
         return np.ascontiguousarray(X), y.ravel() if case.K == 1 else y
     X, y = make_classification(

@@ -199,7 +199,7 @@ def header(seeds=SEEDS):
         "R² is at least MLP's; it: epochs (n_iter_); warn: fits with a "
         f"ConvergenceWarning, skb/MLP; ok: diff >= -{R2_MARGIN} and s skb < s MLP",
         f"{'data set':<12}{'n x m':>11}{'R² skb':>8}{'R² MLP':>8}{'diff':>8}"
-        f"{'>=':>5}{'s skb':>7}{'s MLP':>7}{'it skb':>7}{'it MLP':>7}"
+        f"{'>=':>6}{'s skb':>7}{'s MLP':>7}{'it skb':>7}{'it MLP':>7}"
         f"{'warn':>6}{'ok':>4}",
     ]
     return "\n".join(lines)
@@ -235,7 +235,7 @@ def row(name, shape, fits):
     warnings_ = f"{warned['skb']}/{warned['MLP']}"
     return (
         f"{name:<12}{size:>11}{r2['skb']:>8.3f}{r2['MLP']:>8.3f}"
-        f"{stats['diff']:>+8.3f}{at_least:>5}"
+        f"{stats['diff']:>+8.3f}{at_least:>6}"
         f"{s['skb']:>7.2f}{s['MLP']:>7.2f}{it['skb']:>7.0f}{it['MLP']:>7.0f}"
         f"{warnings_:>6}{'yes' if is_ok(stats) else 'NO':>4}"
     )
