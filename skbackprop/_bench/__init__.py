@@ -1,2 +1,3 @@
-"""``python -m skbackprop bench``: the benchmarks against MLPClassifier and
-PyTorch, the defaults' table and the fit on a dask cluster."""
+"""``python -m skbackprop bench``: the benchmarks against MLPClassifier,
+MLPRegressor and PyTorch, the defaults' tables of both estimators and the fit
+on a dask cluster."""

@@ -1,21 +1,24 @@
 """The benchmark's cases and their data.
 
 `Case` is one timed configuration: the shape of the data, the size of the
-network, the batch, the dtype, the update rule and whether prediction is timed
-instead of training. `CASES` are the cases of a full run and `QUICK_CASES` the
-same on less data and fewer epochs. The data of a case is standardized
-``make_classification`` data or sparse TF-IDF-like rows (`make_data`); every
-competitor starts from the same weights (`initial_theta`), and their results
-are compared by the training loss of the weights they end with
-(`training_loss`) or the log-loss of the probabilities they return
-(`log_loss`). docs/performance.rst describes the cases.
+network, the batch, the dtype, the update rule, whether prediction is timed
+instead of training, and whether the network is a classifier's or a
+regressor's. `CASES` are the cases of a full run and `QUICK_CASES` the same on
+less data and fewer epochs; the regression cases (`regression_case`) are
+classification cases of the same shapes with identity output units instead,
+so that their ratios compare. The data of a case is standardized
+``make_classification`` or ``make_regression`` data, or sparse TF-IDF-like
+rows (`make_data`); every competitor starts from the same weights
+(`initial_theta`), and their results are compared by the training loss of the
+weights they end with (`training_loss`) or the log-loss of the probabilities
+they return (`log_loss`). docs/performance.rst describes the cases.
 """
 
 from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse
-from sklearn.datasets import make_classification
+from sklearn.datasets import make_classification, make_regression
 from sklearn.preprocessing import StandardScaler, normalize
 
 from .._engine import network as _network
@@ -28,7 +31,7 @@ class Case:
     name: str
     n: int  # samples
     m: int  # features
-    K: int  # classes
+    K: int  # classes, or target columns of a regression case
     H: int  # hidden units
     batch: int | None  # None: full batch
     dtype: type
@@ -36,9 +39,12 @@ class Case:
     solver: str = "sgd"  # the update rule of a mini-batch case: "sgd" or "adam"
     density: float | None = None  # CSR input with this fraction of nonzeros
     predict: bool = False  # time predict_proba instead of training
+    regression: bool = False  # identity outputs and the squared error
 
     @property
     def n_outputs(self):
+        if self.regression:
+            return self.K
         return 1 if self.K == 2 else self.K
 
     @property
@@ -47,7 +53,10 @@ class Case:
 
     @property
     def output(self):
-        """The output units: one sigmoid for two classes, else a softmax."""
+        """The output units: one sigmoid for two classes, else a softmax; an
+        identity unit per target column for regression."""
+        if self.regression:
+            return _network.IDENTITY
         return _network.SIGMOID if self.K == 2 else _network.SOFTMAX
 
     @property
@@ -120,11 +129,54 @@ QUICK_CASES = [
 ]
 
 
+def regression_case(case):
+    """The regression case of the shape of the classification case ``case``:
+    one target column, named ``reg`` and the classification case's name."""
+    return replace(case, name=f"reg{case.name}", K=1, regression=True)
+
+
+def with_regression(case_list):
+    """``case_list`` with the regression case of each case named in
+    `REGRESSION_OF` right after it, so that a run times the two close in
+    time, under the same load."""
+    return [
+        case
+        for base in case_list
+        for case in (
+            [base, regression_case(base)] if base.name in REGRESSION_OF else [base]
+        )
+    ]
+
+
+# The cases of the regressor: full batch, mini-batches of 200 with "sgd" and
+# "adam", and online, on the data sizes of the classifier's cases.
+REGRESSION_OF = ["full64", "full32", "mini200", "adam200", "online"]
+CASES = with_regression(CASES)
+QUICK_CASES = with_regression(QUICK_CASES)
+
+
 def make_data(case):
     """Standardized ``make_classification`` data of the case's shape and dtype,
-    or sparse data if the case has a density (`make_sparse_data`)."""
+    standardized ``make_regression`` data (targets standardized too, in the
+    same dtype) for a regression case, or sparse data if the case has a density
+    (`make_sparse_data`)."""
     if case.density is not None:
         return make_sparse_data(case)
+    if case.regression:
+        X, y = make_regression(
+            n_samples=case.n,
+            n_features=case.m,
+            n_informative=min(case.m, 10),
+            n_targets=case.K,
+            noise=10.0,
+            random_state=0,
+        )
+        # The targets in the dtype of X: MLPRegressor computes in the dtype of
+        # each operand, and float64 targets would turn its float32 passes into
+        # float64 ones, with a copy of X per epoch.
+        y = StandardScaler().fit_transform(y.reshape(case.n, -1)).astype(case.dtype)
+        X = StandardScaler().fit_transform(X).astype(case.dtype)
+        return np.ascontiguousarray(X), y.ravel() if case.K == 1 else y
     X, y = make_classification(
         n_samples=case.n,
         n_features=case.m,
@@ -168,9 +220,13 @@ def initial_theta(case):
 
 
 def training_loss(case, X, y, W1, b1, W2, b2):
-    """Mean cross-entropy of the weights on the training data, in float64."""
+    """Mean cross-entropy (squared error, for regression) of the weights on
+    the training data, in float64, without the L2 term."""
     theta = np.concatenate([np.ravel(a) for a in (W1, b1, W2, b2)])
-    Y = _network.targets(y, case.K, float)
+    if case.regression:
+        Y = np.asarray(y, dtype=float).reshape(case.n, -1)
+    else:
+        Y = _network.targets(y, case.K, float)
     s = np.full(case.n, 1.0 / case.n)
     X, theta = X.astype(float, copy=False), theta.astype(float, copy=False)
     return _network.loss(theta, case.layout, X, Y, s, 0.0, case.output)

@@ -1,12 +1,17 @@
-"""The competitors of the benchmark: skbackprop, MLPClassifier and PyTorch.
+"""The competitors of the benchmark: skbackprop, MLPClassifier or
+MLPRegressor, and PyTorch.
 
 A `Competitor` trains a case's network from the shared starting weights:
 ``reset()`` puts it back at the start, untimed, and ``fit(epochs)`` is what is
-timed. `Skbackprop` and `MLP` are the two scikit-learn estimators, set up so
-that both take the same steps (`LEARNING_RATE`, or the same Adam, `ADAM`) with
-no momentum, penalty or shuffling; for a prediction case their ``fit`` times
-``predict_proba``. `Torch` is a hand-written PyTorch CPU loop that takes part
-in the dense training cases with plain gradient steps, when PyTorch is
+timed. `Skbackprop` and `MLP` are the two scikit-learn estimators
+(`TwoLayerClassifier` and MLPClassifier, or `TwoLayerRegressor` and
+MLPRegressor for a regression case), set up so that both take the same steps
+(`LEARNING_RATE`, or the same Adam, `ADAM`) with no momentum or shuffling;
+for a prediction case their ``fit`` times ``predict_proba``. The
+classification cases train without a penalty; the regression cases with
+MLPRegressor's default ``alpha`` (`ALPHA`) and the same penalty here
+(`l2_of_alpha`). `Torch` is a hand-written PyTorch CPU loop that takes part
+in the dense classification cases with plain gradient steps, when PyTorch is
 installed (`torch_available`). `competitors` says who runs a case.
 """
 
@@ -14,9 +19,9 @@ import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.neural_network import MLPClassifier
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 
-from .. import TwoLayerClassifier
+from .. import TwoLayerClassifier, TwoLayerRegressor
 from .cases import log_loss, training_loss
 
 LEARNING_RATE = 0.1
@@ -24,6 +29,23 @@ LEARNING_RATE = 0.1
 # alpha sqrt(1 - beta_2^t) / (1 - beta_1^t) m / (sqrt(v) + epsilon), the same
 # formula in `_training.solvers.Adam` and MLPClassifier's AdamOptimizer.
 ADAM = dict(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8)
+# MLPRegressor's default L2 penalty, which the regression cases train with.
+ALPHA = 1e-4
+
+
+def l2_of_alpha(alpha, batch_size):
+    """The ``l2`` of MLPRegressor's (and MLPClassifier's) ``alpha`` on batches
+    of ``batch_size`` samples.
+
+    MLPRegressor adds ``alpha / (2 n_batch) (|W1|^2 + |W2|^2)`` to the mean
+    squared error over a batch of ``n_batch`` samples, so that its gradient
+    step has ``(alpha / n_batch) W``; the penalty here is ``(l2 / 2)
+    (|W1|^2 + |W2|^2)`` on the weighted mean, whose step has ``l2 W``. The two
+    are the same when ``l2 = alpha / n_batch``, on every batch when the batch
+    size divides the number of samples (as in every case of the benchmark):
+    MLPRegressor's last, smaller batch would otherwise take a larger penalty.
+    """
+    return alpha / batch_size
 
 
 class Competitor:
@@ -101,7 +123,7 @@ class Skbackprop(Estimator):
         params = dict(
             n_hidden=case.H,
             learning_rate=LEARNING_RATE,
-            l2=0.0,
+            l2=l2_of_alpha(ALPHA, case.batch_size) if case.regression else 0.0,
             momentum=0.0,
             max_iter=epochs,
             tol=0.0,
@@ -115,7 +137,8 @@ class Skbackprop(Estimator):
             params.update(solver=case.solver, batch_size=case.batch, shuffle=False)
         if case.solver == "adam":
             params.update(ADAM)
-        return TwoLayerClassifier(**params)
+        estimator = TwoLayerRegressor if case.regression else TwoLayerClassifier
+        return estimator(**params)
 
     def reset(self):
         super().reset()
@@ -125,19 +148,24 @@ class Skbackprop(Estimator):
 
 
 class MLP(Estimator):
-    name = "MLPClassifier"
+    """MLPClassifier, or MLPRegressor for a regression case (`mlp_name`)."""
+
+    def __init__(self, case, X, y, theta0):
+        super().__init__(case, X, y, theta0)
+        self.name = mlp_name(case)
 
     def make(self, epochs):
         case = self.case
         adam = dict(ADAM) if case.solver == "adam" else {}
-        return MLPClassifier(
+        estimator = MLPRegressor if case.regression else MLPClassifier
+        return estimator(
             hidden_layer_sizes=(case.H,),
             activation="logistic",
             solver=case.solver,
             learning_rate="constant",
             learning_rate_init=adam.pop("learning_rate", LEARNING_RATE),
             momentum=0.0,
-            alpha=0.0,
+            alpha=ALPHA if case.regression else 0.0,
             batch_size=case.batch_size,
             shuffle=False,
             tol=0.0,
@@ -152,7 +180,7 @@ class MLP(Estimator):
 class Torch(Competitor):
     """A hand-written PyTorch CPU loop: nn.Linear, sigmoid, SGD.
 
-    It takes part in the dense training cases with plain gradient steps
+    It takes part in the dense classification cases with plain gradient steps
     (`takes_part`).
     """
 
@@ -160,7 +188,12 @@ class Torch(Competitor):
 
     @staticmethod
     def takes_part(case):
-        return case.density is None and case.solver == "sgd" and not case.predict
+        return (
+            case.density is None
+            and case.solver == "sgd"
+            and not case.predict
+            and not case.regression
+        )
 
     def __init__(self, case, X, y, theta0):
         super().__init__(case, X, y, theta0)
@@ -213,6 +246,12 @@ class Torch(Competitor):
             last.weight.detach().numpy().T,
             last.bias.detach().numpy(),
         )
+
+
+def mlp_name(case):
+    """The name of scikit-learn's estimator in ``case``: ``"MLPClassifier"``,
+    or ``"MLPRegressor"`` for a regression case."""
+    return "MLPRegressor" if case.regression else "MLPClassifier"
 
 
 def competitors(use_torch, case):

@@ -64,26 +64,39 @@ def _synthetic(n, m, k):
     return load
 
 
+def islp_frame(name, case, without):
+    """The file ``name`` that ISLP ships, as a DataFrame; without ISLP, an
+    ImportError that says how to install it, or to run the benchmark's
+    ``case`` with ``--subset`` ``without``."""
+    try:
+        from ISLP import load_data
+    except ImportError as error:
+        raise ImportError(
+            f"The {name} data of the {case} benchmark ships with ISLP: "
+            'pip install "skbackprop[bench]" && pip install --no-deps ISLP '
+            "(its files need none of its requirements), or run "
+            f"python -m skbackprop bench {case} --subset {without}."
+        ) from error
+    return load_data(name)
+
+
+def encoded(frame):
+    """The columns of ``frame`` as a float array, those of strings or
+    categories one-hot encoded (the first level dropped)."""
+    import pandas as pd
+
+    return pd.get_dummies(frame, drop_first=True).to_numpy(dtype=float)
+
+
 def _islp(name, target, drop=()):
     """A file that ISLP ships, with ``target`` as labels and the other columns,
     less ``drop``, one-hot encoded where they hold strings."""
 
     def load():
-        try:
-            from ISLP import load_data
-        except ImportError as error:
-            raise ImportError(
-                f"The {name} data of the defaults benchmark ships with ISLP: "
-                'pip install "skbackprop[bench]" && pip install --no-deps ISLP '
-                "(its files need none of its requirements), or run "
-                "python -m skbackprop bench defaults --subset small,synthetic."
-            ) from error
-        import pandas as pd
-
-        frame = load_data(name).drop(columns=list(drop))
+        frame = islp_frame(name, "defaults", "small,synthetic")
+        frame = frame.drop(columns=list(drop))
         y = frame.pop(target).astype(str).to_numpy()
-        X = pd.get_dummies(frame, drop_first=True).to_numpy(dtype=float)
-        return X, y
+        return encoded(frame), y
 
     return load
 

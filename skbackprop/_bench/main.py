@@ -1,10 +1,11 @@
 """``python -m skbackprop bench``: its command line, and which cases it runs.
 
-skbackprop is timed against MLPClassifier and PyTorch on the same network,
-update rule, data and starting weights, case by case (`cases`, `competitors`,
-in interleaved rounds: `timing`), and the tables of `report` are printed; then
-the ``defaults`` case (`defaults`) and the ``threads`` case (`threads`), when
-named or when no case is. `OPT_IN` cases run only when named: ``dask``
+skbackprop is timed against MLPClassifier (MLPRegressor, in the regression
+cases) and PyTorch on the same network, update rule, data and starting
+weights, case by case (`cases`, `competitors`, in interleaved rounds:
+`timing`), and the tables of `report` are printed; then the ``defaults`` case
+(`defaults`), the ``regdefaults`` case (`regression`) and the ``threads`` case
+(`threads`), when named or when no case is. `OPT_IN` cases run only when named: ``dask``
 (`cluster`) starts a cluster. docs/performance.rst says what each case measures
 and how fair the comparison is.
 
@@ -21,7 +22,7 @@ from .report import print_case, print_header, print_summary
 from .threads import print_threads, run_threads
 from .timing import run_case
 
-NAMES = [case.name for case in CASES] + ["defaults", "threads"]
+NAMES = [case.name for case in CASES] + ["defaults", "regdefaults", "threads"]
 # Cases run only when named, each in a module of its own: ``dask`` starts a cluster.
 OPT_IN = {"dask": "skbackprop._bench.cluster"}
 
@@ -29,17 +30,23 @@ OPT_IN = {"dask": "skbackprop._bench.cluster"}
 def parse(argv):
     parser = argparse.ArgumentParser(
         prog="python -m skbackprop bench",
-        description="Time skbackprop against MLPClassifier and PyTorch.",
+        description="Time skbackprop against MLPClassifier, MLPRegressor and PyTorch.",
     )
     parser.add_argument(
         "cases", nargs="*", metavar="case", help=f"any of {', '.join(NAMES)} (all)"
     )
     parser.add_argument("--quick", action="store_true", help="a small, fast version")
     parser.add_argument("--rounds", type=int, help="interleaved rounds per case")
-    parser.add_argument("--seeds", type=int, help="split seeds of the defaults case")
+    parser.add_argument(
+        "--seeds", type=int, help="split seeds of the defaults and regdefaults cases"
+    )
     parser.add_argument(
         "--subset",
         help="the defaults case's groups or data sets, comma-separated (all)",
+    )
+    parser.add_argument(
+        "--reg-subset",
+        help="the regdefaults case's groups or data sets, comma-separated (all)",
     )
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
     args = parser.parse_args(argv)
@@ -72,6 +79,14 @@ def main(argv=None):
             (["--quick"] if args.quick else [])
             + (["--seeds", str(args.seeds)] if args.seeds else [])
             + (["--subset", args.subset] if args.subset else [])
+        )
+    if "regdefaults" in wanted:
+        from . import regression
+
+        regression.main(
+            (["--quick"] if args.quick else [])
+            + (["--seeds", str(args.seeds)] if args.seeds else [])
+            + (["--subset", args.reg_subset] if args.reg_subset else [])
         )
     if "threads" in wanted:
         thread_rounds = args.rounds or (2 if args.quick else 5)

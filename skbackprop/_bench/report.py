@@ -5,7 +5,8 @@ which BLAS library the run uses with its thread count, the thread variables
 set and the threads of each competitor (`thread_settings`). `print_case`
 prints a case's table (time per epoch, GFLOP/s as a share of the GEMM
 reference, memory over the size of ``X``, final loss, per competitor), and
-`print_summary` a line per case with the ratios measured in the same run.
+`print_summary` a line per case with the ratios measured in the same run
+(MLP: MLPClassifier, or MLPRegressor in the regression cases).
 """
 
 import os
@@ -16,15 +17,22 @@ import sklearn
 
 from .. import __version__
 from .._engine import workspace as _workspace
-from .competitors import MLP, Skbackprop, Torch, torch_threads, torch_version
+from .competitors import (
+    Skbackprop,
+    Torch,
+    mlp_name,
+    torch_threads,
+    torch_version,
+)
 from .threads import THREAD_VARIABLES
 
 
 def print_case(result, x_bytes):
     case, ms = result.case, result.ms
     ours = Skbackprop.name
+    outputs = f"targets={case.K}" if case.regression else f"K={case.K}"
     print(
-        f"\n{case.name}: n={case.n} m={case.m} K={case.K} H={case.H} "
+        f"\n{case.name}: n={case.n} m={case.m} {outputs} H={case.H} "
         f"batch={case.batch_label} {np.dtype(case.dtype).name}, "
         f"{case.epochs} epochs per fit; skbackprop's passes on "
         f"{result.threads} thread(s); GEMM on as many, one BLAS thread each: "
@@ -47,21 +55,33 @@ def print_case(result, x_bytes):
         )
 
 
+def load_average():
+    """The system's load averages over 1, 5 and 15 minutes, as text ("-" where
+    the system has none)."""
+    try:
+        return " ".join(f"{load:.2f}" for load in os.getloadavg())
+    except OSError:
+        return "-"
+
+
 def print_summary(results):
-    print("\nSummary (median ms/epoch; ratios measured in the same run)")
+    print(
+        "\nSummary (median ms/epoch; ratios measured in the same run; load "
+        f"average {load_average()})"
+    )
     header = (
         f"{'case':<9}{'skbackprop':>11}{'MLP':>9}{'torch':>9}{'MLP/skb':>9}"
         f"{'torch/skb':>10}{'of GEMM':>9}{'mem/X':>7}"
     )
     print(header)
     for result, x_bytes in results:
-        ms, ours = result.ms, Skbackprop.name
+        ms, ours, mlp = result.ms, Skbackprop.name, mlp_name(result.case)
         torch_ms = ms.get(Torch.name)
         gflops = result.case.flops_per_epoch / (ms[ours] / 1e3) / 1e9
         print(
-            f"{result.case.name:<9}{ms[ours]:>11.2f}{ms[MLP.name]:>9.2f}"
+            f"{result.case.name:<9}{ms[ours]:>11.2f}{ms[mlp]:>9.2f}"
             + (f"{torch_ms:>9.2f}" if torch_ms else f"{'-':>9}")
-            + f"{ms[MLP.name] / ms[ours]:>9.2f}"
+            + f"{ms[mlp] / ms[ours]:>9.2f}"
             + (f"{torch_ms / ms[ours]:>10.2f}" if torch_ms else f"{'-':>10}")
             + f"{gflops / result.gemm:>9.0%}"
             + f"{result.memory[ours] / x_bytes:>7.2f}"
@@ -92,7 +112,8 @@ def thread_settings(with_torch):
         f"Threads: skbackprop runs a pass on a thread per "
         f"{_workspace.THREAD_FLOPS:.0e} operations of work, at most "
         f"{chunk_threads}, with BLAS at one thread inside (each case says how "
-        f"many; the GEMM reference runs the same way); MLPClassifier on "
+        f"many; the GEMM reference runs the same way); MLPClassifier and "
+        f"MLPRegressor on "
         f"BLAS's {threads}"
         + (f"; torch on its own {torch_threads()}." if with_torch else ".")
     )

@@ -24,12 +24,19 @@ def test_unknown_case_is_an_error(capsys):
     assert "unknown case" in capsys.readouterr().err
 
 
+def _whole_batches(n, batch):
+    """``n`` rounded up to a multiple of ``batch`` (1 for full batches)."""
+    return -(-n // batch) * batch
+
+
 # The quick cases, smaller still: this checks what is computed, not how fast.
-# Sparse rows keep enough features to have a few nonzeros each.
+# Sparse rows keep enough features to have a few nonzeros each. The samples
+# are whole batches, on which MLPRegressor's penalty is the one here
+# (`competitors.l2_of_alpha`).
 SMALL_QUICK_CASES = [
     replace(
         c,
-        n=max(c.n // 8, 400),
+        n=_whole_batches(max(c.n // 8, 400), c.batch or 1),
         m=min(c.m, 50 if c.density is None else 2000),
         epochs=2,
     )
@@ -58,6 +65,10 @@ def test_quick_benchmark_prints_every_case(capsys, monkeypatch):
     for data_set in ("iris", "moons"):
         assert f"\n{data_set} " in out
     assert "total fit time, +n_iter_no_change=5" in out
+    # and the regressor's: diabetes and the penguins
+    for data_set in ("diabetes", "penguins"):
+        assert f"\n{data_set} " in out
+    assert "total fit time (sum of the medians): skb" in out
 
 
 @pytest.mark.parametrize("case", TINY_CASES, ids=lambda case: case.name)
@@ -67,7 +78,8 @@ def test_competitors_train_the_same_network_the_same_way(case):
     # would end elsewhere. Prediction with the start weights gives their loss.
     use_torch = competitors.torch_available() and competitors.Torch.takes_part(case)
     result, x_bytes = timing.run_case(case, 1, use_torch, gemm_size=64)
-    names = ["skbackprop", "MLPClassifier"] + (["torch"] if use_torch else [])
+    mlp = "MLPRegressor" if case.regression else "MLPClassifier"
+    names = ["skbackprop", mlp] + (["torch"] if use_torch else [])
     assert list(result.ms) == names
     assert all(np.isfinite(t) and t > 0 for t in result.ms.values())
     X, y = cases.make_data(case)
@@ -82,6 +94,59 @@ def test_competitors_train_the_same_network_the_same_way(case):
         assert result.loss[name] == pytest.approx(
             result.loss["skbackprop"], rel=tolerance
         ), name
+
+
+@pytest.mark.parametrize("case_list", [cases.CASES, cases.QUICK_CASES])
+def test_regression_cases_have_the_shapes_of_the_classification_cases(case_list):
+    # Their ratios compare with the classifier's: the same data sizes, network,
+    # batch, dtype, epochs and rule, with one identity output unit.
+    by_name = {case.name: case for case in case_list}
+    regression = [case for case in case_list if case.regression]
+    assert sorted(case.name for case in regression) == sorted(
+        f"reg{name}" for name in ("full64", "full32", "mini200", "adam200", "online")
+    )
+    rules = set()
+    for case in regression:
+        base = by_name[case.name.removeprefix("reg")]
+        assert not base.regression
+        assert replace(case, name=base.name, K=base.K, regression=False) == base
+        assert (case.n_outputs, case.output) == (1, "identity")
+        rules.add((case.batch, case.solver))
+        X, y = cases.make_data(case)
+        assert X.shape == (case.n, case.m) and X.dtype == case.dtype
+        assert y.shape == (case.n,) and y.dtype == case.dtype
+        tolerance = 1e-12 if case.dtype == np.float64 else 1e-5
+        assert abs(y.mean()) < tolerance
+        assert y.std() == pytest.approx(1.0, rel=tolerance)
+    assert rules == {(None, "sgd"), (200, "sgd"), (200, "adam"), (1, "sgd")}
+
+
+@pytest.mark.parametrize(
+    "case",
+    [case for case in SMALL_QUICK_CASES if case.regression],
+    ids=lambda case: case.name,
+)
+def test_regression_competitors_take_the_same_penalty(case, monkeypatch):
+    # With a penalty that moves the weights, MLPRegressor's alpha and the l2
+    # it converts to give the same weights; without the penalty they end
+    # elsewhere, so the penalty was applied.
+    X, y = cases.make_data(case)
+    _, theta0 = cases.initial_theta(case)
+
+    def trained(kind):
+        player = kind(case, X, y, theta0)
+        player.reset()
+        player.fit(case.epochs)
+        return np.concatenate([np.ravel(a) for a in player.weights()])
+
+    monkeypatch.setattr(competitors, "ALPHA", 0.05 * case.batch_size)  # l2 = 0.05
+    ours = trained(competitors.Skbackprop)
+    theirs = trained(competitors.MLP)
+    tolerance = 1e-8 if case.dtype == np.float64 else 1e-4
+    np.testing.assert_allclose(ours, theirs, rtol=tolerance, atol=tolerance)
+    monkeypatch.setattr(competitors, "ALPHA", 0.0)
+    unpenalised = trained(competitors.Skbackprop)
+    assert np.linalg.norm(unpenalised - ours) > 100 * tolerance * np.linalg.norm(ours)
 
 
 @pytest.mark.parametrize(
