@@ -70,7 +70,6 @@ from .task import (
     final_step,
     refuse_classification_options,
 )
-from .task import refuse_onnx as refuse_regression_onnx
 from .text import count, wrapped
 
 DASK_EXTRA = "pip install 'skbackprop[dask]'"
@@ -352,8 +351,8 @@ def run(args):
 
 
 def check_task_options(args, table, task):
-    """Before the search: a regression takes no option of classes and no
-    ONNX export, and no ONNX export holds date columns."""
+    """Before the search: a regression takes no option of classes, and no
+    ONNX export holds date columns."""
     if task == REGRESSION:
         refuse_classification_options(
             {
@@ -364,8 +363,6 @@ def check_task_options(args, table, task):
         )
     if args.export_onnx is not None and table.columns is not None:
         refuse_onnx(table.columns.date, args.export_onnx)
-    if args.export_onnx is not None and task == REGRESSION:
-        refuse_regression_onnx(args.export_onnx, table.choice)
 
 
 def _report(search, data, y_pred, how, caught, task):

@@ -190,15 +190,16 @@ def build_parser():
         metavar="PATH",
         type=Path,
         help="export the best pipeline, preprocessing included, as an ONNX model "
-        "to a .onnx file (the onnx extra; classification only)",
+        "to a .onnx file (the onnx extra): labels and probabilities of a "
+        "classification, the predictions of a regression",
     )
     out.add_argument(
         "--onnx-dtype",
         choices=["float32", "float64"],
         help="precision of the ONNX model's numeric inputs and computation "
         "(default: float32 for a CSV file's columns; float64 gives the model's "
-        "probabilities exactly where columns hold large values, such as years "
-        "or longitudes)",
+        "probabilities or predictions exactly where columns hold large values, "
+        "such as years or longitudes)",
     )
     scale = parser.add_argument_group(
         "scale-out on dask (needs the dask extra: pip install 'skbackprop[dask]')"

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sklearn
+from sklearn.base import is_regressor
 
 from .._deploy import model_file as _model_file
 from .._deploy.atomic import atomic_path, create_new, temporary_name
@@ -320,19 +321,32 @@ def _export_onnx(model, path, X, dtype=None):
     """The ONNX graph takes one input per column the pipeline reads: the
     columns it drops (identifier-like, empty, ``--drop``) are left out, as the
     predict command lets them be. ``dtype`` (``--onnx-dtype``) is the type
-    of its numeric inputs, None for `to_onnx`'s default."""
+    of its numeric inputs, None for `to_onnx`'s default.
+
+    A classifier's graph gives the labels and the probabilities as two
+    arrays (``zipmap`` off); a regression pipeline's gives one output,
+    ``variable``, the predictions in the target's units as a column of shape
+    ``(n, 1)``."""
     from .._deploy.onnx import to_onnx
 
     if hasattr(X, "columns"):
         X = X[_columns_read(model[0])]
-    onx = to_onnx(model, X[:1], dtype=dtype, options={"zipmap": False})
+    regression = is_regressor(model)
+    # zipmap is an option of classifiers: skl2onnx refuses it for a regressor
+    options = {} if regression else {"zipmap": False}
+    onx = to_onnx(model, X[:1], dtype=dtype, options=options)
     with atomic_path(path) as temporary:
         temporary.write_bytes(onx.SerializeToString())
     inputs = listing(i.name for i in onx.graph.input)
     precision = dtype or ("float32" if hasattr(X, "columns") else X.dtype)
+    if regression:
+        (output,) = (o.name for o in onx.graph.output)
+        gives = f"predictions in the target's units, output {output!r} of shape (n, 1)"
+    else:
+        gives = "labels and probabilities"
     return (
-        f"Best pipeline exported to {shown(path)} (ONNX, {precision}: labels and "
-        f"probabilities; inputs: {inputs})"
+        f"Best pipeline exported to {shown(path)} (ONNX, {precision}: {gives}; "
+        f"inputs: {inputs})"
     )
 
 

@@ -15,8 +15,7 @@ step of the searched pipeline: `TwoLayerClassifier`, or `TwoLayerRegressor`
 inside a ``TransformedTargetRegressor`` that standardizes the target, so that
 the network's defaults suit it whatever its units; `network` finds the network
 in a fitted pipeline of either, and `GRID_PREFIX` names its parameters in the
-grid. `refuse_onnx` stops a regression run that asks for an ONNX export, which
-converts classifiers only, and `refuse_classification_options` one given the
+grid. `refuse_classification_options` stops a regression run given the
 options of classes (``--class-weight``, ``--min-class-size``).
 """
 
@@ -248,17 +247,6 @@ def network(model):
     or the regressor of a fitted ``TransformedTargetRegressor``."""
     step = model[-1] if hasattr(model, "steps") else model
     return getattr(step, "regressor_", step)
-
-
-def refuse_onnx(path, choice):
-    """A regression run with ``--export-onnx`` stops before the search: the
-    ONNX export converts pipelines of `TwoLayerClassifier` only."""
-    raise InputError(
-        f"--export-onnx {path}: ONNX export converts classification pipelines "
-        f"(TwoLayerClassifier) only, and this run is a regression "
-        f"({choice.because()}); leave out --export-onnx (--save-model saves the "
-        "pipeline)"
-    )
 
 
 def refuse_classification_options(options, choice):

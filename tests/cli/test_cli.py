@@ -687,7 +687,9 @@ def test_onnx_export_after_the_model_and_before_the_plot(
     assert written == ["_save", "_export_onnx", "_plot_loss_curve"]
     assert f"Best pipeline exported to {onnx_path}" in out
     # the columns the pipeline drops (identifier-like, empty, --drop) are no inputs
-    assert "inputs: size, colour)" in " ".join(out.split())
+    assert "ONNX, float32: labels and probabilities; inputs: size, colour)" in (
+        " ".join(out.split())
+    )
     graph = onnx.load(onnx_path).graph
     assert [put.name for put in graph.input] == ["size", "colour"]
 

@@ -43,11 +43,14 @@ def _vega(name):
     return Path(vega_datasets.__file__).parent / "_data" / name
 
 
-def _cars_csv(folder):
+def _cars_csv(folder, dated=True):
     """vega_datasets' cars as a CSV file: 406 cars, their miles per gallon (8
-    missing), cylinders, weight, horsepower, model year (a date) and origin."""
+    missing), cylinders, weight, horsepower, model year (a date, or with
+    ``dated`` False the year as a number) and origin."""
     pd = require("pandas")
     frame = pd.DataFrame(json.loads(_vega("cars.json").read_text()))
+    if not dated:
+        frame["Year"] = frame["Year"].str[:4].astype(int)
     path = folder / "cars.csv"
     frame.to_csv(path, index=False)
     return path
@@ -147,10 +150,6 @@ def test_na_values_are_missing_in_a_target_to_regress(tmp_path):
           "or give --task classification"]),
         (["--target", "body_mass_g", "--na-values", "NA", "--min-class-size", "5"],
          ["--min-class-size applies to classification"]),
-        (["--target", "year", "--task", "regression", "--na-values", "NA",
-          "--export-onnx", "{tmp}/m.onnx"],
-         ["--export-onnx", "ONNX export converts classification pipelines "
-          "(TwoLayerClassifier) only, and this run is a regression (as --task asks)"]),
         (["--target", "body_mass_g", "--na-values", "NA", "--scoring", "accuracy"],
          ["--scoring accuracy scores classification, and this run is a regression",
           "e.g. r2, neg_mean_absolute_error"]),
@@ -159,7 +158,6 @@ def test_na_values_are_missing_in_a_target_to_regress(tmp_path):
     ],
 )  # fmt: skip
 def test_what_a_regression_refuses_before_the_search(tmp_path, capsys, argv, fragments):
-    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
     status, out, err = run(["--data", _penguins(), *argv, "--output", tmp_path], capsys)
     one_line_error(status, err, *fragments)
     assert out == ""
@@ -333,6 +331,131 @@ def test_cars_miles_per_gallon_beat_a_linear_model(tmp_path, capsys):
     assert r2 > ridge.score(held_out.X_test, held_out.y_test) > 0.75
 
 
+# ------------------------------------------------------------------- ONNX
+# Largest difference of the ONNX model's values from predict's, relative to the
+# largest predicted value: a float32 graph rounds its inputs and each product
+# and sum to float32; a float64 graph computes what predict computes, in
+# another order (as in tests/deploy/test_onnx_regressor.py).
+ONNX_TOLERANCE = {np.float32: 1e-5, np.float64: 1e-12}
+
+
+def _predict_column(model_path, path, folder, capsys):
+    """The predictions that ``python -m skbackprop predict`` writes for the
+    rows of ``path``, as numbers."""
+    status, out, err = run(["predict", "--model", model_path, "--data", path,
+                            "--output", folder / "pred.csv"], capsys)  # fmt: skip
+    assert status == 0, err
+    pd = require("pandas")
+    written = pd.read_csv(folder / "pred.csv", keep_default_na=False)
+    return written["prediction"].to_numpy(dtype=float)
+
+
+def _onnx_values(onnx_path, frame):
+    """The ONNX model at ``onnx_path`` and its one output, run by onnxruntime
+    on the rows of the DataFrame ``frame``."""
+    onnx = require("onnx")
+    onnxruntime = require("onnxruntime")
+    from skbackprop import onnx_inputs
+
+    onx = onnx.load(onnx_path)
+    session = onnxruntime.InferenceSession(
+        str(onnx_path), providers=["CPUExecutionProvider"]
+    )
+    (values,) = session.run(None, onnx_inputs(onx, frame))
+    return onx, values
+
+
+def _assert_predicts(onx, values, predicted, dtype):
+    """The graph's one output ``variable``, a column of ``dtype`` declared
+    ``(None, 1)``, holds ``predicted`` to the rounding of ``dtype``."""
+    (output,) = onx.graph.output
+    assert output.name == "variable"
+    dims = [d.dim_value or None for d in output.type.tensor_type.shape.dim]
+    assert dims == [None, 1]
+    assert values.shape == (len(predicted), 1) and values.dtype == dtype
+    atol = ONNX_TOLERANCE[dtype] * np.abs(predicted).max()
+    np.testing.assert_allclose(values[:, 0], predicted, rtol=0, atol=atol)
+
+
+def test_penguins_body_mass_in_onnx_is_what_predict_gives(tmp_path, capsys):
+    """A regression run exports its pipeline to ONNX: one input per column it
+    reads, and one output, which onnxruntime computes on every row of
+    penguins.csv (the two without a body mass too) as predict does, to
+    float32's rounding."""
+    require("skl2onnx")
+    pd = require("pandas")
+    path = _penguins()
+    model_path, onnx_path = tmp_path / "mass.skops", tmp_path / "mass.onnx"
+    status, out, err = run(["--data", path, "--target", "body_mass_g", "--na-values",
+                            "NA", "--save-model", model_path, "--export-onnx",
+                            onnx_path, "--output", tmp_path / "out"],
+                           capsys)  # fmt: skip
+    assert status == 0, err
+    # numeric columns first, then categorical ones, as the pipeline reads them
+    columns = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "year",
+               "species", "island", "sex"]  # fmt: skip
+    assert (
+        f"Best pipeline exported to {onnx_path} (ONNX, float32: predictions in the "
+        "target's units, output 'variable' of shape (n, 1); inputs: "
+        f"{', '.join(columns[:6])}, ... (7 in all))" in _words(out)
+    )
+    predicted = _predict_column(model_path, path, tmp_path, capsys)
+    assert len(predicted) == 344
+    assert predicted.std() > 500  # grams: the values compared vary by row
+
+    # The file's rows as the run reads them: NA and empty cells are missing.
+    frame = pd.read_csv(path, keep_default_na=False, na_values=["", "NA"])
+    onx, values = _onnx_values(onnx_path, frame)
+    assert [put.name for put in onx.graph.input] == columns
+    _assert_predicts(onx, values, predicted, np.float32)
+
+
+def test_cars_miles_per_gallon_in_onnx_are_what_predict_gives(tmp_path, capsys):
+    """Cars' model years, written as dates, stop the export before the search,
+    as in a classification; written as years, a number, the pipeline exports,
+    and its float64 graph gives predict's miles per gallon on every row."""
+    require("skl2onnx")
+    pd = require("pandas")
+    path = _cars_csv(tmp_path)
+    onnx_path, model_path = tmp_path / "mpg.onnx", tmp_path / "mpg.skops"
+    argv = [
+        "--data",
+        path,
+        "--target",
+        "Miles_per_Gallon",
+        "--save-model",
+        model_path,
+        "--export-onnx",
+        onnx_path,
+        "--output",
+        tmp_path / "out",
+    ]
+    status, out, err = run(argv, capsys)
+    one_line_error(status, err, "ONNX export cannot include date columns (Year)",
+                   "--drop Year")  # fmt: skip
+    assert out == "" and not onnx_path.exists() and not model_path.exists()
+
+    _cars_csv(tmp_path, dated=False)
+    status, out, err = run([*argv, "--onnx-dtype", "float64"], capsys)
+    assert status == 0, err
+    assert (
+        "(ONNX, float64: predictions in the target's units, output 'variable' of "
+        "shape (n, 1); inputs: Cylinders, Displacement, Horsepower, Weight_in_lbs, "
+        "Acceleration, Year, ... (7 in all))" in _words(out)
+    )
+    predicted = _predict_column(model_path, path, tmp_path, capsys)
+    assert len(predicted) == 406 and predicted.std() > 5
+
+    frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    onx, values = _onnx_values(onnx_path, frame)
+    # the cars' names, identifier-like, are dropped, and no input
+    assert [put.name for put in onx.graph.input] == [
+        "Cylinders", "Displacement", "Horsepower", "Weight_in_lbs", "Acceleration",
+        "Year", "Origin",
+    ]  # fmt: skip
+    _assert_predicts(onx, values, predicted, np.float64)
+
+
 # ---------------------------------------------------------------- predict
 @pytest.fixture(scope="module")
 def small_model(tmp_path_factory):
@@ -384,3 +507,7 @@ def test_the_help_says_how_the_task_is_chosen(capsys):
         "there are more than 10 distinct integers, else class codes" in words
     )
     assert "auto, 0.125 for regression" in words
+    assert (
+        "as an ONNX model to a .onnx file (the onnx extra): labels and probabilities "
+        "of a classification, the predictions of a regression" in words
+    )
