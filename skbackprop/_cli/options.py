@@ -59,7 +59,8 @@ def build_parser():
     data.add_argument(
         "--target",
         metavar="COLUMN",
-        help="name of the label column of --data (default: its last column)",
+        help="name of the target column of --data, labels or a quantity "
+        "(default: its last column)",
     )
     data.add_argument(
         "--task",

@@ -278,6 +278,7 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
             max_iter=self.max_iter,
             unscaled=backend.unscaled(data),
             targets=self._targets_to_check(data),
+            auto_step=self.learning_rate == "auto",
         )
         curve, t = (self.loss_curve_, self.t_) if warm else ([], 0)
         t += monitor.n_iter * data.X.shape[0]

@@ -263,6 +263,55 @@ class TwoLayerRegressor(RegressorMixin, BaseTwoLayerNetwork):
     # each.
     _small_data_l2 = 2e-3
 
+    def __init__(
+        self,
+        n_hidden=32,
+        *,
+        activation="logistic",
+        learning_rate="auto",
+        solver="auto",
+        l2="auto",
+        batch_size=None,
+        max_iter=500,
+        tol=1e-4,
+        n_iter_no_change=10,
+        shuffle=True,
+        momentum=0.95,
+        nesterov=False,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        early_stopping=False,
+        validation_fraction=0.1,
+        scoring="loss",
+        warm_start=False,
+        random_state=None,
+        verbose=False,
+    ):
+        super().__init__(
+            n_hidden,
+            activation=activation,
+            learning_rate=learning_rate,
+            solver=solver,
+            l2=l2,
+            batch_size=batch_size,
+            max_iter=max_iter,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            shuffle=shuffle,
+            momentum=momentum,
+            nesterov=nesterov,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            scoring=scoring,
+            warm_start=warm_start,
+            random_state=random_state,
+            verbose=verbose,
+        )
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True

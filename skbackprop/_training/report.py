@@ -44,12 +44,15 @@ def report(
     max_iter,
     unscaled=None,
     targets=None,
+    auto_step=False,
 ):
     """Warn if training diverged or reached max_iter, with the advice that fits;
     a divergence that left the initial weights ``theta`` says so.
 
     ``learning_rate`` (the step used; None for L-BFGS, which chooses its own) is
-    advised only when there is one, and scaling only when the training data
+    advised only when there is one, and for a run that reached ``max_iter``
+    only when the user set it: an ``auto_step`` is the estimator's to adapt,
+    and a larger one diverges where it would have; scaling only when the training data
     ``X`` looks unscaled (``unscaled(X)``, `unscaled_column` when None, computed
     only for a warning), or the regression ``targets`` do (their matrix ``Y``,
     given when the settings are the ones for standardized targets; None for
@@ -76,7 +79,7 @@ def report(
             "before the loss stopped improving by tol."
         )
         fixes = ["increase max_iter"]
-        if learning_rate is not None:
+        if learning_rate is not None and not auto_step:
             fixes[0] += " or learning_rate"
     else:
         column = None if targets is None else unscaled_targets(targets)

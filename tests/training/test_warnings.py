@@ -176,3 +176,12 @@ def test_another_memory_layout_agrees_up_to_rounding(iris, layout, n_hidden):
     # ... and up to rounding against C order
     c_ordered = fitted(np.ascontiguousarray(X), y, n_hidden=n_hidden, max_iter=100)
     _assert_same_weights(model, c_ordered, 1e-12)
+
+
+def test_max_iter_advises_a_learning_rate_only_where_one_was_set(iris):
+    # An 'auto' step is the estimator's to adapt: a larger one set by hand
+    # diverges where it would have grown. A step set by hand may be too small.
+    X, y = iris
+    assert "learning_rate" not in _message(X, y, MAX_ITER)
+    message = _message(X, y, {**MAX_ITER, "learning_rate": 0.001})
+    assert "Increase max_iter or learning_rate" in message
