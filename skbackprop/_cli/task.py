@@ -206,8 +206,15 @@ def parse_numbers(texts, decimal="."):
         written = written.map(
             lambda text: text.replace(",", ".") if isinstance(text, str) else text
         )
-    numbers = pd.to_numeric(written, errors="coerce")
-    return np.asarray(numbers, dtype=float)
+    numbers = np.asarray(pd.to_numeric(written, errors="coerce"), dtype=float)
+    # pandas before 3.0 coerces a number beyond float's range ('1e400') to NaN,
+    # as if it were text; Python's float reads it as the infinity it rounds to.
+    for i in np.flatnonzero(np.isnan(numbers) & written.notna().to_numpy()):
+        try:
+            numbers[i] = float(written.iloc[i])
+        except (TypeError, ValueError):
+            pass
+    return numbers
 
 
 def _series(values):
