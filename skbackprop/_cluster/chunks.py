@@ -397,8 +397,12 @@ def build(
 
 def summarise(client, blocks, y_name="y", kind=_targets.LABELS):
     """The `Summary` of each block (targets of the `_targets.Kind` ``kind``),
-    fetched from the workers."""
-    return client.gather(client.map(summary, blocks, name=y_name, kind=kind))
+    fetched from the workers in the chunks' order: a chunk that fails its
+    checks raises the error of the first such chunk, whichever finished first,
+    so that it is the error of the fit in memory, which meets the first bad
+    row first."""
+    futures = client.map(summary, blocks, name=y_name, kind=kind)
+    return [future.result() for future in futures]
 
 
 def n_features(X):
