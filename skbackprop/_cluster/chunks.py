@@ -205,7 +205,6 @@ def validated_block(X, y, w, index, sparse_rows, kind=_targets.LABELS, y_name="y
     )
     if sparse_rows and hasattr(X, "tocsr"):
         X = X.tocsr()
-    kind.check_given(y, y_name)
     y = check_array(
         y, ensure_2d=False, dtype=None, ensure_min_samples=0, input_name=y_name
     )

@@ -529,13 +529,9 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
         raise NotImplementedError
 
     def _targets_to_check(self, data):
-        """The regression targets ``Y`` of ``data`` whose scale the warnings of
-        a fit check (`_report.report`): when the settings are those chosen for
-        standardized targets (an 'auto' ``learning_rate`` or ``l2``) and the
-        targets are in memory; None otherwise."""
-        auto = "auto" in (self.learning_rate, self.l2)
-        identity = data.output == _network.IDENTITY
-        return data.Y if auto and identity and data.Y is not None else None
+        """The targets ``Y`` of ``data`` whose scale the warnings of a fit
+        check (`_report.report`); None: a classifier's 0/1 targets, none."""
+        return None
 
     # ------------------------------------------------------ fitted attributes
     def _snapshot(self, data, theta):

@@ -367,6 +367,12 @@ class TwoLayerRegressor(RegressorMixin, BaseTwoLayerNetwork):
     def _target_attributes(self, data):
         return {}
 
+    def _targets_to_check(self, data):
+        """The targets, when the settings are those chosen for standardized
+        targets (an 'auto' ``learning_rate`` or ``l2``) and they are in memory
+        (on a cluster ``data.Y`` is None: they stay on the workers)."""
+        return data.Y if "auto" in (self.learning_rate, self.l2) else None
+
     def _problem(
         self,
         X,
