@@ -16,6 +16,7 @@ output units, how it is weighted and which fitted attributes describe it (see
 """
 
 import copy
+import math
 from functools import partial
 from numbers import Integral, Real
 
@@ -380,7 +381,9 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
     def _learning_rate(self):
         """The step: ``learning_rate``, or the solver's 'auto' one for the
         estimator's output units."""
-        return self._solver().learning_rate(self.learning_rate, self._step_scale)
+        return self._solver().learning_rate(
+            self.learning_rate, self._step_scale, self._largest_auto_step()
+        )
 
     def _start(self, layout, dtype, rng, continuing, restart="fit a new model"):
         """The weights of a network of sizes ``layout``, in ``dtype``, and the
@@ -391,7 +394,9 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
             theta = self._theta(dtype, layout, restart)
         else:
             theta = _network.init_params(layout, rng, dtype, self.activation)
-        rule = self._solver().make_rule(self.get_params(deep=False), self._step_scale)
+        rule = self._solver().make_rule(
+            self.get_params(deep=False), self._step_scale, self._largest_auto_step()
+        )
         if continuing and rule is not None:
             rule.inherit(self._optimizer)
         return theta, rule
@@ -483,6 +488,13 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
     # The `units.Output.step_scale` of its output units, which scales the
     # 'auto' steps of gradient descent.
     _step_scale = 1.0
+
+    def _largest_auto_step(self):
+        """The largest 'auto' step of gradient descent for the network's
+        sizes; none for the classifier, whose steps are chosen on its own
+        benchmarks (docs/performance.rst)."""
+        return math.inf
+
     # The strength of l2='auto' on small data (`_solvers.auto_l2`).
     _small_data_l2 = _solvers.DEFAULT_L2
 

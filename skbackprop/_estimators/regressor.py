@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._cluster import chunks as _chunks
 from .._cluster import predict as _predict
-from .._engine.units import IDENTITY, OUTPUTS
+from .._engine.units import IDENTITY, OUTPUTS, start_curvature
 from .._training import values as _values
 from .base import BaseTwoLayerNetwork
 
@@ -57,7 +57,10 @@ class TwoLayerRegressor(RegressorMixin, BaseTwoLayerNetwork):
         ``'sgd'`` and 0.001 for ``'adam'``: a quarter of the classifier's
         gradient steps, as the squared error curves four times as much in its
         output as the cross-entropy of a sigmoid unit at most does (Adam's step
-        does not depend on that scale). L-BFGS chooses its own steps. An
+        does not depend on that scale). A gradient step is also at most
+        ``2 / (1 + n_hidden * g(0)**2)``, stable from the first epoch (``g(0)``
+        is 1/2 for sigmoid units, 0 for the others): 0.22 for the default 32
+        sigmoid units. L-BFGS chooses its own steps. An
         ``'auto'`` step is the estimator's to adapt, as the classifier's is: a
         divergence halves it and goes on from the best weights; with ``'gd'``,
         a plain step that raises the loss by more than 10% is halved and grows
@@ -255,13 +258,22 @@ class TwoLayerRegressor(RegressorMixin, BaseTwoLayerNetwork):
     """
 
     _target_kind = _values.VALUES
-    _step_scale = OUTPUTS[IDENTITY].step_scale
     # Twice the classifier's: 32 hidden units fit the noise of small, noisy
     # regression sets (diabetes) at 1e-3. Against MLPRegressor's defaults on
     # eight real sets (`python -m skbackprop bench regdefaults`), 1e-3 fell
     # short on diabetes, 3e-3 on cars; 2e-3 is within 0.01 of R² or better on
     # each.
     _small_data_l2 = 2e-3
+
+    _step_scale = OUTPUTS[IDENTITY].step_scale
+
+    def _largest_auto_step(self):
+        """``2 / units.start_curvature``: ``2 / (1 + n_hidden / 4)`` for
+        sigmoid units, 0.22 for 32 of them. The squared error curves more
+        with more hidden units, and a 'gd' step of 0.5 beyond that crosses
+        the valley of the outputs' offset to a loss many times the first,
+        and momentum swings it back and forth for hundreds of epochs."""
+        return 2.0 / start_curvature(self.activation, self.n_hidden)
 
     def __init__(
         self,

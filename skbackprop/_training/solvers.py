@@ -277,21 +277,22 @@ class Solver:
     incremental: bool
     scaled: bool = True
 
-    def learning_rate(self, learning_rate, step_scale=1.0):
+    def learning_rate(self, learning_rate, step_scale=1.0, largest=math.inf):
         """The step for the estimator's ``learning_rate``; an 'auto' one for
-        output units of `units.Output.step_scale` ``step_scale``."""
+        output units of `units.Output.step_scale` ``step_scale``, and at most
+        ``largest``, the largest stable one for the network."""
         if learning_rate != "auto":
             return learning_rate
         if self.auto_learning_rate is None or not self.scaled:
             return self.auto_learning_rate
-        return self.auto_learning_rate * step_scale
+        return min(self.auto_learning_rate * step_scale, largest)
 
-    def make_rule(self, params, step_scale=1.0):
+    def make_rule(self, params, step_scale=1.0, largest=math.inf):
         """A new update rule for the estimator's parameters ``params``, with
-        output units of `units.Output.step_scale` ``step_scale``."""
+        the 'auto' step of `learning_rate`."""
         if self.rule is None:
             return None
-        step = self.learning_rate(params["learning_rate"], step_scale)
+        step = self.learning_rate(params["learning_rate"], step_scale, largest)
         return self.rule(step, params)
 
 
