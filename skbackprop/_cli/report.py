@@ -175,10 +175,17 @@ def search_notes(search, n_folds, caught=(), regression=False):
             else ""
         )
         max_iter = network(search.best_estimator_).max_iter
+        # The regressor's "auto" step is the largest that is stable from the
+        # start (units.start_curvature): a larger one overshoots.
+        step = (
+            "; a larger --learning-rate than 'auto' overshoots"
+            if regression
+            else ", or try larger --learning-rate values"
+        )
         notes.append(
             f"{at_limit} of {n_fits} fits stopped at the iteration limit before "
             f"converging (their scores are those of the unfinished networks){best}. "
-            f"Raise --max-iter (now {max_iter}), or try larger --learning-rate values."
+            f"Raise --max-iter (now {max_iter}){step}."
         )
     undefined = round(np.nansum(results["mean_test_undefined"]) * n_folds)
     if undefined:

@@ -312,6 +312,25 @@ def test_penguins_body_mass_from_the_other_columns(tmp_path, capsys, monkeypatch
     assert "the scores above overstate how the model does on new rows" in words
 
 
+def test_fits_at_the_iteration_limit_are_told_to_raise_max_iter_alone(
+    tmp_path, capsys, monkeypatch
+):
+    """The regressor's 'auto' step is the largest that is stable from the
+    start: the note on fits cut short does not advise a larger step."""
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(["--data", _penguins(), "--target", "body_mass_g",
+                            "--na-values", "NA", "--max-iter", "3", "--cv", "2",
+                            "--output", tmp_path / "out"], capsys)  # fmt: skip
+    assert status == 0, err
+    words = _words(out)
+    assert "fits stopped at the iteration limit" in words
+    assert (
+        "Raise --max-iter (now 3); a larger --learning-rate than 'auto' overshoots."
+        in words
+    )
+    assert "try larger --learning-rate" not in words
+
+
 def test_cars_miles_per_gallon_beat_a_linear_model(tmp_path, capsys):
     """vega_datasets' cars: miles per gallon fall off with weight and power
     along a curve, which the network follows and a linear model cannot."""
