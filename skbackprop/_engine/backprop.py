@@ -19,7 +19,7 @@ block, and no chunk or thread needs an array of the size of ``W1``.
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from .blas import axpy, flat
+from .blas import axpy, flat, outer_into
 from .network import (
     Layout,
     forward,
@@ -184,7 +184,10 @@ def _block_loss_gradient(p, X, Y, s, units, block, dp, product, add=False, D1=No
     # Chain rule into the hidden layer: dC/dA1 = (D2 W2^T) * g'(A1), with g'(A1)
     # written from the output h (for the sigmoid, h (1 - h)); h, not needed any
     # more, is the unit's scratch.
-    np.matmul(D2, p.W2.T, out=D1)
+    if D2.shape[1] == 1:  # one output unit: an outer product, faster by BLAS
+        outer_into(D2[:, 0], p.W2[:, 0], D1)
+    else:
+        np.matmul(D2, p.W2.T, out=D1)
     hidden.backward(h, D1)
 
     # dC/dW1 = sum_i x_i^T D1_i, dC/db1 = sum_i D1_i

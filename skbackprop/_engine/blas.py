@@ -1,9 +1,12 @@
-"""BLAS level-1 routines on short vectors, for the passes and the update rules.
+"""BLAS routines where NumPy is slow: level 1 on short vectors, for the passes
+and the update rules, and the outer product of the passes with one output unit.
 
 On vectors of a few dozen numbers a NumPy call costs more than the arithmetic, and
 a call into `scipy.linalg.blas` costs a third to a half of it
 (docs/performance.rst). The online kernel and every update rule step with these
 routines; `axpy` is the one that writes, and it checks that it wrote in place.
+`outer_into` writes ``u v^T`` as BLAS's ``gemm``, several times faster than
+NumPy's ``matmul`` of an (r, 1) by a (1, H) matrix.
 """
 
 from typing import NamedTuple
@@ -35,6 +38,10 @@ BLAS = {
     np.dtype(dtype): Blas(*get_blas_funcs(("dot", "copy", "scal", "axpy"), dtype=dtype))
     for dtype in (np.float32, np.float64)
 }
+GEMM = {
+    np.dtype(dtype): get_blas_funcs("gemm", dtype=dtype)
+    for dtype in (np.float32, np.float64)
+}
 
 
 # OpenBLAS runs an axpy of more than 10000 numbers on several threads: on a
@@ -58,6 +65,31 @@ def axpy(a, x, y):
     for start in range(0, y.size, BAND):
         band = y[start : start + BAND]
         _check_in_place(routine(x[start : start + BAND], band, a=a), band)
+
+
+def outer_into(u, v, out):
+    """``out = u v^T``, the outer product of the vectors ``u`` (r,) and ``v``
+    (H,), written into ``out``, of shape (r, H) and C order.
+
+    It is the product of an (r, 1) by a (1, H) matrix, the chain rule's step
+    back from one output unit. NumPy's ``matmul`` of those shapes loops row by
+    row, about six times slower than BLAS (200 against 36 µs on 2048 x 64).
+    Here ``out``'s transpose, an (H, r) matrix in Fortran order, takes
+    ``gemm``'s ``v u^T`` with ``beta = 0``: each number is the one product
+    ``u_i v_j``, as ``matmul`` computes it. Other arrays go to ``np.multiply``.
+    """
+    routine = GEMM.get(out.dtype)
+    if (
+        routine is None
+        or not out.flags.c_contiguous
+        or u.dtype != out.dtype
+        or v.dtype != out.dtype
+    ):
+        return np.multiply(u[:, None], v[None, :], out=out)
+    c = out.T
+    if routine(1.0, v[:, None], u[None, :], beta=0.0, c=c, overwrite_c=True) is not c:
+        raise TypeError("outer_into could not write in place")  # scipy copied c
+    return out
 
 
 def _check_in_place(result, y):

@@ -26,3 +26,19 @@ def test_axpy_updates_in_place_or_refuses(dtype):
         with pytest.raises(TypeError, match="vectors of one length"):
             _blas.axpy(1.0, a, b)
         assert_array_equal(b, before)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_outer_into_is_matmuls_outer_product_in_place(dtype):
+    rng = np.random.default_rng(0)
+    u, v = rng.random(300).astype(dtype), rng.random(7).astype(dtype)
+    expected = np.matmul(u[:, None], v[None, :])
+    out = np.empty((300, 7), dtype)
+    assert _blas.outer_into(u, v, out) is out
+    assert_array_equal(out, expected)  # each number is the one product u_i v_j
+    rows = np.full((400, 7), -1.0, dtype)  # the first rows of a larger buffer
+    _blas.outer_into(u, v, rows[:300])
+    assert_array_equal(rows[:300], expected)
+    assert np.all(rows[300:] == -1)
+    fortran = np.empty((7, 300), dtype).T  # not C order: NumPy's product
+    assert_array_equal(_blas.outer_into(u, v, fortran), expected)
