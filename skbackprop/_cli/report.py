@@ -28,7 +28,7 @@ from sklearn.metrics import confusion_matrix, recall_score
 
 from .._estimators.classifier import TwoLayerClassifier
 from .regression import figure, target_line
-from .split import stopped_at_limit
+from .split import diverged, stopped_at_limit
 from .task import REGRESSION, network
 from .text import WIDTH, class_label, count, short, together, wrapped
 
@@ -161,7 +161,8 @@ def _param(keys, name):
 
 def search_notes(search, n_folds, caught=(), regression=False):
     """One line per kind of trouble the search met, in the run's words:
-    fits that stopped at the iteration limit, undefined scores (why, in the
+    fits that stopped at the iteration limit, fits that diverged, undefined
+    scores (why, in the
     words of a ``regression`` or a classification), and the other warnings
     ``caught`` while it ran (grouped by category)."""
     results = search.cv_results_
@@ -186,6 +187,19 @@ def search_notes(search, n_folds, caught=(), regression=False):
             f"{at_limit} of {n_fits} fits stopped at the iteration limit before "
             f"converging (their scores are those of the unfinished networks){best}. "
             f"Raise --max-iter (now {max_iter}){step}."
+        )
+    n_diverged = round(np.nansum(results["mean_test_diverged"]) * n_folds)
+    if n_diverged:
+        best = (
+            "; so did the best model, refitted on the training split"
+            if diverged(search.best_estimator_)
+            else ""
+        )
+        notes.append(
+            f"{n_diverged} of {n_fits} fits diverged: their training loss rose far "
+            "above its start, and their scores are those of the weights with the "
+            f"lowest loss, or of the untrained network{best}. Try smaller "
+            "--learning-rate values."
         )
     undefined = round(np.nansum(results["mean_test_undefined"]) * n_folds)
     if undefined:

@@ -281,9 +281,10 @@ class SearchScorer:
     """The chosen scorer, with what the run reports about each fit besides.
 
     Returns ``{"score": ..., "at_limit": 1.0 if the network stopped at its
-    iteration limit, "undefined": 1.0 if the scorer warned that the score is
-    undefined}``, and the score of each scorer named in ``also`` under its
-    name; the search refits on ``"score"``, so its ``cv_results_`` have
+    iteration limit, "diverged": 1.0 if its training stopped at a divergence,
+    "undefined": 1.0 if the scorer warned that the score is undefined}``,
+    and the score of each scorer named in ``also`` under its name; the
+    search refits on ``"score"``, so its ``cv_results_`` have
     ``mean_test_score`` and ``rank_test_score`` as for a single score.
     ``progress``, if given, is called after each score (`main.FitMarks`).
     """
@@ -304,9 +305,16 @@ class SearchScorer:
         return {
             "score": score,
             "at_limit": float(stopped_at_limit(estimator)),
+            "diverged": float(diverged(estimator)),
             "undefined": float(undefined),
             **others,
         }
+
+
+def diverged(model):
+    """Whether the training of the network of ``model`` stopped at a
+    divergence (it warned; in a search's workers the warning is lost)."""
+    return bool(getattr(network(model), "_diverged", False))
 
 
 def stopped_at_limit(model):

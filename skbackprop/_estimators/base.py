@@ -283,7 +283,10 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
         )
         curve, t = (self.loss_curve_, self.t_) if warm else ([], 0)
         t += monitor.n_iter * data.X.shape[0]
-        self._set_fitted(data, theta, curve + monitor.losses, monitor.n_iter, t, loss)
+        diverged = monitor.status == _monitor.DIVERGED
+        self._set_fitted(
+            data, theta, curve + monitor.losses, monitor.n_iter, t, loss, diverged
+        )
         self._optimizer, self._rng = rule, rng  # partial_fit continues from both
         self._set_validation(monitor)
         tasks.finish()
@@ -557,9 +560,13 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
         estimator.n_features_in_ = data.layout.n_features
         return estimator
 
-    def _set_fitted(self, data, theta, loss_curve, n_iter, t, loss=None):
+    def _set_fitted(
+        self, data, theta, loss_curve, n_iter, t, loss=None, diverged=False
+    ):
         """Write the fitted attributes; ``loss`` is the training loss of
-        ``theta``, when it is not the last one of ``loss_curve``."""
+        ``theta``, when it is not the last one of ``loss_curve``; ``diverged``:
+        training stopped at a divergence, and warned. The command line counts
+        such fits by it: the warnings of its search's workers do not reach it."""
         for name, value in self._weight_attributes(data, theta).items():
             setattr(self, name, value)
         if loss is None:
@@ -569,6 +576,7 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
         self.best_loss_ = min([*loss_curve, loss])
         self.n_iter_ = n_iter
         self.t_ = t
+        self._diverged = diverged
 
     def _weight_attributes(self, data, theta):
         """The fitted attributes that make the network with weights ``theta``

@@ -331,6 +331,37 @@ def test_fits_at_the_iteration_limit_are_told_to_raise_max_iter_alone(
     assert "try larger --learning-rate" not in words
 
 
+@pytest.mark.parametrize("n_jobs", ["1", "2"])
+def test_fits_that_diverged_are_counted_also_from_workers(
+    tmp_path, capsys, monkeypatch, n_jobs
+):
+    """A step of 8 on standardized body masses diverges: the run says how
+    many fits did, and that the best model did too, also when the fits ran
+    in worker processes, whose warnings do not reach the run."""
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(["--data", _penguins(), "--target", "body_mass_g",
+                            "--na-values", "NA", "--learning-rate", "8",
+                            "--n-hidden", "32", "--cv", "2", "--n-jobs", n_jobs,
+                            "--output", tmp_path / "out"], capsys)  # fmt: skip
+    assert status == 0, err
+    words = _words(out)
+    assert (
+        "Note: 2 of 2 fits diverged: their training loss rose far above its start"
+        in words
+    )
+    assert "so did the best model, refitted on the training split" in words
+    assert "Try smaller --learning-rate values." in words
+
+
+def test_a_search_without_divergence_has_no_note_of_one(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(["--data", _penguins(), "--target", "body_mass_g",
+                            "--na-values", "NA", "--cv", "2",
+                            "--output", tmp_path / "out"], capsys)  # fmt: skip
+    assert status == 0, err
+    assert "diverged" not in out
+
+
 def test_cars_miles_per_gallon_beat_a_linear_model(tmp_path, capsys):
     """vega_datasets' cars: miles per gallon fall off with weight and power
     along a curve, which the network follows and a linear model cannot."""
