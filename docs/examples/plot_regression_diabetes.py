@@ -99,7 +99,7 @@ plt.show()
 # scores are close. Over ten random splits like this one (``random_state`` 0
 # to 9), the search chose ``l2=0.01`` every time and the network's held-out
 # R^2 was within 0.03 of the linear model's: ahead on seven of them, behind by
-# at most 0.005 on the others. Where the
+# less than 0.006 on the others. Where the
 # relation is not linear the hidden layer matters;
 # :ref:`sphx_glr_auto_examples_plot_1_decision_boundaries.py` shows it for
 # classes.

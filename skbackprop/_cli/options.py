@@ -22,9 +22,9 @@ PROG = "python -m skbackprop"
 # (and takes longer to settle) does not win on a tie.
 DEFAULT_LEARNING_RATES = ("auto", 0.5)
 # The regressor's grid is the classifier's scaled as its steps are: "auto" (for
-# "gd", 0.5, or 0.22 for 32 sigmoid units, adapted) and a quarter of 0.5. A
-# fixed step of 0.5 diverges on some standardized targets where "auto" halves
-# it and goes on.
+# "gd", 0.5, or less with many hidden units, 0.22 for 32 sigmoid units; it is
+# adapted) and a quarter of 0.5. A fixed step of 0.5 diverges on some
+# standardized targets that "auto" learns.
 DEFAULT_REGRESSION_LEARNING_RATES = ("auto", 0.125)
 DEFAULT_N_HIDDEN = (32, 16)
 DEFAULT_MAX_ITER = TwoLayerClassifier().max_iter

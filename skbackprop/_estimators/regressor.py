@@ -58,9 +58,11 @@ class TwoLayerRegressor(RegressorMixin, BaseTwoLayerNetwork):
         gradient steps, as the squared error curves four times as much in its
         output as the cross-entropy of a sigmoid unit at most does (Adam's step
         does not depend on that scale). A gradient step is also at most
-        ``2 / (1 + n_hidden * g(0)**2)``, stable from the first epoch (``g(0)``
-        is 1/2 for sigmoid units, 0 for the others): 0.22 for the default 32
-        sigmoid units. L-BFGS chooses its own steps. An
+        ``2 / (1 + n_hidden * m**2)``, stable from the first epoch on
+        standardized inputs, with ``m`` the hidden units' mean output at the
+        start (1/2 for sigmoid units, 0 for tanh and identity ones; ReLU's is
+        bounded by ``1 / sqrt(pi)``): 0.22 for the default 32 sigmoid units.
+        L-BFGS chooses its own steps. An
         ``'auto'`` step is the estimator's to adapt, as the classifier's is: a
         divergence halves it and goes on from the best weights; with ``'gd'``,
         a plain step that raises the loss by more than 10% is halved and grows
@@ -260,16 +262,17 @@ class TwoLayerRegressor(RegressorMixin, BaseTwoLayerNetwork):
     _target_kind = _values.VALUES
     # Twice the classifier's: 32 hidden units fit the noise of small, noisy
     # regression sets (diabetes) at 1e-3. Against MLPRegressor's defaults on
-    # eight real sets (`python -m skbackprop bench regdefaults`), 1e-3 fell
-    # short on diabetes, 3e-3 on cars; 2e-3 is within 0.01 of R² or better on
-    # each.
+    # eight real sets (`python -m skbackprop bench regdefaults`, with the
+    # earlier 'auto' step of 0.5), 1e-3 fell short on diabetes, 3e-3 on cars;
+    # 2e-3 was within 0.01 of R² or better on each, and still is.
     _small_data_l2 = 2e-3
 
     _step_scale = OUTPUTS[IDENTITY].step_scale
 
     def _largest_auto_step(self):
         """``2 / units.start_curvature``: ``2 / (1 + n_hidden / 4)`` for
-        sigmoid units, 0.22 for 32 of them. The squared error curves more
+        sigmoid units, 0.22 for 32 of them; ``2 / (1 + n_hidden / pi)`` for
+        ReLU units. The squared error curves more
         with more hidden units, and a 'gd' step of 0.5 beyond that crosses
         the valley of the outputs' offset to a loss many times the first,
         and momentum swings it back and forth for hundreds of epochs."""

@@ -388,7 +388,8 @@ def test_same_random_state_same_model_and_pickle(small):
         ({}, 2 / 9, 0.025),  # 32 sigmoid units: at most 2 / (1 + 32 / 4)
         ({"n_hidden": 8}, 0.5, 0.025),  # 2 / 3: the quarter of 2.0 is smaller
         ({"n_hidden": 400}, 2 / 101, 2 / 101),
-        ({"activation": "tanh"}, 0.5, 0.025),  # tanh(0) = 0: bounded by 2
+        ({"activation": "tanh"}, 0.5, 0.025),  # a mean of 0: bounded by 2
+        ({"activation": "relu"}, 2 / (1 + 32 / np.pi), 0.025),
     ],
 )
 def test_the_auto_step_is_stable_from_the_start(params, gd, sgd):
@@ -408,7 +409,7 @@ def test_the_default_fit_never_rises_above_its_first_loss(diabetes_split):
         short = quiet_fit(
             TwoLayerRegressor(max_iter=10, random_state=seed), X_train, y_train
         )
-        assert short.loss_ < short.loss_curve_[0]
+        assert max(short.loss_curve_) <= short.loss_curve_[0]
 
 
 # ---------------------------------------------------------- early stopping
@@ -424,8 +425,10 @@ def test_early_stopping_on_the_validation_loss_by_default(diabetes_split, solver
     assert reg.best_validation_score_ == -losses.min()
     # The hold-out is ceil(10%) of 331 rows, 34: training on the other 297.
     assert reg.t_ == reg.n_iter_ * 297
-    # The model kept has learned: a hold-out of 34 rows picks its epoch
-    # noisily, so the bar is on the median held-out R² of five seeds.
+    # The model kept has learned. The 'auto' step, bounded for 32 sigmoid
+    # units, makes the validation loss level off sooner than a step of 0.5
+    # did (0.32 against 0.35 in the median over these seeds), and a hold-out
+    # of 34 rows picks its epoch noisily: the bar is on the median of five.
     scores = [reg.score(X_test, y_test)]
     for seed in range(1, 5):
         reg.set_params(random_state=seed)
