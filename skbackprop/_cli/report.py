@@ -176,13 +176,9 @@ def search_notes(search, n_folds, caught=(), regression=False):
             else ""
         )
         max_iter = network(search.best_estimator_).max_iter
-        # The regressor's "auto" step is the largest that is stable from the
-        # start (units.start_curvature): a larger one overshoots.
-        step = (
-            "; a larger --learning-rate than 'auto' overshoots"
-            if regression
-            else ", or try larger --learning-rate values"
-        )
+        # A regressor's "auto" step is the largest that is stable from the
+        # start (units.start_curvature): a larger one would overshoot.
+        step = "" if regression else ", or try larger --learning-rate values"
         notes.append(
             f"{at_limit} of {n_fits} fits stopped at the iteration limit before "
             f"converging (their scores are those of the unfinished networks){best}. "
@@ -197,9 +193,9 @@ def search_notes(search, n_folds, caught=(), regression=False):
         )
         notes.append(
             f"{n_diverged} of {n_fits} fits diverged: their training loss rose far "
-            "above its start, and their scores are those of the weights with the "
-            f"lowest loss, or of the untrained network{best}. Try smaller "
-            "--learning-rate values."
+            "above its start or ended far above its best, and their scores are "
+            "those of the weights with the lowest loss, or of the untrained "
+            f"network{best}. Try smaller --learning-rate values."
         )
     undefined = round(np.nansum(results["mean_test_undefined"]) * n_folds)
     if undefined:
@@ -226,9 +222,9 @@ def search_notes(search, n_folds, caught=(), regression=False):
 @contextlib.contextmanager
 def collecting_warnings():
     """Record the warnings of the search instead of printing them: those of
-    the iteration limit and of undefined scores, counted by the scorer
-    (`split.SearchScorer`), are ignored here and in the workers, which
-    get these filters; the others are recorded, for `search_notes`."""
+    the iteration limit, of divergence and of undefined scores, counted by
+    the scorer (`split.SearchScorer`), are ignored here and in the workers,
+    which get these filters; the others are recorded, for `search_notes`."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for category in COUNTED:

@@ -304,7 +304,9 @@ class SearchScorer:
             self.progress()
         return {
             "score": score,
-            "at_limit": float(stopped_at_limit(estimator)),
+            # a fit that ended far above its best loss at max_iter is counted
+            # as diverged, whose advice (a smaller step) is the one that fits
+            "at_limit": float(stopped_at_limit(estimator) and not diverged(estimator)),
             "diverged": float(diverged(estimator)),
             "undefined": float(undefined),
             **others,

@@ -81,7 +81,8 @@ def outer_into(u, v, out):
     routine = GEMM.get(out.dtype)
     if (
         routine is None
-        or not out.flags.c_contiguous
+        or out.size == 0
+        or not (out.flags.c_contiguous and out.flags.aligned and out.flags.writeable)
         or u.dtype != out.dtype
         or v.dtype != out.dtype
     ):

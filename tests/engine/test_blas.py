@@ -42,3 +42,5 @@ def test_outer_into_is_matmuls_outer_product_in_place(dtype):
     assert np.all(rows[300:] == -1)
     fortran = np.empty((7, 300), dtype).T  # not C order: NumPy's product
     assert_array_equal(_blas.outer_into(u, v, fortran), expected)
+    empty = np.empty((0, 7), dtype)  # no rows: nothing for BLAS to write
+    assert _blas.outer_into(u[:0], v, empty).shape == (0, 7)
