@@ -6,6 +6,7 @@ The fixtures that several modules share (the data sets, a dask cluster) are in
 conftest.py.
 """
 
+import builtins
 import csv
 import pickle
 import re
@@ -190,3 +191,16 @@ def dated_pipeline():
     columns = Columns(numeric=["wind"], date=["date"])
     search = make_search([1.0], [4], cv=2, n_jobs=None, random_state=0, columns=columns)
     return search.estimator.fit(X, frame["season"]), X
+
+
+def without_module(monkeypatch, module):
+    """Make ``import module`` fail for the rest of the test, as it does
+    where the package is not installed."""
+    real_import = builtins.__import__
+
+    def refusing(name, *args, **kwargs):
+        if name == module:
+            raise ImportError(f"No module named {module!r}")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", refusing)

@@ -170,11 +170,7 @@ def search_notes(search, n_folds, caught=(), regression=False):
     notes = []
     at_limit = round(np.nansum(results["mean_test_at_limit"]) * n_folds)
     if at_limit:
-        best = (
-            "; so did the best model, refitted on the training split"
-            if stopped_at_limit(search.best_estimator_)
-            else ""
-        )
+        best = _best_too(stopped_at_limit(search.best_estimator_))
         max_iter = network(search.best_estimator_).max_iter
         # A regressor's "auto" step is the largest that is stable from the
         # start (units.start_curvature): a larger one would overshoot.
@@ -186,11 +182,7 @@ def search_notes(search, n_folds, caught=(), regression=False):
         )
     n_diverged = round(np.nansum(results["mean_test_diverged"]) * n_folds)
     if n_diverged:
-        best = (
-            "; so did the best model, refitted on the training split"
-            if diverged(search.best_estimator_)
-            else ""
-        )
+        best = _best_too(diverged(search.best_estimator_))
         notes.append(
             f"{n_diverged} of {n_fits} fits diverged: their training loss rose far "
             "above its start or ended far above its best, and their scores are "
@@ -217,6 +209,12 @@ def search_notes(search, n_folds, caught=(), regression=False):
         message = short(" ".join(str(found[0].message).split()), 70)
         notes.append(f"{count(len(found), 'warning')} ({name}), the first: {message}")
     return [wrapped(f"Note: {note}", "  ") for note in notes]
+
+
+def _best_too(happened):
+    """The clause of a note on fits when the best model, refitted, ``happened``
+    to do as they did; empty if not."""
+    return "; so did the best model, refitted on the training split" if happened else ""
 
 
 @contextlib.contextmanager

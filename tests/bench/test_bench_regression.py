@@ -2,10 +2,9 @@
 against MLPRegressor's on real data. These check what is compared and how a
 row is judged, on the quick version; no timing assertions."""
 
-import builtins
-
 import numpy as np
 import pytest
+from _helpers import without_module
 from _optional import require
 from sklearn.metrics import r2_score
 from sklearn.model_selection import train_test_split
@@ -142,14 +141,7 @@ def test_packaged_data_sets_hold_numbers_without_their_target(
 
 
 def test_islp_data_sets_name_the_missing_package(monkeypatch):
-    real_import = builtins.__import__
-
-    def no_islp(name, *args, **kwargs):
-        if name == "ISLP":
-            raise ImportError("No module named 'ISLP'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_islp)
+    without_module(monkeypatch, "ISLP")
     with pytest.raises(ImportError, match=r"skbackprop\[bench\].*ISLP") as error:
         _data_set("Boston").load()
     assert "bench regdefaults --subset sklearn,packages" in str(error.value)

@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
-from _helpers import flat_weights, quiet_fit
+from _helpers import flat_weights, quiet_fit, without_module
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import (
     load_breast_cancer,
@@ -460,16 +460,7 @@ def test_bench_defaults_quick_prints_the_table(capsys):
 
 
 def test_bench_defaults_names_a_missing_package(monkeypatch):
-    import builtins
-
-    real_import = builtins.__import__
-
-    def no_islp(name, *args, **kwargs):
-        if name == "ISLP":
-            raise ImportError("No module named 'ISLP'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_islp)
+    without_module(monkeypatch, "ISLP")
     oj = next(d for d in _bench_defaults.DATA_SETS if d.name == "OJ")
     with pytest.raises(ImportError, match=r"skbackprop\[bench\]"):
         oj.load()
