@@ -37,6 +37,16 @@ PREDICTION_METHODS = [
 # --------------------------------------------------------------------------------------
 # A fitted network
 # --------------------------------------------------------------------------------------
+def assert_as_written_elsewhere(actual, expected, ulps=64):
+    """``actual`` equals ``expected``, numbers computed by this code on another
+    machine, to rounding: the BLAS kernels chosen for another processor may
+    round the last bits otherwise, and a few epochs of training add those
+    differences up. The same bits are promised on the same machine only
+    (test_determinism.py, test_pickle_is_deterministic)."""
+    eps = np.finfo(np.asarray(expected).dtype).eps
+    np.testing.assert_allclose(actual, expected, rtol=ulps * eps, atol=ulps * eps)
+
+
 def quiet_fit(estimator, *args, **kwargs):
     """``estimator.fit(*args, **kwargs)``, without its ConvergenceWarning."""
     with warnings.catch_warnings():
