@@ -4,6 +4,7 @@ and regressor."""
 from ._deploy.model_file import TRUSTED_TYPES, load_model
 from ._deploy.onnx import onnx_inputs, register_onnx_converter, to_onnx
 from ._estimators.classifier import TwoLayerClassifier
+from ._estimators.devices import move_to
 from ._estimators.plot import LossCurveDisplay
 from ._estimators.regressor import TwoLayerRegressor
 
@@ -16,6 +17,7 @@ __all__ = [
     "TwoLayerRegressor",
     "__version__",
     "load_model",
+    "move_to",
     "onnx_inputs",
     "register_onnx_converter",
     "to_onnx",

@@ -23,6 +23,12 @@ failure seen once (in CI, say) can be replayed without a database.
 import os
 import tempfile
 
+# scikit-learn's array API dispatch needs SciPy's, which SciPy reads when it is
+# first imported: before anything here imports it. The tests on PyTorch and
+# array-api-strict arrays (and scikit-learn's array API checks) run with it; a
+# run with SCIPY_ARRAY_API=0 tests the NumPy-only setting users have by default.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
 import pytest
 from _helpers import local_cluster
 from sklearn.datasets import load_digits, load_iris

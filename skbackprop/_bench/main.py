@@ -6,7 +6,8 @@ weights, case by case (`cases`, `competitors`, in interleaved rounds:
 `timing`), and the tables of `report` are printed; then the ``defaults`` case
 (`defaults`), the ``regdefaults`` case (`regression`) and the ``threads`` case
 (`threads`), when named or when no case is. `OPT_IN` cases run only when named: ``dask``
-(`cluster`) starts a cluster. docs/performance.rst says what each case measures
+(`cluster`) starts a cluster. ``--device`` times the estimators on PyTorch
+tensors (`device`). docs/performance.rst says what each case measures
 and how fair the comparison is.
 
 Run ``python -m skbackprop bench --help`` for the options; ``--quick`` runs a
@@ -49,6 +50,15 @@ def parse(argv):
         help="the regdefaults case's groups or data sets, comma-separated (all)",
     )
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
+    parser.add_argument(
+        "--device",
+        nargs="?",
+        const="all",
+        choices=["all", "cpu", "cuda"],
+        help="time gd and lbfgs on PyTorch tensors (cpu, cuda, or all that PyTorch "
+        "sees) against the NumPy path and a plain PyTorch loop; needs "
+        "SCIPY_ARRAY_API=1. Only this runs, unless cases are named",
+    )
     args = parser.parse_args(argv)
     unknown = set(args.cases) - set(NAMES) - set(OPT_IN)
     if unknown:
@@ -59,6 +69,12 @@ def parse(argv):
 
 def main(argv=None):
     args = parse([] if argv is None else list(argv))
+    if args.device is not None:
+        from . import device
+
+        device.main(args.device, rounds=args.rounds, quick=args.quick)
+        if not args.cases:
+            return 0
     wanted = args.cases or NAMES
     cases = QUICK_CASES if args.quick else CASES
     rounds = args.rounds or (3 if args.quick else 7)

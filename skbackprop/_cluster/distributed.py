@@ -136,6 +136,9 @@ class OnCluster:
         self.estimator, self.client = estimator, current_client()
         self.kind = estimator._target_kind  # a `_targets.Kind`: labels or values
 
+    def weights(self, theta):
+        return theta  # the client steps them
+
     def auto_solver(self, n_rows):
         return _solvers.auto_solver(n_rows, full_batch_only=True)
 

@@ -49,6 +49,8 @@ import json
 
 import numpy as np
 
+from .._estimators import devices as _devices
+
 ALIAS = "SkbackpropTwoLayerClassifier"
 REGRESSOR_ALIAS = "SkbackpropTwoLayerRegressor"
 # The operator of a TransformedTargetRegressor's inverse transform, which
@@ -293,6 +295,8 @@ def to_onnx(model, X, *, dtype=None, **kwargs):
     if dtype is not None and np.dtype(dtype) not in (np.float32, np.float64):
         raise ValueError(f"dtype={dtype!r}: pass numpy.float32, numpy.float64 or None.")
     dtype = None if dtype is None else np.dtype(dtype)
+    for network in _networks_in(model):
+        _devices.require_numpy(network, "ONNX export")
     register_onnx_converter()
     columns = None
     if kwargs.get("initial_types") is None:
@@ -629,9 +633,22 @@ def _column(columns, dtype, missing=""):
 
 
 # ------------------------------------------------------------ shape calculator
+def _networks_in(model):
+    """The `TwoLayerClassifier` and `TwoLayerRegressor` objects in ``model``:
+    itself, its steps and their fitted regressors."""
+    from .._estimators.base import BaseTwoLayerNetwork
+
+    parts = [model]
+    if hasattr(model, "get_params"):
+        parts += list(model.get_params(deep=True).values())
+    parts += [getattr(part, "regressor_", None) for part in parts]
+    return [part for part in parts if isinstance(part, BaseTwoLayerNetwork)]
+
+
 def _calculate_output_shapes(operator):
     """Types of the outputs: the labels, and the probabilities in the input's
     precision."""
+    _devices.require_numpy(operator.raw_operator, "ONNX export")
     from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
     from skl2onnx.common.utils import (
         check_input_and_output_numbers,
@@ -725,6 +742,7 @@ def _forward(graph, model, x, output=None):
     """The network's output units ``Z`` on the input ``x``, written to
     ``output`` (None: a new name): ``h = g(x W1 + b1)``, ``g`` the hidden unit
     the model was fitted with; ``Z = h W2 + b2``."""
+    _devices.require_numpy(model, "ONNX export")
     W1, W2 = model.coefs_
     b1, b2 = model.intercepts_
     hidden = HIDDEN_OPERATORS[model._fitted_activation]
@@ -735,6 +753,7 @@ def _forward(graph, model, x, output=None):
 def _calculate_regressor_output_shapes(operator):
     """Type of a regressor's output: ``(n, n_outputs)`` in the input's
     precision."""
+    _devices.require_numpy(operator.raw_operator, "ONNX export")
     from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
     from skl2onnx.common.utils import (
         check_input_and_output_numbers,

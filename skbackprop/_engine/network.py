@@ -82,14 +82,15 @@ class Layout(NamedTuple):
         m, H, K = self
         return m * H + H + H * K + K
 
-    def unpack(self, theta):
-        """Return `Params` whose arrays are views of the flat vector ``theta``."""
+    def unpack(self, theta, xp=np):
+        """Return `Params` whose arrays are views of the flat vector ``theta``
+        (of the array namespace ``xp``; its library may copy instead)."""
         m, H, K = self
         i1, i2, i3 = m * H, m * H + H, m * H + H + H * K
         return Params(
-            theta[:i1].reshape(m, H),
+            xp.reshape(theta[:i1], (m, H)),
             theta[i1:i2],
-            theta[i2:i3].reshape(H, K),
+            xp.reshape(theta[i2:i3], (H, K)),
             theta[i3:],
         )
 
@@ -129,28 +130,29 @@ def targets(y_index, n_classes, dtype):
 # --------------------------------------------------------------------------------------
 # Forward pass
 # --------------------------------------------------------------------------------------
-def hidden(X, p, activation="logistic"):
+def hidden(X, p, activation="logistic", xp=np):
     """Hidden activations ``h = g(X W1 + b1)``, a new dense array; ``g`` is the
     row ``activation`` of `units.ACTIVATIONS`."""
-    return ACTIVATIONS[activation].function(product(X, p.W1), p.b1)
+    g = ACTIVATIONS[activation].in_namespace(xp)
+    return g.function(product(X, p.W1), p.b1)
 
 
 def logits(h, p):
     """Output logits ``Z = h W2 + b2``."""
-    Z = h @ p.W2
-    Z += p.b2
-    return Z
+    return h @ p.W2 + p.b2
 
 
-def forward(X, p, activation="logistic"):
+def forward(X, p, activation="logistic", xp=np):
     """Return ``(h, Z)``: hidden activations and output logits."""
-    h = hidden(X, p, activation)
+    h = hidden(X, p, activation, xp)
     return h, logits(h, p)
 
 
 def product(A, B, out=None):
-    """``A @ B`` for dense or sparse ``A``, into ``out`` when given."""
-    return sparse_product(A, B, out) if issparse(A) else np.matmul(A, B, out=out)
+    """``A @ B`` for dense or sparse ``A``, into ``out`` when given (NumPy)."""
+    if issparse(A):
+        return sparse_product(A, B, out)
+    return A @ B if out is None else np.matmul(A, B, out=out)
 
 
 def sparse_product(A, B, out=None):
@@ -161,7 +163,14 @@ def sparse_product(A, B, out=None):
     return out
 
 
-def output(Z, name):
+def concat(arrays, axis, xp=np):
+    """The arrays joined along ``axis``: ``xp.concat``, which NumPy before 2.0
+    names ``concatenate``."""
+    join = np.concatenate if xp is np else xp.concat
+    return join(arrays, axis=axis)
+
+
+def output(Z, name, xp=np):
     """The output units ``o`` of the row ``name`` of `units.OUTPUTS`: ``g(Z)``
     per column (``"logistic"``), the row-wise softmax (``"softmax"``), or ``Z``
     itself (``"identity"``).
@@ -169,28 +178,28 @@ def output(Z, name):
     The softmax is ``e^{z_k} / sum_l e^{z_l}`` (the notes' ``e^{-z}`` has the wrong
     sign), computed with the row maximum subtracted so it cannot overflow.
     """
-    return OUTPUTS[name].function(Z)
+    return OUTPUTS[name].in_namespace(xp).function(Z)
 
 
-def log_output(Z, name):
+def log_output(Z, name, xp=np):
     """``log o`` computed from the logits, finite wherever ``Z`` is."""
-    return OUTPUTS[name].log_function(Z)
+    return OUTPUTS[name].in_namespace(xp).log_function(Z)
 
 
-def per_class(function, Z, output):
+def per_class(function, Z, output, xp=np):
     """``function(Z, output)`` (`output` or `log_output`) with a column per
     class: for two classes, the one sigmoid unit is class 1's probability
     ``g(z)`` and class 0's is ``1 - g(z) = g(-z)``, exact also where ``g(z)``
     rounds to 1."""
     if Z.shape[1] == 1:
-        return np.hstack([function(-Z, SIGMOID), function(Z, SIGMOID)])
-    return function(Z, output)
+        return concat([function(-Z, SIGMOID, xp), function(Z, SIGMOID, xp)], 1, xp)
+    return function(Z, output, xp)
 
 
 # --------------------------------------------------------------------------------------
 # Loss
 # --------------------------------------------------------------------------------------
-def sample_loss(Z, Y, output):
+def sample_loss(Z, Y, output, xp=np):
     """Per-sample loss ``L_i`` of the output units ``output``, computed from the
     logits, shape (n,): `units.Output.loss`.
 
@@ -199,37 +208,40 @@ def sample_loss(Z, Y, output):
     The notes' C is the log-likelihood; the loss is its negative. Identity:
     ``(1/2) sum_k (z_k - y_k)^2``.
     """
-    return OUTPUTS[output].loss(Z, Y)
+    return OUTPUTS[output].in_namespace(xp).loss(Z, Y)
 
 
-def sum_of_squares(W):
+def sum_of_squares(W, xp=np):
     """``|W|^2`` of a contiguous array, the same to the bit on any number of
     threads: a BLAS dot up to 8192 numbers (OpenBLAS splits one of more than
     10000 between threads, and its last bits then depend on their number),
-    NumPy's own loop beyond (three times slower, and never split)."""
+    NumPy's own loop beyond (three times slower, and never split). Other
+    array libraries sum in their own way."""
+    if xp is not np:
+        return float(xp.sum(W * W))
     w = W.reshape(-1)
     return float(np.vdot(w, w) if w.size <= 8192 else np.einsum("i,i->", w, w))
 
 
-def penalty(p, l2):
+def penalty(p, l2, xp=np):
     """The L2 term ``(l2 / 2) (|W1|^2 + |W2|^2)``; biases are not penalised."""
     if not l2:
         return 0.0
-    return 0.5 * l2 * (sum_of_squares(p.W1) + sum_of_squares(p.W2))
+    return 0.5 * l2 * (sum_of_squares(p.W1, xp) + sum_of_squares(p.W2, xp))
 
 
-def loss(theta, layout, X, Y, s, l2, output, activation="logistic"):
+def loss(theta, layout, X, Y, s, l2, output, activation="logistic", xp=np):
     """Weighted mean loss (cross-entropy, or squared error) plus the L2 term, at
     ``theta``."""
-    p = layout.unpack(theta)
-    _, Z = forward(X, p, activation)
-    return float(s @ sample_loss(Z, Y, output) + penalty(p, l2))
+    p = layout.unpack(theta, xp)
+    _, Z = forward(X, p, activation, xp)
+    return float(s @ sample_loss(Z, Y, output, xp) + penalty(p, l2, xp))
 
 
 # --------------------------------------------------------------------------------------
 # Backpropagation
 # --------------------------------------------------------------------------------------
-def loss_gradient(theta, layout, X, Y, s, l2, output, activation="logistic"):
+def loss_gradient(theta, layout, X, Y, s, l2, output, activation="logistic", xp=np):
     """Loss and its gradient with respect to ``theta``: the notes' backpropagation.
 
     The plain matrix form, whole arrays and one line per formula (user guide,
@@ -256,6 +268,10 @@ def loss_gradient(theta, layout, X, Y, s, l2, output, activation="logistic"):
         The output units and their loss, a row of `units.OUTPUTS`.
     activation : {"logistic", "tanh", "relu", "identity"}, default="logistic"
         The hidden units, a row of `units.ACTIVATIONS`.
+    xp : array namespace, default=numpy
+        The library of the arrays (PyTorch, CuPy, array-api-strict, through
+        ``array_api_compat``): every array is computed in it, on the device of
+        ``X``.
 
     Returns
     -------
@@ -265,16 +281,16 @@ def loss_gradient(theta, layout, X, Y, s, l2, output, activation="logistic"):
     grad : ndarray of shape (layout.size,)
         ``dC/dtheta``, a new vector laid out like ``theta``.
     """
-    W1, b1, W2, b2 = p = layout.unpack(theta)
-    g, f = ACTIVATIONS[activation], OUTPUTS[output]
+    W1, b1, W2, b2 = p = layout.unpack(theta, xp)
+    g, f = ACTIVATIONS[activation].in_namespace(xp), OUTPUTS[output].in_namespace(xp)
 
     # Forward: A1 = X W1 + b1, h = g(A1); Z = h W2 + b2; o = g(Z), softmax(Z) or Z.
-    h, Z = forward(X, p, activation)
+    h, Z = forward(X, p, activation, xp)
     o = f.function(Z)
 
     # The loss, from the logits: CE_i = log(1 + e^z) - y z, or logsumexp(z) - z[y],
     # or SE_i = (1/2) sum_k (z_k - y_k)^2.
-    C = float(s @ f.loss(Z, Y) + penalty(p, l2))
+    C = float(s @ f.loss(Z, Y) + penalty(p, l2, xp))
 
     # Output deltas D2 = dC/dZ = S (o - Y), S = diag(s). For sigmoid with binary
     # cross-entropy and softmax with categorical cross-entropy alike, the
@@ -282,13 +298,13 @@ def loss_gradient(theta, layout, X, Y, s, l2, output, activation="logistic"):
     # identity units with the squared error, d(1/2 (z - y)^2)/dz = z - y = o - y.
     D2 = s[:, None] * f.delta(o, Y)  # D2_ik = s_i (o_ik - y_ik)
     dW2 = h.T @ D2 + l2 * W2  # dC/dw_jk = sum_i h_ij D2_ik + l2 w_jk
-    db2 = D2.sum(axis=0)  # dC/db_k = sum_i D2_ik, per output unit k
+    db2 = xp.sum(D2, axis=0)  # dC/db_k = sum_i D2_ik, per output unit k
 
     # Hidden deltas D1 = dC/dA1: the chain rule back through Z = h W2 + b2 and
     # h = g(A1), with g'(A1) written from h (for the sigmoid, h (1 - h)).
     D1 = (D2 @ W2.T) * g.derivative(h)  # D1_ij = sum_k D2_ik w_jk g'(a_ij)
     dW1 = X.T @ D1 + l2 * W1  # dC/dw_lj = sum_i x_il D1_ij + l2 w_lj
-    db1 = D1.sum(axis=0)  # dC/db_j = sum_i D1_ij
+    db1 = xp.sum(D1, axis=0)  # dC/db_j = sum_i D1_ij
 
-    grad = np.concatenate([np.ravel(dW1), db1, np.ravel(dW2), db2])
-    return C, grad
+    flat = (xp.reshape(dW1, (-1,)), db1, xp.reshape(dW2, (-1,)), db2)
+    return C, concat(flat, 0, xp)

@@ -141,6 +141,110 @@ def backward_of(derivative):
     return backward
 
 
+# --------------------------------------------------------------------------------------
+# The same units written against an array namespace ``xp`` (NumPy, PyTorch, CuPy,
+# array-api-strict): new arrays, nothing in place, only functions of the array API
+# standard. The plain maths of `network` runs on them for arrays of any library.
+# --------------------------------------------------------------------------------------
+def xp_sigmoid(Z, xp):
+    """``g(z) = 1 / (1 + e^-z)``; ``e^-z`` overflows to ``inf`` for very negative
+    ``z``, and ``1 / (1 + inf) = 0`` is the exact limit, as in `sigmoid`."""
+    return 1.0 / (1.0 + xp.exp(-Z))
+
+
+def xp_log_sigmoid(Z, xp):
+    """``log g(z) = -log(1 + e^-z)``, finite wherever ``z`` is."""
+    return -xp.logaddexp(xp.zeros_like(Z), -Z)
+
+
+def xp_logsumexp(Z, xp):
+    """``log sum_k e^{z_k}`` of each row, with the row maximum subtracted so
+    that no exponential overflows; shape (n, 1)."""
+    top = xp.max(Z, axis=1, keepdims=True)
+    return top + xp.log(xp.sum(xp.exp(Z - top), axis=1, keepdims=True))
+
+
+def xp_softmax(Z, xp):
+    """``e^{z_k} / sum_l e^{z_l}`` of each row, the row maximum subtracted."""
+    e = xp.exp(Z - xp.max(Z, axis=1, keepdims=True))
+    return e / xp.sum(e, axis=1, keepdims=True)
+
+
+def xp_binary_cross_entropy(Z, Y, xp):
+    """`binary_cross_entropy`: ``log(1 + e^z) - y z``, summed over the units."""
+    return xp.sum(xp.logaddexp(xp.zeros_like(Z), Z) - Y * Z, axis=1)
+
+
+def xp_categorical_cross_entropy(Z, Y, xp):
+    """`categorical_cross_entropy`: ``logsumexp(z) - z[y]``."""
+    return xp_logsumexp(Z, xp)[:, 0] - xp.sum(Y * Z, axis=1)
+
+
+def xp_squared_error(Z, Y, xp):
+    """`squared_error`: ``(1/2) sum_k (z_k - y_k)^2``."""
+    D = Z - Y
+    return 0.5 * xp.sum(D * D, axis=1)
+
+
+def xp_sigmoid_derivative(h, xp):
+    """``g'(a) = h (1 - h)``, as `logistic_derivative` writes it: ``h - h^2``."""
+    return h - h * h
+
+
+def xp_tanh(A, xp):
+    """``tanh(a)``."""
+    return xp.tanh(A)
+
+
+def xp_tanh_derivative(h, xp):
+    """``tanh'(a) = 1 - h^2``."""
+    return 1.0 - h * h
+
+
+def xp_relu(A, xp):
+    """``max(a, 0)``."""
+    return xp.where(A > 0, A, xp.zeros_like(A))
+
+
+def xp_relu_derivative(h, xp):
+    """``relu'(a) = 1{a > 0} = 1{h > 0}``."""
+    return xp.astype(h > 0, h.dtype)
+
+
+def xp_identity(A, xp):
+    """``a`` itself (also the identity output unit's ``o = z``)."""
+    return A
+
+
+def xp_identity_derivative(h, xp):
+    """``identity'(a) = 1``."""
+    return xp.ones_like(h)
+
+
+def xp_log_softmax(Z, xp):
+    """``log o_k = z_k - logsumexp(z)`` of the softmax, finite wherever ``Z``
+    is: ``(z_k - max z) - log sum_l e^{z_l - max z}``, exact near 0 for the
+    largest logit, as scipy's ``log_softmax``."""
+    shifted = Z - xp.max(Z, axis=1, keepdims=True)
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
+
+
+class Portable(NamedTuple):
+    """A unit's functions written against ``xp``: what `Activation.portable` and
+    `Output.portable` hold.
+
+    For a hidden unit: ``function(A, xp)``, ``g(A)``, and ``derivative(h, xp)``,
+    ``g'(a)`` from ``h = g(a)``. For an output unit: ``function(Z, xp)``,
+    ``o``; ``log_function(Z, xp)``, ``log o`` (None for units whose outputs are
+    not probabilities); ``loss(Z, Y, xp)``, each sample's loss from the logits.
+    """
+
+    function: object
+    derivative: object = None
+    log_function: object = None
+    loss: object = None
+
+
 class Activation(NamedTuple):
     """A hidden unit ``h = g(a)``: one row of `ACTIVATIONS`.
 
@@ -169,6 +273,9 @@ class Activation(NamedTuple):
         sigmoid's mean output is then ``g(0) = 1/2``, tanh's and the
         identity's 0 (odd functions), and ReLU's ``sd(a) / sqrt(2 pi)``, whose
         square is below ``init_gain / (6 pi) = 1 / pi``.
+    portable : Portable
+        ``function`` and ``derivative`` written against an array namespace
+        (`in_namespace`).
     """
 
     function: object
@@ -176,17 +283,57 @@ class Activation(NamedTuple):
     backward: object
     init_gain: float
     start_mean_square: float
+    portable: Portable
+
+    def in_namespace(self, xp):
+        """This unit with ``function(A, bias)`` and ``derivative(h)`` computed
+        in the array namespace ``xp``, as new arrays (`Portable`): itself for
+        NumPy, whose in-place functions are the fast ones."""
+        if xp is np:
+            return self
+        function, derivative = self.portable.function, self.portable.derivative
+        return self._replace(
+            function=lambda A, bias: function(A + bias, xp),
+            derivative=lambda h, out=None: derivative(h, xp),
+            backward=None,
+        )
 
 
 # The hidden units, by MLPClassifier's names. The gains are MLPClassifier's:
 # Glorot and Bengio's 6 for units of slope 1 at 0, and 2 for the sigmoid.
 ACTIVATIONS = {
-    "logistic": Activation(logistic, logistic_derivative, logistic_backward, 2.0, 0.25),
-    "tanh": Activation(tanh, tanh_derivative, backward_of(tanh_derivative), 6.0, 0.0),
-    "relu": Activation(
-        relu, relu_derivative, backward_of(relu_derivative), 6.0, 1 / math.pi
+    "logistic": Activation(
+        logistic,
+        logistic_derivative,
+        logistic_backward,
+        2.0,
+        0.25,
+        Portable(xp_sigmoid, xp_sigmoid_derivative),
     ),
-    "identity": Activation(identity, identity_derivative, identity_backward, 6.0, 0.0),
+    "tanh": Activation(
+        tanh,
+        tanh_derivative,
+        backward_of(tanh_derivative),
+        6.0,
+        0.0,
+        Portable(xp_tanh, xp_tanh_derivative),
+    ),
+    "relu": Activation(
+        relu,
+        relu_derivative,
+        backward_of(relu_derivative),
+        6.0,
+        1 / math.pi,
+        Portable(xp_relu, xp_relu_derivative),
+    ),
+    "identity": Activation(
+        identity,
+        identity_derivative,
+        identity_backward,
+        6.0,
+        0.0,
+        Portable(xp_identity, xp_identity_derivative),
+    ),
 }
 
 
@@ -345,6 +492,9 @@ class Output(NamedTuple):
     item : callable or None
         ``item(z, y)``: ``(L, dL/dz)`` of one item on a single unit, in Python
         floats, for online learning; None if the unit does not stand alone.
+    portable : Portable
+        ``function``, ``log_function`` and ``loss`` written against an array
+        namespace (`in_namespace`).
     step_scale : float
         The 'auto' step of plain gradient descent, relative to the sigmoid's:
         the reciprocal of how much more the loss curves in a logit than the
@@ -359,7 +509,27 @@ class Output(NamedTuple):
     delta: object
     loss_and_delta: object
     item: object
+    portable: Portable = None
     step_scale: float = 1.0
+
+    def in_namespace(self, xp):
+        """These units with ``function``, ``log_function`` and ``loss``
+        computed in the array namespace ``xp`` (`Portable`); ``delta``,
+        ``o - Y``, is already: itself for NumPy, whose functions are the fast
+        ones."""
+        if xp is np:
+            return self
+        port = self.portable
+        return self._replace(
+            function=lambda Z: port.function(Z, xp),
+            log_function=None
+            if port.log_function is None
+            else lambda Z: port.log_function(Z, xp),
+            in_place=None,
+            loss=lambda Z, Y: port.loss(Z, Y, xp),
+            loss_and_delta=None,
+            item=None,
+        )
 
 
 # Output units with the loss of their canonical link, by the names of
@@ -376,6 +546,7 @@ OUTPUTS = {
         canonical_delta,
         _sigmoid_loss_and_delta,
         _one_unit_item,
+        Portable(xp_sigmoid, None, xp_log_sigmoid, xp_binary_cross_entropy),
     ),
     SOFTMAX: Output(
         partial(softmax, axis=1),
@@ -385,6 +556,7 @@ OUTPUTS = {
         canonical_delta,
         _softmax_loss_and_delta,
         None,
+        Portable(xp_softmax, None, xp_log_softmax, xp_categorical_cross_entropy),
     ),
     IDENTITY: Output(
         identity_output,
@@ -394,6 +566,7 @@ OUTPUTS = {
         canonical_delta,
         _identity_loss_and_delta,
         _identity_item,
+        Portable(xp_identity, None, None, xp_squared_error),
         step_scale=0.25,
     ),
 }

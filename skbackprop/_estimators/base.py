@@ -35,15 +35,18 @@ from .._engine import backprop as _backprop
 from .._engine import network as _network
 from .._engine import workspace as _workspace
 from .._engine.units import ACTIVATIONS
+from .._training import arrays as _arrays
 from .._training import callbacks as _callbacks
 from .._training import in_memory as _in_memory
 from .._training import loops as _training
 from .._training import monitor as _monitor
+from .._training import on_device as _on_device
 from .._training import report as _report
 from .._training import rules as _rules
 from .._training import solvers as _solvers
 from .._training import validation as _validation
 from .._training.solvers import SOLVERS
+from . import devices as _devices
 
 _FLOATS = [np.float64, np.float32]
 
@@ -138,6 +141,29 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
             state.setdefault("_fitted_activation", "logistic")
         super().__setstate__(state)
 
+    def __getstate__(self):
+        _devices.require_numpy(self, "A pickle (or a .skops or joblib file)")
+        return super().__getstate__()
+
+    def __copy__(self):
+        # not through __getstate__: a model on a device copies as it is
+        copied = type(self).__new__(type(self))
+        copied.__dict__.update(self.__dict__)
+        return copied
+
+    def __deepcopy__(self, memo):
+        copied = type(self).__new__(type(self))
+        memo[id(self)] = copied
+        copied.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return copied
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # PyTorch, CuPy and array-api-strict arrays train and predict in their
+        # library, on their device (`devices`, `_training.on_device`).
+        tags.array_api_support = True
+        return tags
+
     # ---------------------------------------------------------------- training
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(
@@ -207,6 +233,9 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
         dask cluster (`_distributed.OnCluster`) for a dask ``X``."""
         if _chunks.is_dask_collection(X):
             return _distributed.OnCluster(self)
+        place = _devices.namespace_of(X)
+        if place is not None:
+            return _on_device.OnDevice(self, *place)
         return _in_memory.InMemory(self)
 
     def _fit(self, backend, X, y, sample_weight, validation, tasks):
@@ -247,6 +276,7 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
         data = backend.problem(train, net, weights)
         if theta is None:
             theta, rule = start()
+        theta = backend.weights(theta)  # drawn on the host, trained where the data is
         attributes = partial(self._weight_attributes, data)
         tasks.start(*backend.scored(train, weights, data), attributes, theta)
         validate = None
@@ -313,26 +343,23 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
             X, y = self._validate_Xy(X, y, reset=first)
             targets = targets_of(y, first)
             weights = self._target_weights(self._target_kind.summarise(y))
-            data = self._problem(X, y, sample_weight, targets, weights=weights)
+            backend, data = self._problem_where(
+                X, y, sample_weight, targets, weights=weights
+            )
             self._auto_solver = "gd"  # one step of the notes per call
             # A later call continues the generator, advanced only if it succeeds.
             if first:
                 rng = check_random_state(self.random_state)
             else:
                 rng = copy.deepcopy(self._rng)
-            theta, rule = self._start(data.layout, data.X.dtype, rng, not first)
-            with _training.Objective(
-                data.X,
-                data.Y,
-                data.layout,
-                data.output,
-                self._l2(None),
-                data.activation,
-            ) as objective:
+            dtype = _arrays.numpy_dtype(data.X)
+            theta, rule = self._start(data.layout, dtype, rng, not first)
+            theta = backend.weights(theta)
+            with backend.objective(data, self._l2(None)) as objective:
                 epoch = self._epoch(objective, data, rule, rng)
                 with _training.quiet_floating_point():
                     loss = epoch(theta)
-            if not (np.isfinite(loss) and np.isfinite(theta).all()):
+            if not (np.isfinite(loss) and _arrays.all_finite(theta)):
                 # No earlier weights of this call to go back to: the call fails
                 # and the model stays as it was (fit instead restores its best
                 # epoch and warns).
@@ -439,8 +466,15 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
     def _epoch(self, objective, data, rule, rng):
         n = data.X.shape[0]
         batch_size = min(200, n) if self.batch_size is None else min(self.batch_size, n)
+        batches = self._solver().batches
+        if batches == "mini" and batch_size == 1 and not _arrays.on_numpy(data.X):
+            raise ValueError(
+                "batch_size=1, online learning, runs on NumPy arrays only: its "
+                "steps of one sample are too small for a device. Pass X as a "
+                "NumPy array, or use a larger batch_size."
+            )
         return _training.make_epoch(
-            self._solver().batches,
+            batches,
             objective,
             data.s,
             rule,
@@ -461,7 +495,11 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
     # ------------------------------------------------------------------ data
     def _validate_Xy(self, X, y, reset, y_name="y"):
         """``X`` as floats, ``y`` as the targets of `_target_kind`: 1-D, or 2-D
-        with several columns."""
+        with several columns. For ``X`` on a device (`devices.namespace_of`),
+        ``X`` stays there and ``y`` comes to the host, where labels are read."""
+        place = _devices.namespace_of(X)
+        if place is not None and y is not None:
+            y = _on_device.host(y)
         if y is not None:
             self._target_kind.check_given(y, y_name)
         X, y = validate_data(
@@ -469,7 +507,7 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
             X,
             y,
             reset=reset,
-            dtype=_FLOATS,
+            dtype=_FLOATS if place is None else _devices.float_dtypes(place[0]),
             accept_sparse=["csr", "csc"],
             multi_output=True,
         )
@@ -532,6 +570,18 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
         none."""
         raise NotImplementedError
 
+    def _problem_where(self, X, y, sample_weight, targets, n_hidden=None, **kwargs):
+        """``(backend, problem)``: `_problem` of ``X`` where it is, in memory
+        or on a device, and the backend that trains on it there."""
+        place = _devices.namespace_of(X)
+        if place is None:
+            problem = self._problem(X, y, sample_weight, targets, n_hidden, **kwargs)
+            return _in_memory.InMemory(self), problem
+        backend = _on_device.OnDevice(self, *place)
+        host_X = _on_device.stand_in(X)
+        problem = self._problem(host_X, y, sample_weight, targets, n_hidden, **kwargs)
+        return backend, backend.moved(problem, X)
+
     def _problem(self, X, y, sample_weight, targets, n_hidden=None, weights=None):
         """The training arrays (`_targets.Problem`) of a network of ``n_hidden``
         hidden units (None: the parameter's) whose outputs encode ``targets``,
@@ -554,7 +604,7 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
         and of the targets' attributes, for scorers: what a scorer does to it
         cannot reach the training, which goes on changing ``theta`` in place."""
         estimator = type(self)(**self.get_params(deep=False))
-        estimator._set_fitted(data, theta.copy(), [], 0, 0)
+        estimator._set_fitted(data, _arrays.copy(theta), [], 0, 0)
         for name, value in self._target_attributes(data).items():
             setattr(estimator, name, copy.copy(value))
         estimator.n_features_in_ = data.layout.n_features
@@ -582,7 +632,7 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
         """The fitted attributes that make the network with weights ``theta``
         predict: the weights, the output and hidden units and
         `_target_attributes`."""
-        p = data.layout.unpack(theta)
+        p = data.layout.unpack(theta, _arrays.namespace(theta))
         return {
             **self._target_attributes(data),
             "n_outputs_": data.layout.n_outputs,
@@ -607,8 +657,8 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
         been set to another value since. ``restart`` says how to train a new
         model instead.
         """
-        W1, W2 = self.coefs_
-        b1, b2 = self.intercepts_
+        W1, W2 = map(_arrays.to_numpy, self.coefs_)
+        b1, b2 = map(_arrays.to_numpy, self.intercepts_)
         if (W1.shape, W2.shape[1]) != (tuple(layout[:2]), layout.n_outputs):
             raise ValueError(
                 f"Cannot continue training from weights of shape {W1.shape} and "
@@ -623,20 +673,30 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
         b1, b2 = self.intercepts_
         return _network.Params(W1, b1, W2, b2)
 
-    def _validate_X(self, X):
+    def _validate_X(self, X, method="predict"):
+        """``X`` validated for the prediction method ``method``, in the library
+        and on the device of the fitted weights (`devices.check_same_place`)."""
+        place = _devices.check_same_place(self, X, method)
+        dtype = _FLOATS if place is None else _devices.float_dtypes(place[0])
         return validate_data(
-            self, X, dtype=_FLOATS, accept_sparse=["csr", "csc"], reset=False
+            self, X, dtype=dtype, accept_sparse=["csr", "csc"], reset=False
         )
 
-    def _logits(self, X):
-        X = self._validate_X(X)
+    def _logits(self, X, method="predict"):
+        X = self._validate_X(X, method)
+        if not _arrays.on_numpy(X):
+            xp = _arrays.namespace(X)
+            return _network.forward(X, self._params(), self._fitted_activation, xp)[1]
         with _quiet():
             return _backprop.logits(X, self._params(), self._fitted_activation)
 
     def _forward(self, function, X):
         """``function(X, params, activation)``, such as `_network.hidden`, with
         the fitted hidden units, on the BLAS threads `_workspace.run_forward`
-        decides."""
+        decides; in the library of ``X`` if it is not NumPy."""
+        if not _arrays.on_numpy(X):
+            xp = _arrays.namespace(X)
+            return function(X, self._params(), self._fitted_activation, xp)
         (m, H), K = self.coefs_[0].shape, self.coefs_[1].shape[1]
         layout, p = _network.Layout(m, H, K), self._params()
         with _quiet():
@@ -708,7 +768,7 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
         check_is_fitted(self)
         if _chunks.is_dask_collection(X):
             return self._lazily("hidden_activations", X)
-        return self._forward(_network.hidden, self._validate_X(X))
+        return self._forward(_network.hidden, self._validate_X(X, "hidden_activations"))
 
     def loss_gradient(self, X, y, sample_weight=None):
         """Loss and its gradient at the current weights, by backpropagation.
@@ -749,7 +809,7 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
         # At the fitted weights and units, even if n_hidden or activation was set
         # to another value since.
         n_hidden = self.coefs_[0].shape[1]
-        data = self._problem(
+        backend, data = self._problem_where(
             X,
             y,
             sample_weight,
@@ -757,20 +817,11 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
             n_hidden,
             activation=self._fitted_activation,
         )
-        theta = self._theta(X.dtype, data.layout)
-        with (
-            _quiet(),
-            _training.Objective(
-                data.X,
-                data.Y,
-                data.layout,
-                data.output,
-                self._l2(X.shape[0]),
-                data.activation,
-            ) as objective,
-        ):
+        theta = self._theta(_arrays.numpy_dtype(X), data.layout)
+        theta = backend.weights(theta)
+        with _quiet(), backend.objective(data, self._l2(X.shape[0])) as objective:
             loss, grad = objective(theta, None, data.s)
-        dp = data.layout.unpack(grad)
+        dp = data.layout.unpack(grad, _arrays.namespace(grad))
         return loss, ([dp.W1, dp.W2], [dp.b1, dp.b2])
 
 

@@ -20,8 +20,10 @@ from .._cluster import chunks as _chunks
 from .._cluster import predict as _predict
 from .._engine import backprop as _backprop
 from .._engine import network as _network
+from .._training import arrays as _arrays
 from .._training import rules as _rules
 from .._training import targets as _targets
+from . import devices as _devices
 from .base import BaseTwoLayerNetwork, _quiet
 
 
@@ -425,7 +427,13 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
         return _rules.class_weights(self.class_weight, summary)
 
     def _target_attributes(self, data):
-        return {"classes_": data.classes}
+        # numbers next to the data, as scikit-learn's array API estimators
+        # keep them; strings, which other libraries cannot hold, on the host
+        return {"classes_": _devices.labels_like(data.classes, data.X)}
+
+    def _host_classes(self):
+        """``classes_`` as a NumPy array, wherever the model is."""
+        return _arrays.to_numpy(self.classes_)
 
     def _problem(
         self,
@@ -452,7 +460,7 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
         model, which ``classes`` (if given) and ``y`` must agree with.
         """
         if classes is not None:
-            classes = _rules.sorted_labels(np.asarray(classes), "classes")
+            classes = _rules.sorted_labels(_arrays.to_numpy(classes), "classes")
             indices = np.arange(y.shape[1]) if y.ndim == 2 else None
             if indices is not None and not np.array_equal(classes, indices):
                 raise ValueError(
@@ -461,13 +469,14 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
                 )
         if first:
             return classes
-        if classes is not None and not np.array_equal(classes, self.classes_):
+        fitted = self._host_classes()
+        if classes is not None and not np.array_equal(classes, fitted):
             raise ValueError(
                 f"classes={classes!r} is not the same as on the first call to "
-                f"partial_fit, {self.classes_!r}."
+                f"partial_fit, {fitted!r}."
             )
         self._check_fitted_targets(y)
-        return self.classes_
+        return fitted
 
     def _check_fitted_targets(self, y, warm_start=False):
         """Check that ``y`` are targets of the fitted network
@@ -475,14 +484,14 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
         return _targets.check_targets(
             y,
             "y",
-            self.classes_,
+            self._host_classes(),
             self._is_multilabel(),
             owner="the fitted model",
             warm_start=warm_start,
         )
 
     def _fitted_targets(self):
-        return self.classes_
+        return self._host_classes()
 
     def _is_multilabel(self):
         return self.out_activation_ == _network.SIGMOID and self.n_outputs_ > 1
@@ -506,8 +515,8 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
         check_is_fitted(self)
         if _chunks.is_dask_collection(X):
             return self._lazily("decision_function", X)
-        Z = self._logits(X)
-        return Z.ravel() if self.n_outputs_ == 1 else Z
+        Z = self._logits(X, "decision_function")
+        return _devices.ravel(Z) if self.n_outputs_ == 1 else Z
 
     def predict(self, X):
         """Predict class labels.
@@ -528,6 +537,13 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
         if _chunks.is_dask_collection(X):
             return self._lazily("predict", X)
         Z = self._logits(X)
+        if not _arrays.on_numpy(Z):  # the same, in the library of X
+            xp = _arrays.namespace(Z)
+            if self._is_multilabel():
+                return xp.astype(Z > 0, xp.int64)
+            index = xp.astype(Z[:, 0] > 0, xp.int64) if Z.shape[1] == 1 else None
+            index = xp.argmax(Z, axis=1) if index is None else index
+            return _devices.labels_at(self.classes_, index, xp)
         if self._is_multilabel():
             return (Z > 0).astype(int)
         index = (Z[:, 0] > 0).astype(int) if Z.shape[1] == 1 else Z.argmax(axis=1)
@@ -551,7 +567,11 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
         check_is_fitted(self)
         if _chunks.is_dask_collection(X):
             return self._lazily("predict_proba", X)
-        X = self._validate_X(X)
+        X = self._validate_X(X, "predict_proba")
+        if not _arrays.on_numpy(X):
+            Z = self._logits(X, "predict_proba")
+            xp = _arrays.namespace(Z)
+            return _network.per_class(_network.output, Z, self.out_activation_, xp)
         with _quiet():
             return _backprop.probabilities(
                 X, self._params(), self.out_activation_, self._fitted_activation
@@ -577,9 +597,10 @@ class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
         check_is_fitted(self)
         if _chunks.is_dask_collection(X):
             return self._lazily("predict_log_proba", X)
-        Z = self._logits(X)
+        Z = self._logits(X, "predict_log_proba")
+        xp = _arrays.namespace(Z)
         with _quiet():
-            return _network.per_class(_network.log_output, Z, self.out_activation_)
+            return _network.per_class(_network.log_output, Z, self.out_activation_, xp)
 
     def score(self, X, y, sample_weight=None):
         """Accuracy of `predict` on ``X`` against ``y``, as scikit-learn's

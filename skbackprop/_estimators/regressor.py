@@ -19,6 +19,7 @@ from .._cluster import chunks as _chunks
 from .._cluster import predict as _predict
 from .._engine.units import IDENTITY, OUTPUTS, start_curvature
 from .._training import values as _values
+from . import devices as _devices
 from .base import BaseTwoLayerNetwork
 
 
@@ -441,7 +442,7 @@ class TwoLayerRegressor(RegressorMixin, BaseTwoLayerNetwork):
         if _chunks.is_dask_collection(X):
             return self._lazily("predict", X)
         Z = self._logits(X)
-        return Z.ravel() if self.n_outputs_ == 1 else Z
+        return _devices.ravel(Z) if self.n_outputs_ == 1 else Z
 
     def score(self, X, y, sample_weight=None):
         """The coefficient of determination R² of `predict` on ``X``, as

@@ -13,6 +13,8 @@ what ``ScoringMonitor`` scores; a callback returning True stops training.
 
 import sklearn
 
+from . import arrays as _arrays
+
 try:
     from sklearn.callback import CallbackSupportMixin
 
@@ -107,4 +109,4 @@ class FitTasks:
     def _at(self, theta):
         # Built only when a callback asks for fitted_estimator, at once, from a
         # copy: training goes on changing theta in place.
-        return lambda: self.weight_attributes(theta.copy())
+        return lambda: self.weight_attributes(_arrays.copy(theta))

@@ -23,6 +23,8 @@ collections, each chunk of rows on its worker. Both have:
   times the class weights ``weights``, checked by `rules.check_weights`.
 - ``scored(data, weights, problem)``: ``(X, y, sample_weight)`` of the data,
   as scorers and callbacks take them.
+- ``weights(theta)``: the weights ``theta``, drawn on the host, where the
+  data is.
 - ``objective(problem, l2)``, ``validation_loss(problem)`` and
   ``unscaled(problem)``: the training objective (`loops.Objective`), the loss
   of a validation set, and the search for a column that needs scaling (None:
@@ -110,6 +112,9 @@ class InMemory:
     def scored(self, data, weights, problem):
         weighted = _rules.loss_weights(data.sample_weight, data.y, weights)
         return data.X, data.y, weighted
+
+    def weights(self, theta):
+        return theta
 
     def objective(self, problem, l2):
         p = problem

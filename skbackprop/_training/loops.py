@@ -29,6 +29,7 @@ from scipy.optimize import minimize
 from .._engine import backprop as _backprop
 from .._engine import online as _online
 from .._engine.workspace import Workspace, row_nonzeros, single_threaded
+from . import arrays as _arrays
 from .monitor import DIVERGED
 
 
@@ -257,7 +258,7 @@ def descend(theta, epoch, monitor, max_iter, observe=None):
 
     else:
         monitor.noisy = True  # a mean over batches, taken as the weights move
-        before = np.empty_like(theta)
+        before = _arrays.empty_like(theta)
 
         def run(theta):
             before[...] = theta
@@ -277,28 +278,32 @@ def lbfgs(theta, objective, s, monitor, max_iter, tol):
 
     Each L-BFGS iteration counts as one epoch for the monitor, so ``loss_curve_``,
     ``verbose`` and early stopping behave as for the other solvers.
+    The vector of L-BFGS-B stays on the host, in float64; each evaluation
+    takes it to the library, dtype and device of ``theta`` and its gradient
+    back (`arrays.like`, `arrays.to_numpy`).
     """
-    dtype = theta.dtype
 
     def fun(x):
-        loss, grad = objective(x.astype(dtype, copy=False), None, s)
-        return loss, grad.astype(np.float64)  # a copy: scipy keeps it
+        loss, grad = objective(_arrays.like(x, theta), None, s)
+        return loss, _arrays.to_numpy(grad).astype(np.float64)  # a copy: scipy keeps it
 
     def callback(intermediate_result):
-        x = intermediate_result.x.astype(dtype)  # the loss was taken at x itself
+        # a copy: the loss was taken at x itself, which scipy goes on changing
+        x = _arrays.like(intermediate_result.x, theta, copy=True)
         if monitor.after_epoch(float(intermediate_result.fun), x, x):
             raise StopIteration
 
     with quiet_floating_point():
         result = minimize(
             fun,
-            theta.astype(np.float64),
+            _arrays.to_numpy(theta).astype(np.float64),
             jac=True,
             method="L-BFGS-B",
             callback=callback,
             options={"maxiter": max_iter, "gtol": tol, "maxfun": 15 * max_iter},
         )
-        theta[...] = monitor.best_theta if monitor.status == DIVERGED else result.x
+        last = _arrays.like(result.x, theta)
+        theta[...] = monitor.best_theta if monitor.status == DIVERGED else last
         converged = (
             f"L-BFGS-B converged: {result.message}" if result.status == 0 else None
         )

@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from . import arrays as _arrays
+
 CONVERGED, MAX_ITER, DIVERGED, INTERRUPTED = "converged", "max_iter", "diverged", "stop"
 
 # What the monitor watches to decide that training has converged (`Monitor`).
@@ -61,7 +63,8 @@ def _overshot(loss, best_loss):
 def _fingerprint(theta):
     """A digest of the bits of the weights ``theta`` (SHA-1: of the hashes in
     Python's library, among the fastest on long inputs)."""
-    return hashlib.sha1(np.ascontiguousarray(theta), usedforsecurity=False).digest()
+    bits = np.ascontiguousarray(_arrays.to_numpy(theta))
+    return hashlib.sha1(bits, usedforsecurity=False).digest()
 
 
 class Monitor:
@@ -156,7 +159,7 @@ class Monitor:
         # the validation score of the initial weights, where `validate` has it
         self.initial_score = getattr(validate, "initial_score", None)
         self.losses, self.validation_losses, self.validation_scores = [], [], []
-        self.best_theta = theta.copy()
+        self.best_theta = _arrays.copy(theta)
         self._initial = _fingerprint(theta)  # not a copy: weights can be large
         self.best_loss = math.inf
         self.best_score = -math.inf

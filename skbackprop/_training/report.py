@@ -21,6 +21,7 @@ import sklearn.base
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.sparsefuncs import mean_variance_axis
 
+from . import arrays as _arrays
 from .monitor import DIVERGED, MAX_ITER
 
 # X looks unscaled, and the warnings of fit advise scaling it, when the root mean
@@ -158,6 +159,7 @@ def unscaled_targets(Y):
     column is near it. The steps are as large as the residuals, which start
     as large as the targets, and the data's loss weighs against the penalty
     with the square of their spread."""
+    Y = _arrays.to_numpy(Y)  # targets on a device come to the host
     mean = np.mean(Y, axis=0, dtype=np.float64)
     spread = np.std(Y, axis=0, dtype=np.float64)
     rms = np.sqrt(mean**2 + spread**2)

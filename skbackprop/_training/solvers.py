@@ -30,8 +30,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._engine.blas import axpy
+from . import arrays as _arrays
 from . import monitor as _monitor
+from .arrays import axpy
 
 # A full-batch loss this much above the first loss of a fit, relatively, is an
 # overshoot of the momentum (`GradientDescent.observe`): the model became worse
@@ -157,7 +158,7 @@ class GradientDescent:
             axpy(-alpha, grad, theta)  # w <- w - alpha dC/dw
             return
         if self.velocity is None:
-            self.velocity = np.zeros_like(theta)
+            self.velocity = _arrays.zeros_like(theta)
             self.restarted = True
         self.plain_step, self.restarted = self.restarted, False
         v = self.velocity
@@ -175,7 +176,7 @@ class GradientDescent:
         if not isinstance(previous, GradientDescent):
             return
         if previous.velocity is not None:
-            self.velocity = previous.velocity.copy()
+            self.velocity = _arrays.copy(previous.velocity)
         # The step as adapted and what `observe` knows, so that N + N epochs are
         # 2N (rules saved by earlier versions lack them: they never adapted).
         initial = getattr(previous, "initial_learning_rate", previous.learning_rate)
@@ -204,15 +205,20 @@ class Adam:
 
     def step(self, theta, grad):
         if self.m is None:
-            self.m, self.v = np.zeros_like(theta), np.zeros_like(theta)
+            self.m, self.v = _arrays.zeros_like(theta), _arrays.zeros_like(theta)
         self.t += 1
         b1, b2, m, v = self.beta_1, self.beta_2, self.m, self.v
-        u = np.empty_like(theta)  # scratch
+        alpha_t = self.learning_rate * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         m *= b1
         axpy(1 - b1, grad, m)  # m <- b1 m + (1 - b1) g
         v *= b2
+        if not _arrays.on_numpy(theta):  # the same steps in the arrays' library
+            axpy(1 - b2, grad * grad, v)
+            u = _arrays.namespace(theta).sqrt(v) + self.epsilon
+            axpy(-alpha_t, m / u, theta)
+            return
+        u = np.empty_like(theta)  # scratch
         axpy(1 - b2, np.multiply(grad, grad, out=u), v)  # v <- b2 v + (1 - b2) g^2
-        alpha_t = self.learning_rate * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         np.sqrt(v, out=u)
         u += self.epsilon
         axpy(-alpha_t, np.divide(m, u, out=u), theta)  # w <- w - alpha_t m / u
@@ -226,7 +232,8 @@ class Adam:
         """Continue from a copy of the state of ``previous``, a rule of an earlier
         fit; ``previous`` is left as it is, for a fit that fails."""
         if isinstance(previous, Adam) and previous.m is not None:
-            self.t, self.m, self.v = previous.t, previous.m.copy(), previous.v.copy()
+            m, v = _arrays.copy(previous.m), _arrays.copy(previous.v)
+            self.t, self.m, self.v = previous.t, m, v
 
 
 # --------------------------------------------------------------------------------------

@@ -289,7 +289,18 @@ def hold_out(X, y, sample_weight, sizes, rng):
     Returns ``(X, y, sample_weight)`` of the training part and of the validation
     set.
     """
-    rows = np.arange(X.shape[0])
+    train, val = hold_out_rows(y, sizes, rng)
+    sw = sample_weight
+    return (
+        (X[train], y[train], None if sw is None else sw[train]),
+        (X[val], y[val], None if sw is None else sw[val]),
+    )
+
+
+def hold_out_rows(y, sizes, rng):
+    """The rows ``(train, val)`` of `hold_out`, drawn from ``rng``: index
+    arrays into the labels ``y``."""
+    rows = np.arange(y.shape[0])
     alone = np.zeros(len(rows), dtype=bool)
     if len(sizes.alone):
         alone = np.isin(y, sizes.alone)
@@ -300,11 +311,7 @@ def hold_out(X, y, sample_weight, sizes, rng):
     )
     if alone.any():
         train = np.concatenate([train, rows[alone]])
-    sw = sample_weight
-    return (
-        (X[train], y[train], None if sw is None else sw[train]),
-        (X[val], y[val], None if sw is None else sw[val]),
-    )
+    return train, val
 
 
 def checked_weights(sample_weight, X, validation=False):
