@@ -1,4 +1,4 @@
-"""The notes' network in plain NumPy: weights, forward pass, loss and gradient.
+"""The notes' network, plain: weights, forward pass, loss and gradient.
 
 This module is the mathematics of the user guide, one function per formula:
 `forward` computes ``h`` and ``Z``, `output` the output units ``o``,
@@ -11,6 +11,13 @@ stopping's validation loss on `loss`; larger predictions run on the blocks of
 `_backprop.logits`, and training on the fast passes (`_backprop` for batches,
 `_online` for single items), which compute what these functions compute and
 are tested against them.
+
+The same functions run on the arrays of any library of the array API
+standard (PyTorch, CuPy, array-api-strict), on their device: given that
+library's namespace as ``xp``, they compute every array in it, with the units'
+portable forms (`units.Activation.in_namespace`); with ``xp=numpy``, the
+default, they take the units' fast NumPy forms. Training on a device runs on
+them (`_training.on_device`). The weights are drawn on the host.
 
 Pure NumPy and SciPy; nothing here imports scikit-learn or the rest of the
 package, keeps global state or draws random numbers except from the generator it

@@ -12,13 +12,17 @@ canonical link, whose derivative cancels the unit's: its outputs from the logits
 (new, in place, and their logarithm), each sample's loss from the logits (finite
 wherever they are), the delta ``dL/dZ = o - Y``, the fused loss and delta of the
 fast pass and, for a single unit, the form of one item in Python floats for
-online learning. The plain maths (`network`) and every fast pass (`backprop`,
-`online`, and through them the cluster's parts) read the rows: a new unit is one
-more row.
+online learning. Each row also holds its unit written against an array
+namespace ``xp`` (`Portable`: new arrays, only functions of the array API
+standard), which `Activation.in_namespace` and `Output.in_namespace` put in
+place of the NumPy forms for the arrays of another library. The plain maths
+(`network`) and every fast pass (`backprop`, `online`, and through them the
+cluster's parts) read the rows: a new unit is one more row.
 
 Shapes are those of `network`: ``A`` and ``h`` are ``(n, H)``, ``Z``, ``o``,
-``Y`` and the output deltas ``(n, K')``, ``s`` is ``(n,)``. Pure NumPy and
-SciPy; nothing here imports scikit-learn or the rest of the package.
+``Y`` and the output deltas ``(n, K')``, ``s`` is ``(n,)``. NumPy and SciPy
+(and the namespace handed in); nothing here imports scikit-learn or the rest
+of the package.
 """
 
 import math

@@ -1,1 +1,2 @@
-"""The scikit-learn estimators, and the display of their loss curves."""
+"""The scikit-learn estimators, the display of their loss curves, and moving
+them between array libraries and devices."""
