@@ -41,6 +41,23 @@ def figure(x):
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def score_figure(x):
+    """A cross-validated score: four decimals for scores near the unit scale
+    (accuracy, R², a log loss), as `figure` for larger ones (a squared error
+    in the target's units)."""
+    return f"{x:.4f}" if abs(x) < 10 else figure(x)
+
+
+def plus_minus(mean, std, show=figure):
+    """``mean ± std``, the mean as ``show`` writes it and the spread to the
+    same decimal place: ``230.9 ± 8.8``, ``-84277 ± 6244``."""
+    text = show(mean)
+    if "e" in text or not math.isfinite(std):
+        return f"{text} ± {std:.2g}"
+    decimals = len(text.partition(".")[2])
+    return f"{text} ± {std:.{decimals}f}"
+
+
 def target_line(y):
     """The target in a few numbers: range, mean and standard deviation."""
     y = np.asarray(y, dtype=float)

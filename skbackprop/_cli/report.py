@@ -27,7 +27,7 @@ from sklearn.exceptions import ConvergenceWarning, UndefinedMetricWarning
 from sklearn.metrics import confusion_matrix, recall_score
 
 from .._estimators.classifier import TwoLayerClassifier
-from .regression import figure, target_line
+from .regression import figure, plus_minus, score_figure, target_line
 from .split import diverged, stopped_at_limit
 from .task import REGRESSION, network
 from .text import WIDTH, class_label, count, short, together, wrapped
@@ -118,11 +118,16 @@ def cv_table(cv_results, scoring="accuracy", also=()):
                 str(cv_results["rank_test_score"][i]),
                 str(cv_results[rate][i]),
                 str(cv_results[hidden][i]),
-                f"{cv_results['mean_test_score'][i]:.4f} ± "
-                f"{cv_results['std_test_score'][i]:.4f}",
+                plus_minus(
+                    cv_results["mean_test_score"][i],
+                    cv_results["std_test_score"][i],
+                    score_figure,
+                ),
                 *(
-                    f"{figure(sign * cv_results[f'mean_test_{name}'][i])} ± "
-                    f"{figure(cv_results[f'std_test_{name}'][i])}"
+                    plus_minus(
+                        sign * cv_results[f"mean_test_{name}"][i],
+                        cv_results[f"std_test_{name}"][i],
+                    )
                     for name, _, sign in also
                 ),
                 f"{cv_results['mean_fit_time'][i]:.2f} s",
@@ -146,10 +151,10 @@ def best_line(search, scoring="accuracy", also=()):
         f"{figure(sign * search.cv_results_[f'mean_test_{name}'][search.best_index_])}"
         for name, title, sign in also
     )
-    return (
+    return wrapped(
         f"Best parameters: learning_rate={best[_param(best, 'learning_rate')]}, "
         f"n_hidden={best[_param(best, 'n_hidden')]}{limit} "
-        f"(cross-validated {scoring} {search.best_score_:.4f}{others})"
+        f"(cross-validated {scoring} {score_figure(search.best_score_)}{others})"
     )
 
 

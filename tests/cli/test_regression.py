@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _helpers import one_line_error, run, write_csv
+from _helpers import assert_readable, one_line_error, run, write_csv
 from _optional import require
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
@@ -310,6 +310,27 @@ def test_penguins_body_mass_from_the_other_columns(tmp_path, capsys, monkeypatch
         f"absolute error {mae.group(1)}." in words
     )
     assert "the scores above overstate how the model does on new rows" in words
+
+
+def test_an_error_in_the_targets_units_reads_at_its_scale(tmp_path, capsys):
+    """A squared error in grams squared is written to four figures, each
+    spread to the decimal place of its mean, and no line is too long."""
+    status, out, err = run(["--data", _penguins(), "--target", "body_mass_g",
+                            "--na-values", "NA", "--scoring",
+                            "neg_mean_squared_error", "--cv", "2", "--n-hidden", "8",
+                            "--output", tmp_path], capsys)  # fmt: skip
+    assert status == 0, err
+    assert_readable(out)
+    row = re.search(r"^\s*1\s+\S+\s+8\s+(\S+) ± (\S+)\s+(\S+) ± (\S+)\s+[\d.]+ s$",
+                    out, re.M)  # fmt: skip
+    mse, mse_std, mae, mae_std = row.groups()
+    assert re.fullmatch(r"-\d{5}", mse) and re.fullmatch(r"\d+", mse_std)
+    decimals = len(mae.partition(".")[2])
+    assert len(mae.replace("-", "").replace(".", "").lstrip("0")) == 4  # figures
+    assert len(mae_std.partition(".")[2]) == decimals
+    assert f"(cross-validated neg_mean_squared_error {mse}, mean absolute error " in (
+        _words(out)
+    )
 
 
 def test_fits_at_the_iteration_limit_are_told_to_raise_max_iter_alone(
