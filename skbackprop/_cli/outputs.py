@@ -388,7 +388,7 @@ def _plot_loss_curve(model, path, X=None):
 
     net = network(model)
     # A regressor is fitted to the standardized target, and its loss is of that.
-    scaled = ", target standardized" if net is not model[-1] else ""
+    scaled = "\ntarget standardized" if net is not model[-1] else ""
     try:
         display = LossCurveDisplay.from_estimator(net)
         display.ax_.set_title(
@@ -396,7 +396,8 @@ def _plot_loss_curve(model, path, X=None):
             f"n_hidden={net.n_hidden}){scaled}"
         )
         with atomic_path(path) as temporary:
-            display.figure_.savefig(temporary, dpi=100)
+            # "tight": the picture grows to hold the whole title
+            display.figure_.savefig(temporary, dpi=100, bbox_inches="tight")
     finally:
         plt.close("all")
     return f"Loss curve of the best model written to {shown(path)}"
