@@ -1,22 +1,24 @@
 """The base of the estimators of the notes' network: everything an estimator
 needs that is not about what its targets are.
 
-`BaseTwoLayerNetwork` holds the parameters, the validation of ``X``, training
-with early stopping and warm starts (`fit`, `partial_fit`'s step), the fitted
-attributes, the guard that leaves a model unchanged when a call fails, and the
-methods that evaluate the network (`hidden_activations`, `loss_gradient`).
-There is one `fit`: its steps are written once, and it hands the data to a
-backend, arrays in memory (`_training.in_memory`) or dask collections on a
-cluster (`_cluster.distributed`), which does each step where the data is.
+`BaseTwoLayerNetwork` holds the parameters, the validation of ``X`` and
+``y``, training with early stopping and warm starts (`fit`, `partial_fit`'s
+step), the fitted attributes and the guard that leaves a model unchanged when
+a call fails. There is one `fit`: its steps are written once, and it hands the
+data to a backend, arrays in memory (`_training.in_memory`), dask collections
+on a cluster (`_cluster.distributed`) or the arrays of another library on
+their device (`_training.on_device`), which does each step where the data is.
+What a fitted network computes (`hidden_activations`, `loss_gradient` and the
+passes behind the predictions) is `network_methods.NetworkMethods`.
 
-An estimator built on it says, in a few hooks, what its ``y`` becomes for the
-output units, how it is weighted and which fitted attributes describe it (see
-`TwoLayerClassifier` and `TwoLayerRegressor`). The calculus is in
-`skbackprop._engine`; training's steps in `skbackprop._training`.
+An estimator built on it says, in the hooks of `target_hooks.TargetHooks`,
+what its ``y`` becomes for the output units, how it is weighted and which
+fitted attributes describe it (see `TwoLayerClassifier` and
+`TwoLayerRegressor`). The calculus is in `skbackprop._engine`; training's
+steps in `skbackprop._training`.
 """
 
 import copy
-import math
 from functools import partial
 from numbers import Integral, Real
 
@@ -26,14 +28,11 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.metrics import get_scorer_names
 from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from .._cluster import chunks as _chunks
 from .._cluster import distributed as _distributed
-from .._cluster import predict as _predict
-from .._engine import backprop as _backprop
 from .._engine import network as _network
-from .._engine import workspace as _workspace
 from .._engine.units import ACTIVATIONS
 from .._training import arrays as _arrays
 from .._training import callbacks as _callbacks
@@ -47,11 +46,13 @@ from .._training import solvers as _solvers
 from .._training import validation as _validation
 from .._training.solvers import SOLVERS
 from . import devices as _devices
+from .network_methods import _FLOATS, NetworkMethods
+from .target_hooks import TargetHooks
 
-_FLOATS = [np.float64, np.float32]
 
-
-class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
+class BaseTwoLayerNetwork(
+    NetworkMethods, TargetHooks, _callbacks.CallbackSupportMixin, BaseEstimator
+):
     """The notes' two-layer network as a scikit-learn estimator, less its
     targets: the parameters, training, and the network's own methods.
 
@@ -521,55 +522,6 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
             X = X.tocsr()  # rows are sliced
         return X, y
 
-    # ------------------------------------------------------ what y is to the net
-    # An estimator of this network says what its targets are: these hooks are
-    # all that the training, validation and prediction above need of them.
-    # `_target_kind`, a `_targets.Kind`, is what the backends do with its y.
-    _target_kind = None
-    # The `units.Output.step_scale` of its output units, which scales the
-    # 'auto' steps of gradient descent.
-    _step_scale = 1.0
-
-    def _largest_auto_step(self):
-        """The largest 'auto' step of gradient descent for the network's
-        sizes; none for the classifier, whose steps are chosen on its own
-        benchmarks (docs/performance.rst)."""
-        return math.inf
-
-    # The strength of l2='auto' on small data (`_solvers.auto_l2`).
-    _small_data_l2 = _solvers.DEFAULT_L2
-
-    def _fit_targets(self, y, warm):
-        """What the output units encode for a fit on ``y``: the targets' own
-        (``warm`` False) or the fitted model's, which ``y`` must fit."""
-        raise NotImplementedError
-
-    def _check_fitted_targets(self, y, warm_start=False):
-        """Check that ``y`` are targets of the fitted network (with
-        ``warm_start``, targets to continue training it on)."""
-        raise NotImplementedError
-
-    def _fitted_targets(self):
-        """What the fitted network's outputs encode, for `_problem`."""
-        raise NotImplementedError
-
-    def _net(self, y, targets, n_features):
-        """The `_targets.Net` whose outputs encode ``targets`` (from
-        `_fit_targets`) for targets like ``y`` (`_rules.like_y`), with
-        ``n_features`` inputs and ``n_hidden`` hidden units."""
-        raise NotImplementedError
-
-    def _check_validation_targets(self, y_val, net):
-        """Check that ``y_val`` (`_rules.like_y`) are targets of the network
-        ``net`` (a `_targets.Net`) that trains on ``y``."""
-        raise NotImplementedError
-
-    def _target_weights(self, summary):
-        """The weights that the targets give the rows of the loss, from the
-        `_rules.TargetSummary` of ``y`` (a classifier's class weights); None:
-        none."""
-        raise NotImplementedError
-
     def _problem_where(self, X, y, sample_weight, targets, n_hidden=None, **kwargs):
         """``(backend, problem)``: `_problem` of ``X`` where it is, in memory
         or on a device, and the backend that trains on it there."""
@@ -581,22 +533,6 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
         host_X = _on_device.stand_in(X)
         problem = self._problem(host_X, y, sample_weight, targets, n_hidden, **kwargs)
         return backend, backend.moved(problem, X)
-
-    def _problem(self, X, y, sample_weight, targets, n_hidden=None, weights=None):
-        """The training arrays (`_targets.Problem`) of a network of ``n_hidden``
-        hidden units (None: the parameter's) whose outputs encode ``targets``,
-        the rows weighted by ``sample_weight`` times ``weights`` (from
-        `_target_weights`)."""
-        raise NotImplementedError
-
-    def _target_attributes(self, data):
-        """The fitted attributes that describe the targets of ``data``."""
-        raise NotImplementedError
-
-    def _targets_to_check(self, data):
-        """The targets ``Y`` of ``data`` whose scale the warnings of a fit
-        check (`_report.report`); None: a classifier's 0/1 targets, none."""
-        return None
 
     # ------------------------------------------------------ fitted attributes
     def _snapshot(self, data, theta):
@@ -667,170 +603,6 @@ class BaseTwoLayerNetwork(_callbacks.CallbackSupportMixin, BaseEstimator):
                 f"continue, or {restart}."
             )
         return np.concatenate([W1.ravel(), b1, W2.ravel(), b2]).astype(dtype)
-
-    def _params(self):
-        W1, W2 = self.coefs_
-        b1, b2 = self.intercepts_
-        return _network.Params(W1, b1, W2, b2)
-
-    def _validate_X(self, X, method="predict"):
-        """``X`` validated for the prediction method ``method``, in the library
-        and on the device of the fitted weights (`devices.check_same_place`)."""
-        place = _devices.check_same_place(self, X, method)
-        dtype = _FLOATS if place is None else _devices.float_dtypes(place[0])
-        return validate_data(
-            self, X, dtype=dtype, accept_sparse=["csr", "csc"], reset=False
-        )
-
-    def _logits(self, X, method="predict"):
-        X = self._validate_X(X, method)
-        if not _arrays.on_numpy(X):
-            xp = _arrays.namespace(X)
-            return _network.forward(X, self._params(), self._fitted_activation, xp)[1]
-        with _quiet():
-            return _backprop.logits(X, self._params(), self._fitted_activation)
-
-    def _forward(self, function, X):
-        """``function(X, params, activation)``, such as `_network.hidden`, with
-        the fitted hidden units, on the BLAS threads `_workspace.run_forward`
-        decides; in the library of ``X`` if it is not NumPy."""
-        if not _arrays.on_numpy(X):
-            xp = _arrays.namespace(X)
-            return function(X, self._params(), self._fitted_activation, xp)
-        (m, H), K = self.coefs_[0].shape, self.coefs_[1].shape[1]
-        layout, p = _network.Layout(m, H, K), self._params()
-        with _quiet():
-            return _workspace.run_forward(
-                X.shape[0], layout, function, X, p, self._fitted_activation
-            )
-
-    def _lazily(self, method, X):
-        """``method`` of a dask ``X``: a dask array, computed chunk by chunk by
-        the in-memory method (`_predict.predict_lazily`); the feature count
-        and names are checked now."""
-        _predict.check_2d(X)
-        self._check_dask_X(X, reset=False)
-        return _predict.predict_lazily(self, method, X)
-
-    # ----------------------------------------------------- the network itself
-    def hidden_activations(self, X):
-        """The hidden layer's features ``h = f(X W1 + b1)``, ``f`` the unit of
-        ``activation`` (the notes' sigmoid by default).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Input data. For a dask array or DataFrame, the result is a dask
-            array, computed chunk by chunk when asked for.
-
-        Returns
-        -------
-        h : ndarray of shape (n_samples, n_hidden)
-            Activation of each hidden unit: in (0, 1) for ``'logistic'``,
-            (-1, 1) for ``'tanh'``, [0, inf) for ``'relu'``, any number for
-            ``'identity'``.
-
-        Notes
-        -----
-        The hidden layer is a feature map learned for the targets: the output
-        layer only separates the classes linearly in it (a classifier), or is
-        a linear model of it (a regressor). With ``n_hidden=2`` it is a 2-D
-        projection of the data that can be drawn.
-
-        Examples
-        --------
-        The 64 pixels of the digits, projected through two hidden units:
-
-        >>> from sklearn.datasets import load_digits
-        >>> from sklearn.model_selection import cross_val_score
-        >>> from sklearn.neighbors import KNeighborsClassifier
-        >>> from sklearn.preprocessing import StandardScaler
-        >>> from skbackprop import TwoLayerClassifier
-        >>> X, y = load_digits(return_X_y=True)
-        >>> X = StandardScaler().fit_transform(X)
-        >>> clf = TwoLayerClassifier(n_hidden=2, learning_rate=1.0, random_state=0)
-        >>> h = clf.fit(X, y).hidden_activations(X)
-        >>> h.shape
-        (1797, 2)
-
-        Neighbours in this plane mostly show the same digit (chance is 0.1):
-
-        >>> knn_accuracy = cross_val_score(KNeighborsClassifier(), h, y).mean()
-        >>> bool(knn_accuracy > 0.6)
-        True
-
-        To draw it, with matplotlib:
-
-        >>> import matplotlib.pyplot as plt  # doctest: +SKIP
-        >>> plt.scatter(h[:, 0], h[:, 1], c=y, cmap="tab10", s=5)  # doctest: +SKIP
-        >>> plt.colorbar(label="digit")  # doctest: +SKIP
-        """
-        check_is_fitted(self)
-        if _chunks.is_dask_collection(X):
-            return self._lazily("hidden_activations", X)
-        return self._forward(_network.hidden, self._validate_X(X, "hidden_activations"))
-
-    def loss_gradient(self, X, y, sample_weight=None):
-        """Loss and its gradient at the current weights, by backpropagation.
-
-        Lets a student check the notes' formulas, or a user run
-        :func:`scipy.optimize.check_grad`. It runs the fast pass that training
-        uses (``skbackprop/_engine/backprop.py``), which the tests hold to the
-        notes' plain matrix form, ``loss_gradient`` in
-        ``skbackprop/_engine/network.py``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Input data.
-
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Targets of the kind the model was fitted on: labels, all of them in
-            ``classes_``, or for a multilabel model a 0/1 indicator matrix with
-            `n_outputs_` columns; for a regressor, values with `n_outputs_`
-            columns (1-D for one).
-
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights; ``None`` weighs every sample equally.
-
-        Returns
-        -------
-        loss : float
-            Weighted mean loss plus the L2 term: the cross-entropy of a
-            classifier, ``(1/2) sum_k (o_k - y_k)^2`` of a regressor.
-
-        gradients : tuple of (list of ndarray, list of ndarray)
-            ``(coef_grads, intercept_grads)``, shaped like ``coefs_`` and
-            ``intercepts_``.
-        """
-        check_is_fitted(self)
-        X, y = self._validate_Xy(X, y, reset=False)
-        self._check_fitted_targets(y)
-        # At the fitted weights and units, even if n_hidden or activation was set
-        # to another value since.
-        n_hidden = self.coefs_[0].shape[1]
-        backend, data = self._problem_where(
-            X,
-            y,
-            sample_weight,
-            self._fitted_targets(),
-            n_hidden,
-            activation=self._fitted_activation,
-        )
-        theta = self._theta(_arrays.numpy_dtype(X), data.layout)
-        theta = backend.weights(theta)
-        with _quiet(), backend.objective(data, self._l2(X.shape[0])) as objective:
-            loss, grad = objective(theta, None, data.s)
-        dp = data.layout.unpack(grad, _arrays.namespace(grad))
-        return loss, ([dp.W1, dp.W2], [dp.b1, dp.b2])
-
-
-def _quiet():
-    """NumPy's floating-point errors off while the network computes: an
-    exponential that underflows to 0 or overflows to infinity is the exact limit
-    of the sigmoid and the softmax, not an error, whatever `numpy.seterr` the
-    caller has set."""
-    return _training.quiet_floating_point()
 
 
 class _unchanged_on_error:

@@ -24,7 +24,8 @@ from .._training import arrays as _arrays
 from .._training import rules as _rules
 from .._training import targets as _targets
 from . import devices as _devices
-from .base import BaseTwoLayerNetwork, _quiet
+from .base import BaseTwoLayerNetwork
+from .network_methods import _quiet
 
 
 class TwoLayerClassifier(ClassifierMixin, BaseTwoLayerNetwork):
