@@ -122,6 +122,12 @@ def run(wanted="all", rounds=5, quick=False):
             "--device"
         )
     rows = []
+    if not devices(torch, wanted):
+        raise SystemExit(
+            f"bench --device {wanted}: PyTorch {torch.__version__} sees no such "
+            "device here (torch.cuda.is_available() is False); --device cpu times "
+            "the CPU."
+        )
     for device in devices(torch, wanted):
         cases = QUICK_CASES if quick else CPU_CASES if device == "cpu" else CUDA_CASES
         for case in cases:
@@ -149,9 +155,10 @@ def print_rows(rows, rounds):
     import torch
 
     print(
-        f"\nOn devices (PyTorch {torch.__version__}, {torch.get_num_threads()} CPU "
+        f"On devices (PyTorch {torch.__version__}, {torch.get_num_threads()} CPU "
         f"threads); medians of {rounds} interleaved rounds; ms per epoch (per "
-        "iteration for lbfgs), and the NumPy path's time over each:"
+        "iteration for lbfgs), and the NumPy path's time over each. n x m: rows "
+        "x features, H hidden units, K classes."
     )
     for device, case, ms in rows:
         print(f"\n{device}: {case.label}, {case.epochs} epochs per fit")

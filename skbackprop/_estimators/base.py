@@ -249,6 +249,8 @@ class BaseTwoLayerNetwork(
         written restores the old ones instead of leaving a mixture.
         """
         warm = self.warm_start and hasattr(self, "coefs_")
+        if warm:  # the weights and the update rule stay where they are
+            _devices.check_same_place(self, X, "warm_start=True", continuing=True)
         given_val = _rules.given_validation_set(*validation)
         holding_out = self.early_stopping and not given_val
         train = backend.data(X, y, sample_weight, not warm, holding_out)
@@ -338,6 +340,7 @@ class BaseTwoLayerNetwork(
         with _unchanged_on_error(self):
             first = not hasattr(self, "coefs_")
             if not first:
+                _devices.check_same_place(self, X, "partial_fit", continuing=True)
                 # _fit_context validates the parameters only until the model is
                 # fitted; a later set_params must not go unchecked.
                 self._validate_params()

@@ -19,6 +19,7 @@ The training on a device is `_training.on_device`; the maths,
 """
 
 import copy
+import importlib
 
 import numpy as np
 from sklearn import get_config
@@ -61,43 +62,54 @@ def library_name(array):
     return type(array).__module__.partition(".")[0]
 
 
-def check_same_place(estimator, X, method):
+def check_same_place(estimator, X, method, continuing=False):
     """Check that ``X`` is of the library and on the device of the fitted
     weights, as scikit-learn's array API estimators check it; return
     ``(xp, device)`` of ``X`` (`namespace_of`), or None for NumPy.
 
-    A model fitted on NumPy predicts on everything NumPy takes (with dispatch
-    on, a PyTorch CPU tensor as well: then it answers in PyTorch, computed
-    on the host). A model fitted on a device predicts only on arrays of its
-    library and device, under dispatch.
+    A model fitted on NumPy takes what NumPy takes: with dispatch on, not the
+    arrays of another library. A model fitted on a device takes only arrays
+    of its library and device, under dispatch. ``continuing``: ``method``
+    trains the fitted model on (a warm start, `partial_fit`), whose weights
+    and update rule stay where they are.
     """
     place = namespace_of(X)
     library, device = fitted_place(estimator)
-    if library == "numpy":
-        if place is not None:
-            raise ValueError(
-                f"{type(estimator).__name__}.{method}() must use the same namespace "
-                f"and device as fit: the model was fitted on NumPy arrays, and X "
-                f"is {describe(X)}. Fit it on {library_name(X)} arrays, or move "
-                f"it there with skbackprop.move_to(model, {library_name(X)}, "
-                f"device=...)."
-            )
-        return None
-    if place is None or (library_name(X), place[1]) != (library, device):
-        raise ValueError(
-            f"{type(estimator).__name__}.{method}() must use the same namespace "
-            f"and device as fit: the model's weights are {library} arrays on "
-            f"{device}, and X is {describe(X)}"
-            + (
-                ""
-                if get_config()["array_api_dispatch"]
-                else " (array API dispatch is off: sklearn.config_context("
-                "array_api_dispatch=True) keeps X as it is)"
-            )
-            + ". Pass X as the model's arrays, or move the model with "
+    here = "numpy" if place is None else library_name(X)
+    if (here, "cpu" if place is None else place[1]) == (library, device):
+        return place
+    name = type(estimator).__name__
+    what = (
+        f"Continuing to train a fitted {name} ({method})"
+        if continuing
+        else f"{name}.{method}()"
+    )
+    fitted = (
+        "the model was fitted on NumPy arrays"
+        if library == "numpy"
+        else f"the model's weights are {library} arrays on {device}"
+    )
+    if library != "numpy" and not get_config()["array_api_dispatch"]:
+        fix = (
+            "Array API dispatch is off, so X is taken as NumPy: call it inside "
+            "sklearn.config_context(array_api_dispatch=True) to pass "
+            f"{library} arrays, or move the model with "
             "skbackprop.move_to(model, numpy) for NumPy data."
         )
-    return place
+    elif library == "numpy":
+        fix = (
+            f"Fit it on {here} arrays, or move it there with "
+            f"skbackprop.move_to(model, {here}, device=...)."
+        )
+    else:
+        fix = (
+            f"Pass X as {library} arrays on {device}, or move the model with "
+            f"skbackprop.move_to(model, {here}, device=...)."
+        )
+    raise ValueError(
+        f"{what} must use the same namespace and device as fit: {fitted}, and X "
+        f"is {describe(X)}. {fix}"
+    )
 
 
 def describe(X):
@@ -149,9 +161,10 @@ def move_to(estimator, xp, device=None):
     ----------
     estimator : TwoLayerClassifier or TwoLayerRegressor
         A fitted model.
-    xp : module
+    xp : module or str
         The library to move to: ``numpy``, ``torch``, ``cupy`` or
-        ``array_api_strict`` (or its ``array_api_compat`` namespace).
+        ``array_api_strict`` (or its ``array_api_compat`` namespace), or the
+        name of one, such as ``"numpy"``.
     device : str or device, default=None
         The device in that library, such as ``"cuda"`` or ``"cpu"`` for
         PyTorch; None: the library's default. NumPy has only ``"cpu"``.
@@ -194,12 +207,26 @@ def move_to(estimator, xp, device=None):
 
 
 def _converter(xp, device):
-    """``array -> the array in xp on device``, through the host."""
+    """``array -> the array in xp on device``, through the host; ``xp`` is a
+    module or its name."""
+    if isinstance(xp, str):
+        try:
+            xp = importlib.import_module(xp)
+        except ImportError as error:
+            raise ValueError(
+                f"move_to: cannot import {xp!r}; pass an array library such as "
+                "numpy or torch, or its name."
+            ) from error
     name = getattr(xp, "__name__", "")
     if name == "numpy" or name.endswith("array_api_compat.numpy"):
         if device not in (None, "cpu"):
             raise ValueError(f"NumPy arrays live on 'cpu' only; got device={device!r}.")
         return _arrays.to_numpy
+    if not callable(getattr(xp, "asarray", None)):
+        raise TypeError(
+            f"move_to takes an array library (numpy, torch, cupy, "
+            f"array_api_strict) or its name; got {xp!r}."
+        )
     namespace = _arrays.compat().array_namespace(xp.asarray([0.0]))
 
     def to(array):

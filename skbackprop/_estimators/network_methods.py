@@ -43,8 +43,7 @@ class NetworkMethods:
     def _logits(self, X, method="predict"):
         X = self._validate_X(X, method)
         if not _arrays.on_numpy(X):
-            xp = _arrays.namespace(X)
-            return _network.forward(X, self._params(), self._fitted_activation, xp)[1]
+            return self._forward(_network.forward, X)[1]
         with _quiet():
             return _backprop.logits(X, self._params(), self._fitted_activation)
 
@@ -53,8 +52,13 @@ class NetworkMethods:
         the fitted hidden units, on the BLAS threads `_workspace.run_forward`
         decides; in the library of ``X`` if it is not NumPy."""
         if not _arrays.on_numpy(X):
+            # in the dtype of both, as NumPy computes a float32 model on float64 X
             xp = _arrays.namespace(X)
-            return function(X, self._params(), self._fitted_activation, xp)
+            dtype = xp.result_type(X.dtype, self.coefs_[0].dtype)
+            p = self._params()
+            p = _network.Params(*(xp.astype(a, dtype, copy=False) for a in p))
+            X = xp.astype(X, dtype, copy=False)
+            return function(X, p, self._fitted_activation, xp)
         (m, H), K = self.coefs_[0].shape, self.coefs_[1].shape[1]
         layout, p = _network.Layout(m, H, K), self._params()
         with _quiet():
@@ -162,6 +166,7 @@ class NetworkMethods:
             ``intercepts_``.
         """
         check_is_fitted(self)
+        _devices.check_same_place(self, X, "loss_gradient")
         X, y = self._validate_Xy(X, y, reset=False)
         self._check_fitted_targets(y)
         # At the fitted weights and units, even if n_hidden or activation was set
