@@ -39,7 +39,7 @@ from .._engine.blas import flat
 from .._training import rules as _rules
 from .._training import solvers as _solvers
 from .._training import targets as _targets
-from .._training.report import UNSCALED_RMS
+from .._training.report import UNSCALED_RMS, far_from_unit_scale
 from .._training.solvers import SOLVERS
 from .chunks import (
     Chunks,
@@ -206,6 +206,9 @@ class OnCluster:
 
     def unscaled(self, problem):
         return lambda X: unscaled_column(problem)
+
+    def unscaled_targets(self, problem):
+        return lambda: unscaled_targets(problem)
 
 
 # --------------------------------------------------------------------------------------
@@ -500,6 +503,24 @@ def unscaled_column(data):
     column = int(np.argmax(squares))
     rms = float(np.sqrt(squares[column]))
     return (column, rms) if rms > UNSCALED_RMS else None
+
+
+def part_target_moments(part):
+    """The part's row count, and the column sums and sums of squares of its
+    targets ``Y``, in float64: one vector."""
+    Y = part.Y.astype(np.float64)
+    return np.concatenate([[len(Y)], Y.sum(axis=0), np.einsum("ij,ij->j", Y, Y)])
+
+
+def unscaled_targets(data):
+    """`report.unscaled_targets` of the targets of the parts, on the cluster:
+    their means and standard deviations from the parts' sums."""
+    client = data.client
+    moments = tree_sum(client, client.map(part_target_moments, data.parts, pure=False))
+    n, k = moments[0], data.layout.n_outputs
+    mean = moments[1 : 1 + k] / n
+    spread = np.sqrt(np.maximum(moments[1 + k :] / n - mean**2, 0.0))
+    return far_from_unit_scale(mean, spread)
 
 
 def scored_collections(data):

@@ -311,7 +311,7 @@ class BaseTwoLayerNetwork(
             learning_rate=self._learning_rate(),
             max_iter=self.max_iter,
             unscaled=backend.unscaled(data),
-            targets=self._targets_to_check(data),
+            targets=backend.unscaled_targets(data) if self._scales_targets() else None,
             auto_step=self.learning_rate == "auto",
         )
         curve, t = (self.loss_curve_, self.t_) if warm else ([], 0)

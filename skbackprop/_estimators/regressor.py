@@ -383,11 +383,10 @@ class TwoLayerRegressor(RegressorMixin, BaseTwoLayerNetwork):
     def _target_attributes(self, data):
         return {}
 
-    def _targets_to_check(self, data):
-        """The targets, when the settings are those chosen for standardized
-        targets (an 'auto' ``learning_rate`` or ``l2``) and they are in memory
-        (on a cluster ``data.Y`` is None: they stay on the workers)."""
-        return data.Y if "auto" in (self.learning_rate, self.l2) else None
+    def _scales_targets(self):
+        """Whether the settings are those chosen for standardized targets (an
+        'auto' ``learning_rate`` or ``l2``), whose scale a fit then checks."""
+        return "auto" in (self.learning_rate, self.l2)
 
     def _problem(
         self,

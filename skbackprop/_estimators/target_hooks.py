@@ -73,7 +73,8 @@ class TargetHooks:
         """The fitted attributes that describe the targets of ``data``."""
         raise NotImplementedError
 
-    def _targets_to_check(self, data):
-        """The targets ``Y`` of ``data`` whose scale the warnings of a fit
-        check (`_report.report`); None: a classifier's 0/1 targets, none."""
-        return None
+    def _scales_targets(self):
+        """Whether a fit warns of targets far from the unit scale
+        (`_report.unscaled_targets`): a regressor's, under settings chosen for
+        standardized targets; not a classifier's 0/1 targets."""
+        return False

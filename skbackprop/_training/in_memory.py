@@ -25,10 +25,12 @@ collections, each chunk of rows on its worker. Both have:
   as scorers and callbacks take them.
 - ``weights(theta)``: the weights ``theta``, drawn on the host, where the
   data is.
-- ``objective(problem, l2)``, ``validation_loss(problem)`` and
-  ``unscaled(problem)``: the training objective (`loops.Objective`), the loss
-  of a validation set, and the search for a column that needs scaling (None:
-  `report.unscaled_column` of the arrays).
+- ``objective(problem, l2)``, ``validation_loss(problem)``,
+  ``unscaled(problem)`` and ``unscaled_targets(problem)``: the training
+  objective (`loops.Objective`), the loss of a validation set, the search for
+  a column that needs scaling (None: `report.unscaled_column` of the arrays),
+  and that for a column of the targets ``Y`` (`report.unscaled_targets`, a
+  function of no argument, run only when a warning needs it).
 """
 
 from typing import NamedTuple
@@ -37,6 +39,7 @@ import numpy as np
 
 from .._engine import network as _network
 from .._engine.workspace import run_forward
+from . import report as _report
 from . import rules as _rules
 from . import solvers as _solvers
 from . import targets as _targets
@@ -138,3 +141,6 @@ class InMemory:
 
     def unscaled(self, problem):
         return None
+
+    def unscaled_targets(self, problem):
+        return lambda: _report.unscaled_targets(problem.Y)

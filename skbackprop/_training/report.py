@@ -55,9 +55,10 @@ def report(
     only when the user set it: an ``auto_step`` is the estimator's to adapt,
     and a larger one diverges where it would have; scaling only when the training data
     ``X`` looks unscaled (``unscaled(X)``, `unscaled_column` when None, computed
-    only for a warning), or the regression ``targets`` do (their matrix ``Y``,
-    given when the settings are the ones for standardized targets; None for
-    labels: `unscaled_targets`). Targets far from unit spread get a warning of
+    only for a warning), or the regression targets do (``targets()``, the
+    `unscaled_targets` of their matrix ``Y``, computed where the data is and
+    only when needed; given when the settings are the ones for standardized
+    targets; None for labels). Targets far from unit spread get a warning of
     their own when training went well: the settings do not suit them.
     """
     if monitor.status != DIVERGED and monitor.learned_nothing():
@@ -83,7 +84,7 @@ def report(
         if learning_rate is not None and not auto_step:
             fixes[0] += " or learning_rate"
     else:
-        column = None if targets is None else unscaled_targets(targets)
+        column = None if targets is None else targets()
         if column is not None:
             advice = target_scaling_advice(column)
             warn_caller(
@@ -99,7 +100,7 @@ def report(
     column = (unscaled or unscaled_column)(X)
     if column is not None:
         fixes.append(scaling_advice(X, column))
-    column = None if targets is None else unscaled_targets(targets)
+    column = None if targets is None else targets()
     if column is not None:
         fixes.append(target_scaling_advice(column))
     if fixes:
@@ -161,7 +162,12 @@ def unscaled_targets(Y):
     with the square of their spread."""
     Y = _arrays.to_numpy(Y)  # targets on a device come to the host
     mean = np.mean(Y, axis=0, dtype=np.float64)
-    spread = np.std(Y, axis=0, dtype=np.float64)
+    return far_from_unit_scale(mean, np.std(Y, axis=0, dtype=np.float64))
+
+
+def far_from_unit_scale(mean, spread):
+    """`unscaled_targets` from the mean and standard deviation of each
+    column of the targets (a cluster adds them up from its parts)."""
     rms = np.sqrt(mean**2 + spread**2)
     far = (rms > UNSCALED_RMS) | ((spread < 1 / UNSCALED_RMS) & (spread > 0))
     if not far.any():
@@ -172,7 +178,12 @@ def unscaled_targets(Y):
 
 def target_scaling_advice(unscaled):
     """Advice to standardize the targets, whose column, mean and standard
-    deviation ``unscaled`` are far from the unit scale."""
+    deviation ``unscaled`` are far from the unit scale; a mean within a
+    millionth of the spread of 0 is 0 (not the rounding of a sum)."""
+    column, mean, spread = unscaled
+    if abs(mean) < 1e-6 * spread:
+        mean = 0.0
+    unscaled = column, mean, spread
     return (
         "scale y (TransformedTargetRegressor(transformer=StandardScaler())): "
         "its column {} has a mean of {:.3g} and a standard deviation of {:.3g}, "

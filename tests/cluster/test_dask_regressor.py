@@ -8,6 +8,8 @@ vega_datasets' cars: the fuel use and acceleration of 400 cars from their
 cylinders, displacement, power, weight and year.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 from _optional import require
@@ -183,6 +185,32 @@ def test_float32_stays_float32(client, data):
     assert got.coefs_[0].dtype == np.float32
     assert got.predict(X).dtype == np.float32
     assert_same_model(expected, got, rtol=1e-4)  # float32 sums in another order
+
+
+def _warnings_of(model, X, y):
+    """The warnings of ``model.fit(X, y)``: their categories and messages."""
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        model.fit(X, y)
+    return [(w.category, str(w.message)) for w in record]
+
+
+@pytest.mark.parametrize(
+    "scale", [lambda Y: 150 + 75 * Y, lambda Y: 0.05 * Y], ids=["large", "small"]
+)
+def test_targets_far_from_unit_scale_get_the_in_memory_warning(client, data, scale):
+    # The scale of each target column comes from the parts' sums: the same
+    # warning, naming the same column, as in memory (a ConvergenceWarning's
+    # advice with max_iter=5, a UserWarning of its own when the fit settles).
+    X, Y = data
+    Y = np.c_[Y[:, 1], scale(Y[:, 0])]
+    for max_iter in (5, 200):
+        params = dict(PARAMS, max_iter=max_iter)
+        expected = _warnings_of(TwoLayerRegressor(**params), X, Y)
+        got = _warnings_of(TwoLayerRegressor(**params), *_dask(X, Y))
+        assert got == expected
+        assert any("scale y" in message.lower() and "its column 1" in message
+                   for _, message in got)  # fmt: skip
 
 
 def test_warm_start_continues_as_in_memory(client, data):
