@@ -152,7 +152,13 @@ def backward_of(derivative):
 # --------------------------------------------------------------------------------------
 def xp_sigmoid(Z, xp):
     """``g(z) = 1 / (1 + e^-z)``; ``e^-z`` overflows to ``inf`` for very negative
-    ``z``, and ``1 / (1 + inf) = 0`` is the exact limit, as in `sigmoid`."""
+    ``z``, and ``1 / (1 + inf) = 0`` is the exact limit, as in `sigmoid`. A
+    library that has the sigmoid as one function of its own (PyTorch's
+    ``sigmoid``, outside the standard) computes it in one pass over ``Z``
+    instead of four."""
+    fused = getattr(xp, "sigmoid", None)
+    if fused is not None:
+        return fused(Z)
     return 1.0 / (1.0 + xp.exp(-Z))
 
 
