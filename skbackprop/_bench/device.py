@@ -66,10 +66,12 @@ def data(case):
     return X.astype(case.dtype), y
 
 
-def estimator(solver, epochs):
+def estimator(case, solver):
+    """The classifier of ``case``, with plain steps, no penalty and no
+    stopping before ``case.epochs``."""
     return TwoLayerClassifier(
-        solver=solver, learning_rate=0.1, momentum=0.0, l2=0.0, max_iter=epochs,
-        tol=0.0, n_iter_no_change=10**9, random_state=0,
+        n_hidden=case.H, solver=solver, learning_rate=0.1, momentum=0.0, l2=0.0,
+        max_iter=case.epochs, tol=0.0, n_iter_no_change=10**9, random_state=0,
     )  # fmt: skip
 
 
@@ -136,12 +138,11 @@ def run(wanted="all", rounds=5, quick=False):
             times = {}
             for _ in range(rounds):  # interleaved: each round times every path
                 for solver in ("gd", "lbfgs"):
-                    model = estimator(solver, case.epochs)
                     times.setdefault((solver, "numpy"), []).append(
-                        timed_fit(model, X, y, False)
+                        timed_fit(estimator(case, solver), X, y, False)
                     )
                     times.setdefault((solver, "skbackprop on torch"), []).append(
-                        timed_fit(estimator(solver, case.epochs), Xt, yt, True)
+                        timed_fit(estimator(case, solver), Xt, yt, True)
                     )
                 times.setdefault(("gd", "torch loop"), []).append(
                     torch_loop(torch, X, y, case, device, case.epochs)
@@ -156,8 +157,8 @@ def print_rows(rows, rounds):
 
     print(
         f"On devices (PyTorch {torch.__version__}, {torch.get_num_threads()} CPU "
-        f"threads); medians of {rounds} interleaved rounds; ms per epoch (per "
-        "iteration for lbfgs), and the NumPy path's time over each. n x m: rows "
+        f"threads); medians of {rounds} interleaved rounds;\nms per epoch (per "
+        "iteration for lbfgs), and the NumPy path's time over each.\nn x m: rows "
         "x features, H hidden units, K classes."
     )
     for device, case, ms in rows:

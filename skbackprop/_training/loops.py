@@ -293,8 +293,8 @@ def lbfgs(theta, objective, s, monitor, max_iter, tol):
         if monitor.after_epoch(float(intermediate_result.fun), x, x):
             raise StopIteration
 
-    with quiet_floating_point():
-        result = minimize(
+    def minimized():
+        return minimize(
             fun,
             _arrays.to_numpy(theta).astype(np.float64),
             jac=True,
@@ -302,6 +302,13 @@ def lbfgs(theta, objective, s, monitor, max_iter, tol):
             callback=callback,
             options={"maxiter": max_iter, "gtol": tol, "maxfun": 15 * max_iter},
         )
+
+    with quiet_floating_point():
+        # On a device the host's BLAS has only L-BFGS's vectors to work on, and
+        # its threads, spinning between calls, would take the cores that the
+        # array library computes on (PyTorch on the CPU: 2.6 times slower).
+        on_host = _arrays.on_numpy(theta)
+        result = minimized() if on_host else single_threaded(minimized)
         last = _arrays.like(result.x, theta)
         theta[...] = monitor.best_theta if monitor.status == DIVERGED else last
         converged = (
