@@ -8,6 +8,7 @@ conftest.py.
 
 import builtins
 import csv
+import importlib
 import pickle
 import re
 import threading
@@ -206,11 +207,17 @@ def dated_pipeline():
 def without_module(monkeypatch, module):
     """Make ``import module`` fail for the rest of the test, as it does
     where the package is not installed."""
-    real_import = builtins.__import__
+    real_import, real_import_module = builtins.__import__, importlib.import_module
 
     def refusing(name, *args, **kwargs):
         if name == module:
             raise ImportError(f"No module named {module!r}")
         return real_import(name, *args, **kwargs)
 
+    def refusing_module(name, *args, **kwargs):
+        if name == module:
+            raise ImportError(f"No module named {module!r}")
+        return real_import_module(name, *args, **kwargs)
+
     monkeypatch.setattr(builtins, "__import__", refusing)
+    monkeypatch.setattr(importlib, "import_module", refusing_module)

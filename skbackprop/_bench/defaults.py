@@ -64,18 +64,27 @@ def _synthetic(n, m, k):
     return load
 
 
+class MissingPackage(ImportError):
+    """The package that ships a data set is not installed: the benchmark
+    skips the data set and says how to install it."""
+
+
+# The option of ``python -m skbackprop bench`` that picks each case's data sets.
+SUBSET_OPTION = {"defaults": "--subset", "regdefaults": "--reg-subset"}
+
+
 def islp_frame(name, case, without):
-    """The file ``name`` that ISLP ships, as a DataFrame; without ISLP, an
-    ImportError that says how to install it, or to run the benchmark's
-    ``case`` with ``--subset`` ``without``."""
+    """The file ``name`` that ISLP ships, as a DataFrame; without ISLP, a
+    `MissingPackage` that says how to install it, or to run the benchmark's
+    ``case`` on the data sets ``without``."""
     try:
         from ISLP import load_data
     except ImportError as error:
-        raise ImportError(
+        raise MissingPackage(
             f"The {name} data of the {case} benchmark ships with ISLP: "
             'pip install "skbackprop[bench]" && pip install --no-deps ISLP '
             "(its files need none of its requirements), or run "
-            f"python -m skbackprop bench {case} --subset {without}."
+            f"python -m skbackprop bench {case} {SUBSET_OPTION[case]} {without}."
         ) from error
     return load_data(name)
 
@@ -141,7 +150,11 @@ def run(data_sets, seeds=SEEDS, log=print):
     """``{data set: (shape, {variant: {estimator: [(accuracy, seconds)]}})}``."""
     results = {}
     for data in data_sets:
-        X, y = data.load()
+        try:
+            X, y = data.load()
+        except MissingPackage as reason:
+            log(f"{data.name:<12}skipped: {reason}")
+            continue
         runs = {v: {e: [] for e in ESTIMATORS} for v in VARIANTS}
         for seed in range(seeds):
             split = train_test_split(

@@ -37,7 +37,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from .._estimators.regressor import TwoLayerRegressor
-from .defaults import DataSet, encoded, islp_frame
+from .defaults import DataSet, MissingPackage, encoded, islp_frame
 from .report import load_average
 
 ESTIMATORS = {"skb": TwoLayerRegressor, "MLP": MLPRegressor}
@@ -65,16 +65,16 @@ def _california():
 
 def _package_frame(module, load):
     """``load(module)``: a data frame that an installed package ships; without
-    the package, an ImportError that says how to install it."""
+    the package, a `MissingPackage` that says how to install it."""
     import importlib
 
     try:
         package = importlib.import_module(module)
     except ImportError as error:
-        raise ImportError(
+        raise MissingPackage(
             f"The {module} data of the regdefaults benchmark ships with "
             f'{module}: pip install "skbackprop[bench]", or run python -m '
-            "skbackprop bench regdefaults --subset sklearn."
+            "skbackprop bench regdefaults --reg-subset sklearn."
         ) from error
     return load(package)
 
@@ -171,7 +171,7 @@ def run(data_sets, seeds=SEEDS, log=print):
     for data in data_sets:
         try:
             X, y = data.load()
-        except Unavailable as reason:
+        except (Unavailable, MissingPackage) as reason:
             log(f"{data.name:<12}skipped: {reason}")
             continue
         fits = {name: [] for name in ESTIMATORS}

@@ -48,14 +48,20 @@ def score_figure(x):
     return f"{x:.4f}" if abs(x) < 10 else figure(x)
 
 
-def plus_minus(mean, std, show=figure):
-    """``mean ± std``, the mean as ``show`` writes it and the spread to the
-    same decimal place: ``230.9 ± 8.8``, ``-84277 ± 6244``."""
-    text = show(mean)
-    if "e" in text or not math.isfinite(std):
-        return f"{text} ± {std:.2g}"
-    decimals = len(text.partition(".")[2])
-    return f"{text} ± {std:.{decimals}f}"
+def decimals(values, show=figure):
+    """The decimal places of a column of ``values``: those ``show`` gives its
+    largest in absolute value, so that the column's points line up and its
+    largest number keeps its figures."""
+    text = show(max(values, key=abs))
+    return None if "e" in text else len(text.partition(".")[2])
+
+
+def plus_minus(mean, std, places):
+    """``mean ± std``, both to ``places`` decimal places (`decimals`; None: in
+    the exponent form, for numbers beyond what reads well plainly)."""
+    if places is None:
+        return f"{mean:.4g} ± {std:.2g}"
+    return f"{mean:.{places}f} ± {std:.{places}f}"
 
 
 def target_line(y):
@@ -80,7 +86,9 @@ def held_out_scores(y_test, y_pred):
 def held_out_lines(y_test, y_pred, y_train):
     """R² and the mean absolute error, beside the error of the training
     median; a warning when R² is not above 0, the score of predicting the
-    held-out mean for every row."""
+    held-out mean for every row, and one when the training median errs less
+    (a target whose mean squares reward other predictions than its absolute
+    errors do, such as a count that is mostly 0)."""
     scores = held_out_scores(y_test, y_pred)
     constant = mean_absolute_error(y_test, np.full(len(y_test), np.median(y_train)))
     lines = [
@@ -95,6 +103,18 @@ def held_out_lines(y_test, y_pred, y_train):
                 "their mean would (R² 0). Raise --max-iter, try other "
                 "--learning-rate values, or check that the features bear on the "
                 "target."
+            )
+        )
+    elif scores["mean_absolute_error"] > constant:
+        lines.append(
+            wrapped(
+                "Note: predicting the training median for every row errs less in "
+                "absolute value than the model does, though the model's R² is "
+                "above 0: it fits the mean squared error, which a few large "
+                "targets (a skewed target, a count that is mostly 0) weigh "
+                "heavily. If absolute errors matter, --scoring "
+                "neg_mean_absolute_error ranks the candidates by them; the model "
+                "still fits the squared error."
             )
         )
     return lines

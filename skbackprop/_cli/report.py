@@ -27,7 +27,7 @@ from sklearn.exceptions import ConvergenceWarning, UndefinedMetricWarning
 from sklearn.metrics import confusion_matrix, recall_score
 
 from .._estimators.classifier import TwoLayerClassifier
-from .regression import figure, plus_minus, score_figure, target_line
+from .regression import decimals, figure, plus_minus, score_figure, target_line
 from .split import diverged, stopped_at_limit
 from .task import REGRESSION, network
 from .text import WIDTH, class_label, count, short, together, wrapped
@@ -106,6 +106,10 @@ def cv_table(cv_results, scoring="accuracy", also=()):
     what the title says (-1 for scikit-learn's negated errors)."""
     order = np.argsort(cv_results["rank_test_score"], kind="stable")
     rate, hidden = (_param(cv_results, p) for p in ("learning_rate", "n_hidden"))
+    score_places = decimals(cv_results["mean_test_score"], score_figure)
+    places = {
+        name: decimals(sign * cv_results[f"mean_test_{name}"]) for name, _, sign in also
+    }
     rows = [
         (
             "rank", "learning_rate", "n_hidden", f"{scoring} (mean ± std)",
@@ -121,12 +125,13 @@ def cv_table(cv_results, scoring="accuracy", also=()):
                 plus_minus(
                     cv_results["mean_test_score"][i],
                     cv_results["std_test_score"][i],
-                    score_figure,
+                    score_places,
                 ),
                 *(
                     plus_minus(
                         sign * cv_results[f"mean_test_{name}"][i],
                         cv_results[f"std_test_{name}"][i],
+                        places[name],
                     )
                     for name, _, sign in also
                 ),

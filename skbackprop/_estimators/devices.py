@@ -102,9 +102,10 @@ def check_same_place(estimator, X, method, continuing=False):
             f"skbackprop.move_to(model, {here}, device=...)."
         )
     else:
+        to = "numpy" if here == "numpy" else f"{here}, device=..."
         fix = (
             f"Pass X as {library} arrays on {device}, or move the model with "
-            f"skbackprop.move_to(model, {here}, device=...)."
+            f"skbackprop.move_to(model, {to})."
         )
     raise ValueError(
         f"{what} must use the same namespace and device as fit: {fitted}, and X "

@@ -144,4 +144,16 @@ def test_islp_data_sets_name_the_missing_package(monkeypatch):
     without_module(monkeypatch, "ISLP")
     with pytest.raises(ImportError, match=r"skbackprop\[bench\].*ISLP") as error:
         _data_set("Boston").load()
-    assert "bench regdefaults --subset sklearn,packages" in str(error.value)
+    assert "bench regdefaults --reg-subset sklearn,packages" in str(error.value)
+
+
+def test_a_data_set_whose_package_is_missing_is_skipped(monkeypatch):
+    # python -m skbackprop bench --quick runs on a README install: the
+    # packaged data sets are skipped, with the line that says what to install.
+    without_module(monkeypatch, "palmerpenguins")
+    lines = []
+    data_sets = [_data_set("penguins"), _data_set("diabetes")]
+    results = regression.run(data_sets, seeds=1, log=lines.append)
+    assert list(results) == ["diabetes"]
+    assert lines[0].startswith("penguins    skipped: The palmerpenguins data")
+    assert "--reg-subset sklearn" in lines[0]

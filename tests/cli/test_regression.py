@@ -21,7 +21,7 @@ from sklearn.pipeline import make_pipeline
 from skbackprop import TRUSTED_TYPES, TwoLayerRegressor, load_model
 from skbackprop._cli import main as _cli
 from skbackprop._cli.reading import read_training_csv
-from skbackprop._cli.regression import figure
+from skbackprop._cli.regression import figure, held_out_lines
 from skbackprop._cli.split import least_rows, split_quantities
 from skbackprop._cli.task import MOST_CLASS_CODES
 
@@ -331,6 +331,26 @@ def test_an_error_in_the_targets_units_reads_at_its_scale(tmp_path, capsys):
     assert f"(cross-validated neg_mean_squared_error {mse}, mean absolute error " in (
         _words(out)
     )
+
+
+def test_held_out_lines_say_when_a_constant_does_better():
+    rng = np.random.RandomState(0)
+    y_train = rng.normal(size=200)
+    y_test = rng.normal(size=100)
+    good = held_out_lines(y_test, y_test + 0.1 * rng.normal(size=100), y_train)
+    assert len(good) == 2 and good[0].startswith("Held-out R²: 0.99")
+    # R² below 0: worse than the held-out mean
+    worse = held_out_lines(y_test, -y_test, y_train)
+    assert worse[2].startswith("Warning: the model predicts the held-out rows")
+    # R² above 0 but a larger absolute error than the training median's, as on
+    # a count that is mostly 0: the note says which error the model fits
+    counts = np.r_[np.zeros(90), np.full(10, 10.0)]
+    predicted = np.r_[np.full(90, 1.2), np.full(10, 9.0)]
+    lines = held_out_lines(counts, predicted, np.zeros(50))
+    assert float(lines[0].split()[2]) > 0
+    assert lines[2].startswith("Note: predicting the training median for every row")
+    assert "--scoring neg_mean_absolute_error" in _words(lines[2])
+    assert_readable("\n".join(lines))
 
 
 def test_fits_at_the_iteration_limit_are_told_to_raise_max_iter_alone(
