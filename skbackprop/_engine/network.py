@@ -223,9 +223,9 @@ def sum_of_squares(W, xp=np):
     threads: a BLAS dot up to 8192 numbers (OpenBLAS splits one of more than
     10000 between threads, and its last bits then depend on their number),
     NumPy's own loop beyond (three times slower, and never split). Other
-    array libraries sum in their own way."""
+    array libraries sum in their own way, to a 0-d array on the device."""
     if xp is not np:
-        return float(xp.sum(W * W))
+        return xp.sum(W * W)
     w = W.reshape(-1)
     return float(np.vdot(w, w) if w.size <= 8192 else np.einsum("i,i->", w, w))
 
@@ -284,7 +284,9 @@ def loss_gradient(theta, layout, X, Y, s, l2, output, activation="logistic", xp=
     -------
     loss : float
         ``C = sum_i s_i L_i + (l2 / 2) (|W1|^2 + |W2|^2)``: the weighted mean
-        loss (the user guide's L), not the notes' sum over the items.
+        loss (the user guide's L), not the notes' sum over the items. For
+        another library, a 0-d array of it on the device, which ``float()``
+        reads: a loop of steps need not wait for the device at each one.
     grad : ndarray of shape (layout.size,)
         ``dC/dtheta``, a new vector laid out like ``theta``.
     """
@@ -297,7 +299,8 @@ def loss_gradient(theta, layout, X, Y, s, l2, output, activation="logistic", xp=
 
     # The loss, from the logits: CE_i = log(1 + e^z) - y z, or logsumexp(z) - z[y],
     # or SE_i = (1/2) sum_k (z_k - y_k)^2.
-    C = float(s @ f.loss(Z, Y) + penalty(p, l2, xp))
+    C = s @ f.loss(Z, Y) + penalty(p, l2, xp)
+    C = float(C) if xp is np else C  # on a device: read when needed (below)
 
     # Output deltas D2 = dC/dZ = S (o - Y), S = diag(s). For sigmoid with binary
     # cross-entropy and softmax with categorical cross-entropy alike, the

@@ -184,6 +184,7 @@ class NetworkMethods:
         theta = backend.weights(theta)
         with _quiet(), backend.objective(data, self._l2(X.shape[0])) as objective:
             loss, grad = objective(theta, None, data.s)
+        loss = float(loss)
         dp = data.layout.unpack(grad, _arrays.namespace(grad))
         return loss, ([dp.W1, dp.W2], [dp.b1, dp.b2])
 

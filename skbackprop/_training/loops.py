@@ -15,7 +15,8 @@ gradient. The pieces, each a step of the training loop:
 The callable shapes passed between them:
 
 - an objective: ``(theta, rows, s_rows) -> (loss, grad)``, the loss on the rows
-  ``rows`` (None: all) with weights ``s_rows`` summing to one;
+  ``rows`` (None: all) with weights ``s_rows`` summing to one (a float, or on
+  a device a 0-d array there, which the loops read once an epoch);
 - an epoch: ``(theta) -> loss``, steps in place;
 - ``validate``: ``(theta) -> (validation loss, validation score)``;
 - ``on_epoch``: ``(epoch, theta) -> bool``, True to stop.
@@ -147,6 +148,7 @@ def full_batch_epoch(objective, s, rule):
 
     def epoch(theta, keep=None):
         loss, grad = objective(theta, None, s)
+        loss = float(loss)  # on a device, the one wait of the epoch
         if keep is not None:
             keep(loss, theta)
         rule.step(theta, grad)
@@ -181,8 +183,8 @@ def minibatch_epoch(objective, s, rule, batch_size, rng=None):
                 theta, rows if order is None else order[rows], s_batches[rows]
             )
             rule.step(theta, grad)
-            total += mass * loss
-        return total
+            total += mass * loss  # on a device, summed there
+        return float(total)
 
     return epoch
 
@@ -285,7 +287,7 @@ def lbfgs(theta, objective, s, monitor, max_iter, tol):
 
     def fun(x):
         loss, grad = objective(_arrays.like(x, theta), None, s)
-        return loss, _arrays.to_numpy(grad).astype(np.float64)  # a copy: scipy keeps it
+        return float(loss), _arrays.to_numpy(grad).astype(np.float64)  # a copy
 
     def callback(intermediate_result):
         # a copy: the loss was taken at x itself, which scipy goes on changing
@@ -331,4 +333,4 @@ def returned_loss(monitor, objective, theta, s):
     if monitor.losses and not monitor.restored:
         return monitor.losses[-1]
     with quiet_floating_point():
-        return objective(theta, None, s)[0]
+        return float(objective(theta, None, s)[0])

@@ -125,7 +125,8 @@ class OnDevice(InMemory):
 class Objective:
     """`loops.Objective` on a device: the loss and gradient of
     `_engine.network.loss_gradient` in the namespace ``xp``, on the rows
-    ``rows`` (None: all) with the host weights ``s_rows``."""
+    ``rows`` (None: all) with the host weights ``s_rows``. The loss is a 0-d
+    array on the device: the loops read it once per epoch, not at each step."""
 
     def __init__(self, X, Y, layout, output, l2, activation, xp):
         self.X, self.Y, self.layout = X, Y, layout
