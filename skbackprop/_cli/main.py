@@ -385,6 +385,9 @@ def _report(search, data, y_pred, how, caught, task):
                 *report.confusion_lines(data.y_test, y_pred, search.classes_),
                 "",
             ]
+        chosen = report.chosen_score_line(search, scoring, data.X_test, data.y_test)
+        if chosen is not None:
+            held_out.insert(1, chosen)
     notes = report.search_notes(
         search, n_folds, [*caught, *scoring_caught], task == REGRESSION
     )

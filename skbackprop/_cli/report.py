@@ -24,7 +24,7 @@ import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning, UndefinedMetricWarning
-from sklearn.metrics import confusion_matrix, recall_score
+from sklearn.metrics import confusion_matrix, get_scorer, recall_score
 
 from .._estimators.classifier import TwoLayerClassifier
 from .regression import decimals, figure, plus_minus, score_figure, target_line
@@ -161,6 +161,20 @@ def best_line(search, scoring="accuracy", also=()):
         f"n_hidden={best[_param(best, 'n_hidden')]}{limit} "
         f"(cross-validated {scoring} {score_figure(search.best_score_)}{others})"
     )
+
+
+# The scorers whose held-out value the report prints in any case.
+SHOWN_HELD_OUT = {"accuracy", "balanced_accuracy", "r2", "neg_mean_absolute_error"}
+
+
+def chosen_score_line(search, scoring, X_test, y_test):
+    """The held-out score of the best model by ``scoring``, the metric that
+    ranked the candidates, when the other held-out lines do not show it;
+    None when they do."""
+    if scoring in SHOWN_HELD_OUT:
+        return None
+    value = get_scorer(scoring)(search.best_estimator_, X_test, y_test)
+    return f"Held-out {scoring}: {score_figure(value)} ({len(y_test)} samples)"
 
 
 def _param(keys, name):

@@ -222,6 +222,20 @@ def test_scoring_chooses_the_parameters(tmp_path, capsys):
     assert best == {"accuracy": "0.0001", "balanced_accuracy": "1.0"}
 
 
+def test_the_held_out_score_by_the_chosen_metric(tmp_path, capsys):
+    """A scorer the held-out lines do not show already gets a line of its
+    own; accuracy, which they show, does not get a second one."""
+    path = skewed_csv(tmp_path / "skewed.csv")
+    grid = ["--cv", "2", "--n-hidden", "4", "--output", tmp_path]
+    status, out, err = run(["--data", path, *grid, "--scoring", "f1_macro"], capsys)
+    assert status == 0, err
+    value = re.search(r"Held-out f1_macro: ([\d.]+) \((\d+) samples\)", out)
+    assert 0 <= float(value.group(1)) <= 1
+    status, out, err = run(["--data", path, *grid, "--scoring", "accuracy"], capsys)
+    assert status == 0, err
+    assert out.count("Held-out accuracy") == 1
+
+
 def test_class_weight_reaches_the_network(tmp_path, capsys):
     path = skewed_csv(tmp_path / "skewed.csv")
     model = tmp_path / "m.joblib"

@@ -331,6 +331,11 @@ def test_an_error_in_the_targets_units_reads_at_its_scale(tmp_path, capsys):
     assert f"(cross-validated neg_mean_squared_error {mse}, mean absolute error " in (
         _words(out)
     )
+    # the held-out score by the metric that ranked the candidates, too: a root
+    # mean squared error is at least the mean absolute error
+    held = re.search(r"Held-out neg_mean_squared_error: (-\d+) \(\d+ samples\)", out)
+    held_mae = re.search(r"Held-out mean absolute error: ([\d.]+) ", out)
+    assert (-float(held.group(1))) ** 0.5 >= float(held_mae.group(1))
 
 
 def test_held_out_lines_say_when_a_constant_does_better():
