@@ -39,6 +39,7 @@ from .._engine.blas import flat
 from .._training import rules as _rules
 from .._training import solvers as _solvers
 from .._training import targets as _targets
+from .._training.loops import Closing
 from .._training.report import UNSCALED_RMS, far_from_unit_scale
 from .._training.solvers import SOLVERS
 from .chunks import (
@@ -366,7 +367,7 @@ def problem(client, data, net, weights, validation=False, kind=_targets.LABELS):
 # --------------------------------------------------------------------------------------
 # The objective and the validation loss on the cluster
 # --------------------------------------------------------------------------------------
-class Objective:
+class Objective(Closing):
     """The training loss and its gradient summed over the parts on the cluster,
     ``objective(theta, rows, s_rows)`` as `loops.Objective` (``rows`` must
     be None: the steps are full-batch; ``s_rows`` is ignored, the parts hold
@@ -420,15 +421,6 @@ class Objective:
                 f"skbackprop-{function.__name__}-{uuid.uuid4().hex}" for _ in self.parts
             ],
         )
-
-    def close(self):
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        return False
 
 
 def tree_sum(client, futures):

@@ -295,8 +295,7 @@ def to_onnx(model, X, *, dtype=None, **kwargs):
     if dtype is not None and np.dtype(dtype) not in (np.float32, np.float64):
         raise ValueError(f"dtype={dtype!r}: pass numpy.float32, numpy.float64 or None.")
     dtype = None if dtype is None else np.dtype(dtype)
-    for network in _networks_in(model):
-        _devices.require_numpy(network, "ONNX export")
+    _devices.require_numpy_throughout(model, "ONNX export")
     register_onnx_converter()
     columns = None
     if kwargs.get("initial_types") is None:
@@ -633,18 +632,6 @@ def _column(columns, dtype, missing=""):
 
 
 # ------------------------------------------------------------ shape calculator
-def _networks_in(model):
-    """The `TwoLayerClassifier` and `TwoLayerRegressor` objects in ``model``:
-    itself, its steps and their fitted regressors."""
-    from .._estimators.base import BaseTwoLayerNetwork
-
-    parts = [model]
-    if hasattr(model, "get_params"):
-        parts += list(model.get_params(deep=True).values())
-    parts += [getattr(part, "regressor_", None) for part in parts]
-    return [part for part in parts if isinstance(part, BaseTwoLayerNetwork)]
-
-
 def _calculate_output_shapes(operator):
     """Types of the outputs: the labels, and the probabilities in the input's
     precision."""

@@ -8,9 +8,9 @@ array-api-strict, on any device, under scikit-learn's array API dispatch.
 - `check_same_place` checks that a fitted model predicts on arrays of the
   library and device it was fitted on.
 - `move_to` is the public call that moves a fitted model to another library
-  or device, to NumPy for deployment; `require_numpy` stops a model on a
-  device from being pickled or exported with weights that would not load
-  elsewhere.
+  or device, to NumPy for deployment; `require_numpy` (and
+  `require_numpy_throughout`, for a pipeline) stops a model on a device from
+  being pickled or exported with weights that would not load elsewhere.
 - `labels_like` keeps numeric labels next to the data, `labels_at` returns
   predicted labels there, and `ravel` a column as a vector, in its library.
 
@@ -248,3 +248,18 @@ def require_numpy(estimator, what):
             "library and device exist. Use skbackprop.move_to(model, numpy) "
             "first: the copy predicts the same."
         )
+
+
+def require_numpy_throughout(model, what):
+    """`require_numpy` of each `TwoLayerClassifier` and `TwoLayerRegressor` in
+    ``model``: itself, the steps of a pipeline and their fitted regressors
+    (a TransformedTargetRegressor's)."""
+    from .base import BaseTwoLayerNetwork  # which imports this module
+
+    parts = [model]
+    if hasattr(model, "get_params"):
+        parts += list(model.get_params(deep=True).values())
+    parts += [getattr(part, "regressor_", None) for part in parts]
+    for part in parts:
+        if isinstance(part, BaseTwoLayerNetwork):
+            require_numpy(part, what)

@@ -37,7 +37,22 @@ from .monitor import DIVERGED
 # --------------------------------------------------------------------------------------
 # The objective
 # --------------------------------------------------------------------------------------
-class Objective:
+class Closing:
+    """What every objective is in a ``with`` block: leaving the block calls
+    `close`, which frees what the objective holds (nothing, unless it says)."""
+
+    def close(self):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+        return False
+
+
+class Objective(Closing):
     """The training loss and its gradient, ``objective(theta, rows, s_rows)``.
 
     On the rows ``rows`` of ``X`` (None: all of them) with weights ``s_rows``
@@ -94,13 +109,6 @@ class Objective:
         """Stop the threads of the workspaces."""
         for work in self.workspaces.values():
             work.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self.close()
-        return False
 
 
 # --------------------------------------------------------------------------------------

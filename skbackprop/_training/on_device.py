@@ -21,6 +21,7 @@ from .._engine import network as _network
 from . import arrays as _arrays
 from . import targets as _targets
 from .in_memory import Arrays, InMemory
+from .loops import Closing
 from .report import UNSCALED_RMS
 
 
@@ -122,7 +123,7 @@ class OnDevice(InMemory):
         return self.xp.asarray(array, device=self.device)
 
 
-class Objective:
+class Objective(Closing):
     """`loops.Objective` on a device: the loss and gradient of
     `_engine.network.loss_gradient` in the namespace ``xp``, on the rows
     ``rows`` (None: all) with the host weights ``s_rows``. The loss is a 0-d
@@ -153,15 +154,6 @@ class Objective:
             device = _arrays.device(self.X)
             self._s = (s, self.xp.asarray(s, dtype=self.X.dtype, device=device))
         return self._s[1]
-
-    def close(self):
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        return False
 
 
 def host(array):

@@ -21,7 +21,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skbackprop import TwoLayerClassifier, TwoLayerRegressor, move_to, to_onnx
-from skbackprop._training import arrays
+from skbackprop._training.arrays import to_numpy as host
 
 pytestmark = [
     pytest.mark.skipif(
@@ -42,19 +42,9 @@ def torch():
 
 
 @pytest.fixture(scope="module")
-def iris_scaled():
-    X, y = load_iris(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
-
-
-@pytest.fixture(scope="module")
 def diabetes_scaled():
     X, y = load_diabetes(return_X_y=True)
     return StandardScaler().fit_transform(X), (y - y.mean()) / y.std()
-
-
-def host(array):
-    return arrays.to_numpy(array)
 
 
 def fit_both(estimator, X, y, torch, dtype=np.float64, **fit_params):
@@ -76,8 +66,8 @@ def assert_same_weights(a, b, **tolerance):
 
 # ----------------------------------------------------------------------- parity
 @pytest.mark.parametrize("solver", ["gd", "sgd", "adam"])
-def test_classifier_on_torch_float64_matches_numpy(iris_scaled, torch, solver):
-    X, y = iris_scaled
+def test_classifier_on_torch_float64_matches_numpy(iris, torch, solver):
+    X, y = iris
     estimator = TwoLayerClassifier(solver=solver, max_iter=50, tol=0, random_state=0)
     a, b = fit_both(estimator, X, y, torch)
     assert isinstance(b.coefs_[0], torch.Tensor)
@@ -106,10 +96,8 @@ def test_regressor_on_torch_float64_matches_numpy(diabetes_scaled, torch):
 
 
 @pytest.mark.parametrize("Estimator", [TwoLayerClassifier, TwoLayerRegressor])
-def test_float32_on_torch_matches_numpy_to_1e4(
-    iris_scaled, diabetes_scaled, torch, Estimator
-):
-    X, y = iris_scaled if Estimator is TwoLayerClassifier else diabetes_scaled
+def test_float32_on_torch_matches_numpy_to_1e4(iris, diabetes_scaled, torch, Estimator):
+    X, y = iris if Estimator is TwoLayerClassifier else diabetes_scaled
     estimator = Estimator(solver="gd", max_iter=50, tol=0, random_state=0)
     a, b = fit_both(estimator, X, y, torch, dtype=np.float32)
     assert b.coefs_[0].dtype == torch.float32
@@ -122,21 +110,21 @@ def test_float32_on_torch_matches_numpy_to_1e4(
 @pytest.mark.parametrize("dtype, rel", [(np.float64, 1e-6), (np.float32, 2e-3)])
 @pytest.mark.parametrize("Estimator", [TwoLayerClassifier, TwoLayerRegressor])
 def test_lbfgs_on_torch_reaches_the_numpy_loss(
-    iris_scaled, diabetes_scaled, torch, Estimator, dtype, rel
+    iris, diabetes_scaled, torch, Estimator, dtype, rel
 ):
-    X, y = iris_scaled if Estimator is TwoLayerClassifier else diabetes_scaled
+    X, y = iris if Estimator is TwoLayerClassifier else diabetes_scaled
     estimator = Estimator(solver="lbfgs", max_iter=30, tol=0, random_state=0)
     a, b = fit_both(estimator, X, y, torch, dtype=dtype)
     assert b.n_iter_ == a.n_iter_
     assert b.loss_ == pytest.approx(a.loss_, rel=rel)
 
 
-def test_array_api_strict_on_another_device(iris_scaled):
+def test_array_api_strict_on_another_device(iris):
     # array-api-strict allows only the standard's functions, and simulates
     # devices: every array of the fit stays on the device of X.
     strict = require("array_api_strict")
     device = strict.Device("device1")
-    X, y = iris_scaled
+    X, y = iris
     estimator = TwoLayerClassifier(max_iter=30, tol=0, random_state=0)
     a = sklearn.base.clone(estimator).fit(X, y)
     X_xp, y_xp = strict.asarray(X, device=device), strict.asarray(y, device=device)
@@ -152,8 +140,8 @@ def test_array_api_strict_on_another_device(iris_scaled):
 
 
 # ------------------------------------------------------------- the other calls
-def test_partial_fit_and_loss_gradient_on_torch(iris_scaled, torch):
-    X, y = iris_scaled
+def test_partial_fit_and_loss_gradient_on_torch(iris, torch):
+    X, y = iris
     classes = np.unique(y)
     a, b = TwoLayerClassifier(random_state=0), TwoLayerClassifier(random_state=0)
     X_t, y_t = torch.asarray(X), torch.asarray(y)
@@ -172,16 +160,16 @@ def test_partial_fit_and_loss_gradient_on_torch(iris_scaled, torch):
         assert_allclose(host(g_t), g, rtol=1e-9, atol=1e-15)
 
 
-def test_early_stopping_holds_out_the_same_rows_on_torch(iris_scaled, torch):
-    X, y = iris_scaled
+def test_early_stopping_holds_out_the_same_rows_on_torch(iris, torch):
+    X, y = iris
     estimator = TwoLayerClassifier(early_stopping=True, max_iter=40, random_state=0)
     a, b = fit_both(estimator, X, y, torch)
     assert b.best_iter_ == a.best_iter_
     assert_allclose(b.validation_loss_curve_, a.validation_loss_curve_, rtol=1e-10)
 
 
-def test_string_labels_are_encoded_on_the_host(iris_scaled, torch):
-    X, y = iris_scaled
+def test_string_labels_are_encoded_on_the_host(iris, torch):
+    X, y = iris
     names = np.array(["setosa", "versicolor", "virginica"])[y]
     with dispatch():
         clf = TwoLayerClassifier(max_iter=20, random_state=0)
@@ -193,8 +181,8 @@ def test_string_labels_are_encoded_on_the_host(iris_scaled, torch):
     assert set(predicted) <= set(names)
 
 
-def test_numpy_input_is_unchanged_by_dispatch(iris_scaled):
-    X, y = iris_scaled
+def test_numpy_input_is_unchanged_by_dispatch(iris):
+    X, y = iris
     estimator = TwoLayerClassifier(max_iter=30, random_state=0)
     a = sklearn.base.clone(estimator).fit(X, y)
     with dispatch():
@@ -208,7 +196,7 @@ def test_numpy_input_is_unchanged_by_dispatch(iris_scaled):
     not sklearn.utils.get_tags(StandardScaler()).array_api_support,
     reason="this scikit-learn's StandardScaler does not take the array API",
 )
-def test_pipeline_and_grid_search_on_torch(iris_scaled, torch):
+def test_pipeline_and_grid_search_on_torch(iris, torch):
     X, y = load_iris(return_X_y=True)
     X_t, y_t = torch.asarray(X), torch.asarray(y)
     pipe = make_pipeline(StandardScaler(), TwoLayerClassifier(random_state=0))
@@ -223,8 +211,8 @@ def test_pipeline_and_grid_search_on_torch(iris_scaled, torch):
 
 
 # --------------------------------------------------------------- what is refused
-def test_online_learning_on_a_device_is_refused(iris_scaled, torch):
-    X, y = iris_scaled
+def test_online_learning_on_a_device_is_refused(iris, torch):
+    X, y = iris
     clf = TwoLayerClassifier(solver="sgd", batch_size=1)
     refused = "batch_size=1.*NumPy arrays"
     with dispatch(), pytest.raises(ValueError, match=refused):
@@ -245,8 +233,8 @@ def test_sparse_tensors_are_refused(torch):
         TwoLayerClassifier().fit(X, y)
 
 
-def test_prediction_on_other_arrays_names_the_fix(iris_scaled, torch):
-    X, y = iris_scaled
+def test_prediction_on_other_arrays_names_the_fix(iris, torch):
+    X, y = iris
     with dispatch():
         clf = TwoLayerClassifier(max_iter=5, random_state=0)
         clf.fit(torch.asarray(X), torch.asarray(y))
@@ -257,10 +245,10 @@ def test_prediction_on_other_arrays_names_the_fix(iris_scaled, torch):
         clf.predict_proba(X)  # dispatch off: X would become NumPy
 
 
-def test_training_on_stays_where_the_model_is(iris_scaled, torch):
+def test_training_on_stays_where_the_model_is(iris, torch):
     # A warm start or another partial_fit continues the weights and the update
     # rule's state where they are: X must be there too.
-    X, y = iris_scaled
+    X, y = iris
     X_t, y_t = torch.asarray(X), torch.asarray(y)
     on_torch = TwoLayerClassifier(max_iter=5, warm_start=True, random_state=0)
     on_numpy = TwoLayerClassifier(max_iter=5, warm_start=True, random_state=0)
@@ -282,8 +270,8 @@ def test_training_on_stays_where_the_model_is(iris_scaled, torch):
         on_torch.predict(X_t)
 
 
-def test_a_float32_model_predicts_float64_data_as_numpy_does(iris_scaled, torch):
-    X, y = iris_scaled
+def test_a_float32_model_predicts_float64_data_as_numpy_does(iris, torch):
+    X, y = iris
     estimator = TwoLayerClassifier(max_iter=20, random_state=0)
     a, b = fit_both(estimator, X, y, torch, dtype=np.float32)
     with dispatch():
@@ -294,8 +282,8 @@ def test_a_float32_model_predicts_float64_data_as_numpy_does(iris_scaled, torch)
 
 
 # ------------------------------------------------------------ moving a model
-def test_move_to_numpy_and_back(iris_scaled, torch):
-    X, y = iris_scaled
+def test_move_to_numpy_and_back(iris, torch):
+    X, y = iris
     X_t = torch.asarray(X)
     with dispatch():
         clf = TwoLayerClassifier(solver="adam", max_iter=10, random_state=0)
@@ -322,8 +310,8 @@ def test_move_to_numpy_and_back(iris_scaled, torch):
         assert_allclose(host(back.predict_proba(X_t)), proba, rtol=1e-12)
 
 
-def test_a_model_on_a_device_is_not_pickled_or_exported(iris_scaled, torch):
-    X, y = iris_scaled
+def test_a_model_on_a_device_is_not_pickled_or_exported(iris, torch):
+    X, y = iris
     with dispatch():
         clf = TwoLayerClassifier(max_iter=5, random_state=0)
         clf.fit(torch.asarray(X), torch.asarray(y))
